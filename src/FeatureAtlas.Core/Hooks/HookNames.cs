@@ -1,0 +1,73 @@
+using System.Globalization;
+
+namespace FeatureAtlas.Core.Hooks;
+
+/// <summary>
+/// TransformerLens hook-point names for GPT-2, built in one place so every layer of FeatureAtlas spells them
+/// the same way: <c>blocks.3.hook_resid_pre</c>, <c>blocks.3.attn.hook_z</c>, <c>ln_final.hook_normalized</c>.
+/// </summary>
+public static class HookNames
+{
+    public const string Embed = "hook_embed";
+    public const string PosEmbed = "hook_pos_embed";
+    public const string FinalNormalized = "ln_final.hook_normalized";
+
+    public static string ResidPre(int layer) => Block(layer, "hook_resid_pre");
+    public static string ResidMid(int layer) => Block(layer, "hook_resid_mid");
+    public static string ResidPost(int layer) => Block(layer, "hook_resid_post");
+    public static string AttnOut(int layer) => Block(layer, "hook_attn_out");
+    public static string MlpOut(int layer) => Block(layer, "hook_mlp_out");
+    public static string Q(int layer) => Block(layer, "attn.hook_q");
+    public static string K(int layer) => Block(layer, "attn.hook_k");
+    public static string V(int layer) => Block(layer, "attn.hook_v");
+    public static string Z(int layer) => Block(layer, "attn.hook_z");
+    public static string Pattern(int layer) => Block(layer, "attn.hook_pattern");
+    public static string MlpPre(int layer) => Block(layer, "mlp.hook_pre");
+    public static string MlpPost(int layer) => Block(layer, "mlp.hook_post");
+
+    /// <summary>The per-block hook kinds, in the order the forward pass reaches them.</summary>
+    public static readonly IReadOnlyList<string> BlockKinds =
+    [
+        "hook_resid_pre", "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_pattern", "attn.hook_z",
+        "hook_attn_out", "hook_resid_mid", "mlp.hook_pre", "mlp.hook_post", "hook_mlp_out", "hook_resid_post",
+    ];
+
+    /// <summary>Every hook point of a model with <paramref name="layers"/> blocks, in forward order.</summary>
+    public static IEnumerable<string> All(int layers)
+    {
+        yield return Embed;
+        yield return PosEmbed;
+        for (var l = 0; l < layers; l++)
+        {
+            foreach (var kind in BlockKinds) yield return Block(l, kind);
+        }
+        yield return FinalNormalized;
+    }
+
+    /// <summary>
+    /// Splits a hook name into its block index and kind; embeddings are layer −1 and ln_final is layer
+    /// <paramref name="layers"/>. Returns false for a name this model has no hook for.
+    /// </summary>
+    public static bool TryParse(string name, int layers, out int layer, out string kind)
+    {
+        layer = -1;
+        kind = name;
+        if (name is Embed or PosEmbed) return true;
+        if (name == FinalNormalized)
+        {
+            layer = layers;
+            return true;
+        }
+        if (!name.StartsWith("blocks.", StringComparison.Ordinal)) return false;
+        var dot = name.IndexOf('.', 7);
+        if (dot < 0 || !int.TryParse(name.AsSpan(7, dot - 7), NumberStyles.None, CultureInfo.InvariantCulture, out layer)) return false;
+        kind = name[(dot + 1)..];
+        return layer >= 0 && layer < layers && BlockKinds.Contains(kind);
+    }
+
+    private static string Block(int layer, string kind)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        return string.Create(CultureInfo.InvariantCulture, $"blocks.{layer}.{kind}");
+    }
+}

@@ -1,0 +1,28 @@
+namespace FeatureAtlas.Core.Hooks;
+
+/// <summary>What a forward pass records, edits and computes.</summary>
+public sealed class RunOptions
+{
+    /// <summary>Hook names whose activations are copied into the cache (TransformerLens run_with_cache names_filter).</summary>
+    public IReadOnlyCollection<string> Cache { get; init; } = [];
+
+    /// <summary>Hooks that read or modify activations in place, by hook name.</summary>
+    public IReadOnlyDictionary<string, ActivationHook> Hooks { get; init; } = new Dictionary<string, ActivationHook>();
+
+    /// <summary>Whether to compute logits. Without them the pass stops after the deepest hook asked for.</summary>
+    public bool ComputeLogits { get; init; } = true;
+
+    /// <summary>Compute logits for the last position of each sequence only ([B, V] instead of [B, T, V]).</summary>
+    public bool LogitsLastPositionOnly { get; init; }
+
+    /// <summary>
+    /// Run blocks [0, StopAtLayer) only (TransformerLens stop_at_layer); no logits. Null: decided by
+    /// <see cref="ComputeLogits"/> and the hooks asked for.
+    /// </summary>
+    public int? StopAtLayer { get; init; }
+
+    public static RunOptions Default { get; } = new();
+
+    /// <summary>Cache these hooks and stop as soon as the deepest one is computed (no unembedding).</summary>
+    public static RunOptions CacheOnly(params string[] names) => new() { Cache = names, ComputeLogits = false };
+}
