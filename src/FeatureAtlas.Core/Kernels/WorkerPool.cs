@@ -4,7 +4,7 @@ namespace FeatureAtlas.Core.Kernels;
 /// A fixed set of worker threads that runs <c>body(context, i)</c> for i in [0, count) across all cores.
 /// Kernels use it instead of Parallel.For because it allocates nothing per call (a function pointer and
 /// a context pointer, no closures or tasks), which keeps steady-state forward passes allocation-free,
-/// and because its spin-then-block hand-off costs ~2 µs, small enough to parallelise a 64-token GEMM.
+/// and because its hand-off costs a few µs, small enough to parallelise a 64-token GEMM.
 /// Calls from inside a worker run inline, so kernels may nest without deadlock.
 /// </summary>
 internal static unsafe class WorkerPool
@@ -12,7 +12,6 @@ internal static unsafe class WorkerPool
     private static readonly object Gate = new();
     private static readonly int WorkerCount = Math.Max(0, Environment.ProcessorCount - 1);
     private static readonly SemaphoreSlim Start = new(0);
-    private static readonly ManualResetEventSlim Done = new(false);
 
     [ThreadStatic] private static bool t_inside;
 
@@ -44,7 +43,6 @@ internal static unsafe class WorkerPool
             s_next = 0;
             var helpers = Math.Min(WorkerCount, count - 1);
             s_running = helpers;
-            Done.Reset();
             Start.Release(helpers);
 
             t_inside = true;
@@ -57,9 +55,10 @@ internal static unsafe class WorkerPool
                 t_inside = false;
             }
 
+            // The caller only waits for the last item another core is finishing (well under a millisecond),
+            // so it spins and yields rather than blocking: a blocking wait allocates on first contention.
             var spinner = new SpinWait();
-            while (Volatile.Read(ref s_running) != 0 && !spinner.NextSpinWillYield) spinner.SpinOnce();
-            if (Volatile.Read(ref s_running) != 0) Done.Wait();
+            while (Volatile.Read(ref s_running) != 0) spinner.SpinOnce(sleep1Threshold: -1);
         }
     }
 
@@ -87,7 +86,7 @@ internal static unsafe class WorkerPool
         {
             Start.Wait();
             RunItems();
-            if (Interlocked.Decrement(ref s_running) == 0) Done.Set();
+            Interlocked.Decrement(ref s_running);
         }
     }
 }

@@ -105,7 +105,7 @@ public sealed partial class Gpt2Model
     {
         var c = Config;
         int d = c.DModel, rows = batch * t, heads = c.Heads, dh = c.HeadDim;
-        var wantsPattern = plan.AnyHooks && Enumerable.Range(0, plan.Layers).Any(l => Wants(options, _hookNames[l][PatternKind]));
+        var wantsPattern = plan.AnyHooks && WantsAnyPattern(options, plan.Layers);
         var patternSize = wantsPattern ? batch * heads * t * t : 0;
         var ws = Interlocked.Exchange(ref _spare, null);
         if (ws is null || !ws.Fits(rows, patternSize)) ws = new Gpt2Workspace(c, rows, patternSize);
@@ -218,6 +218,16 @@ public sealed partial class Gpt2Model
         {
             Sgemm.Multiply(normalized, _unembed, logits, rows, Weights.BU);
         }
+    }
+
+    // Kept out of RunCore: a lambda there would allocate its closure on every call, hooks or not.
+    private bool WantsAnyPattern(RunOptions options, int layers)
+    {
+        for (var l = 0; l < layers; l++)
+        {
+            if (Wants(options, _hookNames[l][PatternKind])) return true;
+        }
+        return false;
     }
 
     private static bool Wants(RunOptions options, string name) => options.Hooks.ContainsKey(name) || options.Cache.Contains(name);
