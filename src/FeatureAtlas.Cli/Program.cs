@@ -1,1 +1,3 @@
-return 0;
+using FeatureAtlas.Cli;
+
+return AtlasCli.Run(args);

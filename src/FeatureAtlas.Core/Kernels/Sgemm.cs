@@ -18,6 +18,12 @@ public static unsafe partial class Sgemm
 
     [ThreadStatic] private static float[]? t_aPack;
 
+    /// <summary>The micro-kernel family this CPU runs.</summary>
+    public static GemmPath ActivePath => GemmPaths.Best;
+
+    /// <summary>Threads that share each multiplication (all cores).</summary>
+    public static int Parallelism => WorkerPool.Parallelism;
+
     /// <summary>C = A · B (+ bias), or C += A · B (+ bias) when <paramref name="accumulate"/>.</summary>
     public static void Multiply(ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, int m, ReadOnlySpan<float> bias = default, bool accumulate = false)
     {

