@@ -39,10 +39,15 @@ public static class AtlasCli
         }
         catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
         {
-            Console.Error.WriteLine($"error: {OneLine(e.Message)}");
+            Console.Error.WriteLine($"error: {OneLine(Describe(e))}");
             return ExitCodes.BadInput;
         }
     }
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    // ArgumentException appends " (Parameter 'x')", which names our code, not the user's input.
+    private static string Describe(Exception e) => e is ArgumentException { ParamName: { } name } argument
+        ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
+        : e.Message;
 }

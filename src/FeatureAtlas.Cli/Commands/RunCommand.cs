@@ -62,7 +62,8 @@ internal static class RunCommand
     private static void WriteJson(int[] ids, string[] strings, InferenceResult result, string[] hooks, InferenceSession session)
     {
         using var stdout = Console.OpenStandardOutput();
-        using var writer = new Utf8JsonWriter(stdout);
+        // Relaxed escaping: the output is read by scripts, not embedded in HTML, so "<|endoftext|>" stays readable.
+        using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteStartArray("tokens");
         foreach (var id in ids) writer.WriteNumberValue(id);
@@ -134,7 +135,7 @@ internal static class RunCommand
         foreach (var hook in hooks.Distinct())
         {
             var tensor = result.Cache[hook];
-            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(hook)}[/] {tensor.ShapeString}  last-token L2 norm {LastRowNorm(tensor):F4}");
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(hook)}[/] {Markup.Escape(tensor.ShapeString)}  last-token L2 norm {LastRowNorm(tensor):F4}");
         }
         foreach (var sae in session.Saes)
         {

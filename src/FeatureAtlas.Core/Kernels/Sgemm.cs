@@ -13,10 +13,9 @@ public static unsafe partial class Sgemm
     // KC × NR × 4 B = 32 KiB: one B micro-panel fills L1 while the MC rows of A (96 KiB) sit in L2.
     private const int Kc = 256;
     private const int Mc = 96;
-    // 256 columns per tile gives 2-core balance from M = 1 (N / 256 tiles) and amortises A packing over 8 strips.
-    private const int Nc = 256;
-
-    [ThreadStatic] private static float[]? t_aPack;
+    // 128 columns per tile: 66 tiles at 1024×768·768×768 keep both cores busy to the end, and a small M
+    // still splits N / 128 ways.
+    private const int Nc = 128;
 
     /// <summary>The micro-kernel family this CPU runs.</summary>
     public static GemmPath ActivePath => GemmPaths.Best;
@@ -28,25 +27,11 @@ public static unsafe partial class Sgemm
     public static void Multiply(ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, int m, ReadOnlySpan<float> bias = default, bool accumulate = false)
     {
         ArgumentNullException.ThrowIfNull(b);
-        ArgumentOutOfRangeException.ThrowIfNegative(m);
-        int k = b.Rows, n = b.Columns;
-        if (a.Length < (long)m * k) throw new ArgumentException($"A needs [{m}, {k}] = {(long)m * k} elements, has {a.Length}.", nameof(a));
-        if (c.Length < (long)m * n) throw new ArgumentException($"C needs [{m}, {n}] = {(long)m * n} elements, has {c.Length}.", nameof(c));
-        if (!bias.IsEmpty && bias.Length != n) throw new ArgumentException($"bias needs {n} elements, has {bias.Length}.", nameof(bias));
-        if (m == 0) return;
-
-        fixed (float* pa = a)
+        if (!bias.IsEmpty && bias.Length != b.Columns) throw new ArgumentException($"bias needs {b.Columns} elements, has {bias.Length}.", nameof(bias));
         fixed (float* pb = b.Data)
-        fixed (float* pc = c)
         fixed (float* pbias = bias)
         {
-            var job = new Job
-            {
-                A = pa, Lda = k, B = pb, C = pc, Ldc = n, Bias = bias.IsEmpty ? null : pbias,
-                M = m, K = k, N = n, Accumulate = accumulate, Path = b.Path,
-                MBlocks = (m + Mc - 1) / Mc, NBlocks = (n + Nc - 1) / Nc,
-            };
-            WorkerPool.For(job.MBlocks * job.NBlocks, &RunTile, (nint)(&job));
+            Run(a, pb, b.Rows, b.Columns, b.Path, c, m, bias.IsEmpty ? null : pbias, accumulate);
         }
     }
 
@@ -61,12 +46,14 @@ public static unsafe partial class Sgemm
         if (b.Length < (long)k * n) throw new ArgumentException($"B needs {(long)k * n} elements, has {b.Length}.", nameof(b));
         var path = GemmPaths.Best;
         var nr = GemmPaths.Nr(path);
-        var size = ((n + nr - 1) / nr) * k * nr;
-        var buffer = ArrayPool<float>.Shared.Rent(size);
+        var buffer = ArrayPool<float>.Shared.Rent(((n + nr - 1) / nr) * k * nr);
         try
         {
             PackedMatrix.PackInto(b, k, n, transposeB, nr, buffer);
-            MultiplyPacked(a, buffer, k, n, path, c, m, accumulate);
+            fixed (float* pb = buffer)
+            {
+                Run(a, pb, k, n, path, c, m, null, accumulate);
+            }
         }
         finally
         {
@@ -74,46 +61,70 @@ public static unsafe partial class Sgemm
         }
     }
 
-    internal static void Multiply(ReadOnlySpan<float> a, PackedMatrix b, Span<float> c, int m, bool accumulate) => Multiply(a, b, c, m, default, accumulate);
-
-    private static void MultiplyPacked(ReadOnlySpan<float> a, float[] packed, int k, int n, GemmPath path, Span<float> c, int m, bool accumulate)
+    private static void Run(ReadOnlySpan<float> a, float* packedB, int k, int n, GemmPath path, Span<float> c, int m, float* bias, bool accumulate)
     {
-        if (a.Length < (long)m * k) throw new ArgumentException($"A needs [{m}, {k}] elements, has {a.Length}.", nameof(a));
-        if (c.Length < (long)m * n) throw new ArgumentException($"C needs [{m}, {n}] elements, has {c.Length}.", nameof(c));
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        if (a.Length < (long)m * k) throw new ArgumentException($"A needs [{m}, {k}] = {(long)m * k} elements, has {a.Length}.", nameof(a));
+        if (c.Length < (long)m * n) throw new ArgumentException($"C needs [{m}, {n}] = {(long)m * n} elements, has {c.Length}.", nameof(c));
         if (m == 0) return;
-        fixed (float* pa = a)
-        fixed (float* pb = packed)
-        fixed (float* pc = c)
+
+        var mBlocks = (m + Mc - 1) / Mc;
+        // A is packed once, in parallel, before any tile runs: packing it per tile instead repeated the
+        // scalar copy N/Nc times and cost ~6% at 1024×768·768×3072.
+        var aPack = ArrayPool<float>.Shared.Rent(mBlocks * Mc * k);
+        try
         {
-            var job = new Job
+            fixed (float* pa = a)
+            fixed (float* pc = c)
+            fixed (float* pack = aPack)
             {
-                A = pa, Lda = k, B = pb, C = pc, Ldc = n, Bias = null, M = m, K = k, N = n,
-                Accumulate = accumulate, Path = path, MBlocks = (m + Mc - 1) / Mc, NBlocks = (n + Nc - 1) / Nc,
-            };
-            WorkerPool.For(job.MBlocks * job.NBlocks, &RunTile, (nint)(&job));
+                var job = new Job
+                {
+                    A = pa, APack = pack, B = packedB, C = pc, Bias = bias, M = m, K = k, N = n,
+                    Accumulate = accumulate, Path = path, MBlocks = mBlocks, KBlocks = (k + Kc - 1) / Kc, NBlocks = (n + Nc - 1) / Nc,
+                };
+                WorkerPool.For(job.MBlocks * job.KBlocks, &PackBlock, (nint)(&job));
+                WorkerPool.For(job.MBlocks * job.NBlocks, &RunTile, (nint)(&job));
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(aPack);
         }
     }
 
     private struct Job
     {
-        public float* A;
-        public int Lda;
-        public float* B;
-        public float* C;
-        public int Ldc;
-        public float* Bias;
+        public float* A;       // [M, K] row-major
+        public float* APack;   // [MBlocks][K / Kc][Mc / MR panels][kc][MR]
+        public float* B;       // packed strips [N / NR][K][NR]
+        public float* C;       // [M, N] row-major
+        public float* Bias;    // [N] or null
         public int M, K, N;
         public bool Accumulate;
         public GemmPath Path;
-        public int MBlocks, NBlocks;
+        public int MBlocks, KBlocks, NBlocks;
+    }
+
+    private static float* PackedBlock(ref Job job, int ib, int p0) => job.APack + (long)ib * Mc * job.K + (long)p0 * Mc;
+
+    private static void PackBlock(nint context, int index)
+    {
+        ref var job = ref Unsafe.AsRef<Job>((void*)context);
+        var ib = index / job.KBlocks;
+        var p0 = index % job.KBlocks * Kc;
+        var row0 = ib * Mc;
+        PackA(job.A + (long)row0 * job.K + p0, job.K, Math.Min(Mc, job.M - row0), Math.Min(Kc, job.K - p0), GemmPaths.Mr(job.Path), PackedBlock(ref job, ib, p0));
     }
 
     private static void RunTile(nint context, int index)
     {
         ref var job = ref Unsafe.AsRef<Job>((void*)context);
-        // N-blocks vary fastest so two cores working on neighbouring tiles share the same packed A rows in L3.
-        var ib = index / job.NBlocks;
-        var jb = index % job.NBlocks;
+        // M-blocks vary fastest: consecutive tiles (one per core) share the same B columns, so each packed B
+        // panel (K × Nc) is read from memory once and reused from cache by every M-block; the
+        // 50257-column unembedding would otherwise stream its 154 MB of B once per M-block.
+        var ib = index % job.MBlocks;
+        var jb = index / job.MBlocks;
         var row0 = ib * Mc;
         var rows = Math.Min(Mc, job.M - row0);
         var col0 = jb * Nc;
@@ -122,38 +133,33 @@ public static unsafe partial class Sgemm
         var mr = GemmPaths.Mr(job.Path);
         var nr = GemmPaths.Nr(job.Path);
         var panels = (rows + mr - 1) / mr;
-        var aPack = t_aPack ??= GC.AllocateUninitializedArray<float>(Mc * Kc + 64, pinned: true);
 
-        fixed (float* pack = aPack)
+        for (var p0 = 0; p0 < job.K; p0 += Kc)
         {
-            for (var p0 = 0; p0 < job.K; p0 += Kc)
-            {
-                var kc = Math.Min(Kc, job.K - p0);
-                PackA(job.A + (long)row0 * job.Lda + p0, job.Lda, rows, kc, mr, pack);
-                var first = p0 == 0;
-                var load = !first || job.Accumulate;
-                var bias = first ? job.Bias : null;
+            var kc = Math.Min(Kc, job.K - p0);
+            var pack = PackedBlock(ref job, ib, p0);
+            var load = p0 != 0 || job.Accumulate;
+            var bias = p0 == 0 ? job.Bias : null;
 
-                for (var s = col0 / nr; s * nr < col0 + cols; s++)
+            for (var s = col0 / nr; s * nr < col0 + cols; s++)
+            {
+                var stripCol = s * nr;
+                var width = Math.Min(nr, job.N - stripCol);
+                var bPanel = job.B + (long)s * job.K * nr + (long)p0 * nr;
+                var biasTile = bias == null ? null : bias + stripCol;
+                for (var panel = 0; panel < panels; panel++)
                 {
-                    var stripCol = s * nr;
-                    var width = Math.Min(nr, job.N - stripCol);
-                    var bPanel = job.B + (long)s * job.K * nr + (long)p0 * nr;
-                    for (var panel = 0; panel < panels; panel++)
+                    var r = row0 + panel * mr;
+                    var height = Math.Min(mr, job.M - r);
+                    var cTile = job.C + (long)r * job.N + stripCol;
+                    var aPanel = pack + panel * kc * mr;
+                    if (height == mr && width == nr)
                     {
-                        var r = row0 + panel * mr;
-                        var height = Math.Min(mr, job.M - r);
-                        var cTile = job.C + (long)r * job.Ldc + stripCol;
-                        var aPanel = pack + panel * kc * mr;
-                        var biasTile = bias == null ? null : bias + stripCol;
-                        if (height == mr && width == nr)
-                        {
-                            MicroKernel(job.Path, kc, aPanel, bPanel, cTile, job.Ldc, biasTile, load);
-                        }
-                        else
-                        {
-                            EdgeTile(job.Path, kc, aPanel, bPanel, cTile, job.Ldc, biasTile, load, height, width);
-                        }
+                        MicroKernel(job.Path, kc, aPanel, bPanel, cTile, job.N, biasTile, load);
+                    }
+                    else
+                    {
+                        EdgeTile(job.Path, kc, aPanel, bPanel, cTile, job.N, biasTile, load, height, width);
                     }
                 }
             }
@@ -167,14 +173,12 @@ public static unsafe partial class Sgemm
         {
             var height = Math.Min(mr, rows - panel0);
             var dst = destination + panel0 * kc;
-            for (var i = 0; i < height; i++)
+            for (var p = 0; p < kc; p++)
             {
-                var src = a + (long)(panel0 + i) * lda;
-                for (var p = 0; p < kc; p++) dst[p * mr + i] = src[p];
-            }
-            for (var i = height; i < mr; i++)
-            {
-                for (var p = 0; p < kc; p++) dst[p * mr + i] = 0f;
+                var src = a + (long)panel0 * lda + p;
+                var i = 0;
+                for (; i < height; i++) dst[p * mr + i] = src[(long)i * lda];
+                for (; i < mr; i++) dst[p * mr + i] = 0f;
             }
         }
     }
