@@ -67,6 +67,12 @@ public sealed partial class Gpt2Model
         return new Gpt2Model(weights, directory);
     }
 
+    /// <summary>
+    /// logits [rows, V] = x [rows, D] · W_U with no final layer norm and no b_U: a residual direction's direct
+    /// effect on the logits, as SAE dashboards report it.
+    /// </summary>
+    public void MultiplyByUnembedding(ReadOnlySpan<float> x, int rows, Span<float> logits) => Sgemm.Multiply(x, _unembed, logits, rows);
+
     private sealed class PackedLayer
     {
         public PackedLayer(Gpt2LayerWeights w, Gpt2Config c)

@@ -1,0 +1,127 @@
+using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Pipelines;
+using FeatureAtlas.Core.Sae;
+
+namespace FeatureAtlas.Core.Dashboards;
+
+/// <summary>
+/// Computes the dashboards of every feature of several SAEs in one pass over a corpus: each batch of windows
+/// runs through the model once (stopping at the deepest hook the SAEs read), every SAE encodes its hook, and
+/// per-feature accumulators keep bounded state. SAE decoders are folded to unit norm first, as SAEDashboard
+/// does, so the SAEs given are modified: pass instances dedicated to this builder.
+/// </summary>
+public sealed class DashboardBuilder
+{
+    private readonly FeatureAccumulator[] _accumulators;
+    private float[] _features = [];
+
+    public DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
+        : this(model, saes, options, null)
+    {
+    }
+
+    private DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options, FeatureAccumulator[]? restored)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(saes);
+        ArgumentNullException.ThrowIfNull(options);
+        if (saes.Count == 0) throw new ArgumentException("At least one SAE is needed.", nameof(saes));
+        foreach (var sae in saes)
+        {
+            InferenceSession.CheckFits(sae, model.Config);
+            sae.FoldDecoderNorms();
+        }
+        Model = model;
+        Saes = saes;
+        Options = options;
+        _accumulators = restored ?? saes.Select(s => new FeatureAccumulator(s.DSae, options)).ToArray();
+        Hooks = saes.Select(s => s.HookName).Distinct().ToArray();
+    }
+
+    public Gpt2Model Model { get; }
+
+    public IReadOnlyList<SparseAutoencoder> Saes { get; }
+
+    public DashboardOptions Options { get; }
+
+    public IReadOnlyList<string> Hooks { get; }
+
+    /// <summary>Windows accumulated so far.</summary>
+    public int Windows => _accumulators[0].Windows;
+
+    public long Tokens => _accumulators[0].TotalTokens;
+
+    /// <summary>Adds equal-length windows: <paramref name="tokens"/> [windows · length], with their corpus indexes.</summary>
+    public void Add(ReadOnlySpan<int> tokens, ReadOnlySpan<int> windowIndexes, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        if (tokens.Length != windowIndexes.Length * length)
+        {
+            throw new ArgumentException($"{tokens.Length} tokens do not make {windowIndexes.Length} windows of {length}.", nameof(tokens));
+        }
+        var output = Model.Run(tokens, windowIndexes.Length, new RunOptions { Cache = Hooks.ToArray(), ComputeLogits = false });
+        var rows = tokens.Length;
+        for (var s = 0; s < Saes.Count; s++)
+        {
+            var sae = Saes[s];
+            var needed = rows * sae.DSae;
+            if (_features.Length < needed) _features = new float[needed];
+            sae.Encode(output.Cache[sae.HookName].Data, rows, _features);
+            _accumulators[s].Add(_features, tokens, windowIndexes, length);
+        }
+    }
+
+    /// <summary>The dashboards from everything added so far, logit tables included.</summary>
+    public IReadOnlyList<SaeDashboards> Build()
+    {
+        var result = new List<SaeDashboards>(Saes.Count);
+        for (var s = 0; s < Saes.Count; s++)
+        {
+            var sae = Saes[s];
+            var accumulator = _accumulators[s];
+            var features = accumulator.Build();
+            var logits = FeatureLogits.Compute(sae, Model, Options);
+            if (logits is not null) features = features.Select((f, i) => f with { Logits = logits[i] }).ToArray();
+            var (density, dead) = accumulator.DensitySummary();
+            result.Add(new SaeDashboards
+            {
+                SaeName = sae.Name,
+                HookName = sae.HookName,
+                TotalTokens = accumulator.TotalTokens,
+                Windows = accumulator.Windows,
+                LogDensityHistogram = density,
+                DeadFeatures = dead,
+                Features = features,
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Writes every accumulator; with <see cref="Restore"/> a killed run resumes to the identical result.</summary>
+    public void WriteCheckpoint(Stream stream)
+    {
+        using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        writer.Write(_accumulators.Length);
+        foreach (var accumulator in _accumulators) accumulator.Write(writer);
+    }
+
+    /// <summary>A builder continuing from a checkpoint written for the same model, SAEs and options.</summary>
+    public static DashboardBuilder Restore(Stream stream, Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(saes);
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var count = reader.ReadInt32();
+        if (count != saes.Count) throw new InvalidDataException($"The checkpoint holds {count} SAEs, this run has {saes.Count}.");
+        var accumulators = new FeatureAccumulator[count];
+        for (var i = 0; i < count; i++)
+        {
+            accumulators[i] = FeatureAccumulator.Read(reader, options);
+            if (accumulators[i].Features != saes[i].DSae)
+            {
+                throw new InvalidDataException($"The checkpoint's SAE {i} has {accumulators[i].Features} features, '{saes[i].Name}' has {saes[i].DSae}.");
+            }
+        }
+        return new DashboardBuilder(model, saes, options, accumulators);
+    }
+}

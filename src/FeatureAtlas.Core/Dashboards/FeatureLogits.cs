@@ -1,0 +1,82 @@
+using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Kernels;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
+
+namespace FeatureAtlas.Core.Dashboards;
+
+/// <summary>
+/// Each feature's logit table, as SAEDashboard computes it: the decoder row (unit norm after folding) taken to
+/// the residual stream (through W_out for MLP-neuron SAEs, W_O for hook_z SAEs), times W_U with no final layer
+/// norm. Features are processed in blocks so memory stays at block × V.
+/// </summary>
+public static class FeatureLogits
+{
+    private const int Block = 128;
+
+    /// <summary>
+    /// Logit tables for all features of <paramref name="sae"/>, or null when its hook has no direct path to the
+    /// residual stream (q, k, v, pattern).
+    /// </summary>
+    public static LogitTable[]? Compute(SparseAutoencoder sae, Gpt2Model model, DashboardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(options);
+        var c = model.Config;
+        HookNames.TryParse(sae.HookName, c.Layers, out var layer, out var kind);
+        float[]? toResidual = kind switch
+        {
+            "mlp.hook_pre" or "mlp.hook_post" => model.Weights.Layers[layer].WOut,     // [F, D]
+            "attn.hook_z" => model.Weights.Layers[layer].WO,                            // [H·Dh, D]
+            "attn.hook_q" or "attn.hook_k" or "attn.hook_v" or "attn.hook_pattern" => null,
+            _ => [],
+        };
+        if (toResidual is null) return null;
+
+        int d = c.DModel, v = c.Vocab, dIn = sae.DIn;
+        var tables = new LogitTable[sae.DSae];
+        var directions = new float[Block * d];
+        var logits = new float[(long)Block * v];
+        for (var f0 = 0; f0 < sae.DSae; f0 += Block)
+        {
+            var rows = Math.Min(Block, sae.DSae - f0);
+            var decoder = sae.Parameters.WDec.AsSpan(f0 * dIn, rows * dIn);
+            if (toResidual.Length == 0) decoder.CopyTo(directions);
+            else Sgemm.Multiply(decoder, toResidual, directions, rows, dIn, d);
+            model.MultiplyByUnembedding(directions.AsSpan(0, rows * d), rows, logits);
+            Parallel.For(0, rows, r => tables[f0 + r] = Table(logits.AsSpan(r * v, v), options));
+        }
+        return tables;
+    }
+
+    private static LogitTable Table(ReadOnlySpan<float> logits, DashboardOptions options)
+    {
+        var k = Math.Min(options.Logits, logits.Length);
+        var positive = Extremes(logits, k, largest: true);
+        var negative = Extremes(logits, k, largest: false);
+        var all = new double[logits.Length];
+        for (var i = 0; i < logits.Length; i++) all[i] = logits[i];
+        var positiveValues = new float[positive.Length];
+        var negativeValues = new float[negative.Length];
+        for (var i = 0; i < positive.Length; i++) positiveValues[i] = logits[positive[i]];
+        for (var i = 0; i < negative.Length; i++) negativeValues[i] = logits[negative[i]];
+        return new LogitTable(positive, positiveValues, negative, negativeValues, Histogram.Of(all, options.HistogramBins));
+    }
+
+    /// <summary>Indices of the k largest (or smallest) values, most extreme first; ties by lower index.</summary>
+    private static int[] Extremes(ReadOnlySpan<float> values, int k, bool largest)
+    {
+        var best = new List<(float Value, int Index)>(k + 1);
+        for (var i = 0; i < values.Length; i++)
+        {
+            var value = largest ? values[i] : -values[i];
+            if (best.Count == k && value <= best[^1].Value) continue;
+            var at = best.Count;
+            while (at > 0 && value > best[at - 1].Value) at--;
+            best.Insert(at, (value, i));
+            if (best.Count > k) best.RemoveAt(k);
+        }
+        return best.Select(b => b.Index).ToArray();
+    }
+}

@@ -1,0 +1,29 @@
+namespace FeatureAtlas.Core.Dashboards;
+
+/// <summary>Equal-width bars: centres and counts (SAE-Vis/Neuronpedia bar_values / bar_heights).</summary>
+public sealed record Histogram(double[] BarValues, long[] BarHeights)
+{
+    public static Histogram Empty { get; } = new([], []);
+
+    /// <summary>Exact histogram of <paramref name="values"/> with <paramref name="bins"/> equal bars over [min, max].</summary>
+    public static Histogram Of(ReadOnlySpan<double> values, int bins)
+    {
+        if (values.IsEmpty) return Empty;
+        double min = double.MaxValue, max = double.MinValue;
+        foreach (var v in values)
+        {
+            min = Math.Min(min, v);
+            max = Math.Max(max, v);
+        }
+        var heights = new long[bins];
+        foreach (var v in values) heights[Bar(v, min, max, bins)]++;
+        return new Histogram(Centres(min, max, bins), heights);
+    }
+
+    /// <summary>The bar holding <paramref name="value"/> in <paramref name="bins"/> equal bars over [min, max].</summary>
+    public static int Bar(double value, double min, double max, int bins) =>
+        max > min ? Math.Clamp((int)Math.Floor((value - min) / (max - min) * bins), 0, bins - 1) : 0;
+
+    public static double[] Centres(double min, double max, int bins) =>
+        Enumerable.Range(0, bins).Select(i => min + (i + 0.5) * (max - min) / bins).ToArray();
+}
