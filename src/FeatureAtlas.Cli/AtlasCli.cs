@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FeatureAtlas.Cli.Commands;
+using Spectre.Console;
 
 namespace FeatureAtlas.Cli;
 
@@ -21,11 +22,13 @@ public static class AtlasCli
 
     public static int Run(string[] args)
     {
+        // Spectre keeps the Console.Out it first saw; bind it to the current one so redirection works.
+        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
-            Console.Error.WriteLine("Run 'atlas --help' for usage.");
+            var messages = string.Join("; ", parse.Errors.Select(e => e.Message));
+            Console.Error.WriteLine($"error: {OneLine(messages)} (run 'atlas --help' for usage)");
             return ExitCodes.Usage;
         }
         try

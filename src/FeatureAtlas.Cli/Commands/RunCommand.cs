@@ -61,9 +61,10 @@ internal static class RunCommand
 
     private static void WriteJson(int[] ids, string[] strings, InferenceResult result, string[] hooks, InferenceSession session)
     {
-        using var stdout = Console.OpenStandardOutput();
+        // Through Console.Out (not the raw stdout stream) so hosts and tests that redirect the console see it.
         // Relaxed escaping: the output is read by scripts, not embedded in HTML, so "<|endoftext|>" stays readable.
-        using var writer = new Utf8JsonWriter(stdout, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        var buffer = new MemoryStream();
+        using var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         writer.WriteStartObject();
         writer.WriteStartArray("tokens");
         foreach (var id in ids) writer.WriteNumberValue(id);
@@ -94,7 +95,7 @@ internal static class RunCommand
         writer.WriteEndObject();
         writer.WriteEndObject();
         writer.Flush();
-        stdout.WriteByte((byte)'\n');
+        Console.Out.WriteLine(System.Text.Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length));
     }
 
     /// <summary>Writes a row-major buffer as nested JSON arrays of the given shape.</summary>

@@ -105,6 +105,7 @@ public sealed partial class SparseAutoencoder
                         var row = features.Slice(r * DSae, DSae);
                         if (Config.RescaleActsByDecoderNorm) TensorPrimitives.Multiply(row, DecoderNorms, row);
                         TopK.KeepLargest(row, Config.K);
+                        if (_activationScale is not null) TensorPrimitives.Multiply(row, _activationScale, row);
                     }
                     break;
                 case SaeArchitecture.Gated:

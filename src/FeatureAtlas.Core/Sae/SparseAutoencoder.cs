@@ -61,14 +61,38 @@ public sealed partial class SparseAutoencoder
     }
 
     /// <summary>
+    /// After <see cref="FoldDecoderNorms"/> on a TopK SAE without rescale_acts_by_decoder_norm: the old decoder
+    /// norms, multiplied into the activations after the top-k choice (which must not see them).
+    /// </summary>
+    private float[]? _activationScale;
+
+    /// <summary>
     /// SAEDashboard's fold_W_dec_norm: decoder rows to unit norm, encoder columns (and b_enc, θ, gated
     /// biases) scaled by the old norms. Reconstructions are unchanged; activation i scales by ‖W_dec[i]‖.
+    /// TopK is special, because scaling pre-activations would change which k win (SAELens refuses to fold
+    /// it): without rescaling, the encoder is kept and the norms multiply the activations after the top-k
+    /// choice; with rescale_acts_by_decoder_norm the choice already sees h·‖W_dec[i]‖, so the usual fold keeps
+    /// it and the activations unchanged. A folded TopK SAE without rescaling has no SAELens form, so it cannot be saved.
     /// </summary>
     public void FoldDecoderNorms()
     {
         var p = Parameters;
         int dIn = DIn, dSae = DSae;
         var norms = DecoderNorms;
+        var scaleAfterTopK = Config.Architecture == SaeArchitecture.TopK && !Config.RescaleActsByDecoderNorm;
+        if (scaleAfterTopK)
+        {
+            _activationScale ??= Enumerable.Repeat(1f, dSae).ToArray();
+            for (var i = 0; i < dSae; i++)
+            {
+                if (norms[i] == 0f) continue;
+                _activationScale[i] *= norms[i];
+                var unit = p.WDec.AsSpan(i * dIn, dIn);
+                for (var j = 0; j < dIn; j++) unit[j] /= norms[i];
+            }
+            DecoderNorms = ComputeDecoderNorms(p.WDec, dSae, dIn);
+            return;
+        }
         for (var i = 0; i < dSae; i++)
         {
             var n = norms[i];
