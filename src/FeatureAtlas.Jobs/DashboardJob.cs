@@ -1,0 +1,178 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Pipelines;
+using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Storage;
+
+namespace FeatureAtlas.Jobs;
+
+/// <summary>
+/// Builds and stores the dashboards of every feature of one or more SAEs over a stored corpus, resumably:
+/// the builder's state is checkpointed atomically (temp file, then rename) every interval and on
+/// cancellation, so a run killed at any moment (SIGKILL included) and started again with the same options
+/// continues from its last checkpoint and produces exactly what an uninterrupted run would. The checkpoint
+/// is deleted only after the dashboards are committed.
+/// </summary>
+public static class DashboardJob
+{
+    private const string Magic = "FeatureAtlas dashboard checkpoint v1";
+
+    public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IDashboardStore store,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(corpora);
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Tokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchWindows);
+        options.Dashboard.Validate();
+
+        // Everything that can be wrong with the inputs is found before any forward pass.
+        var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
+        var saes = options.SaeDirectories.Select(SparseAutoencoder.Load).ToList();
+        if (saes.Count == 0) throw new ArgumentException("Give at least one SAE.");
+        foreach (var sae in saes) InferenceSession.CheckFits(sae, config);
+        var processing = options.Processing ?? InferenceSession.ProcessingFor(saes);
+        var corpus = await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
+        var windows = (int)Math.Min(corpus.Windows, (options.Tokens + corpus.Context - 1) / corpus.Context);
+        if (windows == 0) throw new InvalidDataException($"Corpus '{corpus.Name}' has no windows.");
+
+        var model = Gpt2Model.Load(options.ModelDirectory, processing);
+        var modelName = options.ModelName ?? model.Name;
+        var key = JobKey(options, config, saes, corpus, windows, processing);
+        Directory.CreateDirectory(options.CheckpointDirectory);
+        var checkpointPath = Path.Combine(options.CheckpointDirectory, $"dashboards-{key}.ckpt");
+
+        var (builder, next) = File.Exists(checkpointPath)
+            ? Restore(checkpointPath, key, model, saes, options.Dashboard)
+            : (new DashboardBuilder(model, saes, options.Dashboard), 0);
+
+        var lastCheckpoint = DateTime.UtcNow;
+        progress?.Report(new JobProgress("tokens", builder.Tokens, (long)windows * corpus.Context));
+        try
+        {
+            while (next < windows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var count = Math.Min(options.BatchWindows, windows - next);
+                var batch = await corpora.ReadWindowsAsync(corpus.Name, next, count, cancellationToken).ConfigureAwait(false);
+                AddBatch(builder, batch, next, corpus.Name, config.Vocab);
+                next += batch.Count;
+                progress?.Report(new JobProgress("tokens", builder.Tokens, (long)windows * corpus.Context));
+                if (DateTime.UtcNow - lastCheckpoint >= options.CheckpointInterval && next < windows)
+                {
+                    WriteCheckpoint(checkpointPath, key, next, builder);
+                    lastCheckpoint = DateTime.UtcNow;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            WriteCheckpoint(checkpointPath, key, next, builder);
+            throw;
+        }
+        // All windows are in: keep that fact, so a crash while building or saving does not redo the pass.
+        WriteCheckpoint(checkpointPath, key, next, builder);
+
+        progress?.Report(new JobProgress("building", 0, saes.Count));
+        var results = builder.Build();
+        await store.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
+            File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
+        for (var i = 0; i < saes.Count; i++)
+        {
+            var sae = saes[i];
+            await store.UpsertSaeAsync(new SaeRecord(modelName, sae.Name, sae.Directory is null ? null : Path.GetFullPath(sae.Directory), sae.HookName, sae.Config.Layer,
+                sae.DIn, sae.DSae, sae.Config.Architecture.ToString().ToLowerInvariant(), sae.Config.Json.ToJsonString()), cancellationToken).ConfigureAwait(false);
+            await store.SaveDashboardsAsync(modelName, sae.Name, corpus.Name, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
+            progress?.Report(new JobProgress("saving", i + 1, saes.Count));
+        }
+        File.Delete(checkpointPath);
+        return results;
+    }
+
+    /// <summary>Runs windows through the builder, splitting the batch where window lengths change.</summary>
+    private static void AddBatch(DashboardBuilder builder, IReadOnlyList<int[]> batch, int first, string corpus, int vocab)
+    {
+        var start = 0;
+        while (start < batch.Count)
+        {
+            var length = batch[start].Length;
+            var end = start;
+            while (end < batch.Count && batch[end].Length == length) end++;
+            var tokens = new int[(end - start) * length];
+            var indexes = new int[end - start];
+            for (var w = start; w < end; w++)
+            {
+                var window = batch[w];
+                for (var t = 0; t < window.Length; t++)
+                {
+                    if ((uint)window[t] >= (uint)vocab)
+                    {
+                        throw new InvalidDataException($"Corpus '{corpus}' window {first + w} has token id {window[t]}, outside this model's vocabulary of {vocab}.");
+                    }
+                }
+                window.CopyTo(tokens, (w - start) * length);
+                indexes[w - start] = first + w;
+            }
+            builder.Add(tokens, indexes, length);
+            start = end;
+        }
+    }
+
+    /// <summary>A hash of everything that determines the result, so a checkpoint is only resumed by the same job.</summary>
+    private static string JobKey(DashboardJobOptions options, Gpt2Config config, IReadOnlyList<SparseAutoencoder> saes, Core.Corpora.CorpusInfo corpus, int windows, WeightProcessing processing)
+    {
+        static string Stamp(string path) => File.Exists(path) ? $"{new FileInfo(path).Length}:{File.GetLastWriteTimeUtc(path).Ticks}" : "missing";
+        var identity = new
+        {
+            model = Path.GetFullPath(options.ModelDirectory),
+            weights = Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
+            config,
+            processing = processing.ToString(),
+            saes = saes.Select(s => new { s.Name, cfg = s.Config.Json.ToJsonString(), weights = Stamp(Path.Combine(s.Directory!, "sae_weights.safetensors")) }),
+            corpus = new { corpus.Name, corpus.Windows, corpus.Tokens, created = corpus.CreatedAt.UtcTicks },
+            windows,
+            options = options.Dashboard,
+            options.BatchWindows,
+        };
+        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity)));
+        return Convert.ToHexString(bytes, 0, 12).ToLowerInvariant();
+    }
+
+    private static void WriteCheckpoint(string path, string key, int next, DashboardBuilder builder)
+    {
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+        {
+            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+            {
+                writer.Write(Magic);
+                writer.Write(key);
+                writer.Write(next);
+            }
+            builder.WriteCheckpoint(stream);
+            stream.Flush(flushToDisk: true);
+        }
+        File.Move(temp, path, overwrite: true);
+    }
+
+    private static (DashboardBuilder Builder, int Next) Restore(string path, string key, Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        try
+        {
+            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
+            if (reader.ReadString() != Magic || reader.ReadString() != key) throw new InvalidDataException($"{path} is not a checkpoint of this job.");
+            var next = reader.ReadInt32();
+            return (DashboardBuilder.Restore(stream, model, saes, options), next);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"Checkpoint {path} is truncated; delete it to start over.", e);
+        }
+    }
+}
