@@ -3,6 +3,8 @@ namespace FeatureAtlas.Core.Sae;
 /// <summary>Top-k selection over one row of pre-activations, as SAELens's TopK activation.</summary>
 internal static class TopK
 {
+    [ThreadStatic] private static float[]? t_scratch;
+
     /// <summary>
     /// Keeps the k largest entries of <paramref name="row"/> (ReLU applied to them) and zeroes the rest.
     /// Ties at the k-th value keep the lowest indices. O(S) average via quickselect on a scratch copy.
@@ -14,7 +16,8 @@ internal static class TopK
             for (var i = 0; i < row.Length; i++) row[i] = MathF.Max(row[i], 0f);
             return;
         }
-        var scratch = row.Length <= 8192 ? stackalloc float[row.Length] : new float[row.Length];
+        // A reused per-thread scratch: a fresh 96 KB array per row would land on the large-object heap.
+        var scratch = (t_scratch is { } buffer && buffer.Length >= row.Length ? buffer : t_scratch = new float[row.Length]).AsSpan(0, row.Length);
         row.CopyTo(scratch);
         var kth = Select(scratch, k - 1);
 
