@@ -1,0 +1,157 @@
+using FeatureAtlas.Data.Stores;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+
+namespace FeatureAtlas.Data;
+
+/// <summary>
+/// Where a FeatureAtlas store lives, from the <c>--db</c> string: a PostgreSQL connection string (it contains
+/// '=', e.g. <c>Host=127.0.0.1;Database=atlas;Username=atlas;Password=…</c>) or URI (<c>postgres://</c>,
+/// <c>postgresql://</c>), otherwise a SQLite file path. <see cref="OpenAsync"/> brings the schema up to date
+/// and refuses a database this version cannot read.
+/// </summary>
+public sealed class AtlasDatabase
+{
+    private const string HistoryTable = "__EFMigrationsHistory";
+
+    private readonly DbContextOptions _options;
+
+    private AtlasDatabase(AtlasProvider provider, string connectionString, string description, DbContextOptions options)
+    {
+        Provider = provider;
+        ConnectionString = connectionString;
+        Description = description;
+        _options = options;
+    }
+
+    public AtlasProvider Provider { get; }
+
+    /// <summary>The provider's connection string (for PostgreSQL it may hold a password: never log it).</summary>
+    public string ConnectionString { get; }
+
+    /// <summary>Names the database in messages: the SQLite file, or PostgreSQL host, port and database.</summary>
+    public string Description { get; }
+
+    public static AtlasProvider DetectProvider(string db)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(db);
+        if (db.StartsWith("postgres://", StringComparison.OrdinalIgnoreCase)
+            || db.StartsWith("postgresql://", StringComparison.OrdinalIgnoreCase)
+            || db.Contains("host=", StringComparison.OrdinalIgnoreCase))
+        {
+            return AtlasProvider.Postgres;
+        }
+        // Any other key=value string is a connection string we do not know; a file of that name is surely a mistake.
+        if (db.Contains('=') && db.Contains(';'))
+        {
+            throw new ArgumentException($"'{Redact(db)}' looks like a connection string but has no Host=: give a SQLite file path or a PostgreSQL connection string (Host=...;Database=...).");
+        }
+        return AtlasProvider.Sqlite;
+    }
+
+    private static string Redact(string db) => System.Text.RegularExpressions.Regex.Replace(db, "(?i)(password|pwd)=[^;]*", "$1=***");
+
+    /// <summary>Describes the database without touching it; <see cref="MigrateAsync"/> before first use.</summary>
+    public static AtlasDatabase Create(string db)
+    {
+        if (DetectProvider(db) == AtlasProvider.Sqlite)
+        {
+            var path = Path.GetFullPath(db);
+            var connection = new SqliteConnectionStringBuilder { DataSource = path, ForeignKeys = true }.ToString();
+            var options = new DbContextOptionsBuilder<SqliteAtlasDbContext>().UseSqlite(connection).Options;
+            return new AtlasDatabase(AtlasProvider.Sqlite, connection, $"SQLite file '{path}'", options);
+        }
+        else
+        {
+            var builder = PostgresConnectionString.Parse(db);
+            var options = new DbContextOptionsBuilder<PostgresAtlasDbContext>().UseNpgsql(builder.ConnectionString).Options;
+            var description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
+            return new AtlasDatabase(AtlasProvider.Postgres, builder.ConnectionString, description, options);
+        }
+    }
+
+    /// <summary>Opens the database, creating or migrating it, and returns a store on it.</summary>
+    public static async Task<AtlasStore> OpenAsync(string db, CancellationToken cancellationToken)
+    {
+        var database = Create(db);
+        await database.MigrateAsync(cancellationToken);
+        return new AtlasStore(database);
+    }
+
+    /// <summary>A new context on this database (the caller disposes it); cheap, the model is built once.</summary>
+    public AtlasDbContext CreateContext() => Provider == AtlasProvider.Sqlite
+        ? new SqliteAtlasDbContext((DbContextOptions<SqliteAtlasDbContext>)_options)
+        : new PostgresAtlasDbContext((DbContextOptions<PostgresAtlasDbContext>)_options);
+
+    /// <summary>
+    /// Creates the database if missing and applies this version's pending migrations. A database holding tables
+    /// but no FeatureAtlas migration history, or migrations this version does not know (a newer FeatureAtlas),
+    /// raises <see cref="InvalidDataException"/> and is left untouched.
+    /// </summary>
+    public async Task MigrateAsync(CancellationToken cancellationToken)
+    {
+        if (Provider == AtlasProvider.Sqlite)
+        {
+            var folder = Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
+            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot create {Description}: folder '{folder}' does not exist.");
+        }
+        await using var db = CreateContext();
+        if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
+        {
+            await CheckIsOursAsync(db, cancellationToken);
+        }
+        await db.Database.MigrateAsync(cancellationToken);
+        if (Provider == AtlasProvider.Sqlite)
+        {
+            // Readers keep reading the old dashboards while a new set is written; persistent in the file.
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        }
+    }
+
+    private async Task CheckIsOursAsync(AtlasDbContext db, CancellationToken cancellationToken)
+    {
+        var tables = await ListTablesAsync(db, cancellationToken);
+        var hasHistory = tables.Contains(HistoryTable);
+        var others = tables.Where(t => !t.StartsWith("__EFMigrations", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
+        if (!hasHistory)
+        {
+            if (others.Count == 0) return;
+            throw new InvalidDataException($"{Description} is not a FeatureAtlas database: it holds tables ({Names(others)}) but no migration history. Use a new file or an empty database.");
+        }
+
+        var applied = (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).ToList();
+        var known = db.Database.GetMigrations().ToList();
+        var unknown = applied.Except(known).ToList();
+        if (unknown.Count == 0) return;
+        if (applied.Count == unknown.Count)
+        {
+            throw new InvalidDataException($"{Description} is not a FeatureAtlas database: its migration history ({Names(unknown)}) has none of FeatureAtlas's migrations.");
+        }
+        throw new InvalidDataException(
+            $"{Description} was written by a newer FeatureAtlas: migrations {Names(unknown)} are unknown to this version, whose latest is {known[^1]}. Upgrade FeatureAtlas to use it.");
+    }
+
+    private async Task<HashSet<string>> ListTablesAsync(AtlasDbContext db, CancellationToken cancellationToken)
+    {
+        var sql = Provider == AtlasProvider.Sqlite
+            ? "SELECT name AS \"Value\" FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            : "SELECT tablename AS \"Value\" FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
+        try
+        {
+            return (await db.Database.SqlQueryRaw<string>(sql).ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        }
+        catch (SqliteException e) when (e.SqliteErrorCode == 26) // SQLITE_NOTADB
+        {
+            throw new InvalidDataException($"{Description} is not a FeatureAtlas database: it is not an SQLite file.", e);
+        }
+    }
+
+    private static string Names(IEnumerable<string> names)
+    {
+        var list = names.ToList();
+        return string.Join(", ", list.Take(5)) + (list.Count > 5 ? $", … ({list.Count} in all)" : "");
+    }
+}

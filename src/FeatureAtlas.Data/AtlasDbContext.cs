@@ -1,0 +1,68 @@
+using System.Text;
+using FeatureAtlas.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data;
+
+/// <summary>
+/// The FeatureAtlas schema, shared by both providers. Each provider has a thin derived context
+/// (<see cref="SqliteAtlasDbContext"/>, <see cref="PostgresAtlasDbContext"/>) that owns its migrations; open one
+/// with <see cref="AtlasDatabase"/>. Tables and columns are snake_case so raw SQL reads the same on both.
+/// </summary>
+public abstract class AtlasDbContext : DbContext
+{
+    protected AtlasDbContext(DbContextOptions options)
+        : base(options)
+    {
+    }
+
+    public DbSet<ModelEntity> Models => Set<ModelEntity>();
+
+    public DbSet<SaeEntity> Saes => Set<SaeEntity>();
+
+    public DbSet<CorpusEntity> Corpora => Set<CorpusEntity>();
+
+    public DbSet<CorpusWindowEntity> CorpusWindows => Set<CorpusWindowEntity>();
+
+    public DbSet<DashboardRunEntity> DashboardRuns => Set<DashboardRunEntity>();
+
+    public DbSet<FeatureEntity> Features => Set<FeatureEntity>();
+
+    public DbSet<IntervalEntity> Intervals => Set<IntervalEntity>();
+
+    public DbSet<ActivationExampleEntity> ActivationExamples => Set<ActivationExampleEntity>();
+
+    public DbSet<UserEntity> Users => Set<UserEntity>();
+
+    public DbSet<ExplanationEntity> Explanations => Set<ExplanationEntity>();
+
+    public DbSet<FeatureListEntity> Lists => Set<FeatureListEntity>();
+
+    public DbSet<FeatureListItemEntity> ListItems => Set<FeatureListItemEntity>();
+
+    public DbSet<StarEntity> Stars => Set<StarEntity>();
+
+    public DbSet<CommentEntity> Comments => Set<CommentEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AtlasDbContext).Assembly);
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties()) property.SetColumnName(SnakeCase(property.Name));
+        }
+    }
+
+    /// <summary>FeatureIndex → feature_index, DSae → d_sae, CfgJson → cfg_json.</summary>
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
+        {
+            var c = name[i];
+            if (char.IsUpper(c) && i > 0 && (!char.IsUpper(name[i - 1]) || (i + 1 < name.Length && char.IsLower(name[i + 1])))) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(c));
+        }
+        return sb.ToString();
+    }
+}

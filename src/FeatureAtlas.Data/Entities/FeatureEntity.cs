@@ -1,0 +1,53 @@
+namespace FeatureAtlas.Data.Entities;
+
+/// <summary>
+/// One feature's statistics (table <c>features</c>), keyed by (SAE, feature index): density, extremes, the
+/// activation histogram and the logit table. Histograms are stored as bins, range and heights; their bar centres
+/// are recomputed from the range, and stored only when they cannot be.
+/// </summary>
+public sealed class FeatureEntity
+{
+    public int SaeId { get; set; }
+
+    public int FeatureIndex { get; set; }
+
+    public double FracNonzero { get; set; }
+
+    public long NonzeroCount { get; set; }
+
+    public float MaxActivation { get; set; }
+
+    public float MinNonzeroActivation { get; set; }
+
+    public int HistogramBins { get; set; }
+
+    public double HistogramMin { get; set; }
+
+    public double HistogramMax { get; set; }
+
+    /// <summary>Bar heights as unsigned LEB128 varints.</summary>
+    public required byte[] HistogramHeights { get; set; }
+
+    /// <summary>Bar centres as float64 LE, only when they are not the centres of [min, max] in equal bars.</summary>
+    public byte[]? HistogramCentres { get; set; }
+
+    /// <summary>Top token ids as int32 LE; null when the SAE's hook has no logit table.</summary>
+    public byte[]? LogitPositiveTokens { get; set; }
+
+    /// <summary>Their logits as float32 LE.</summary>
+    public byte[]? LogitPositiveValues { get; set; }
+
+    public byte[]? LogitNegativeTokens { get; set; }
+
+    public byte[]? LogitNegativeValues { get; set; }
+
+    public int? LogitHistogramBins { get; set; }
+
+    public double? LogitHistogramMin { get; set; }
+
+    public double? LogitHistogramMax { get; set; }
+
+    public byte[]? LogitHistogramHeights { get; set; }
+
+    public byte[]? LogitHistogramCentres { get; set; }
+}

@@ -1,0 +1,157 @@
+using FeatureAtlas.Data.Tests.TestSupport;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Tests;
+
+public sealed class AtlasDatabaseTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Theory]
+    [InlineData("atlas.db", AtlasProvider.Sqlite)]
+    [InlineData("/data/atlas v2.db", AtlasProvider.Sqlite)]
+    [InlineData("Host=127.0.0.1;Port=5432;Database=atlas;Username=atlas", AtlasProvider.Postgres)]
+    [InlineData("postgres://atlas:secret@db/atlas", AtlasProvider.Postgres)]
+    [InlineData("PostgreSQL://db/atlas", AtlasProvider.Postgres)]
+    public void DetectProvider_DbString_PicksTheEngine(string db, AtlasProvider expected) =>
+        Assert.Equal(expected, AtlasDatabase.DetectProvider(db));
+
+    [Fact]
+    public void DetectProvider_ConnectionStringWithoutHost_IsAnErrorWithThePasswordHidden()
+    {
+        var error = Assert.Throws<ArgumentException>(() => AtlasDatabase.DetectProvider("Data Source=atlas.db;Password=secret"));
+        Assert.Contains("Host=", error.Message);
+        Assert.DoesNotContain("secret", error.Message);
+    }
+
+    [Fact]
+    public void Create_PostgresUri_BecomesNpgsqlConnectionString()
+    {
+        var database = AtlasDatabase.Create("postgresql://atlas:p%40ss@db.internal:5433/atlas?sslmode=disable&Timeout=7");
+
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString);
+        Assert.Equal(("db.internal", 5433, "atlas", "atlas", "p@ss", 7), (builder.Host, builder.Port, builder.Database, builder.Username, builder.Password, builder.Timeout));
+        Assert.Equal(Npgsql.SslMode.Disable, builder.SslMode);
+        Assert.DoesNotContain("p@ss", database.Description);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_FreshDatabase_AppliesEveryMigration(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+
+        var store = await db.OpenAsync();
+
+        await using var context = store.Database.CreateContext();
+        var applied = await context.Database.GetAppliedMigrationsAsync(None);
+        Assert.NotEmpty(applied);
+        Assert.Equal(context.Database.GetMigrations(), applied);
+        Assert.Empty(await context.Database.GetPendingMigrationsAsync(None));
+        Assert.Empty(await store.ListModelsAsync(None));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_ExistingDatabase_KeepsItsData(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+        var first = await db.OpenAsync();
+        var info = await first.AddCorpusAsync("moby", "m", 4, [[1, 2, 3]], replace: false, None);
+
+        var second = await db.OpenAsync();
+
+        Assert.Equal(info, await second.GetCorpusAsync("moby", None));
+        Assert.Equal([[1, 2, 3]], await second.ReadWindowsAsync("moby", 0, 1, None));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_UnrelatedTables_ThrowsInvalidDataAndTouchesNothing(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+        await db.ScalarAsync("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(db.OpenAsync);
+
+        Assert.Contains("is not a FeatureAtlas database", error.Message);
+        Assert.Contains("customers", error.Message);
+        Assert.Equal(1L, Convert.ToInt64(await db.ScalarAsync(CountTablesSql(db))));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_ForeignMigrationHistory_ThrowsInvalidData(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+        await db.ScalarAsync("CREATE TABLE \"__EFMigrationsHistory\" (\"MigrationId\" varchar(150) PRIMARY KEY, \"ProductVersion\" varchar(32) NOT NULL)");
+        await db.ScalarAsync("INSERT INTO \"__EFMigrationsHistory\" VALUES ('20200101000000_ShopInitial', '8.0.0')");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(db.OpenAsync);
+
+        Assert.Contains("is not a FeatureAtlas database", error.Message);
+        Assert.Contains("20200101000000_ShopInitial", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_NewerMigrations_ThrowsInvalidData(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+        var store = await db.OpenAsync();
+        await store.AddCorpusAsync("moby", "m", 4, [[1]], replace: false, None);
+        await db.ScalarAsync("INSERT INTO \"__EFMigrationsHistory\" VALUES ('29990101000000_FromTheFuture', '99.0.0')");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(db.OpenAsync);
+
+        Assert.Contains("newer FeatureAtlas", error.Message);
+        Assert.Contains("29990101000000_FromTheFuture", error.Message);
+    }
+
+    [Fact]
+    public async Task OpenAsync_FileThatIsNotSqlite_ThrowsInvalidData()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await File.WriteAllTextAsync(db!.FilePath!, "name,value\nmoby,1\n" + new string('x', 4096));
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(db.OpenAsync);
+
+        Assert.Contains(db.FilePath!, error.Message);
+        Assert.Contains("not an SQLite file", error.Message);
+    }
+
+    [Fact]
+    public async Task OpenAsync_SqliteFolderMissing_ThrowsNamingIt()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "atlas-no-such-folder-" + Guid.NewGuid().ToString("N"), "atlas.db");
+
+        var error = await Assert.ThrowsAsync<DirectoryNotFoundException>(() => AtlasDatabase.OpenAsync(path, None));
+
+        Assert.Contains(Path.GetDirectoryName(path)!, error.Message);
+    }
+
+    [Fact]
+    public async Task OpenAsync_Sqlite_UsesWalAndForeignKeys()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        var store = await db!.OpenAsync();
+
+        Assert.Equal("wal", await db.ScalarAsync("PRAGMA journal_mode"));
+        await using var context = store.Database.CreateContext();
+        await context.Database.OpenConnectionAsync(None);
+        await using var command = context.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "PRAGMA foreign_keys";
+        Assert.Equal(1L, await command.ExecuteScalarAsync(None));
+        Assert.IsType<SqliteConnection>(context.Database.GetDbConnection());
+    }
+
+    private static string CountTablesSql(TestDatabase db) => db.IsSqlite
+        ? "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
+        : "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";
+}
