@@ -16,6 +16,8 @@ public static class AtlasCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(InitSaeCommand.Create());
+        root.Subcommands.Add(CorpusCommand.Create());
+        root.Subcommands.Add(DashboardsCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
@@ -33,14 +35,15 @@ public static class AtlasCli
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            // Ctrl+C cancels the action's token; long jobs then write a checkpoint, which may take seconds.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(120) });
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException)
         {
             Console.Error.WriteLine($"error: {OneLine(Describe(e))}");
             return ExitCodes.BadInput;

@@ -1,0 +1,44 @@
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
+
+namespace FeatureAtlas.Jobs.Tests;
+
+/// <summary>A small random GPT-2 (2 layers, d_model 64), a random SAE on blocks.1.hook_resid_pre, and a
+/// pre-tokenized corpus of 400 windows of 16 tokens (BOS first), in a temporary folder.</summary>
+public sealed class DashboardJobFixture : IDisposable
+{
+    public DashboardJobFixture()
+    {
+        Root = Directory.CreateTempSubdirectory("atlas-jobs-").FullName;
+        var config = new Gpt2Config { Layers = 2, DModel = 64, Heads = 4, Positions = 32, Vocab = 50257, DMlp = 256 };
+        Gpt2Initializer.Write(ModelDirectory, config, seed: 3);
+        SaeInitializer.Create(config, "model", "blocks.1.hook_resid_pre", 96, SaeArchitecture.Standard, seed: 4).Save(SaeDirectory);
+        var random = new Random(7);
+        Windows = Enumerable.Range(0, 400).Select(_ => new[] { 50256 }.Concat(Enumerable.Range(0, 15).Select(_ => random.Next(50000))).ToArray()).ToArray();
+        File.WriteAllLines(CorpusFile, Windows.Select(w => $"{{\"token_ids\": [{string.Join(", ", w)}]}}"));
+    }
+
+    public string Root { get; }
+
+    public string ModelDirectory => Path.Combine(Root, "model");
+
+    public string SaeDirectory => Path.Combine(Root, "sae-l1");
+
+    public string CorpusFile => Path.Combine(Root, "windows.jsonl");
+
+    public int[][] Windows { get; }
+
+    public string NewPath(string name) => Path.Combine(Root, $"{name}-{Guid.NewGuid():N}");
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A temp folder left behind is harmless.
+        }
+    }
+}
