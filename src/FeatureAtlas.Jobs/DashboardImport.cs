@@ -27,12 +27,16 @@ public static class DashboardImport
             var dash = sae.IndexOf('-');
             var layer = dash > 0 && int.TryParse(sae[..dash], out var l) ? l : -1;
             var features = imported.Dashboards.Features.Count == 0 ? 0 : imported.Dashboards.Features.Max(f => f.Index) + 1;
-            await store.UpsertSaeAsync(new SaeRecord(model, sae, null, "", layer, 0, features, "unknown", "{}"), cancellationToken).ConfigureAwait(false);
+            await store.UpsertSaeAsync(new SaeRecord(model, sae, null, HookOf(imported), layer, 0, features, "unknown", "{}"), cancellationToken).ConfigureAwait(false);
         }
         var corpus = $"import:{model}/{sae}";
         var context = imported.Windows.Count == 0 ? 0 : imported.Windows.Max(w => w.Length);
         await corpora.AddCorpusAsync(corpus, $"neuronpedia:{imported.Info.Dataset}", context, imported.Windows, replace: true, cancellationToken).ConfigureAwait(false);
-        await store.SaveDashboardsAsync(model, sae, corpus, new DashboardOptions(), imported.Dashboards with { SaeName = sae }, cancellationToken).ConfigureAwait(false);
+        var hook = (await store.GetSaeAsync(model, sae, cancellationToken).ConfigureAwait(false))!.HookName;
+        await store.SaveDashboardsAsync(model, sae, corpus, new DashboardOptions(), imported.Dashboards with { SaeName = sae, HookName = hook }, cancellationToken).ConfigureAwait(false);
         return (model, sae, corpus);
     }
+
+    /// <summary>The hook the files name (our exports do), else "unknown": SAEDashboard's files do not say.</summary>
+    private static string HookOf(NeuronpediaImport imported) => imported.Info.HookName is { Length: > 0 } hook ? hook : "unknown";
 }

@@ -110,7 +110,9 @@ internal static class DashboardsCommand
                 SaeName = saeName, HookName = record.HookName, TotalTokens = summary.TotalTokens, Windows = summary.Windows,
                 LogDensityHistogram = summary.LogDensityHistogram, DeadFeatures = summary.DeadFeatures, Features = features,
             };
-            var info = new NeuronpediaExportInfo(modelName, saeName, SaeSet(saeName), "", summary.Corpus, summary.Windows, corpus.Context);
+            // Imported dashboards keep the dataset their files named; built ones name their corpus.
+            var dataset = corpus.Source.StartsWith("neuronpedia:", StringComparison.Ordinal) ? corpus.Source["neuronpedia:".Length..] : summary.Corpus;
+            var info = new NeuronpediaExportInfo(modelName, saeName, SaeSet(saeName), "", dataset, summary.Windows, corpus.Context, record.HookName);
             var files = NeuronpediaFormat.Export(dashboards, info, windows, Gpt2Tokenizer.CreateDefault(), parse.GetValue(output)!);
             AnsiConsole.MarkupLine($"Wrote {files.Count} batch files ({features.Count:N0} features) to [bold]{Markup.Escape(parse.GetValue(output)!)}[/].");
             return ExitCodes.Success;

@@ -22,12 +22,13 @@ public static partial class NeuronpediaFormat
 
         NeuronpediaExportInfo? info = null;
         var windows = new List<int[]>();
+        var windowIndexes = new Dictionary<int[], int>(WindowComparer.Instance);
         var features = new List<FeatureDashboard>();
         foreach (var file in files)
         {
             using var document = Parse(file);
             var root = document.RootElement;
-            var header = new NeuronpediaExportInfo(Text(root, "model_id", file), Text(root, "layer", file), OptionalText(root, "sae_set"), OptionalText(root, "sae_id_suffix"), "", 0, 0);
+            var header = new NeuronpediaExportInfo(Text(root, "model_id", file), Text(root, "layer", file), OptionalText(root, "sae_set"), OptionalText(root, "sae_id_suffix"), "", 0, 0, OptionalText(root, "hook_name"));
             foreach (var feature in Array(root, "features", file).EnumerateArray())
             {
                 var index = Int(feature, "feature_index", file);
@@ -38,7 +39,7 @@ public static partial class NeuronpediaFormat
                     PromptsTotal = feature.TryGetProperty("n_prompts_total", out var p) && p.TryGetInt32(out var pt) ? pt : 0,
                     TokensInPrompt = feature.TryGetProperty("n_tokens_in_prompt", out var t) && t.TryGetInt32(out var tt) ? tt : 0,
                 };
-                features.Add(ReadFeature(feature, index, where, windows, vocabulary));
+                features.Add(ReadFeature(feature, index, where, windows, windowIndexes, vocabulary));
             }
         }
 
@@ -48,7 +49,7 @@ public static partial class NeuronpediaFormat
         var dashboards = new SaeDashboards
         {
             SaeName = info.Layer,
-            HookName = "",
+            HookName = info.HookName,
             TotalTokens = totalTokens,
             Windows = info.PromptsTotal,
             LogDensityHistogram = Histogram.Of(live, 50),
@@ -58,7 +59,7 @@ public static partial class NeuronpediaFormat
         return new NeuronpediaImport(info, windows, dashboards);
     }
 
-    private static FeatureDashboard ReadFeature(JsonElement feature, int index, string where, List<int[]> windows, Dictionary<string, int> vocabulary)
+    private static FeatureDashboard ReadFeature(JsonElement feature, int index, string where, List<int[]> windows, Dictionary<int[], int> windowIndexes, Dictionary<string, int> vocabulary)
     {
         var top = new List<ActivationExample>();
         var groups = new SortedDictionary<double, (double Low, double High, double Contains, List<ActivationExample> Examples)>(Comparer<double>.Create((a, b) => b.CompareTo(a)));
@@ -66,7 +67,7 @@ public static partial class NeuronpediaFormat
         foreach (var activation in Array(feature, "activations", where).EnumerateArray())
         {
             var binMin = Number(activation, "bin_min", where);
-            var example = ReadExample(activation, where, windows, vocabulary);
+            var example = ReadExample(activation, where, windows, windowIndexes, vocabulary);
             if (binMin < 0)
             {
                 top.Add(example);
@@ -112,7 +113,7 @@ public static partial class NeuronpediaFormat
         };
     }
 
-    private static ActivationExample ReadExample(JsonElement activation, string where, List<int[]> windows, Dictionary<string, int> vocabulary)
+    private static ActivationExample ReadExample(JsonElement activation, string where, List<int[]> windows, Dictionary<int[], int> windowIndexes, Dictionary<string, int> vocabulary)
     {
         var offset = activation.TryGetProperty("token_offset", out var o) && o.TryGetInt32(out var off) ? off : 1;
         int[] ids = activation.TryGetProperty("token_ids", out var tokenIds) && tokenIds.ValueKind == JsonValueKind.Array
@@ -121,8 +122,13 @@ public static partial class NeuronpediaFormat
         var values = Numbers(activation, "values", where);
         if (values.Length != ids.Length) throw new InvalidDataException($"{where}: an activation has {ids.Length} tokens but {values.Length} values.");
         var window = offset == 1 ? [Gpt2Tokenizer.BosTokenId, .. ids] : ids;
-        var windowIndex = windows.Count;
-        windows.Add(window);
+        // Examples of one feature (and of many features) share windows: store each distinct window once.
+        if (!windowIndexes.TryGetValue(window, out var windowIndex))
+        {
+            windowIndex = windows.Count;
+            windows.Add(window);
+            windowIndexes[window] = windowIndex;
+        }
         var positions = new List<int>();
         var nonzero = new List<float>();
         for (var i = 0; i < values.Length; i++)
@@ -171,4 +177,18 @@ public static partial class NeuronpediaFormat
 
     private static string[] Strings(JsonElement element, string name, string where) =>
         Array(element, name, where).EnumerateArray().Select(v => v.GetString() ?? throw new InvalidDataException($"{where}: \"{name}\" holds a non-string.")).ToArray();
+
+    private sealed class WindowComparer : IEqualityComparer<int[]>
+    {
+        public static WindowComparer Instance { get; } = new();
+
+        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
+
+        public int GetHashCode(int[] window)
+        {
+            var hash = new HashCode();
+            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(window.AsSpan()));
+            return hash.ToHashCode();
+        }
+    }
 }

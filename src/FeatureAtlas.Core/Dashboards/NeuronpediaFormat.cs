@@ -40,6 +40,7 @@ public static partial class NeuronpediaFormat
                 writer.WriteString("layer", info.Layer);
                 writer.WriteString("sae_set", info.SaeSet);
                 writer.WriteString("sae_id_suffix", info.SaeIdSuffix);
+                writer.WriteString("hook_name", info.HookName);
                 writer.WriteStartArray("features");
                 foreach (var feature in batches[b]) WriteFeature(writer, feature, info, windows, tokenizer);
                 writer.WriteEndArray();

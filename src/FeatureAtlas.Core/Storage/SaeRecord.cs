@@ -1,4 +1,7 @@
 namespace FeatureAtlas.Core.Storage;
 
-/// <summary>An SAE as the store knows it: name unique within its model, hook, layer (−1 for embeddings), widths, cfg.json.</summary>
+/// <summary>
+/// An SAE as the store knows it: name unique within its model, hook, layer (−1 for embeddings), widths (d_in 0
+/// when unknown, for dashboards imported without weights), cfg.json.
+/// </summary>
 public sealed record SaeRecord(string Model, string Name, string? Path, string HookName, int Layer, int DIn, int DSae, string Architecture, string CfgJson);

@@ -33,7 +33,7 @@ public sealed partial class AtlasStore
         ArgumentException.ThrowIfNullOrWhiteSpace(sae.Model);
         ArgumentException.ThrowIfNullOrWhiteSpace(sae.Name);
         ArgumentException.ThrowIfNullOrWhiteSpace(sae.HookName);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sae.DIn);
+        ArgumentOutOfRangeException.ThrowIfNegative(sae.DIn);   // 0: unknown (dashboards imported without weights)
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sae.DSae);
         await using var db = _database.CreateContext();
         var modelId = await db.Models.Where(m => m.Name == sae.Model).Select(m => (int?)m.Id).SingleOrDefaultAsync(cancellationToken)
