@@ -1,13 +1,11 @@
 using FeatureAtlas.Cli;
-using Spectre.Console;
 
 namespace FeatureAtlas.Core.Tests.Cli;
 
 /// <summary>
-/// Runs <see cref="AtlasCli.Run"/> in-process and captures what it prints: Console.Out and Console.Error via
-/// SetOut/SetError, Spectre.Console's static console (which otherwise keeps the writer it first saw), and bytes
-/// written straight to file descriptor 1 through Console.OpenStandardOutput (how <c>run --json</c> writes today),
-/// which Console.SetOut cannot see.
+/// Runs <see cref="AtlasCli.Run"/> in-process and captures what it prints on Console.Out and Console.Error
+/// (AtlasCli binds Spectre.Console to the current Console.Out on each run). Callers must not run beside other
+/// tests that print (see <see cref="CliCollection"/>).
 /// </summary>
 internal static class CliRunner
 {
@@ -15,27 +13,19 @@ internal static class CliRunner
     {
         var output = new StringWriter();
         var error = new StringWriter();
-        var (previousOut, previousError, previousAnsi) = (Console.Out, Console.Error, AnsiConsole.Console);
+        var (previousOut, previousError) = (Console.Out, Console.Error);
         Console.SetOut(output);
         Console.SetError(error);
-        AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(output),
-        });
         int exitCode;
-        string raw;
         try
         {
-            (exitCode, raw) = StandardOutputCapture.Capture(() => AtlasCli.Run(args));
+            exitCode = AtlasCli.Run(args);
         }
         finally
         {
             Console.SetOut(previousOut);
             Console.SetError(previousError);
-            AnsiConsole.Console = previousAnsi;
         }
-        return new CliResult(exitCode, output.ToString() + raw, error.ToString());
+        return new CliResult(exitCode, output.ToString(), error.ToString());
     }
 }
