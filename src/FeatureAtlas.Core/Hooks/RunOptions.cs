@@ -23,6 +23,15 @@ public sealed class RunOptions
 
     public static RunOptions Default { get; } = new();
 
+    /// <summary>
+    /// The deepest layer the hooks need, cached per options instance and model depth: working it out enumerates
+    /// the hook collections, which allocates, and a reused options object must make a forward allocation-free.
+    /// </summary>
+    /// A class, so that concurrent forward passes sharing the options publish it with one atomic reference write.
+    internal DeepestHookCache? DeepestHook { get; set; }
+
+    internal sealed record DeepestHookCache(int Layers, int Deepest);
+
     /// <summary>Cache these hooks and stop as soon as the deepest one is computed (no unembedding).</summary>
     public static RunOptions CacheOnly(params string[] names) => new() { Cache = names, ComputeLogits = false };
 }

@@ -72,16 +72,23 @@ public sealed partial class Gpt2Model
     {
         var anyHooks = options.Cache.Count > 0 || options.Hooks.Count > 0;
         var deepest = -1;
-        // Enumerating empty interface collections would allocate; the common no-hook call skips it.
         if (anyHooks)
         {
-            foreach (var name in options.Cache.Concat(options.Hooks.Keys))
+            if (options.DeepestHook is { } cached && cached.Layers == Config.Layers)
             {
-                if (!HookNames.TryParse(name, Config.Layers, out var layer, out _))
+                deepest = cached.Deepest;
+            }
+            else
+            {
+                foreach (var name in options.Cache.Concat(options.Hooks.Keys))
                 {
-                    throw new ArgumentException($"Unknown hook point '{name}' for a {Config.Layers}-layer GPT-2 (names look like blocks.0.hook_resid_pre; see HookNames.All).");
+                    if (!HookNames.TryParse(name, Config.Layers, out var layer, out _))
+                    {
+                        throw new ArgumentException($"Unknown hook point '{name}' for a {Config.Layers}-layer GPT-2 (names look like blocks.0.hook_resid_pre; see HookNames.All).");
+                    }
+                    deepest = Math.Max(deepest, layer);
                 }
-                deepest = Math.Max(deepest, layer);
+                options.DeepestHook = new RunOptions.DeepestHookCache(Config.Layers, deepest);
             }
         }
 

@@ -138,4 +138,18 @@ public class HookTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixtur
         Model.Run(tokens, 1, RunOptions.Default, logits);
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void Run_SteadyStateWithAHook_AllocatesNothing()
+    {
+        var tokens = Tokens;
+        var logits = new float[tokens.Length * Model.Config.Vocab];
+        var seen = 0f;
+        var options = new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [HookNames.ResidPre(2)] = (_, _, values) => seen += values[0] } };
+        Model.Run(tokens, 1, options, logits);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Model.Run(tokens, 1, options, logits);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.NotEqual(0f, seen);
+    }
 }
