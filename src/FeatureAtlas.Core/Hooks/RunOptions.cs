@@ -26,8 +26,8 @@ public sealed class RunOptions
     /// <summary>
     /// The deepest layer the hooks need, cached per options instance and model depth: working it out enumerates
     /// the hook collections, which allocates, and a reused options object must make a forward allocation-free.
-    /// </summary>
     /// A class, so that concurrent forward passes sharing the options publish it with one atomic reference write.
+    /// </summary>
     internal DeepestHookCache? DeepestHook { get; set; }
 
     internal sealed record DeepestHookCache(int Layers, int Deepest);
