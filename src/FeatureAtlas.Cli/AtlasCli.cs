@@ -35,8 +35,9 @@ public static class AtlasCli
         }
         try
         {
-            // Ctrl+C cancels the action's token; long jobs then write a checkpoint, which may take seconds.
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = TimeSpan.FromSeconds(120) });
+            // No termination handler of System.CommandLine's: it would return 130 the moment Ctrl+C arrives,
+            // without waiting for a job to checkpoint. Long jobs register their own (StopSignal); others just end.
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null });
         }
         catch (UsageException e)
         {

@@ -29,8 +29,10 @@ public class DashboardJobTests(DashboardJobFixture fixture) : IClassFixture<Dash
         Assert.Empty(Directory.GetFiles(options.CheckpointDirectory));
     }
 
-    [Fact]
-    public async Task Cli_KilledWithSigkillThenRerun_StoresTheUninterruptedResult()
+    [Theory]
+    [InlineData("KILL", 137)]
+    [InlineData("INT", 130)]
+    public async Task Cli_StoppedBySignalThenRerun_StoresTheUninterruptedResult(string signal, int exitCode)
     {
         var expected = await UninterruptedAsync();
         var db = fixture.NewPath("killed") + ".db";
@@ -49,9 +51,12 @@ public class DashboardJobTests(DashboardJobFixture fixture) : IClassFixture<Dash
             Assert.True(watch.Elapsed < TimeSpan.FromSeconds(60), "No checkpoint appeared within 60 s.");
             await Task.Delay(20);
         }
-        Assert.False(process.Process.HasExited, "The run finished before it could be killed; give it more tokens.");
-        process.Process.Kill();
+        Assert.False(process.Process.HasExited, "The run finished before it could be stopped; give it more tokens.");
+        using (var kill = Process.Start("kill", $"-{signal} {process.Process.Id}")) await kill.WaitForExitAsync();
         await process.Process.WaitForExitAsync();
+        Assert.Equal(exitCode, process.Process.ExitCode);   // 128 + SIGKILL, or Ctrl+C's clean stop
+        if (signal == "INT") Assert.Contains("run the same command again", await process.ErrorText);
+        Assert.Single(Directory.GetFiles(checkpoints, "*.ckpt"));
 
         Assert.Equal(0, await Atlas(build).WaitAsync());
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);

@@ -63,11 +63,12 @@ internal static class DashboardsCommand
                     TopExamples = parse.GetValue(top), Intervals = parse.GetValue(intervals), ExamplesPerInterval = parse.GetValue(perInterval), Seed = parse.GetValue(seed),
                 },
             };
-            var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
+            using var stop = StopSignal.Register(cancellationToken);
+            var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             var watch = Stopwatch.StartNew();
             try
             {
-                var results = await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store, store, progress, cancellationToken));
+                var results = await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store, store, progress, stop.Token));
                 foreach (var result in results)
                 {
                     AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.SaeName)}[/]: {result.Features.Count:N0} features over {result.TotalTokens:N0} tokens, {result.DeadFeatures:N0} dead.");
