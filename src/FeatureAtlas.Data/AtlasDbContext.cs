@@ -28,10 +28,6 @@ public abstract class AtlasDbContext : DbContext
 
     public DbSet<FeatureEntity> Features => Set<FeatureEntity>();
 
-    public DbSet<IntervalEntity> Intervals => Set<IntervalEntity>();
-
-    public DbSet<ActivationExampleEntity> ActivationExamples => Set<ActivationExampleEntity>();
-
     public DbSet<UserEntity> Users => Set<UserEntity>();
 
     public DbSet<ExplanationEntity> Explanations => Set<ExplanationEntity>();

@@ -1,9 +1,10 @@
 namespace FeatureAtlas.Data.Entities;
 
 /// <summary>
-/// One feature's statistics (table <c>features</c>), keyed by (SAE, feature index): density, extremes, the
-/// activation histogram and the logit table. Histograms are stored as bins, range and heights; their bar centres
-/// are recomputed from the range, and stored only when they cannot be.
+/// One feature's dashboard (table <c>features</c>), keyed by (SAE, feature index): density, extremes, the
+/// activation histogram, the logit table, and its examples and activation intervals in one blob. Histograms are
+/// stored as bins, range and heights; their bar centres are recomputed from the range, and stored only when they
+/// cannot be.
 /// </summary>
 public sealed class FeatureEntity
 {
@@ -50,4 +51,11 @@ public sealed class FeatureEntity
     public byte[]? LogitHistogramHeights { get; set; }
 
     public byte[]? LogitHistogramCentres { get; set; }
+
+    /// <summary>
+    /// The top examples, then each interval's examples, then the interval records, in the layout of
+    /// <see cref="Stores.ExampleSetCodec"/>. Tokens are not copied: each example's window index points into the
+    /// corpus the dashboards were computed over, with the feature's non-zero activations over that window.
+    /// </summary>
+    public required byte[] Examples { get; set; }
 }

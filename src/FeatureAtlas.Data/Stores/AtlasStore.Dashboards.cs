@@ -9,9 +9,9 @@ namespace FeatureAtlas.Data.Stores;
 public sealed partial class AtlasStore
 {
     /// <summary>
-    /// Deletes the SAE's dashboards and writes the new set in one transaction: features, then intervals, then
-    /// examples, each one bulk insert (the features are enumerated once). Any failure, cancellation included,
-    /// rolls back to the previous set.
+    /// Deletes the SAE's dashboards and writes the new set in one transaction: one bulk insert of one row per
+    /// feature, its examples and intervals in one blob (the features are enumerated once). Any failure,
+    /// cancellation included, rolls back to the previous set.
     /// </summary>
     public async Task SaveDashboardsAsync(string model, string sae, string corpus, DashboardOptions options, SaeDashboards dashboards, CancellationToken cancellationToken)
     {
@@ -34,8 +34,6 @@ public sealed partial class AtlasStore
             ?? throw new KeyNotFoundException($"Corpus '{corpus}' is not in the store.");
         var density = StoredHistogram.From(dashboards.LogDensityHistogram, $"log-density histogram of {model}/{sae}");
 
-        await db.ActivationExamples.Where(e => e.SaeId == saeId).ExecuteDeleteAsync(cancellationToken);
-        await db.Intervals.Where(i => i.SaeId == saeId).ExecuteDeleteAsync(cancellationToken);
         await db.Features.Where(f => f.SaeId == saeId).ExecuteDeleteAsync(cancellationToken);
         await db.DashboardRuns.Where(r => r.SaeId == saeId).ExecuteDeleteAsync(cancellationToken);
 
@@ -57,16 +55,7 @@ public sealed partial class AtlasStore
         await db.SaveChangesAsync(cancellationToken);
 
         var rows = new DashboardRows(saeId, $"{model}/{sae}", saeRow.DSae, corpusRow.Windows);
-        var features = new List<FeatureDashboard>(dashboards.Features.Count);
-        var bulk = BulkInserter.For(db);
-        await bulk.InsertAsync(db, dashboards.Features.Select(f =>
-        {
-            var row = rows.Feature(f);
-            features.Add(f);
-            return row;
-        }), cancellationToken);
-        await bulk.InsertAsync(db, features.SelectMany(rows.Intervals), cancellationToken);
-        await bulk.InsertAsync(db, features.SelectMany(rows.Examples), cancellationToken);
+        await BulkInserter.For(db).InsertAsync(db, dashboards.Features.Select(rows.Feature), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
     }
 
@@ -104,7 +93,7 @@ public sealed partial class AtlasStore
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         await using var db = _database.CreateContext();
-        // Three queries, one snapshot: a save committing in between must not mix old and new rows.
+        // The SAE lookup and the features read one committed state, whatever a concurrent save commits.
         await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
         var saeId = await SaeIdAsync(db, model, sae, cancellationToken);
         var end = (int)Math.Min((long)offset + count, int.MaxValue);
@@ -112,13 +101,6 @@ public sealed partial class AtlasStore
             .Where(f => f.SaeId == saeId && f.FeatureIndex >= offset && f.FeatureIndex < end)
             .OrderBy(f => f.FeatureIndex)
             .ToListAsync(cancellationToken);
-        if (features.Count == 0) return [];
-        var intervals = (await db.Intervals.AsNoTracking()
-            .Where(i => i.SaeId == saeId && i.FeatureIndex >= offset && i.FeatureIndex < end)
-            .ToListAsync(cancellationToken)).ToLookup(i => i.FeatureIndex);
-        var examples = (await db.ActivationExamples.AsNoTracking()
-            .Where(e => e.SaeId == saeId && e.FeatureIndex >= offset && e.FeatureIndex < end)
-            .ToListAsync(cancellationToken)).ToLookup(e => e.FeatureIndex);
-        return features.Select(f => DashboardRows.ToDashboard(f, intervals[f.FeatureIndex], examples[f.FeatureIndex])).ToArray();
+        return features.Select(f => DashboardRows.ToDashboard(f, $"{model}/{sae}")).ToArray();
     }
 }

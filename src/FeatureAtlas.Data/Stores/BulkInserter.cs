@@ -4,8 +4,8 @@ namespace FeatureAtlas.Data.Stores;
 
 /// <summary>
 /// Fast inserts of many rows into one table inside the context's current transaction, bypassing change
-/// tracking (1.1 M example rows for a 24,576-feature SAE): a reused prepared statement on SQLite, binary COPY on
-/// PostgreSQL. Values always travel as parameters or COPY fields, never in SQL text.
+/// tracking (a corpus's windows, the 24,576 feature rows of an SAE's dashboards): a reused prepared statement on
+/// SQLite, binary COPY on PostgreSQL. Values always travel as parameters or COPY fields, never in SQL text.
 /// </summary>
 internal abstract class BulkInserter
 {

@@ -5,9 +5,10 @@ using FeatureAtlas.Data.Entities;
 namespace FeatureAtlas.Data.Stores;
 
 /// <summary>
-/// Maps one SAE's <see cref="FeatureDashboard"/>s to rows and back. Writing checks what the schema cannot: feature
-/// indexes inside [0, d_sae) and each once, one group per interval, example windows inside the corpus, sparse
-/// vectors whose positions and values pair up.
+/// Maps one SAE's <see cref="FeatureDashboard"/>s to rows and back, one row per feature with its examples and
+/// intervals in one blob (<see cref="ExampleSetCodec"/>). Writing checks what the schema cannot: feature indexes
+/// inside [0, d_sae) and each once, one group per interval, example windows inside the corpus, sparse vectors
+/// whose positions and values pair up.
 /// </summary>
 internal sealed class DashboardRows
 {
@@ -49,6 +50,7 @@ internal sealed class DashboardRows
             HistogramMax = histogram.Max,
             HistogramHeights = histogram.Heights,
             HistogramCentres = histogram.Centres,
+            Examples = ExampleSetCodec.Encode(f, _sae, _windows),
         };
         if (f.Logits is { } logits)
         {
@@ -74,39 +76,11 @@ internal sealed class DashboardRows
         return row;
     }
 
-    public IEnumerable<IntervalEntity> Intervals(FeatureDashboard f)
+    /// <summary>Rebuilds a dashboard of SAE <paramref name="sae"/>: top examples by rank, interval groups from the highest interval down.</summary>
+    public static FeatureDashboard ToDashboard(FeatureEntity f, string sae)
     {
-        for (var i = 0; i < f.Intervals.Count; i++)
-        {
-            var group = f.Intervals[i];
-            if (group.Interval < 0) throw new ArgumentException($"Feature {f.Index} of {_sae}: interval {group.Interval} is negative.", nameof(f));
-            for (var j = 0; j < i; j++)
-            {
-                if (f.Intervals[j].Interval == group.Interval) throw new ArgumentException($"Feature {f.Index} of {_sae}: interval {group.Interval} appears twice.", nameof(f));
-            }
-            yield return new IntervalEntity
-            {
-                SaeId = _saeId, FeatureIndex = f.Index, Interval = group.Interval,
-                Low = group.Low, High = group.High, ContainsFraction = group.ContainsFraction,
-            };
-        }
-    }
-
-    /// <summary>The top group, then each interval's examples, in the order given.</summary>
-    public IEnumerable<ActivationExampleEntity> Examples(FeatureDashboard f)
-    {
-        for (var r = 0; r < f.Top.Count; r++) yield return Example(f.Index, ActivationExampleEntity.TopGroup, r, f.Top[r]);
-        foreach (var group in f.Intervals)
-        {
-            for (var r = 0; r < group.Examples.Count; r++) yield return Example(f.Index, group.Interval, r, group.Examples[r]);
-        }
-    }
-
-    /// <summary>Rebuilds a dashboard: top examples by rank, interval groups from the highest interval down.</summary>
-    public static FeatureDashboard ToDashboard(FeatureEntity f, IEnumerable<IntervalEntity> intervals, IEnumerable<ActivationExampleEntity> examples)
-    {
-        var field = $"feature {f.FeatureIndex}";
-        var groups = examples.GroupBy(e => e.Group).ToDictionary(g => g.Key, g => g.OrderBy(e => e.Rank).Select(ToExample).ToArray());
+        var field = $"feature {f.FeatureIndex} of {sae}";
+        var (top, intervals) = ExampleSetCodec.Decode(f.Examples, sae, f.FeatureIndex);
         LogitTable? logits = null;
         if (f.LogitPositiveTokens is not null)
         {
@@ -127,39 +101,9 @@ internal sealed class DashboardRows
             MinNonzeroActivation = f.MinNonzeroActivation,
             ActivationHistogram = new StoredHistogram(f.HistogramBins, f.HistogramMin, f.HistogramMax, f.HistogramHeights, f.HistogramCentres)
                 .ToHistogram($"{field}, activation histogram"),
-            Top = groups.GetValueOrDefault(ActivationExampleEntity.TopGroup) ?? [],
-            Intervals = intervals.OrderByDescending(i => i.Interval)
-                .Select(i => new IntervalExamples(i.Interval, i.Low, i.High, i.ContainsFraction, groups.GetValueOrDefault(i.Interval) ?? []))
-                .ToArray(),
+            Top = top,
+            Intervals = intervals,
             Logits = logits,
         };
-    }
-
-    private ActivationExampleEntity Example(int feature, int group, int rank, ActivationExample e)
-    {
-        ArgumentNullException.ThrowIfNull(e);
-        var field = $"feature {feature} of {_sae}, example {rank} of group {group}";
-        if (e.Positions.Length != e.Values.Length)
-        {
-            throw new ArgumentException($"{field}: {e.Positions.Length} positions but {e.Values.Length} values.", nameof(e));
-        }
-        if ((uint)e.Position > ushort.MaxValue) throw new ArgumentException($"{field}: position {e.Position} is outside [0, 65535].", nameof(e));
-        if ((uint)e.Window >= (uint)_windows) throw new ArgumentException($"{field}: window {e.Window} is outside the corpus's {_windows} windows.", nameof(e));
-        return new ActivationExampleEntity
-        {
-            SaeId = _saeId, FeatureIndex = feature, Group = group, Rank = rank,
-            WindowIndex = e.Window, Position = e.Position, Value = e.Value,
-            Positions = Blobs.FromUInt16s(e.Positions, field),
-            Values = Blobs.FromFloat32s(e.Values),
-        };
-    }
-
-    private static ActivationExample ToExample(ActivationExampleEntity e)
-    {
-        var field = $"feature {e.FeatureIndex}, example {e.Rank} of group {e.Group}";
-        var positions = Blobs.ToUInt16s(e.Positions, $"{field}, positions");
-        var values = Blobs.ToFloat32s(e.Values, $"{field}, values");
-        if (positions.Length != values.Length) throw new InvalidDataException($"{field}: {positions.Length} positions but {values.Length} values.");
-        return new ActivationExample(e.WindowIndex, e.Position, e.Value, positions, values);
     }
 }

@@ -60,6 +60,25 @@ public sealed class AtlasStoreDashboardsTests
 
     [Theory]
     [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task GetFeatureAsync_TruncatedExamplesBlob_ThrowsInvalidDataNamingSaeAndFeature(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+        var store = await db.OpenAsync();
+        await Seed.AddAsync(store, dSae: 8);
+        var dashboards = SyntheticDashboards.Create(features: 5, seed: 4, windows: 50);
+        await store.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, dashboards, None);
+        var cut = db.IsSqlite ? "substr(examples, 1, 40)" : "substring(examples from 1 for 40)";
+        await db.ScalarAsync($"UPDATE features SET examples = {cut} WHERE feature_index = 3");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.GetFeatureAsync(Seed.Model, Seed.Sae, 3, None));
+
+        Assert.Contains($"feature 3 of SAE {Seed.Model}/{Seed.Sae}", error.Message);
+        DashboardAssert.Equal(dashboards.Features[2], await store.GetFeatureAsync(Seed.Model, Seed.Sae, 2, None));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
     public async Task SaveDashboardsAsync_Replace_KeepsOnlyTheNewSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -22,51 +22,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("integer")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Group")
-                        .HasColumnType("integer")
-                        .HasColumnName("group");
-
-                    b.Property<int>("Rank")
-                        .HasColumnType("integer")
-                        .HasColumnName("rank");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("integer")
-                        .HasColumnName("position");
-
-                    b.Property<byte[]>("Positions")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("positions");
-
-                    b.Property<float>("Value")
-                        .HasColumnType("real")
-                        .HasColumnName("value");
-
-                    b.Property<byte[]>("Values")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("values");
-
-                    b.Property<int>("WindowIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("window_index");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Group", "Rank");
-
-                    b.ToTable("activation_examples", (string)null);
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -290,6 +245,11 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
+                    b.Property<byte[]>("Examples")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("examples");
+
                     b.Property<double>("FracNonzero")
                         .HasColumnType("double precision")
                         .HasColumnName("frac_nonzero");
@@ -429,37 +389,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasIndex("SaeId");
 
                     b.ToTable("list_items", (string)null);
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("integer")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Interval")
-                        .HasColumnType("integer")
-                        .HasColumnName("interval");
-
-                    b.Property<double>("ContainsFraction")
-                        .HasColumnType("double precision")
-                        .HasColumnName("contains_fraction");
-
-                    b.Property<float>("High")
-                        .HasColumnType("real")
-                        .HasColumnName("high");
-
-                    b.Property<float>("Low")
-                        .HasColumnType("real")
-                        .HasColumnName("low");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Interval");
-
-                    b.ToTable("intervals", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
@@ -628,15 +557,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("users", (string)null);
                 });
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
@@ -719,15 +639,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

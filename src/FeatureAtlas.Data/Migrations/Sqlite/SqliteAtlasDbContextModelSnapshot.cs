@@ -17,51 +17,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Group")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("group");
-
-                    b.Property<int>("Rank")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("rank");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("position");
-
-                    b.Property<byte[]>("Positions")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
-                        .HasColumnName("positions");
-
-                    b.Property<float>("Value")
-                        .HasColumnType("REAL")
-                        .HasColumnName("value");
-
-                    b.Property<byte[]>("Values")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
-                        .HasColumnName("values");
-
-                    b.Property<int>("WindowIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("window_index");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Group", "Rank");
-
-                    b.ToTable("activation_examples", (string)null);
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -279,6 +234,11 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
+                    b.Property<byte[]>("Examples")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("examples");
+
                     b.Property<double>("FracNonzero")
                         .HasColumnType("REAL")
                         .HasColumnName("frac_nonzero");
@@ -416,37 +376,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasIndex("SaeId");
 
                     b.ToTable("list_items", (string)null);
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Interval")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("interval");
-
-                    b.Property<double>("ContainsFraction")
-                        .HasColumnType("REAL")
-                        .HasColumnName("contains_fraction");
-
-                    b.Property<float>("High")
-                        .HasColumnType("REAL")
-                        .HasColumnName("high");
-
-                    b.Property<float>("Low")
-                        .HasColumnType("REAL")
-                        .HasColumnName("low");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Interval");
-
-                    b.ToTable("intervals", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
@@ -609,15 +538,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("users", (string)null);
                 });
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
@@ -700,15 +620,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -5,99 +5,47 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace FeatureAtlas.Data.Migrations.Postgres
+namespace FeatureAtlas.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(PostgresAtlasDbContext))]
-    [Migration("20261125153245_Initial")]
+    [DbContext(typeof(SqliteAtlasDbContext))]
+    [Migration("20261125162903_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder
-                .HasAnnotation("ProductVersion", "10.0.15")
-                .HasAnnotation("Relational:MaxIdentifierLength", 63);
-
-            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("integer")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Group")
-                        .HasColumnType("integer")
-                        .HasColumnName("group");
-
-                    b.Property<int>("Rank")
-                        .HasColumnType("integer")
-                        .HasColumnName("rank");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("integer")
-                        .HasColumnName("position");
-
-                    b.Property<byte[]>("Positions")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("positions");
-
-                    b.Property<float>("Value")
-                        .HasColumnType("real")
-                        .HasColumnName("value");
-
-                    b.Property<byte[]>("Values")
-                        .IsRequired()
-                        .HasColumnType("bytea")
-                        .HasColumnName("values");
-
-                    b.Property<int>("WindowIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("window_index");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Group", "Rank");
-
-                    b.ToTable("activation_examples", (string)null);
-                });
+            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("text");
 
                     b.Property<int>("UserId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("user_id");
 
                     b.HasKey("Id");
@@ -113,35 +61,33 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<int>("Context")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("context");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("source");
 
                     b.Property<long>("Tokens")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("tokens");
 
                     b.Property<int>("Windows")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("windows");
 
                     b.HasKey("Id");
@@ -155,16 +101,16 @@ namespace FeatureAtlas.Data.Migrations.Postgres
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CorpusWindowEntity", b =>
                 {
                     b.Property<int>("CorpusId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("corpus_id");
 
                     b.Property<int>("WindowIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("window_index");
 
                     b.Property<byte[]>("TokenIds")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("token_ids");
 
                     b.HasKey("CorpusId", "WindowIndex");
@@ -175,53 +121,53 @@ namespace FeatureAtlas.Data.Migrations.Postgres
             modelBuilder.Entity("FeatureAtlas.Data.Entities.DashboardRunEntity", b =>
                 {
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("CorpusId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("corpus_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<int>("DeadFeatures")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("dead_features");
 
                     b.Property<int>("LogDensityBins")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("log_density_bins");
 
                     b.Property<byte[]>("LogDensityCentres")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("log_density_centres");
 
                     b.Property<byte[]>("LogDensityHeights")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("log_density_heights");
 
                     b.Property<double>("LogDensityMax")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("log_density_max");
 
                     b.Property<double>("LogDensityMin")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("log_density_min");
 
                     b.Property<string>("OptionsJson")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("options_json");
 
                     b.Property<long>("TotalTokens")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("total_tokens");
 
                     b.Property<int>("Windows")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("windows");
 
                     b.HasKey("SaeId");
@@ -235,43 +181,41 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<int?>("AuthorId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("author_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
                     b.Property<string>("Method")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("method");
 
                     b.Property<string>("ModelName")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("model_name");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<string>("ScoresJson")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("scores_json");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("text");
 
                     b.HasKey("Id");
@@ -286,84 +230,89 @@ namespace FeatureAtlas.Data.Migrations.Postgres
             modelBuilder.Entity("FeatureAtlas.Data.Entities.FeatureEntity", b =>
                 {
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
+                    b.Property<byte[]>("Examples")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("examples");
+
                     b.Property<double>("FracNonzero")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("frac_nonzero");
 
                     b.Property<int>("HistogramBins")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("histogram_bins");
 
                     b.Property<byte[]>("HistogramCentres")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("histogram_centres");
 
                     b.Property<byte[]>("HistogramHeights")
                         .IsRequired()
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("histogram_heights");
 
                     b.Property<double>("HistogramMax")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("histogram_max");
 
                     b.Property<double>("HistogramMin")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("histogram_min");
 
                     b.Property<int?>("LogitHistogramBins")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("logit_histogram_bins");
 
                     b.Property<byte[]>("LogitHistogramCentres")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_histogram_centres");
 
                     b.Property<byte[]>("LogitHistogramHeights")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_histogram_heights");
 
                     b.Property<double?>("LogitHistogramMax")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("logit_histogram_max");
 
                     b.Property<double?>("LogitHistogramMin")
-                        .HasColumnType("double precision")
+                        .HasColumnType("REAL")
                         .HasColumnName("logit_histogram_min");
 
                     b.Property<byte[]>("LogitNegativeTokens")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_negative_tokens");
 
                     b.Property<byte[]>("LogitNegativeValues")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_negative_values");
 
                     b.Property<byte[]>("LogitPositiveTokens")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_positive_tokens");
 
                     b.Property<byte[]>("LogitPositiveValues")
-                        .HasColumnType("bytea")
+                        .HasColumnType("BLOB")
                         .HasColumnName("logit_positive_values");
 
                     b.Property<float>("MaxActivation")
-                        .HasColumnType("real")
+                        .HasColumnType("REAL")
                         .HasColumnName("max_activation");
 
                     b.Property<float>("MinNonzeroActivation")
-                        .HasColumnType("real")
+                        .HasColumnType("REAL")
                         .HasColumnName("min_nonzero_activation");
 
                     b.Property<long>("NonzeroCount")
-                        .HasColumnType("bigint")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("nonzero_count");
 
                     b.HasKey("SaeId", "FeatureIndex");
@@ -375,26 +324,24 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Description")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("description");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<int>("OwnerId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("owner_id");
 
                     b.HasKey("Id");
@@ -408,23 +355,23 @@ namespace FeatureAtlas.Data.Migrations.Postgres
             modelBuilder.Entity("FeatureAtlas.Data.Entities.FeatureListItemEntity", b =>
                 {
                     b.Property<int>("ListId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("list_id");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
                     b.Property<DateTimeOffset>("AddedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("added_at");
 
                     b.Property<string>("Note")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("note");
 
                     b.HasKey("ListId", "SaeId", "FeatureIndex");
@@ -434,74 +381,41 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("list_items", (string)null);
                 });
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("integer")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Interval")
-                        .HasColumnType("integer")
-                        .HasColumnName("interval");
-
-                    b.Property<double>("ContainsFraction")
-                        .HasColumnType("double precision")
-                        .HasColumnName("contains_fraction");
-
-                    b.Property<float>("High")
-                        .HasColumnType("real")
-                        .HasColumnName("high");
-
-                    b.Property<float>("Low")
-                        .HasColumnType("real")
-                        .HasColumnName("low");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Interval");
-
-                    b.ToTable("intervals", (string)null);
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("ConfigJson")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("config_json");
 
                     b.Property<int>("DModel")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("d_model");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("display_name");
 
                     b.Property<int>("Layers")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("layers");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("Path")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("path");
 
                     b.Property<int>("Vocab")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("vocab");
 
                     b.HasKey("Id");
@@ -516,49 +430,47 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("Architecture")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("architecture");
 
                     b.Property<string>("CfgJson")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("cfg_json");
 
                     b.Property<int>("DIn")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("d_in");
 
                     b.Property<int>("DSae")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("d_sae");
 
                     b.Property<string>("HookName")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("hook_name");
 
                     b.Property<int>("Layer")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("layer");
 
                     b.Property<int>("ModelId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("model_id");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.Property<string>("Path")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("path");
 
                     b.HasKey("Id");
@@ -572,19 +484,19 @@ namespace FeatureAtlas.Data.Migrations.Postgres
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
                 {
                     b.Property<int>("UserId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("user_id");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.HasKey("UserId", "SaeId", "FeatureIndex");
@@ -598,26 +510,24 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("integer")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
-
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("timestamp with time zone")
+                        .HasColumnType("TEXT")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("email");
 
                     b.Property<bool>("IsAdmin")
-                        .HasColumnType("boolean")
+                        .HasColumnType("INTEGER")
                         .HasColumnName("is_admin");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasColumnType("TEXT")
                         .HasColumnName("name");
 
                     b.HasKey("Id");
@@ -629,15 +539,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
@@ -722,15 +623,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

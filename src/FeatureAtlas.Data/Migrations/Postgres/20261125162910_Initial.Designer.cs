@@ -5,92 +5,54 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 
 #nullable disable
 
-namespace FeatureAtlas.Data.Migrations.Sqlite
+namespace FeatureAtlas.Data.Migrations.Postgres
 {
-    [DbContext(typeof(SqliteAtlasDbContext))]
-    [Migration("20261125153237_Initial")]
+    [DbContext(typeof(PostgresAtlasDbContext))]
+    [Migration("20261125162910_Initial")]
     partial class Initial
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
         {
 #pragma warning disable 612, 618
-            modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
+            modelBuilder
+                .HasAnnotation("ProductVersion", "10.0.15")
+                .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Group")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("group");
-
-                    b.Property<int>("Rank")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("rank");
-
-                    b.Property<int>("Position")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("position");
-
-                    b.Property<byte[]>("Positions")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
-                        .HasColumnName("positions");
-
-                    b.Property<float>("Value")
-                        .HasColumnType("REAL")
-                        .HasColumnName("value");
-
-                    b.Property<byte[]>("Values")
-                        .IsRequired()
-                        .HasColumnType("BLOB")
-                        .HasColumnName("values");
-
-                    b.Property<int>("WindowIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("window_index");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Group", "Rank");
-
-                    b.ToTable("activation_examples", (string)null);
-                });
+            NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("text");
 
                     b.Property<int>("UserId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("user_id");
 
                     b.HasKey("Id");
@@ -106,33 +68,35 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<int>("Context")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("context");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("name");
 
                     b.Property<string>("Source")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("source");
 
                     b.Property<long>("Tokens")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("tokens");
 
                     b.Property<int>("Windows")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("windows");
 
                     b.HasKey("Id");
@@ -146,16 +110,16 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CorpusWindowEntity", b =>
                 {
                     b.Property<int>("CorpusId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("corpus_id");
 
                     b.Property<int>("WindowIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("window_index");
 
                     b.Property<byte[]>("TokenIds")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("token_ids");
 
                     b.HasKey("CorpusId", "WindowIndex");
@@ -166,53 +130,53 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
             modelBuilder.Entity("FeatureAtlas.Data.Entities.DashboardRunEntity", b =>
                 {
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("CorpusId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("corpus_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<int>("DeadFeatures")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("dead_features");
 
                     b.Property<int>("LogDensityBins")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("log_density_bins");
 
                     b.Property<byte[]>("LogDensityCentres")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("log_density_centres");
 
                     b.Property<byte[]>("LogDensityHeights")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("log_density_heights");
 
                     b.Property<double>("LogDensityMax")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("log_density_max");
 
                     b.Property<double>("LogDensityMin")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("log_density_min");
 
                     b.Property<string>("OptionsJson")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("options_json");
 
                     b.Property<long>("TotalTokens")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("total_tokens");
 
                     b.Property<int>("Windows")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("windows");
 
                     b.HasKey("SaeId");
@@ -226,41 +190,43 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<int?>("AuthorId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("author_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
                     b.Property<string>("Method")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("method");
 
                     b.Property<string>("ModelName")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("model_name");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<string>("ScoresJson")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("scores_json");
 
                     b.Property<string>("Text")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("text");
 
                     b.HasKey("Id");
@@ -275,84 +241,89 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
             modelBuilder.Entity("FeatureAtlas.Data.Entities.FeatureEntity", b =>
                 {
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
+                    b.Property<byte[]>("Examples")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("examples");
+
                     b.Property<double>("FracNonzero")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("frac_nonzero");
 
                     b.Property<int>("HistogramBins")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("histogram_bins");
 
                     b.Property<byte[]>("HistogramCentres")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("histogram_centres");
 
                     b.Property<byte[]>("HistogramHeights")
                         .IsRequired()
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("histogram_heights");
 
                     b.Property<double>("HistogramMax")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("histogram_max");
 
                     b.Property<double>("HistogramMin")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("histogram_min");
 
                     b.Property<int?>("LogitHistogramBins")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("logit_histogram_bins");
 
                     b.Property<byte[]>("LogitHistogramCentres")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_histogram_centres");
 
                     b.Property<byte[]>("LogitHistogramHeights")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_histogram_heights");
 
                     b.Property<double?>("LogitHistogramMax")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("logit_histogram_max");
 
                     b.Property<double?>("LogitHistogramMin")
-                        .HasColumnType("REAL")
+                        .HasColumnType("double precision")
                         .HasColumnName("logit_histogram_min");
 
                     b.Property<byte[]>("LogitNegativeTokens")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_negative_tokens");
 
                     b.Property<byte[]>("LogitNegativeValues")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_negative_values");
 
                     b.Property<byte[]>("LogitPositiveTokens")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_positive_tokens");
 
                     b.Property<byte[]>("LogitPositiveValues")
-                        .HasColumnType("BLOB")
+                        .HasColumnType("bytea")
                         .HasColumnName("logit_positive_values");
 
                     b.Property<float>("MaxActivation")
-                        .HasColumnType("REAL")
+                        .HasColumnType("real")
                         .HasColumnName("max_activation");
 
                     b.Property<float>("MinNonzeroActivation")
-                        .HasColumnType("REAL")
+                        .HasColumnType("real")
                         .HasColumnName("min_nonzero_activation");
 
                     b.Property<long>("NonzeroCount")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("bigint")
                         .HasColumnName("nonzero_count");
 
                     b.HasKey("SaeId", "FeatureIndex");
@@ -364,24 +335,26 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Description")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("description");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("name");
 
                     b.Property<int>("OwnerId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("owner_id");
 
                     b.HasKey("Id");
@@ -395,23 +368,23 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
             modelBuilder.Entity("FeatureAtlas.Data.Entities.FeatureListItemEntity", b =>
                 {
                     b.Property<int>("ListId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("list_id");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
                     b.Property<DateTimeOffset>("AddedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("added_at");
 
                     b.Property<string>("Note")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("note");
 
                     b.HasKey("ListId", "SaeId", "FeatureIndex");
@@ -421,72 +394,43 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("list_items", (string)null);
                 });
 
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("sae_id");
-
-                    b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("feature_index");
-
-                    b.Property<int>("Interval")
-                        .HasColumnType("INTEGER")
-                        .HasColumnName("interval");
-
-                    b.Property<double>("ContainsFraction")
-                        .HasColumnType("REAL")
-                        .HasColumnName("contains_fraction");
-
-                    b.Property<float>("High")
-                        .HasColumnType("REAL")
-                        .HasColumnName("high");
-
-                    b.Property<float>("Low")
-                        .HasColumnType("REAL")
-                        .HasColumnName("low");
-
-                    b.HasKey("SaeId", "FeatureIndex", "Interval");
-
-                    b.ToTable("intervals", (string)null);
-                });
-
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("ConfigJson")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("config_json");
 
                     b.Property<int>("DModel")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("d_model");
 
                     b.Property<string>("DisplayName")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("display_name");
 
                     b.Property<int>("Layers")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("layers");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("name");
 
                     b.Property<string>("Path")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("path");
 
                     b.Property<int>("Vocab")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("vocab");
 
                     b.HasKey("Id");
@@ -501,47 +445,49 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
                     b.Property<string>("Architecture")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("architecture");
 
                     b.Property<string>("CfgJson")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("cfg_json");
 
                     b.Property<int>("DIn")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("d_in");
 
                     b.Property<int>("DSae")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("d_sae");
 
                     b.Property<string>("HookName")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("hook_name");
 
                     b.Property<int>("Layer")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("layer");
 
                     b.Property<int>("ModelId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("model_id");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("name");
 
                     b.Property<string>("Path")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("path");
 
                     b.HasKey("Id");
@@ -555,19 +501,19 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
                 {
                     b.Property<int>("UserId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("user_id");
 
                     b.Property<int>("SaeId")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
                     b.Property<int>("FeatureIndex")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("feature_index");
 
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.HasKey("UserId", "SaeId", "FeatureIndex");
@@ -581,24 +527,26 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 {
                     b.Property<int>("Id")
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("integer")
                         .HasColumnName("id");
 
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
                     b.Property<DateTimeOffset>("CreatedAt")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
                     b.Property<string>("Email")
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("email");
 
                     b.Property<bool>("IsAdmin")
-                        .HasColumnType("INTEGER")
+                        .HasColumnType("boolean")
                         .HasColumnName("is_admin");
 
                     b.Property<string>("Name")
                         .IsRequired()
-                        .HasColumnType("TEXT")
+                        .HasColumnType("text")
                         .HasColumnName("name");
 
                     b.HasKey("Id");
@@ -610,15 +558,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.ActivationExampleEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.CommentEntity", b =>
@@ -703,15 +642,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
-            modelBuilder.Entity("FeatureAtlas.Data.Entities.IntervalEntity", b =>
-                {
-                    b.HasOne("FeatureAtlas.Data.Entities.FeatureEntity", null)
-                        .WithMany()
-                        .HasForeignKey("SaeId", "FeatureIndex")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -250,7 +250,8 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     logit_histogram_min = table.Column<double>(type: "REAL", nullable: true),
                     logit_histogram_max = table.Column<double>(type: "REAL", nullable: true),
                     logit_histogram_heights = table.Column<byte[]>(type: "BLOB", nullable: true),
-                    logit_histogram_centres = table.Column<byte[]>(type: "BLOB", nullable: true)
+                    logit_histogram_centres = table.Column<byte[]>(type: "BLOB", nullable: true),
+                    examples = table.Column<byte[]>(type: "BLOB", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -313,53 +314,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         column: x => x.sae_id,
                         principalTable: "saes",
                         principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "activation_examples",
-                columns: table => new
-                {
-                    sae_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    feature_index = table.Column<int>(type: "INTEGER", nullable: false),
-                    group = table.Column<int>(type: "INTEGER", nullable: false),
-                    rank = table.Column<int>(type: "INTEGER", nullable: false),
-                    window_index = table.Column<int>(type: "INTEGER", nullable: false),
-                    position = table.Column<int>(type: "INTEGER", nullable: false),
-                    value = table.Column<float>(type: "REAL", nullable: false),
-                    positions = table.Column<byte[]>(type: "BLOB", nullable: false),
-                    values = table.Column<byte[]>(type: "BLOB", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_activation_examples", x => new { x.sae_id, x.feature_index, x.group, x.rank });
-                    table.ForeignKey(
-                        name: "FK_activation_examples_features_sae_id_feature_index",
-                        columns: x => new { x.sae_id, x.feature_index },
-                        principalTable: "features",
-                        principalColumns: new[] { "sae_id", "feature_index" },
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "intervals",
-                columns: table => new
-                {
-                    sae_id = table.Column<int>(type: "INTEGER", nullable: false),
-                    feature_index = table.Column<int>(type: "INTEGER", nullable: false),
-                    interval = table.Column<int>(type: "INTEGER", nullable: false),
-                    low = table.Column<float>(type: "REAL", nullable: false),
-                    high = table.Column<float>(type: "REAL", nullable: false),
-                    contains_fraction = table.Column<double>(type: "REAL", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_intervals", x => new { x.sae_id, x.feature_index, x.interval });
-                    table.ForeignKey(
-                        name: "FK_intervals_features_sae_id_feature_index",
-                        columns: x => new { x.sae_id, x.feature_index },
-                        principalTable: "features",
-                        principalColumns: new[] { "sae_id", "feature_index" },
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -439,9 +393,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "activation_examples");
-
-            migrationBuilder.DropTable(
                 name: "comments");
 
             migrationBuilder.DropTable(
@@ -454,7 +405,7 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                 name: "explanations");
 
             migrationBuilder.DropTable(
-                name: "intervals");
+                name: "features");
 
             migrationBuilder.DropTable(
                 name: "list_items");
@@ -464,9 +415,6 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
 
             migrationBuilder.DropTable(
                 name: "corpora");
-
-            migrationBuilder.DropTable(
-                name: "features");
 
             migrationBuilder.DropTable(
                 name: "lists");

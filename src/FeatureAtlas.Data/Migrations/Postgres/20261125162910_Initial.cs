@@ -251,7 +251,8 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     logit_histogram_min = table.Column<double>(type: "double precision", nullable: true),
                     logit_histogram_max = table.Column<double>(type: "double precision", nullable: true),
                     logit_histogram_heights = table.Column<byte[]>(type: "bytea", nullable: true),
-                    logit_histogram_centres = table.Column<byte[]>(type: "bytea", nullable: true)
+                    logit_histogram_centres = table.Column<byte[]>(type: "bytea", nullable: true),
+                    examples = table.Column<byte[]>(type: "bytea", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -314,53 +315,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         column: x => x.sae_id,
                         principalTable: "saes",
                         principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "activation_examples",
-                columns: table => new
-                {
-                    sae_id = table.Column<int>(type: "integer", nullable: false),
-                    feature_index = table.Column<int>(type: "integer", nullable: false),
-                    group = table.Column<int>(type: "integer", nullable: false),
-                    rank = table.Column<int>(type: "integer", nullable: false),
-                    window_index = table.Column<int>(type: "integer", nullable: false),
-                    position = table.Column<int>(type: "integer", nullable: false),
-                    value = table.Column<float>(type: "real", nullable: false),
-                    positions = table.Column<byte[]>(type: "bytea", nullable: false),
-                    values = table.Column<byte[]>(type: "bytea", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_activation_examples", x => new { x.sae_id, x.feature_index, x.group, x.rank });
-                    table.ForeignKey(
-                        name: "FK_activation_examples_features_sae_id_feature_index",
-                        columns: x => new { x.sae_id, x.feature_index },
-                        principalTable: "features",
-                        principalColumns: new[] { "sae_id", "feature_index" },
-                        onDelete: ReferentialAction.Cascade);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "intervals",
-                columns: table => new
-                {
-                    sae_id = table.Column<int>(type: "integer", nullable: false),
-                    feature_index = table.Column<int>(type: "integer", nullable: false),
-                    interval = table.Column<int>(type: "integer", nullable: false),
-                    low = table.Column<float>(type: "real", nullable: false),
-                    high = table.Column<float>(type: "real", nullable: false),
-                    contains_fraction = table.Column<double>(type: "double precision", nullable: false)
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("PK_intervals", x => new { x.sae_id, x.feature_index, x.interval });
-                    table.ForeignKey(
-                        name: "FK_intervals_features_sae_id_feature_index",
-                        columns: x => new { x.sae_id, x.feature_index },
-                        principalTable: "features",
-                        principalColumns: new[] { "sae_id", "feature_index" },
                         onDelete: ReferentialAction.Cascade);
                 });
 
@@ -440,9 +394,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.DropTable(
-                name: "activation_examples");
-
-            migrationBuilder.DropTable(
                 name: "comments");
 
             migrationBuilder.DropTable(
@@ -455,7 +406,7 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                 name: "explanations");
 
             migrationBuilder.DropTable(
-                name: "intervals");
+                name: "features");
 
             migrationBuilder.DropTable(
                 name: "list_items");
@@ -465,9 +416,6 @@ namespace FeatureAtlas.Data.Migrations.Postgres
 
             migrationBuilder.DropTable(
                 name: "corpora");
-
-            migrationBuilder.DropTable(
-                name: "features");
 
             migrationBuilder.DropTable(
                 name: "lists");
