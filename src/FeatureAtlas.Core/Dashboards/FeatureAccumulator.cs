@@ -70,18 +70,28 @@ public sealed partial class FeatureAccumulator
 
     private sealed record Batch(float[] Activations, int[] WindowIndexes, int Length);
 
+    /// <summary>
+    /// Features [first, end) over the batch, window by window: one scan gathers each feature's non-zero
+    /// activations over the window (positions ascending), then each is offered to its feature with the whole
+    /// window vector at hand, so admitting an example never reads a strided column (that cost ~10% of a
+    /// GPT-2-small pass with a 24,576-feature SAE).
+    /// </summary>
     private void AddChunk(Batch batch, int first, int end)
     {
         var features = Features;
         var acts = batch.Activations;
-        var vectors = new WindowActivations?[end - first];
+        var length = batch.Length;
+        var width = end - first;
+        var positions = new int[width * length];
+        var values = new float[width * length];
+        var counts = new int[width];
+        var touched = new List<int>(width);
         for (var w = 0; w < batch.WindowIndexes.Length; w++)
         {
-            Array.Clear(vectors);
-            var window = batch.WindowIndexes[w];
-            for (var t = 0; t < batch.Length; t++)
+            touched.Clear();
+            for (var t = 0; t < length; t++)
             {
-                var row = (w * batch.Length + t) * features;
+                var row = (w * length + t) * features;
                 var f = first;
                 if (Vector512.IsHardwareAccelerated)
                 {
@@ -93,26 +103,47 @@ public sealed partial class FeatureAccumulator
                         {
                             var lane = System.Numerics.BitOperations.TrailingZeroCount(mask);
                             mask &= mask - 1;
-                            Update(batch, w, window, t, f + lane, acts[row + f + lane], ref vectors[f + lane - first]);
+                            Gather(f + lane - first, t, acts[row + f + lane]);
                         }
                     }
                 }
                 for (; f < end; f++)
                 {
-                    var a = acts[row + f];
-                    if (a > 0f) Update(batch, w, window, t, f, a, ref vectors[f - first]);
+                    if (acts[row + f] > 0f) Gather(f - first, t, acts[row + f]);
                 }
             }
+
+            var window = batch.WindowIndexes[w];
+            foreach (var local in touched)
+            {
+                var offset = local * length;
+                var count = counts[local];
+                WindowActivations? vector = null;
+                for (var k = 0; k < count; k++)
+                {
+                    Update(window, positions[offset + k], first + local, values[offset + k], positions.AsSpan(offset, count), values.AsSpan(offset, count), ref vector);
+                }
+                counts[local] = 0;
+            }
+        }
+
+        void Gather(int local, int position, float value)
+        {
+            var count = counts[local];
+            if (count == 0) touched.Add(local);
+            positions[local * length + count] = position;
+            values[local * length + count] = value;
+            counts[local] = count + 1;
         }
     }
 
-    private void Update(Batch batch, int localWindow, int window, int position, int feature, float value, ref WindowActivations? vector)
+    private void Update(int window, int position, int feature, float value, ReadOnlySpan<int> windowPositions, ReadOnlySpan<float> windowValues, ref WindowActivations? vector)
     {
         var state = _states[feature] ??= new FeatureState(_options);
         state.Observe(value);
         if (state.AdmitsTop(value, window, position))
         {
-            vector ??= WindowActivations.Read(batch.Activations, localWindow, batch.Length, Features, feature);
+            vector ??= new WindowActivations(windowPositions.ToArray(), windowValues.ToArray());
             state.InsertTop(new Entry(value, window, position, 0, vector));
         }
         if (_options.Intervals > 0 && _options.ExamplesPerInterval > 0)
@@ -121,7 +152,7 @@ public sealed partial class FeatureAccumulator
             var stratum = state.Stratum(value);
             if (state.AdmitsSample(stratum, key))
             {
-                vector ??= WindowActivations.Read(batch.Activations, localWindow, batch.Length, Features, feature);
+                vector ??= new WindowActivations(windowPositions.ToArray(), windowValues.ToArray());
                 state.InsertSample(stratum, new Entry(value, window, position, key, vector));
             }
         }
