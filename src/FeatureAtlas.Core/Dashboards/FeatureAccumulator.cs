@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.Intrinsics;
 
 namespace FeatureAtlas.Core.Dashboards;
@@ -78,56 +79,76 @@ public sealed partial class FeatureAccumulator
     /// </summary>
     private void AddChunk(Batch batch, int first, int end)
     {
+        var width = end - first;
+        // Pooled: fresh 128 KB arrays per chunk and batch would pile up on the large-object heap (+1.6 GB peak).
+        var positions = ArrayPool<int>.Shared.Rent(width * batch.Length);
+        var values = ArrayPool<float>.Shared.Rent(width * batch.Length);
+        var counts = ArrayPool<int>.Shared.Rent(width);
+        try
+        {
+            Array.Clear(counts, 0, width);
+            var touched = new List<int>(width);
+            for (var w = 0; w < batch.WindowIndexes.Length; w++)
+            {
+                Gather(batch, w, first, end, positions, values, counts, touched);
+                var window = batch.WindowIndexes[w];
+                foreach (var local in touched)
+                {
+                    var offset = local * batch.Length;
+                    var count = counts[local];
+                    WindowActivations? vector = null;
+                    for (var k = 0; k < count; k++)
+                    {
+                        Update(window, positions[offset + k], first + local, values[offset + k], positions.AsSpan(offset, count), values.AsSpan(offset, count), ref vector);
+                    }
+                    counts[local] = 0;
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(positions);
+            ArrayPool<float>.Shared.Return(values);
+            ArrayPool<int>.Shared.Return(counts);
+        }
+    }
+
+    /// <summary>
+    /// Scans window <paramref name="w"/> of the batch once and collects, per feature in [first, end), its non-zero
+    /// activations (positions ascending) into slots of <paramref name="positions"/>/<paramref name="values"/>;
+    /// <paramref name="touched"/> lists the features that fired.
+    /// </summary>
+    private void Gather(Batch batch, int w, int first, int end, int[] positions, float[] values, int[] counts, List<int> touched)
+    {
         var features = Features;
         var acts = batch.Activations;
         var length = batch.Length;
-        var width = end - first;
-        var positions = new int[width * length];
-        var values = new float[width * length];
-        var counts = new int[width];
-        var touched = new List<int>(width);
-        for (var w = 0; w < batch.WindowIndexes.Length; w++)
+        touched.Clear();
+        for (var t = 0; t < length; t++)
         {
-            touched.Clear();
-            for (var t = 0; t < length; t++)
+            var row = (w * length + t) * features;
+            var f = first;
+            if (Vector512.IsHardwareAccelerated)
             {
-                var row = (w * length + t) * features;
-                var f = first;
-                if (Vector512.IsHardwareAccelerated)
+                // Most activations are zero: test 16 at a time and visit only the set lanes.
+                for (; f + 16 <= end; f += 16)
                 {
-                    // Most activations are zero: test 16 at a time and visit only the set lanes.
-                    for (; f + 16 <= end; f += 16)
+                    var mask = Vector512.GreaterThan(Vector512.Create(acts.AsSpan(row + f, 16)), Vector512<float>.Zero).ExtractMostSignificantBits();
+                    while (mask != 0)
                     {
-                        var mask = Vector512.GreaterThan(Vector512.Create(acts.AsSpan(row + f, 16)), Vector512<float>.Zero).ExtractMostSignificantBits();
-                        while (mask != 0)
-                        {
-                            var lane = System.Numerics.BitOperations.TrailingZeroCount(mask);
-                            mask &= mask - 1;
-                            Gather(f + lane - first, t, acts[row + f + lane]);
-                        }
+                        var lane = System.Numerics.BitOperations.TrailingZeroCount(mask);
+                        mask &= mask - 1;
+                        Add(f + lane - first, t, acts[row + f + lane]);
                     }
                 }
-                for (; f < end; f++)
-                {
-                    if (acts[row + f] > 0f) Gather(f - first, t, acts[row + f]);
-                }
             }
-
-            var window = batch.WindowIndexes[w];
-            foreach (var local in touched)
+            for (; f < end; f++)
             {
-                var offset = local * length;
-                var count = counts[local];
-                WindowActivations? vector = null;
-                for (var k = 0; k < count; k++)
-                {
-                    Update(window, positions[offset + k], first + local, values[offset + k], positions.AsSpan(offset, count), values.AsSpan(offset, count), ref vector);
-                }
-                counts[local] = 0;
+                if (acts[row + f] > 0f) Add(f - first, t, acts[row + f]);
             }
         }
 
-        void Gather(int local, int position, float value)
+        void Add(int local, int position, float value)
         {
             var count = counts[local];
             if (count == 0) touched.Add(local);
