@@ -2,7 +2,6 @@ using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
-using System.Numerics.Tensors;
 
 namespace FeatureAtlas.Core.Dashboards;
 
@@ -60,16 +59,7 @@ public static class FeatureLogits
         var negativeValues = new float[negative.Length];
         for (var i = 0; i < positive.Length; i++) positiveValues[i] = logits[positive[i]];
         for (var i = 0; i < negative.Length; i++) negativeValues[i] = logits[negative[i]];
-        return new LogitTable(positive, positiveValues, negative, negativeValues, HistogramOf(logits, options.HistogramBins));
-    }
-
-    /// <summary><see cref="Histogram.Of"/> for a float span without copying it to doubles (50,257 values per feature).</summary>
-    private static Histogram HistogramOf(ReadOnlySpan<float> values, int bins)
-    {
-        double min = TensorPrimitives.Min(values), max = TensorPrimitives.Max(values);
-        var heights = new long[bins];
-        foreach (var v in values) heights[Histogram.Bar(v, min, max, bins)]++;
-        return new Histogram(Histogram.Centres(min, max, bins), heights);
+        return new LogitTable(positive, positiveValues, negative, negativeValues, Histogram.Of(logits, options.HistogramBins));
     }
 
     /// <summary>
