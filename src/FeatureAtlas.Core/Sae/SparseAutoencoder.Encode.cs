@@ -100,13 +100,7 @@ public sealed partial class SparseAutoencoder
                     break;
                 case SaeArchitecture.TopK:
                     Sgemm.Multiply(sae, _encoder, features, rows, p.BEnc);
-                    for (var r = 0; r < rows; r++)
-                    {
-                        var row = features.Slice(r * DSae, DSae);
-                        if (Config.RescaleActsByDecoderNorm) TensorPrimitives.Multiply(row, DecoderNorms, row);
-                        TopK.KeepLargest(row, Config.K);
-                        if (_activationScale is not null) TensorPrimitives.Multiply(row, _activationScale, row);
-                    }
+                    SelectTopK(features, rows);
                     break;
                 case SaeArchitecture.Gated:
                     EncodeGated(sae, rows, features);
@@ -151,6 +145,48 @@ public sealed partial class SparseAutoencoder
                 }
             }
             if (Config.ApplyBDecToInput) TensorPrimitives.Subtract(row, Parameters.BDec, row);
+        }
+    }
+
+    private unsafe struct TopKJob
+    {
+        public float* Features;
+        public float* Norms;     // rescale_acts_by_decoder_norm: multiply before choosing; else null
+        public float* Scale;     // folded TopK: multiply after choosing; else null
+        public int Rows, DSae, K;
+    }
+
+    private const int TopKRowsPerItem = 32;
+
+    /// <summary>
+    /// The top-k choice for every row, split over all cores: the selection (a quickselect over S per row) took
+    /// as long as the encoder GEMM itself on one core at S = 24,576 (encode of 1,024 rows: 0.44 s → 0.31 s).
+    /// </summary>
+    private unsafe void SelectTopK(Span<float> features, int rows)
+    {
+        fixed (float* f = features)
+        fixed (float* norms = DecoderNorms)
+        fixed (float* scale = _activationScale)
+        {
+            var job = new TopKJob
+            {
+                Features = f, Norms = Config.RescaleActsByDecoderNorm ? norms : null, Scale = _activationScale is null ? null : scale,
+                Rows = rows, DSae = DSae, K = Config.K,
+            };
+            WorkerPool.For((rows + TopKRowsPerItem - 1) / TopKRowsPerItem, &SelectTopKRows, (nint)(&job));
+        }
+    }
+
+    private static unsafe void SelectTopKRows(nint context, int item)
+    {
+        ref var job = ref System.Runtime.CompilerServices.Unsafe.AsRef<TopKJob>((void*)context);
+        var end = Math.Min(job.Rows, (item + 1) * TopKRowsPerItem);
+        for (var r = item * TopKRowsPerItem; r < end; r++)
+        {
+            var row = new Span<float>(job.Features + (long)r * job.DSae, job.DSae);
+            if (job.Norms != null) TensorPrimitives.Multiply(row, new ReadOnlySpan<float>(job.Norms, job.DSae), row);
+            TopK.KeepLargest(row, job.K);
+            if (job.Scale != null) TensorPrimitives.Multiply(row, new ReadOnlySpan<float>(job.Scale, job.DSae), row);
         }
     }
 
