@@ -24,11 +24,7 @@ public static class SaeInitializer
             var row = wDec.AsSpan(i * dIn, dIn);
             TensorPrimitives.Divide(row, TensorPrimitives.Norm(row), row);
         }
-        var wEnc = new float[dIn * dSae];
-        for (var i = 0; i < dSae; i++)
-        {
-            for (var j = 0; j < dIn; j++) wEnc[j * dSae + i] = wDec[i * dIn + j];
-        }
+        var wEnc = Gpt2Weights.Transpose(wDec, dSae, dIn);   // W_enc = W_decᵀ
 
         var json = new JsonObject
         {

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Kernels;
 
@@ -80,33 +81,28 @@ public sealed partial class SparseAutoencoder
         int dIn = DIn, dSae = DSae;
         var norms = DecoderNorms;
         var scaleAfterTopK = Config.Architecture == SaeArchitecture.TopK && !Config.RescaleActsByDecoderNorm;
-        if (scaleAfterTopK)
-        {
-            _activationScale ??= Enumerable.Repeat(1f, dSae).ToArray();
-            for (var i = 0; i < dSae; i++)
-            {
-                if (norms[i] == 0f) continue;
-                _activationScale[i] *= norms[i];
-                var unit = p.WDec.AsSpan(i * dIn, dIn);
-                for (var j = 0; j < dIn; j++) unit[j] /= norms[i];
-            }
-            DecoderNorms = ComputeDecoderNorms(p.WDec, dSae, dIn);
-            return;
-        }
+        if (scaleAfterTopK) _activationScale ??= Enumerable.Repeat(1f, dSae).ToArray();
         for (var i = 0; i < dSae; i++)
         {
             var n = norms[i];
             if (n == 0f) continue;
-            var row = p.WDec.AsSpan(i * dIn, dIn);
-            for (var j = 0; j < dIn; j++) row[j] /= n;
+            TensorPrimitives.Divide(p.WDec.AsSpan(i * dIn, dIn), n, p.WDec.AsSpan(i * dIn, dIn));
+            if (scaleAfterTopK)
+            {
+                _activationScale![i] *= n;
+                continue;
+            }
             for (var j = 0; j < dIn; j++) p.WEnc[j * dSae + i] *= n;
             if (p.BEnc is not null) p.BEnc[i] *= n;
             if (p.Threshold is not null) p.Threshold[i] *= n;
             if (p.BGate is not null) p.BGate[i] *= n;
             if (p.BMag is not null) p.BMag[i] *= n;
         }
-        _encoder = PackedMatrix.Pack(p.WEnc, dIn, dSae);
-        _magnitude = p.RMag is null ? null : PackMagnitude(p, Config);
+        if (!scaleAfterTopK)
+        {
+            _encoder = PackedMatrix.Pack(p.WEnc, dIn, dSae);
+            _magnitude = p.RMag is null ? null : PackMagnitude(p, Config);
+        }
         DecoderNorms = ComputeDecoderNorms(p.WDec, dSae, dIn);
     }
 
@@ -123,7 +119,7 @@ public sealed partial class SparseAutoencoder
     private static float[] ComputeDecoderNorms(float[] wDec, int dSae, int dIn)
     {
         var norms = new float[dSae];
-        for (var i = 0; i < dSae; i++) norms[i] = System.Numerics.Tensors.TensorPrimitives.Norm(wDec.AsSpan(i * dIn, dIn));
+        for (var i = 0; i < dSae; i++) norms[i] = TensorPrimitives.Norm(wDec.AsSpan(i * dIn, dIn));
         return norms;
     }
 }
