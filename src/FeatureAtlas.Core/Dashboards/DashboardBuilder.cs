@@ -14,6 +14,7 @@ namespace FeatureAtlas.Core.Dashboards;
 public sealed class DashboardBuilder
 {
     private readonly FeatureAccumulator[] _accumulators;
+    private readonly RunOptions _runOptions;   // one instance, so the model's hook plan is worked out once
     private float[] _features = [];
 
     public DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
@@ -37,6 +38,7 @@ public sealed class DashboardBuilder
         Options = options;
         _accumulators = restored ?? saes.Select(s => new FeatureAccumulator(s.DSae, options)).ToArray();
         Hooks = saes.Select(s => s.HookName).Distinct().ToArray();
+        _runOptions = new RunOptions { Cache = Hooks.ToArray(), ComputeLogits = false };
     }
 
     public Gpt2Model Model { get; }
@@ -60,7 +62,7 @@ public sealed class DashboardBuilder
         {
             throw new ArgumentException($"{tokens.Length} tokens do not make {windowIndexes.Length} windows of {length}.", nameof(tokens));
         }
-        var output = Model.Run(tokens, windowIndexes.Length, new RunOptions { Cache = Hooks.ToArray(), ComputeLogits = false });
+        var output = Model.Run(tokens, windowIndexes.Length, _runOptions);
         var rows = tokens.Length;
         for (var s = 0; s < Saes.Count; s++)
         {
