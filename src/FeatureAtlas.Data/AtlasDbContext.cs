@@ -1,5 +1,6 @@
 using System.Text;
 using FeatureAtlas.Data.Entities;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace FeatureAtlas.Data;
@@ -9,7 +10,7 @@ namespace FeatureAtlas.Data;
 /// (<see cref="SqliteAtlasDbContext"/>, <see cref="PostgresAtlasDbContext"/>) that owns its migrations; open one
 /// with <see cref="AtlasDatabase"/>. Tables and columns are snake_case so raw SQL reads the same on both.
 /// </summary>
-public abstract class AtlasDbContext : DbContext
+public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 {
     protected AtlasDbContext(DbContextOptions options)
         : base(options)
@@ -28,9 +29,11 @@ public abstract class AtlasDbContext : DbContext
 
     public DbSet<FeatureEntity> Features => Set<FeatureEntity>();
 
-    public DbSet<UserEntity> Users => Set<UserEntity>();
+    public DbSet<ApiKeyEntity> ApiKeys => Set<ApiKeyEntity>();
 
     public DbSet<ExplanationEntity> Explanations => Set<ExplanationEntity>();
+
+    public DbSet<ExplanationVoteEntity> ExplanationVotes => Set<ExplanationVoteEntity>();
 
     public DbSet<FeatureListEntity> Lists => Set<FeatureListEntity>();
 
@@ -42,6 +45,10 @@ public abstract class AtlasDbContext : DbContext
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        base.OnModelCreating(modelBuilder);
+        modelBuilder.Entity<Microsoft.AspNetCore.Identity.IdentityUserClaim<int>>().ToTable("user_claims");
+        modelBuilder.Entity<Microsoft.AspNetCore.Identity.IdentityUserLogin<int>>().ToTable("user_logins");
+        modelBuilder.Entity<Microsoft.AspNetCore.Identity.IdentityUserToken<int>>().ToTable("user_tokens");
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AtlasDbContext).Assembly);
         foreach (var entity in modelBuilder.Model.GetEntityTypes())
         {

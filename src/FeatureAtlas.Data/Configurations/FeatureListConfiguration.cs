@@ -11,6 +11,9 @@ public sealed class FeatureListConfiguration : IEntityTypeConfiguration<FeatureL
         builder.ToTable("lists");
         builder.HasKey(l => l.Id);
         builder.HasIndex(l => new { l.OwnerId, l.Name }).IsUnique();
+        builder.HasIndex(l => l.Slug).IsUnique();
+        builder.Property(l => l.Slug).HasMaxLength(16);
+        builder.Property(l => l.Name).HasMaxLength(200);
         builder.HasOne<UserEntity>().WithMany().HasForeignKey(l => l.OwnerId).OnDelete(DeleteBehavior.Cascade);
     }
 }

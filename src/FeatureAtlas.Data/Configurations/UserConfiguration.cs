@@ -9,8 +9,9 @@ public sealed class UserConfiguration : IEntityTypeConfiguration<UserEntity>
     public void Configure(EntityTypeBuilder<UserEntity> builder)
     {
         builder.ToTable("users");
-        builder.HasKey(u => u.Id);
-        builder.HasIndex(u => u.Name).IsUnique();
-        builder.HasIndex(u => u.Email).IsUnique();
+        builder.Property(u => u.UserName).HasMaxLength(64);
+        builder.Property(u => u.NormalizedUserName).HasMaxLength(64);
+        builder.Property(u => u.Email).HasMaxLength(256);
+        builder.Property(u => u.NormalizedEmail).HasMaxLength(256);
     }
 }

@@ -1,0 +1,135 @@
+using FeatureAtlas.Data.Entities;
+using FeatureAtlas.Data.Social;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Stores;
+
+/// <summary>Explanations written by people, votes on them, and full-text search over all explanations.</summary>
+public sealed partial class AtlasStore
+{
+    public const int MaxExplanation = 1000;
+    public const int SearchPageSize = 20;
+
+    /// <summary>Adds a person's explanation of a feature (method <c>manual</c>).</summary>
+    public async Task<ExplanationInfo> AddManualExplanationAsync(Actor actor, FeatureKey feature, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        text = CheckText(text, "explanation", MaxExplanation);
+        await using var db = _database.CreateContext();
+        var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
+        var row = new ExplanationEntity { SaeId = saeId, FeatureIndex = feature.Index, Text = text, Method = "manual", AuthorId = actor.UserId, CreatedAt = Now() };
+        db.Explanations.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return new ExplanationInfo(row.Id, feature, text, row.Method, null, actor.UserName, null, 0, row.CreatedAt);
+    }
+
+    /// <summary>Deletes an explanation: its author or an admin only (machine explanations: admins only).</summary>
+    public async Task<bool> DeleteExplanationAsync(Actor actor, int explanationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = _database.CreateContext();
+        var row = await db.Explanations.FindAsync([explanationId], cancellationToken);
+        if (row is null) return false;
+        if (!(actor.IsAdmin || row.AuthorId == actor.UserId)) throw new ForbiddenException($"Explanation {explanationId} is not yours.");
+        db.Explanations.Remove(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>Sets the user's vote (+1, −1, or 0 to withdraw it) on an explanation; returns its new total.</summary>
+    public async Task<int> VoteExplanationAsync(Actor actor, int explanationId, int points, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        if (points is < -1 or > 1) throw new ArgumentException($"A vote is +1, -1 or 0; got {points}.");
+        await using var db = _database.CreateContext();
+        if (!await db.Explanations.AnyAsync(e => e.Id == explanationId, cancellationToken)) throw new KeyNotFoundException($"Explanation {explanationId} does not exist.");
+        await db.ExplanationVotes.Where(v => v.ExplanationId == explanationId && v.UserId == actor.UserId).ExecuteDeleteAsync(cancellationToken);
+        if (points != 0)
+        {
+            db.ExplanationVotes.Add(new ExplanationVoteEntity { ExplanationId = explanationId, UserId = actor.UserId, Points = points, CreatedAt = Now() });
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        return await db.ExplanationVotes.Where(v => v.ExplanationId == explanationId).SumAsync(v => v.Points, cancellationToken);
+    }
+
+    /// <summary>A feature's explanations, best first: most votes, then newest.</summary>
+    public async Task<IReadOnlyList<ExplanationInfo>> ListFeatureExplanationsAsync(FeatureKey feature, CancellationToken cancellationToken)
+    {
+        await using var db = _database.CreateContext();
+        var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
+        var rows = await ExplanationQuery(db).Where(r => r.SaeId == saeId && r.FeatureIndex == feature.Index).ToListAsync(cancellationToken);
+        return rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToInfo()).ToArray();
+    }
+
+    /// <summary>
+    /// Full-text search over explanation text (SQLite FTS5 with Porter stemming; PostgreSQL English text search),
+    /// best matches first, <see cref="SearchPageSize"/> a page, optionally within one model.
+    /// </summary>
+    public async Task<(IReadOnlyList<ExplanationInfo> Results, bool HasMore)> SearchExplanationsAsync(string? model, string query, int offset, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        var terms = SearchTerms(query);
+        if (terms.Count == 0) return ([], false);
+        await using var db = _database.CreateContext();
+        IQueryable<RankedId> ranked = _database.Provider == AtlasProvider.Sqlite
+            // Every term quoted as an FTS5 string, so user text is never FTS syntax; bm25: lower is better.
+            ? db.Database.SqlQueryRaw<RankedId>(
+                "SELECT rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts WHERE explanations_fts MATCH {0}",
+                string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\"")))
+            : db.Database.SqlQueryRaw<RankedId>(
+                "SELECT id AS \"Id\", -ts_rank(to_tsvector('english', text), plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations WHERE to_tsvector('english', text) @@ plainto_tsquery('english', {0})",
+                string.Join(" ", terms));
+        var rows = await (from r in ranked
+                          join e in ExplanationQuery(db) on r.Id equals e.Id
+                          where model == null || e.ModelId == model
+                          orderby r.Rank, e.Id
+                          select e).Skip(offset).Take(SearchPageSize + 1).ToListAsync(cancellationToken);
+        return (rows.Take(SearchPageSize).Select(r => r.ToInfo()).ToArray(), rows.Count > SearchPageSize);
+    }
+
+    /// <summary>Words of the query (letters, digits, apostrophes), at most 16, so any text is a safe query.</summary>
+    internal static List<string> SearchTerms(string? query)
+    {
+        if (string.IsNullOrWhiteSpace(query)) return [];
+        var words = System.Text.RegularExpressions.Regex.Matches(query, @"[\p{L}\p{N}']+").Select(m => m.Value.Trim('\'')).Where(w => w.Length > 0);
+        return words.Take(16).ToList();
+    }
+
+    private sealed class RankedId
+    {
+        public int Id { get; init; }
+        public double Rank { get; init; }
+    }
+
+    private sealed class ExplanationRow
+    {
+        public int Id { get; init; }
+        public int SaeId { get; init; }
+        public int FeatureIndex { get; init; }
+        public required string ModelId { get; init; }
+        public required string SaeName { get; init; }
+        public required string Text { get; init; }
+        public required string Method { get; init; }
+        public string? ExplainerModel { get; init; }
+        public string? AuthorName { get; init; }
+        public string? ScoresJson { get; init; }
+        public int Votes { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public ExplanationInfo ToInfo() =>
+            new(Id, new FeatureKey(ModelId, SaeName, FeatureIndex), Text, Method, ExplainerModel, AuthorName, ScoresJson, Votes, CreatedAt);
+    }
+
+    private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) =>
+        from e in db.Explanations.AsNoTracking()
+        join s in db.Saes on e.SaeId equals s.Id
+        join m in db.Models on s.ModelId equals m.Id
+        join u in db.Users on e.AuthorId equals u.Id into authors
+        from a in authors.DefaultIfEmpty()
+        select new ExplanationRow
+        {
+            Id = e.Id, SaeId = e.SaeId, FeatureIndex = e.FeatureIndex, ModelId = m.Name, SaeName = s.Name, Text = e.Text,
+            Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, ScoresJson = e.ScoresJson,
+            Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0, CreatedAt = e.CreatedAt,
+        };
+}

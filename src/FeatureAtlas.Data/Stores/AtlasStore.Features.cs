@@ -1,0 +1,93 @@
+using System.Collections.Concurrent;
+using FeatureAtlas.Data.Social;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Stores;
+
+public sealed partial class AtlasStore
+{
+    // (model, sae) → (SAE id, d_sae). Rows are never renamed or deleted, so a hit stays true; misses are not cached.
+    private readonly ConcurrentDictionary<(string Model, string Sae), (int Id, int DSae)> _saeIds = new();
+
+    /// <summary>The SAE row id and width behind a name pair; unknown names raise <see cref="KeyNotFoundException"/>.</summary>
+    private async Task<(int Id, int DSae)> SaeRowAsync(AtlasDbContext db, string model, string sae, CancellationToken cancellationToken)
+    {
+        if (_saeIds.TryGetValue((model, sae), out var hit)) return hit;
+        var id = await SaeIdAsync(db, model, sae, cancellationToken);
+        var dSae = await db.Saes.Where(s => s.Id == id).Select(s => s.DSae).SingleAsync(cancellationToken);
+        _saeIds[(model, sae)] = (id, dSae);
+        return (id, dSae);
+    }
+
+    /// <summary>The SAE row id of a feature, checking the index is inside the SAE (when its width is known).</summary>
+    private async Task<int> FeatureSaeIdAsync(AtlasDbContext db, FeatureKey feature, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(feature.Model);
+        ArgumentNullException.ThrowIfNull(feature.Sae);
+        var (id, dSae) = await SaeRowAsync(db, feature.Model, feature.Sae, cancellationToken);
+        if (feature.Index < 0 || (dSae > 0 && feature.Index >= dSae))
+        {
+            throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{feature.Sae}' of model '{feature.Model}', which has {dSae} features.");
+        }
+        return id;
+    }
+
+    /// <summary>One page of an SAE's features by index, light enough for a list of 25 to 100 rows.</summary>
+    public async Task<IReadOnlyList<FeatureSummary>> ListFeatureSummariesAsync(string model, string sae, int offset, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        await using var db = _database.CreateContext();
+        var (saeId, _) = await SaeRowAsync(db, model, sae, cancellationToken);
+        var end = (int)Math.Min((long)offset + count, int.MaxValue);
+        var rows = await db.Features.AsNoTracking()
+            .Where(f => f.SaeId == saeId && f.FeatureIndex >= offset && f.FeatureIndex < end)
+            .OrderBy(f => f.FeatureIndex)
+            .Select(f => new { f.FeatureIndex, f.FracNonzero, f.MaxActivation })
+            .ToListAsync(cancellationToken);
+        var explanations = await BestExplanationsAsync(db, saeId, offset, end, cancellationToken);
+        return rows.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex))).ToArray();
+    }
+
+    /// <summary>The number of features with a stored dashboard.</summary>
+    public async Task<int> CountFeaturesAsync(string model, string sae, CancellationToken cancellationToken)
+    {
+        await using var db = _database.CreateContext();
+        var (saeId, _) = await SaeRowAsync(db, model, sae, cancellationToken);
+        return await db.Features.CountAsync(f => f.SaeId == saeId, cancellationToken);
+    }
+
+    /// <summary>
+    /// Every feature's frac_nonzero by index (−1 where the SAE has no dashboard for it), for density filters in
+    /// search; null when the SAE has no dashboards at all.
+    /// </summary>
+    public async Task<float[]?> GetFracNonzeroAsync(string model, string sae, CancellationToken cancellationToken)
+    {
+        await using var db = _database.CreateContext();
+        var (saeId, dSae) = await SaeRowAsync(db, model, sae, cancellationToken);
+        var rows = await db.Features.AsNoTracking().Where(f => f.SaeId == saeId)
+            .Select(f => new { f.FeatureIndex, f.FracNonzero }).ToListAsync(cancellationToken);
+        if (rows.Count == 0) return null;
+        var width = Math.Max(dSae, rows.Max(r => r.FeatureIndex) + 1);
+        var density = new float[width];
+        Array.Fill(density, -1f);
+        foreach (var r in rows) density[r.FeatureIndex] = (float)r.FracNonzero;
+        return density;
+    }
+
+    // The highest-voted, then newest explanation of each feature in [start, end).
+    private static async Task<Dictionary<int, string>> BestExplanationsAsync(AtlasDbContext db, int saeId, int start, int end, CancellationToken cancellationToken)
+    {
+        var rows = await (from e in db.Explanations.AsNoTracking()
+                          where e.SaeId == saeId && e.FeatureIndex >= start && e.FeatureIndex < end
+                          select new
+                          {
+                              e.FeatureIndex,
+                              e.Text,
+                              e.CreatedAt,
+                              Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
+                          }).ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.FeatureIndex)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).First().Text);
+    }
+}
