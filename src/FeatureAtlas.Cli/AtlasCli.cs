@@ -18,6 +18,7 @@ public static class AtlasCli
         root.Subcommands.Add(InitSaeCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(DashboardsCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

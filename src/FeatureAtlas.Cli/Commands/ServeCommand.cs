@@ -1,0 +1,45 @@
+using System.CommandLine;
+using FeatureAtlas.Web;
+using Microsoft.Extensions.Hosting;
+
+namespace FeatureAtlas.Cli.Commands;
+
+/// <summary><c>atlas serve</c>: the FeatureAtlas site and JSON API over one database, until Ctrl+C.</summary>
+internal static class ServeCommand
+{
+    public static Command Create()
+    {
+        var db = StoreOptions.Db();
+        var urls = new Option<string>("--urls")
+        {
+            Description = "Where to listen (loopback by default; use http://0.0.0.0:5000 to serve a network deliberately).",
+            DefaultValueFactory = _ => "http://127.0.0.1:5000",
+        };
+        var noSignup = new Option<bool>("--no-signup") { Description = "Do not let visitors create accounts." };
+        var inferencePerMinute = new Option<int>("--inference-per-minute")
+        {
+            Description = "Live-inference requests allowed per client per minute.",
+            DefaultValueFactory = _ => 120,
+        };
+        var log = new Option<bool>("--log-requests") { Description = "Log every request." };
+        var command = new Command("serve", "Serve the FeatureAtlas site and JSON API.") { db, urls, noSignup, inferencePerMinute, log };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new AtlasWebOptions
+            {
+                Db = parse.GetValue(db)!,
+                Urls = parse.GetValue(urls)!,
+                AllowSignup = !parse.GetValue(noSignup),
+                InferencePerMinute = parse.GetValue(inferencePerMinute),
+                RequestLogging = parse.GetValue(log),
+            };
+            await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
+            await app.StartAsync(cancellationToken);
+            foreach (var address in app.Urls) Console.WriteLine($"FeatureAtlas is serving {options.Db} at {address}");
+            Console.WriteLine("Press Ctrl+C to stop.");
+            await app.WaitForShutdownAsync(CancellationToken.None);
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,12 @@
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>The JSON API under <c>/api</c>: Neuronpedia's paths and field names, so its users' scripts work here.</summary>
+public static class AtlasApi
+{
+    public static IEndpointRouteBuilder MapAtlasApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api").WithTags("FeatureAtlas");
+        api.MapFeaturesApi();
+        return app;
+    }
+}

@@ -1,0 +1,98 @@
+using FeatureAtlas.Data;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api;
+using FeatureAtlas.Web.Auth;
+using FeatureAtlas.Web.Inference;
+using FeatureAtlas.Web.Rendering;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.FileProviders;
+
+namespace FeatureAtlas.Web;
+
+/// <summary>
+/// Builds the FeatureAtlas site: Razor Pages, the Neuronpedia-shaped JSON API, accounts and live inference, over
+/// one atlas database. Used by <c>atlas serve</c>, by this project's own entry point, and by the web tests.
+/// </summary>
+public static class AtlasWebHost
+{
+    public static async Task<WebApplication> BuildAsync(AtlasWebOptions options, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var store = await AtlasDatabase.OpenAsync(options.Db, cancellationToken);
+
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            // Razor Pages are found in this assembly whichever program hosts it.
+            ApplicationName = typeof(AtlasWebHost).Assembly.GetName().Name,
+            ContentRootPath = AppContext.BaseDirectory,
+            Args = [],
+        });
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 1 << 20;
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (options.RequestLogging) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
+
+        var services = builder.Services;
+        services.AddSingleton(options);
+        services.AddSingleton(store);
+        services.AddScoped(_ => store.Database.CreateContext());
+        services.AddAtlasAuth();
+        services.AddAtlasRateLimits(options);
+        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
+        services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
+        services.AddOpenApi();
+        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.AddSingleton<InferenceHost>();
+        services.AddSingleton<CorpusTokens>();
+        services.AddSingleton<FeatureViews>();
+        services.AddSingleton<MarkdownRenderer>();
+
+        var app = builder.Build();
+        app.UseWhen(IsApi, api =>
+        {
+            api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ApiErrors.StatusFor });
+            api.UseStatusCodePages();
+        });
+        app.UseWhen(c => !IsApi(c), pages =>
+        {
+            pages.UseExceptionHandler("/error");
+            pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
+        });
+        app.UseAtlasSecurityHeaders();
+
+        var files = new ManifestEmbeddedFileProvider(typeof(AtlasWebHost).Assembly, "wwwroot");
+        app.Environment.WebRootFileProvider = files;
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            FileProvider = files,
+            // Links carry ?v=<hash> (asp-append-version), so a changed file is a new URL.
+            OnPrepareResponse = c => c.Context.Response.Headers.CacheControl = "public, max-age=604800",
+        });
+
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseRateLimiter();
+        app.UseAuthorization();
+
+        app.MapOpenApi();
+        app.UseSwaggerUI(o =>
+        {
+            o.RoutePrefix = "api-doc";
+            o.SwaggerEndpoint("/openapi/v1.json", "FeatureAtlas API");
+            o.DocumentTitle = "FeatureAtlas API";
+        });
+        app.MapAtlasApi();
+        app.MapRazorPages();
+        return app;
+    }
+
+    private static bool IsApi(HttpContext context) => context.Request.Path.StartsWithSegments("/api");
+}

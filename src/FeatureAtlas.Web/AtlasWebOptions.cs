@@ -1,0 +1,43 @@
+namespace FeatureAtlas.Web;
+
+/// <summary>How <c>atlas serve</c> runs the site: which database, where it listens, and its limits.</summary>
+public sealed class AtlasWebOptions
+{
+    /// <summary>A SQLite file path or a PostgreSQL connection string (see <c>AtlasDatabase</c>).</summary>
+    public required string Db { get; init; }
+
+    /// <summary>Where Kestrel listens; loopback by default. Port 0 picks a free port (tests).</summary>
+    public string Urls { get; init; } = "http://127.0.0.1:5000";
+
+    /// <summary>Longest text accepted by live inference (characters), before tokenising.</summary>
+    public int MaxTextCharacters { get; init; } = 8_000;
+
+    /// <summary>Most tokens one live-inference request may run (Neuronpedia allows 1,024).</summary>
+    public int MaxTextTokens { get; init; } = 1_024;
+
+    /// <summary>Most SAEs one search may run.</summary>
+    public int MaxSaesPerSearch { get; init; } = 32;
+
+    /// <summary>Live-inference requests allowed per client (user or IP address) per minute.</summary>
+    public int InferencePerMinute { get; init; } = 120;
+
+    /// <summary>Writes (comments, lists, stars, explanations) allowed per client per minute.</summary>
+    public int WritesPerMinute { get; init; } = 120;
+
+    /// <summary>Whether anyone may create an account on the site.</summary>
+    public bool AllowSignup { get; init; } = true;
+
+    /// <summary>Log each request (off in benchmarks).</summary>
+    public bool RequestLogging { get; init; }
+
+    public void Validate()
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(Db);
+        ArgumentException.ThrowIfNullOrWhiteSpace(Urls);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTextCharacters, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxTextTokens, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSaesPerSearch, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InferencePerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(WritesPerMinute, 1);
+    }
+}

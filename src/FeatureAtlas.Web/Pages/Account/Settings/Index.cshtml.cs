@@ -1,0 +1,40 @@
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Auth;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace FeatureAtlas.Web.Pages.Account.Settings;
+
+/// <summary>A signed-in user's settings: API keys, created (shown once) and deleted here.</summary>
+public sealed class SettingsModel(AtlasStore store) : PageModel
+{
+    public IReadOnlyList<ApiKeyInfo> Keys { get; private set; } = [];
+
+    public string? NewKey { get; private set; }
+
+    public string? Problem { get; private set; }
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => Keys = await store.ListApiKeysAsync(User.ToActor()!.UserId, cancellationToken);
+
+    public async Task OnPostCreateAsync(string? name, CancellationToken cancellationToken)
+    {
+        var actor = User.ToActor()!;
+        try
+        {
+            NewKey = (await store.CreateApiKeyAsync(actor, name ?? "", cancellationToken)).Key;
+        }
+        catch (ArgumentException e)
+        {
+            Problem = e.Message;
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+        }
+        Keys = await store.ListApiKeysAsync(actor.UserId, cancellationToken);
+    }
+
+    public async Task<IActionResult> OnPostDeleteAsync(int id, CancellationToken cancellationToken)
+    {
+        await store.DeleteApiKeyAsync(User.ToActor()!, id, cancellationToken);
+        return RedirectToPage();
+    }
+}

@@ -1,0 +1,40 @@
+using FeatureAtlas.Data.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace FeatureAtlas.Web.Pages.Account;
+
+/// <summary>Creates an account (user name and password, no e-mail needed) and signs it in.</summary>
+public sealed class SignUpModel(UserManager<UserEntity> users, SignInManager<UserEntity> signIn, AtlasWebOptions options) : PageModel
+{
+    [BindProperty]
+    public string UserName { get; set; } = "";
+
+    [BindProperty]
+    public string Password { get; set; } = "";
+
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public bool Allowed => options.AllowSignup;
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!Allowed) return Forbid();
+        var user = new UserEntity { UserName = UserName.Trim(), CreatedAt = DateTimeOffset.UtcNow };
+        var result = await users.CreateAsync(user, Password);
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors) ModelState.AddModelError("", error.Description);
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        await signIn.SignInAsync(user, isPersistent: true);
+        return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : $"/user/{user.UserName}");
+    }
+}

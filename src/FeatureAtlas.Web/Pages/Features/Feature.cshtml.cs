@@ -1,0 +1,107 @@
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Auth;
+using FeatureAtlas.Web.Rendering;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace FeatureAtlas.Web.Pages.Features;
+
+/// <summary>
+/// A feature's page (<c>/{model}/{sae}/{index}</c>): its dashboard, explanations, lists, comments and a live test box.
+/// Stars, comments, explanations and list additions are posted here by signed-in users (forms with anti-forgery;
+/// form posts are rate-limited site-wide, see <see cref="AtlasRateLimits"/>).
+/// </summary>
+public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown) : PageModel
+{
+    public FeatureView View { get; private set; } = null!;
+
+    public IReadOnlyList<(CommentInfo Comment, string Html)> Comments { get; private set; } = [];
+
+    public IReadOnlyList<FeatureListInfo> Lists { get; private set; } = [];
+
+    /// <summary>The signed-in user's own lists, for "add to list".</summary>
+    public IReadOnlyList<FeatureListInfo> MyLists { get; private set; } = [];
+
+    public int Stars { get; private set; }
+
+    public bool Starred { get; private set; }
+
+    [BindProperty(SupportsGet = true)]
+    public string? Text { get; set; }
+
+    /// <summary>An error from a post on this page, shown above the forms.</summary>
+    public string? Problem { get; private set; }
+
+    public FeatureKey Key => View.Key;
+
+    public async Task<IActionResult> OnGetAsync(string model, string sae, int index, CancellationToken cancellationToken)
+    {
+        var view = await views.GetAsync(new FeatureKey(model, sae, index), cancellationToken);
+        if (view is null) return NotFound();
+        View = view;
+        await LoadSocialAsync(cancellationToken);
+        return Page();
+    }
+
+    public Task<IActionResult> OnPostStarAsync(string model, string sae, int index, bool star, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, async (actor, key) =>
+        {
+            if (star) await store.StarAsync(actor, key, cancellationToken);
+            else await store.UnstarAsync(actor, key, cancellationToken);
+        }, cancellationToken);
+
+    public Task<IActionResult> OnPostCommentAsync(string model, string sae, int index, string? comment, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, (actor, key) => store.AddCommentAsync(actor, key, comment ?? "", cancellationToken), cancellationToken, "comments");
+
+    public Task<IActionResult> OnPostDeleteCommentAsync(string model, string sae, int index, int commentId, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, (actor, _) => store.DeleteCommentAsync(actor, commentId, cancellationToken), cancellationToken, "comments");
+
+    public Task<IActionResult> OnPostExplanationAsync(string model, string sae, int index, string? explanation, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, (actor, key) => store.AddManualExplanationAsync(actor, key, explanation ?? "", cancellationToken), cancellationToken, "explanations");
+
+    public Task<IActionResult> OnPostVoteAsync(string model, string sae, int index, int explanationId, int points, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, (actor, _) => store.VoteExplanationAsync(actor, explanationId, points, cancellationToken), cancellationToken, "explanations");
+
+    public Task<IActionResult> OnPostAddToListAsync(string model, string sae, int index, string? list, string? newList, string? note, CancellationToken cancellationToken) =>
+        WriteAsync(model, sae, index, async (actor, key) =>
+        {
+            var slug = list;
+            if (!string.IsNullOrWhiteSpace(newList)) slug = (await store.CreateListAsync(actor, newList, null, null, isPublic: true, cancellationToken)).Slug;
+            if (string.IsNullOrEmpty(slug)) throw new ArgumentException("Choose a list or name a new one.");
+            await store.AddListItemsAsync(actor, slug, [(key, string.IsNullOrWhiteSpace(note) ? null : note)], cancellationToken);
+        }, cancellationToken, "lists");
+
+    private async Task<IActionResult> WriteAsync(string model, string sae, int index, Func<Actor, FeatureKey, Task> write, CancellationToken cancellationToken, string? anchor = null)
+    {
+        var actor = User.ToActor();
+        if (actor is null) return Challenge();
+        var key = new FeatureKey(model, sae, index);
+        try
+        {
+            await write(actor, key);
+        }
+        catch (Exception e) when (e is ArgumentException or ForbiddenException or KeyNotFoundException)
+        {
+            var view = await views.GetAsync(key, cancellationToken);
+            if (view is null) return NotFound();
+            View = view;
+            Problem = e.Message;
+            Response.StatusCode = e is ForbiddenException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
+            await LoadSocialAsync(cancellationToken);
+            return Page();
+        }
+        // Post/redirect/get: a reload does not post twice.
+        return Redirect($"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{index}" + (anchor is null ? "" : "#" + anchor));
+    }
+
+    private async Task LoadSocialAsync(CancellationToken cancellationToken)
+    {
+        var userId = User.UserId();
+        (Stars, Starred) = await store.GetStarsAsync(Key, userId, cancellationToken);
+        var comments = await store.ListCommentsAsync(Key, cancellationToken);
+        Comments = comments.Select(c => (c, markdown.ToHtml(c.Text))).ToArray();
+        Lists = await store.ListsWithFeatureAsync(Key, userId, cancellationToken);
+        if (userId is { } id) MyLists = await store.ListListsAsync(id, includeUnlisted: true, cancellationToken);
+    }
+}

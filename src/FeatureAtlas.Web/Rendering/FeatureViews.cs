@@ -1,0 +1,48 @@
+using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+
+namespace FeatureAtlas.Web.Rendering;
+
+/// <summary>Builds <see cref="FeatureView"/>s from the store: the dashboard, its examples' tokens, logits and explanations.</summary>
+public sealed class FeatureViews(AtlasStore store, CorpusTokens corpus)
+{
+    /// <summary>The feature's view; null when the model, SAE or index does not exist.</summary>
+    public async Task<FeatureView?> GetAsync(FeatureKey key, CancellationToken cancellationToken)
+    {
+        var model = await store.GetModelAsync(key.Model, cancellationToken);
+        if (model is null) return null;
+        var sae = await store.GetSaeAsync(key.Model, key.Sae, cancellationToken);
+        if (sae is null || key.Index < 0 || (sae.DSae > 0 && key.Index >= sae.DSae)) return null;
+        var run = await store.GetDashboardSummaryAsync(key.Model, key.Sae, cancellationToken);
+        var dashboard = run is null ? null : await store.GetFeatureAsync(key.Model, key.Sae, key.Index, cancellationToken);
+        var explanations = await store.ListFeatureExplanationsAsync(key, cancellationToken);
+        if (dashboard is null || run is null)
+        {
+            return new FeatureView(key, sae, model, run, null, [], [], [], [], explanations);
+        }
+
+        var windows = dashboard.Top.Select(e => e.Window).Concat(dashboard.Intervals.SelectMany(i => i.Examples).Select(e => e.Window)).ToArray();
+        var tokens = await corpus.WindowsAsync(run.Corpus, windows, cancellationToken);
+        var top = dashboard.Top.Select(e => Example(e, tokens)).OfType<ExampleView>().ToArray();
+        var intervals = dashboard.Intervals
+            .Select(i => new IntervalView(i.Low, i.High, i.ContainsFraction, i.Examples.Select(e => Example(e, tokens)).OfType<ExampleView>().ToArray()))
+            .ToArray();
+        var logits = dashboard.Logits;
+        var positive = logits is null ? [] : Logits(logits.PositiveTokens, logits.PositiveValues);
+        var negative = logits is null ? [] : Logits(logits.NegativeTokens, logits.NegativeValues);
+        return new FeatureView(key, sae, model, run, dashboard, top, intervals, positive, negative, explanations);
+    }
+
+    private ExampleView? Example(ActivationExample example, IReadOnlyDictionary<int, int[]> windows)
+    {
+        if (!windows.TryGetValue(example.Window, out var ids)) return null;
+        return ExampleView.Of(corpus.Strings(ids), example.Dense(ids.Length), example.Position);
+    }
+
+    private LogitView[] Logits(int[] ids, float[] values)
+    {
+        var strings = corpus.Strings(ids);
+        return strings.Select((s, i) => new LogitView(s, values[i])).ToArray();
+    }
+}

@@ -1,0 +1,46 @@
+using System.Globalization;
+using Microsoft.AspNetCore.Mvc.Rendering;
+
+namespace FeatureAtlas.Web.Rendering;
+
+/// <summary>Small formatting rules shared by the pages, so a number or colour means the same everywhere.</summary>
+public static class ViewHelpers
+{
+    public static bool IsEmbed(this IHtmlHelper html, HttpContext context) => IsEmbed(context);
+
+    public static bool IsEmbed(HttpContext context) => string.Equals(context.Request.Query["embed"], "true", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>A token's background: orange with opacity value / max (0 when not active), as Neuronpedia shades them.</summary>
+    public static string ActivationStyle(float value, float max)
+    {
+        if (!(value > 0) || !(max > 0)) return "";
+        var alpha = Math.Clamp(value / max, 0.08f, 1f);
+        return string.Create(CultureInfo.InvariantCulture, $"background-color:rgba(255,140,0,{alpha:0.###})");
+    }
+
+    /// <summary>A logit's background: blue for positive, red for negative, by magnitude relative to the largest.</summary>
+    public static string LogitStyle(float value, float largest)
+    {
+        if (!(largest > 0)) return "";
+        var alpha = Math.Clamp(Math.Abs(value) / largest, 0.1f, 1f) * 0.6f;
+        var rgb = value >= 0 ? "59,130,246" : "239,68,68";
+        return string.Create(CultureInfo.InvariantCulture, $"background-color:rgba({rgb},{alpha:0.###})");
+    }
+
+    /// <summary>An activation or logit to 3 significant decimals.</summary>
+    public static string Value(float value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    /// <summary>A density as a percentage a reader can compare: 0.0123 → "1.23%", 3e-6 → "0.0003%".</summary>
+    public static string Percent(double fraction)
+    {
+        if (fraction <= 0) return "0%";
+        var percent = fraction * 100;
+        var digits = percent >= 1 ? 2 : Math.Min(6, (int)Math.Ceiling(-Math.Log10(percent)) + 1);
+        return percent.ToString("0." + new string('#', digits), CultureInfo.InvariantCulture) + "%";
+    }
+
+    /// <summary>Whitespace made visible inside a token (a leading space as ·, newline as ↵) so tokens read as they are.</summary>
+    public static string Visible(string token) => token.Replace("\n", "↵").Replace("\r", "").Replace("\t", "⇥");
+
+    public static string Invariant(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+}
