@@ -13,7 +13,7 @@ public sealed class InferenceHost(AtlasStore store, AtlasWebOptions options, ILo
 
     public AtlasWebOptions Options => options;
 
-    /// <summary>The model's runtime; <see cref="KeyNotFoundException"/> for an unknown model, <see cref="InvalidOperationException"/> when it cannot run here.</summary>
+    /// <summary>The model's runtime; <see cref="KeyNotFoundException"/> for an unknown model, <see cref="InferenceUnavailableException"/> when it cannot run here.</summary>
     public async Task<ModelRuntime> GetAsync(string model, CancellationToken cancellationToken)
     {
         var lazy = _models.GetOrAdd(model, name => new Lazy<Task<ModelRuntime>>(() => LoadAsync(name)));
@@ -34,13 +34,21 @@ public sealed class InferenceHost(AtlasStore store, AtlasWebOptions options, ILo
         var record = await store.GetModelAsync(model, CancellationToken.None) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
         if (record.Path is null || !Directory.Exists(record.Path))
         {
-            throw new InvalidOperationException($"Model '{model}' cannot run live: its weights folder '{record.Path}' is not on this server.");
+            throw new InferenceUnavailableException($"Model '{model}' cannot run live: its weights folder '{record.Path}' is not on this server.");
         }
         var saes = await store.ListSaesAsync(model, CancellationToken.None);
         var runnable = saes.Where(s => s.Path is not null && Directory.Exists(s.Path)).ToList();
         foreach (var missing in saes.Except(runnable)) logger.LogWarning("SAE {Model}/{Sae} cannot run live: folder '{Path}' is missing.", model, missing.Name, missing.Path);
         var densities = new Dictionary<string, float[]?>(StringComparer.Ordinal);
         foreach (var sae in runnable) densities[sae.Name] = await store.GetFracNonzeroAsync(model, sae.Name, CancellationToken.None);
-        return await Task.Run(() => ModelRuntime.Load(record, runnable, densities));
+        if (runnable.Count == 0) throw new InferenceUnavailableException($"Model '{model}' has no SAE whose folder is on this server.");
+        try
+        {
+            return await Task.Run(() => ModelRuntime.Load(record, runnable, densities));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException)
+        {
+            throw new InferenceUnavailableException($"Model '{model}' cannot run live: {e.Message}", e);
+        }
     }
 }

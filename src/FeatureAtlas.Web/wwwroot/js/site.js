@@ -23,3 +23,19 @@ document.addEventListener('click', async (event) => {
 
 const feature = document.querySelector('article.feature');
 if (feature) initFeatureTest(feature);
+
+// Search page: clicking a token adds or removes its position from "sum at positions".
+const pick = document.querySelector('.tokens.pick');
+if (pick) {
+  pick.addEventListener('click', (event) => {
+    const token = event.target.closest('[data-pos]');
+    if (!token) return;
+    const input = document.querySelector('.search-form input[name=sort]');
+    const chosen = new Set(input.value.split(',').map((s) => s.trim()).filter(Boolean));
+    const pos = token.dataset.pos;
+    if (chosen.has(pos)) chosen.delete(pos); else chosen.add(pos);
+    token.classList.toggle('chosen');
+    input.value = [...chosen].sort((a, b) => a - b).join(',');
+    input.form.requestSubmit();
+  });
+}

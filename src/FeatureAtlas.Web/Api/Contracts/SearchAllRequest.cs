@@ -1,0 +1,10 @@
+namespace FeatureAtlas.Web.Api.Contracts;
+
+/// <summary>
+/// POST /api/search-all, Neuronpedia's fields: <c>selectedLayers</c> names SAEs (empty: all), <c>sortIndexes</c>
+/// ranks by the sum at those positions (empty: by the maximum), <c>densityThreshold</c> −1 is off.
+/// <c>layers</c> (block indexes) is ours: a second filter, by layer.
+/// </summary>
+public sealed record SearchAllRequest(
+    string? ModelId, string? Text, string[]? SelectedLayers = null, int[]? SortIndexes = null, bool IgnoreBos = true,
+    float DensityThreshold = -1f, int NumResults = 50, int[]? Layers = null, string? SourceSet = null);
