@@ -67,7 +67,7 @@ internal static class SearchBench
 
         var random = new Random(0);
         var tokens = new int[tokenCount];
-        tokens[0] = FeatureSearch.BosToken;
+        tokens[0] = FeatureSearch.BosToken < c.Vocab ? FeatureSearch.BosToken : 0;   // small test vocabularies have no BOS
         for (var i = 1; i < tokens.Length; i++) tokens[i] = random.Next(c.Vocab);
         var options = new FeatureSearchOptions { NumResults = 50 };
 
