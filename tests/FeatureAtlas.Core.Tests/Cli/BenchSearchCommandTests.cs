@@ -32,7 +32,7 @@ public class BenchSearchCommandTests
     {
         var result = CliRunner.Run("bench", "search", "--repeats", "0");
 
-        Assert.NotEqual(0, result.ExitCode);
+        Assert.Equal(FeatureAtlas.Cli.Commands.ExitCodes.Usage, result.ExitCode);
         Assert.Contains("--repeats", result.StandardError);
     }
 }
