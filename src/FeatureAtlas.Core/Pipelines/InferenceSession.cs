@@ -34,6 +34,17 @@ public sealed class InferenceSession
         return new InferenceSession(Gpt2Model.Load(modelDirectory, processing), saes);
     }
 
+    /// <summary>A session over a model and SAEs already in memory (benchmarks, tests); the same checks as <see cref="Load"/>.</summary>
+    public static InferenceSession Create(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(saes);
+        foreach (var sae in saes) CheckFits(sae, model.Config);
+        var duplicate = saes.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null) throw new ArgumentException($"Two SAEs are both named '{duplicate.Key}'; SAEs are identified by name.");
+        return new InferenceSession(model, saes.ToArray());
+    }
+
     /// <summary>An error naming the SAE unless its hook exists in the model and its d_in equals that hook's width.</summary>
     public static void CheckFits(SparseAutoencoder sae, Gpt2Config model)
     {

@@ -8,11 +8,12 @@ namespace FeatureAtlas.Core.Sae;
 
 /// <summary>
 /// Creates a randomly initialised SAE for a model's hook point, initialised as SAELens does: unit-norm random
-/// decoder rows, W_enc = W_decᵀ, zero biases. Deterministic for a seed.
+/// decoder rows, W_enc = W_decᵀ, zero biases. Deterministic for a seed. <c>name</c> names the in-memory SAE
+/// (several SAEs in one <see cref="Pipelines.InferenceSession"/> need distinct names).
 /// </summary>
 public static class SaeInitializer
 {
-    public static SparseAutoencoder Create(Gpt2Config model, string modelName, string hookName, int dSae, SaeArchitecture architecture, ulong seed, int k = 32)
+    public static SparseAutoencoder Create(Gpt2Config model, string modelName, string hookName, int dSae, SaeArchitecture architecture, ulong seed, int k = 32, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(dSae);
@@ -71,7 +72,7 @@ public static class SaeInitializer
             RMag = architecture == SaeArchitecture.Gated ? new float[dSae] : null,
             BMag = architecture == SaeArchitecture.Gated ? new float[dSae] : null,
         };
-        return SparseAutoencoder.FromParameters(config, parameters);
+        return SparseAutoencoder.FromParameters(config, parameters, name: name);
     }
 
     /// <summary>The width of the activation at <paramref name="hookName"/>: d_model, d_mlp, or H·Dh for hook_z.</summary>

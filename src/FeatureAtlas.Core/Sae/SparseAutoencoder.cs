@@ -14,11 +14,14 @@ public sealed partial class SparseAutoencoder
     private PackedMatrix _encoder;          // W_enc [I, S]
     private PackedMatrix? _magnitude;       // gated: W_enc ⊙ exp(r_mag) [I, S]
 
-    private SparseAutoencoder(SaeConfig config, SaeParameters parameters, string? directory)
+    private readonly string? _name;
+
+    private SparseAutoencoder(SaeConfig config, SaeParameters parameters, string? directory, string? name = null)
     {
         Config = config;
         Parameters = parameters;
         Directory = directory;
+        _name = name;
         _encoder = PackedMatrix.Pack(parameters.WEnc, config.DIn, config.DSae);
         _magnitude = parameters.RMag is null ? null : PackMagnitude(parameters, config);
         DecoderNorms = ComputeDecoderNorms(parameters.WDec, config.DSae, config.DIn);
@@ -33,8 +36,11 @@ public sealed partial class SparseAutoencoder
 
     public string? Directory { get; }
 
-    /// <summary>The SAE's name: its folder name (how the store and URLs refer to it).</summary>
-    public string Name => Directory is null ? "sae" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Directory));
+    /// <summary>
+    /// The SAE's name: its folder name (how the store and URLs refer to it), or the name an in-memory SAE was
+    /// given (default "sae").
+    /// </summary>
+    public string Name => _name ?? (Directory is null ? "sae" : Path.GetFileName(Path.TrimEndingDirectorySeparator(Directory)));
 
     public int DIn => Config.DIn;
 
@@ -53,12 +59,13 @@ public sealed partial class SparseAutoencoder
         return new SparseAutoencoder(config, SaeParameters.Read(file, config), directory);
     }
 
-    public static SparseAutoencoder FromParameters(SaeConfig config, SaeParameters parameters, string? directory = null)
+    /// <summary>An SAE from parameters in memory; <paramref name="name"/> overrides the folder-derived name.</summary>
+    public static SparseAutoencoder FromParameters(SaeConfig config, SaeParameters parameters, string? directory = null, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(parameters);
         parameters.Validate(config, "parameters");
-        return new SparseAutoencoder(config, parameters, directory);
+        return new SparseAutoencoder(config, parameters, directory, name);
     }
 
     /// <summary>
