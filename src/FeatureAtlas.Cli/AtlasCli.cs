@@ -20,6 +20,7 @@ public static class AtlasCli
         root.Subcommands.Add(DashboardsCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
+        root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
@@ -46,7 +47,7 @@ public static class AtlasCli
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException or FeatureAtlas.Core.Explain.Llm.LlmException)
         {
             Console.Error.WriteLine($"error: {OneLine(Describe(e))}");
             return ExitCodes.BadInput;

@@ -25,6 +25,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(CreateForward());
         bench.Subcommands.Add(DashboardsBench.Create());
         bench.Subcommands.Add(SearchBench.Create());
+        bench.Subcommands.Add(ExplainBench.Create());
         return bench;
     }
 

@@ -1,0 +1,224 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Explain.Llm;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Pipelines;
+using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Core.Tensors;
+using FeatureAtlas.Core.Tokenization;
+
+namespace FeatureAtlas.Jobs;
+
+/// <summary>
+/// Explains and scores an SAE's features from their stored dashboards, batch by batch: each batch of explanations
+/// is saved in one transaction (replacing the same method and model's earlier ones), then the checkpoint file
+/// records the next feature, so a stopped run started again with the same options continues where it was (an LLM
+/// run's cache folder makes the redone calls free). The checkpoint goes once every feature is stored.
+/// </summary>
+public static class ExplainJob
+{
+    private const string Magic = "FeatureAtlas explain checkpoint v1";
+
+    public static async Task<ExplainJobResult> RunAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, IExplanationStore explanations,
+        OpenAiCompatibleClient? llm, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.First);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchFeatures);
+        options.Explain.Validate();
+        if (options.LlmStyle is not null && llm is null) throw new ArgumentException("An LLM explain run needs an endpoint.");
+        var sae = await dashboards.GetSaeAsync(options.Model, options.Sae, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"SAE '{options.Sae}' of model '{options.Model}' is not in the store.");
+        var summary = await dashboards.GetDashboardSummaryAsync(options.Model, options.Sae, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"SAE '{options.Sae}' of model '{options.Model}' has no dashboards; build them with `atlas dashboards build`.");
+        var end = (int)Math.Min(sae.DSae, options.Count is { } count ? (long)options.First + count : sae.DSae);
+        var method = options.LlmStyle is { } style ? LlmExplainer.MethodName(style) : TokenStatsExplainer.Method;
+        var modelName = llm?.Model;
+
+        var tokenizer = Gpt2Tokenizer.CreateDefault();
+        var texts = tokenizer.GetTokenStrings(Enumerable.Range(0, tokenizer.VocabSize).ToArray());
+        string Text(int token) => (uint)token < (uint)texts.Length ? texts[token] : $"<{token}>";
+
+        progress?.Report(new JobProgress("corpus", 0, summary.Windows));
+        var counts = CorpusTokenCounts.Create(await ReadAllAsync(corpora, summary.Corpus, summary.Windows, cancellationToken).ConfigureAwait(false), tokenizer.VocabSize, summary.Options.BosTokenId);
+        var pool = await PoolAsync(options, corpora, dashboards, sae, summary, cancellationToken).ConfigureAwait(false);
+        var explainer = new TokenStatsExplainer(counts, Text, options.Explain);
+
+        var key = JobKey(options, summary, method, modelName, end);
+        Directory.CreateDirectory(options.CheckpointDirectory);
+        var checkpoint = Path.Combine(options.CheckpointDirectory, $"explain-{key}.ckpt");
+        var next = File.Exists(checkpoint) ? ReadCheckpoint(checkpoint, key) : options.First;
+
+        progress?.Report(new JobProgress("features", next - options.First, end - options.First));
+        while (next < end)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var batch = await dashboards.GetFeaturesAsync(options.Model, options.Sae, next, Math.Min(options.BatchFeatures, end - next), cancellationToken).ConfigureAwait(false);
+            var windowIndexes = batch.SelectMany(f => f.Top.Concat(f.Intervals.SelectMany(g => g.Examples))).Select(e => e.Window).ToHashSet();
+            var windows = await corpora.ReadWindowsAsync(summary.Corpus, windowIndexes, cancellationToken).ConfigureAwait(false);
+            var records = new ConcurrentBag<ExplanationRecord>();
+            if (options.LlmStyle is { } llmStyle)
+            {
+                var scorer = new LlmScorer(llm!, Text, options.LlmLogprobs, options.Explain.Seed);
+                var explainerLlm = new LlmExplainer(llm!, Text);
+                await Parallel.ForEachAsync(batch, new ParallelOptions { MaxDegreeOfParallelism = 8, CancellationToken = cancellationToken }, async (feature, ct) =>
+                {
+                    var examples = FeatureExamples.Split(feature, windows, pool, options.Explain.Seed);
+                    if (!examples.Train.Any(r => r.IsActivating && r.Kind != ExampleKind.Random)) return;
+                    var text = await explainerLlm.ExplainAsync(examples.Train, llmStyle, ct).ConfigureAwait(false);
+                    var detection = await scorer.DetectionAsync(text, examples, ct).ConfigureAwait(false);
+                    var fuzzing = await scorer.FuzzingAsync(text, examples, ct).ConfigureAwait(false);
+                    var simulation = options.LlmLogprobs ? await scorer.SimulationAsync(text, examples, ct).ConfigureAwait(false) : null;
+                    var scores = new JsonObject
+                    {
+                        ["detection"] = Classifier(detection), ["fuzzing"] = Classifier(fuzzing),
+                        ["simulation_correlation"] = Number(simulation ?? double.NaN), ["negatives"] = pool.Measured ? "measured" : "assumed-zero",
+                    };
+                    records.Add(new ExplanationRecord(feature.Index, text, method, modelName, scores.ToJsonString(), DateTimeOffset.UtcNow));
+                }).ConfigureAwait(false);
+            }
+            else
+            {
+                Parallel.ForEach(batch, new ParallelOptions { CancellationToken = cancellationToken }, feature =>
+                {
+                    var record = ExplainOffline(feature, windows, pool, explainer, Text, options.Explain.Seed);
+                    if (record is not null) records.Add(record);
+                });
+            }
+            await explanations.SaveExplanationsAsync(options.Model, options.Sae, records.OrderBy(r => r.FeatureIndex).ToArray(), cancellationToken).ConfigureAwait(false);
+            next += Math.Min(options.BatchFeatures, end - next);
+            WriteCheckpoint(checkpoint, key, next);
+            progress?.Report(new JobProgress("features", next - options.First, end - options.First));
+        }
+
+        var result = await SummarizeAsync(options, explanations, method, modelName, end, pool.Measured, llm?.Usage, cancellationToken).ConfigureAwait(false);
+        File.Delete(checkpoint);
+        return result;
+    }
+
+    /// <summary>The offline explanation of one feature, scored with its baseline on the same split; null when nothing activates.</summary>
+    public static ExplanationRecord? ExplainOffline(FeatureDashboard feature, IReadOnlyDictionary<int, int[]> windows, NegativePool pool, TokenStatsExplainer explainer, Func<int, string> text, ulong seed)
+    {
+        var examples = FeatureExamples.Split(feature, windows, pool, seed);
+        var explanation = explainer.Explain(examples.Train);
+        var baseline = MaxTokenBaseline.Explain(examples.Train, text);
+        if (explanation is null || baseline is null) return null;
+        var scores = Offline(ExplanationScorer.Score(explanation, examples));
+        scores["negatives"] = pool.Measured ? "measured" : "assumed-zero";
+        scores["tokens"] = new JsonArray(explanation.Tokens.Select(t => (JsonNode)new JsonObject
+        {
+            ["token"] = t.Token, ["enrichment"] = Number(t.Enrichment), ["weight"] = Number(t.Weight), ["context"] = t.Context, ["context_weight"] = Number(t.ContextWeight),
+        }).ToArray());
+        var baselineScores = Offline(ExplanationScorer.Score(baseline, examples));
+        baselineScores["text"] = baseline.Text;
+        baselineScores["token"] = baseline.Tokens[0].Token;
+        scores["baseline"] = baselineScores;
+        return new ExplanationRecord(feature.Index, explanation.Text, TokenStatsExplainer.Method, null, scores.ToJsonString(), DateTimeOffset.UtcNow);
+    }
+
+    private static JsonObject Offline(ExplanationScores s) => new()
+    {
+        ["correlation"] = Number(s.Correlation), ["detection_accuracy"] = Number(s.DetectionAccuracy),
+        ["detection_balanced_accuracy"] = Number(s.DetectionBalancedAccuracy), ["detection_auroc"] = Number(s.DetectionAuroc),
+        ["threshold"] = Number(s.Threshold), ["scored_tokens"] = s.Tokens, ["test_activating"] = s.TestActivating, ["test_non_activating"] = s.TestNonActivating,
+    };
+
+    private static JsonObject Classifier(ClassifierScores s) => new()
+    {
+        ["balanced_accuracy"] = Number(s.BalancedAccuracy), ["accuracy"] = Number(s.Accuracy), ["auroc"] = Number(s.Auroc), ["answered"] = s.Answered, ["failed"] = s.Failed,
+    };
+
+    /// <summary>JSON has no NaN: an undefined score is null.</summary>
+    private static JsonNode? Number(double value) => double.IsFinite(value) ? JsonValue.Create(value) : null;
+
+    private static async Task<ExplainJobResult> SummarizeAsync(ExplainJobOptions options, IExplanationStore store, string method, string? modelName, int end, bool measured, LlmUsage? usage, CancellationToken cancellationToken)
+    {
+        var correlation = new List<double>();
+        var balanced = new List<double>();
+        var baseCorrelation = new List<double>();
+        var baseBalanced = new List<double>();
+        for (var offset = 0; ; offset += 4096)
+        {
+            var page = await store.ListExplanationsAsync(options.Model, options.Sae, method, offset, 4096, cancellationToken).ConfigureAwait(false);
+            foreach (var e in page.Where(e => e.ModelName == modelName && e.FeatureIndex >= options.First && e.FeatureIndex < end && e.ScoresJson is not null))
+            {
+                var scores = JsonNode.Parse(e.ScoresJson!)!;
+                if (options.LlmStyle is null)
+                {
+                    correlation.Add(Read(scores["correlation"]));
+                    balanced.Add(Read(scores["detection_balanced_accuracy"]));
+                    baseCorrelation.Add(Read(scores["baseline"]?["correlation"]));
+                    baseBalanced.Add(Read(scores["baseline"]?["detection_balanced_accuracy"]));
+                }
+                else
+                {
+                    correlation.Add(Read(scores["simulation_correlation"]));
+                    balanced.Add(Read(scores["detection"]?["balanced_accuracy"]));
+                }
+            }
+            if (page.Count < 4096) break;
+        }
+        var offline = options.LlmStyle is null;
+        return new ExplainJobResult(method, modelName, correlation.Count, ScoreMath.Mean(correlation, 0), ScoreMath.Mean(balanced, 0.5),
+            offline ? ScoreMath.Mean(baseCorrelation, 0) : null, offline ? ScoreMath.Mean(baseBalanced, 0.5) : null, measured, usage);
+    }
+
+    private static double Read(JsonNode? node) => node is null ? double.NaN : node.GetValue<double>();
+
+    private static async Task<List<int[]>> ReadAllAsync(ICorpusStore corpora, string corpus, int windows, CancellationToken cancellationToken)
+    {
+        var all = new List<int[]>(windows);
+        for (var start = 0; start < windows; start += 2048)
+        {
+            all.AddRange(await corpora.ReadWindowsAsync(corpus, start, Math.Min(2048, windows - start), cancellationToken).ConfigureAwait(false));
+        }
+        return all;
+    }
+
+    /// <summary>
+    /// The negative pool: seeded random windows of the dashboard run, measured with the stored model and SAE folders
+    /// when both still load, else assumed zero.
+    /// </summary>
+    private static async Task<NegativePool> PoolAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, SaeRecord sae, SaeDashboardSummary summary, CancellationToken cancellationToken)
+    {
+        var stream = CounterRandom.Stream(options.Explain.Seed, "negative-pool");
+        var indexes = Enumerable.Range(0, summary.Windows).OrderBy(w => CounterRandom.Uniform(stream, (ulong)w)).Take(options.PoolWindows).Order().ToArray();
+        var read = await corpora.ReadWindowsAsync(summary.Corpus, indexes, cancellationToken).ConfigureAwait(false);
+        var tokens = indexes.Select(i => read[i]).ToArray();
+        var model = await dashboards.GetModelAsync(options.Model, cancellationToken).ConfigureAwait(false);
+        if (model?.Path is not { } modelPath || sae.Path is not { } saePath || !File.Exists(Path.Combine(modelPath, "model.safetensors")) || !File.Exists(Path.Combine(saePath, "sae_weights.safetensors")))
+        {
+            return NegativePool.AssumedZero(indexes, tokens, sae.DSae);
+        }
+        var autoencoder = SparseAutoencoder.Load(saePath);
+        var network = Gpt2Model.Load(modelPath, InferenceSession.ProcessingFor([autoencoder]));
+        autoencoder.FoldDecoderNorms();   // dashboard semantics: activations of the unit-norm decoder
+        return NegativePool.Measure(network, autoencoder, indexes, tokens, summary.Options.BosTokenId);
+    }
+
+    private static string JobKey(ExplainJobOptions options, SaeDashboardSummary summary, string method, string? modelName, int end)
+    {
+        var identity = new { options.Model, options.Sae, options.First, end, method, modelName, options.Explain, options.PoolWindows, options.LlmLogprobs, created = summary.CreatedAt.UtcTicks };
+        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity))), 0, 12).ToLowerInvariant();
+    }
+
+    private static int ReadCheckpoint(string path, string key)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length != 3 || lines[0] != Magic || lines[1] != key || !int.TryParse(lines[2], out var next)) throw new InvalidDataException($"{path} is not a checkpoint of this explain job; delete it to start over.");
+        return next;
+    }
+
+    private static void WriteCheckpoint(string path, string key, int next)
+    {
+        var temp = path + ".tmp";
+        File.WriteAllLines(temp, [Magic, key, next.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        File.Move(temp, path, overwrite: true);
+    }
+}
