@@ -42,5 +42,36 @@ public static class ViewHelpers
     /// <summary>Whitespace made visible inside a token (a leading space as ·, newline as ↵) so tokens read as they are.</summary>
     public static string Visible(string token) => token.Replace("\n", "↵").Replace("\r", "").Replace("\t", "⇥");
 
+    // Score fields worth a reader's glance, with the names researchers use for them.
+    private static readonly (string Key, string Label)[] s_scoreLabels =
+    [
+        ("correlation", "simulation r"), ("simulation", "simulation r"), ("detection_balanced_accuracy", "detection (balanced acc.)"),
+        ("detection", "detection"), ("fuzzing", "fuzzing"), ("detection_auroc", "detection AUROC"),
+    ];
+
+    /// <summary>An explanation's scores JSON as a short line ("simulation r 0.23 · detection (balanced acc.) 0.67"); empty when none.</summary>
+    public static string Scores(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return "";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object) return "";
+            var parts = new List<string>();
+            foreach (var (key, label) in s_scoreLabels)
+            {
+                if (doc.RootElement.TryGetProperty(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number && parts.Count < 3)
+                {
+                    parts.Add(string.Create(CultureInfo.InvariantCulture, $"{label} {v.GetDouble():0.00}"));
+                }
+            }
+            return string.Join(" · ", parts);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "";
+        }
+    }
+
     public static string Invariant(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }
