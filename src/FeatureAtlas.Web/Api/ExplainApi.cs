@@ -1,0 +1,51 @@
+using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Jobs;
+using FeatureAtlas.Web.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// <c>POST /api/explanation/generate</c>: a signed-in user asks for a feature to be explained now by the offline
+/// explainer (token statistics, scored on held-out examples). It reads the corpus and runs the model on a few
+/// windows, so it counts against the inference rate limit. LLM explanations run from the command line
+/// (<c>atlas explain --method llm</c>), where the operator's key and budget apply.
+/// </summary>
+public static class ExplainApi
+{
+    public static IEndpointRouteBuilder MapExplainApi(this IEndpointRouteBuilder api)
+    {
+        api.MapPost("/explanation/generate", Generate)
+            .RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
+            .RequireRateLimiting(AtlasRateLimits.Inference)
+            .WithSummary("Explain one feature now with the offline explainer, store the explanation with its scores and return it.");
+        return api;
+    }
+
+    public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(request.ModelId) || string.IsNullOrWhiteSpace(request.Layer)) throw new ArgumentException("The request needs modelId and layer (the SAE).");
+        if (request.ExplanationType is { } type && !string.Equals(type, "offline", StringComparison.OrdinalIgnoreCase) && type != TokenStatsExplainer.Method)
+        {
+            throw new ArgumentException($"explanationType '{type}' cannot run from the web; 'offline' can. LLM explanations run with `atlas explain --method llm`.");
+        }
+        var key = new FeatureKey(request.ModelId, request.Layer, request.Index);
+        var checkpoints = Path.Combine(Path.GetTempPath(), "featureatlas-explain", Guid.NewGuid().ToString("N"));
+        try
+        {
+            var options = new ExplainJobOptions { Model = key.Model, Sae = key.Sae, First = key.Index, Count = 1, CheckpointDirectory = checkpoints };
+            var sae = await store.GetSaeAsync(key.Model, key.Sae, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {key.Model}/{key.Sae}.");
+            if (key.Index < 0 || key.Index >= sae.DSae) throw new KeyNotFoundException($"Feature {key.Index} is not in SAE '{key.Sae}', which has {sae.DSae} features.");
+            var result = await ExplainJob.RunAsync(options, store, store, store, null, null, cancellationToken);
+            if (result.Features == 0) throw new ArgumentException($"Feature {key} never activates on the corpus, so there is nothing to explain.");
+        }
+        finally
+        {
+            if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
+        }
+        var explanation = (await store.ListFeatureExplanationsAsync(key, cancellationToken)).First(e => e.Method == TokenStatsExplainer.Method);
+        return TypedResults.Ok(FeaturesApi.ToDto(explanation));
+    }
+}
