@@ -21,7 +21,16 @@ public static class ExplainApi
             .RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
             .RequireRateLimiting(AtlasRateLimits.Inference)
             .WithSummary("Explain one feature now with the offline explainer, store the explanation with its scores and return it.");
+        api.MapGet("/explanation/export", Export)
+            .WithSummary("All explanations of an SAE (optionally one method) as Neuronpedia's explanation-export rows.");
         return api;
+    }
+
+    public static async Task<IResult> Export(string modelId, string layer, string? method, AtlasStore store, CancellationToken cancellationToken)
+    {
+        _ = await store.GetSaeAsync(modelId, layer, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {modelId}/{layer}.");
+        var rows = await NeuronpediaExplanations.ExportAsync(store, modelId, layer, method, cancellationToken);
+        return Results.Text(rows.ToJsonString(), "application/json");
     }
 
     public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, CancellationToken cancellationToken)
