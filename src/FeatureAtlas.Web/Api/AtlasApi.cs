@@ -7,6 +7,10 @@ public static class AtlasApi
     {
         var api = app.MapGroup("/api").WithTags("FeatureAtlas");
         api.MapFeaturesApi();
+        api.MapListsApi();
+        api.MapBookmarksApi();
+        api.MapCommentsApi();
+        api.MapExplanationsApi();
         return app;
     }
 }
