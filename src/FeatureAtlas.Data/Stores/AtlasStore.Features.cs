@@ -75,33 +75,6 @@ public sealed partial class AtlasStore
         return density;
     }
 
-    /// <summary>The best explanation (most votes, then newest) of each of the given features that has one.</summary>
-    public async Task<IReadOnlyDictionary<FeatureKey, string>> GetBestExplanationsAsync(IReadOnlyCollection<FeatureKey> features, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(features);
-        var best = new Dictionary<FeatureKey, string>();
-        await using var db = _database.CreateContext();
-        foreach (var group in features.GroupBy(f => (f.Model, f.Sae)))
-        {
-            var (saeId, _) = await SaeRowAsync(db, group.Key.Model, group.Key.Sae, cancellationToken);
-            var indexes = group.Select(f => f.Index).Distinct().ToArray();
-            var rows = await (from e in db.Explanations.AsNoTracking()
-                              where e.SaeId == saeId && indexes.Contains(e.FeatureIndex)
-                              select new
-                              {
-                                  e.FeatureIndex,
-                                  e.Text,
-                                  e.CreatedAt,
-                                  Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
-                              }).ToListAsync(cancellationToken);
-            foreach (var g in rows.GroupBy(r => r.FeatureIndex))
-            {
-                best[new FeatureKey(group.Key.Model, group.Key.Sae, g.Key)] = g.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).First().Text;
-            }
-        }
-        return best;
-    }
-
     // The highest-voted, then newest explanation of each feature in [start, end).
     private static async Task<Dictionary<int, string>> BestExplanationsAsync(AtlasDbContext db, int saeId, int start, int end, CancellationToken cancellationToken)
     {

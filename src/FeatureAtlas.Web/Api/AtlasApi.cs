@@ -9,6 +9,10 @@ public static class AtlasApi
         api.MapFeaturesApi();
         api.MapInferenceApi();
         api.MapExplainApi();
+        api.MapListsApi();
+        api.MapBookmarksApi();
+        api.MapCommentsApi();
+        api.MapExplanationsApi();
         return app;
     }
 }

@@ -13,23 +13,23 @@ public static class FeaturesApi
     {
         api.MapGet("/feature/{model}/{sae}/{index:int}", GetFeature)
             .WithName("GetFeature")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A feature's dashboard: top and interval activations, logits, histograms and explanations.");
         return api;
     }
 
-    public static async Task<Results<Ok<FeatureDto>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetFeature(
+    public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
         string model, string sae, int index, FeatureViews views, CancellationToken cancellationToken)
     {
         var key = new FeatureKey(model, sae, index);
         var view = await views.GetAsync(key, cancellationToken);
         if (view?.Dashboard is null)
         {
-            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Title = "Feature not found",
-                Detail = view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
-                Status = StatusCodes.Status404NotFound,
-            });
+            // TypedResults.Problem, not NotFound(problem): only it answers application/problem+json.
+            return TypedResults.Problem(
+                title: "Feature not found",
+                detail: view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
+                statusCode: StatusCodes.Status404NotFound);
         }
         return TypedResults.Ok(ToDto(view));
     }

@@ -31,8 +31,8 @@ public static class InferenceApi
 
     public static async Task<IResult> NewActivation(ActivationRequest request, InferenceHost host, CancellationToken cancellationToken)
     {
-        var feature = request.Feature ?? throw new ArgumentException("The request has no 'feature' {modelId, source, index}.");
-        var (model, sae) = Names(feature.ModelId, feature.Sae);
+        var feature = ApiInput.Feature(request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await host.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
         var dSae = runtime.Sae(sae).DSae;
@@ -78,7 +78,7 @@ public static class InferenceApi
         }, cancellationToken);
 
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
-        var explanations = await store.GetBestExplanationsAsync(keys, cancellationToken);
+        var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
         var results = matches.Select((m, i) => new SearchResultDto(
             model, keys[i].Sae, m.Feature, m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,

@@ -1,8 +1,11 @@
 namespace FeatureAtlas.Web.Api.Contracts;
 
-/// <summary>A feature as Neuronpedia names it in requests: model, source (our SAE name; <c>layer</c> is accepted too) and index.</summary>
-public sealed record FeatureRef(string? ModelId, string? Source, string? Layer, int Index)
+/// <summary>
+/// A feature named the Neuronpedia way: model, SAE (<c>layer</c>, or <c>source</c> as activation/new calls it) and
+/// index, with an optional note (<c>description</c>) where a list holds it.
+/// </summary>
+public sealed record FeatureRef(string? ModelId, string? Layer, int? Index, string? Description = null, string? Source = null)
 {
-    /// <summary>The SAE name, from <c>source</c> or <c>layer</c>.</summary>
-    public string? Sae => Source ?? Layer;
+    /// <summary>The SAE name, from <c>layer</c> or <c>source</c>.</summary>
+    public string? Sae => Layer ?? Source;
 }

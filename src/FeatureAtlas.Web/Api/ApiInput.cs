@@ -1,0 +1,27 @@
+using System.Security.Claims;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Web.Auth;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>Checks on request fields that JSON binding leaves to us, each failing as a 400 that names the field.</summary>
+public static class ApiInput
+{
+    /// <summary>The signed-in caller of an endpoint that requires one.</summary>
+    public static Actor Caller(ClaimsPrincipal user) =>
+        user.ToActor() ?? throw new InvalidOperationException("A write endpoint ran without a signed-in user; it must require authorization.");
+
+    public static FeatureKey Feature(string? modelId, string? layer, int? index)
+    {
+        if (string.IsNullOrWhiteSpace(modelId)) throw new ArgumentException("modelId is required.");
+        if (string.IsNullOrWhiteSpace(layer)) throw new ArgumentException("layer (the SAE's name) is required.");
+        if (index is null) throw new ArgumentException("index is required.");
+        return new FeatureKey(modelId, layer, index.Value);
+    }
+
+    public static string ListId(string? listId) =>
+        string.IsNullOrWhiteSpace(listId) ? throw new ArgumentException("listId is required.") : listId.Trim();
+
+    public static T Required<T>(T? value, string field) where T : struct =>
+        value ?? throw new ArgumentException($"{field} is required.");
+}

@@ -1,0 +1,34 @@
+using System.Security.Claims;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary><c>/api/bookmark/add</c> and <c>/delete</c>: the caller's star on a feature (Neuronpedia calls stars bookmarks).</summary>
+public static class BookmarksApi
+{
+    public static IEndpointRouteBuilder MapBookmarksApi(this IEndpointRouteBuilder api)
+    {
+        var bookmarks = api.MapGroup("/bookmark");
+        bookmarks.MapPost("/add", Add).AsWrite()
+            .WithSummary("Stars a feature for the caller; starring twice is one star.");
+        bookmarks.MapPost("/delete", Delete).AsWrite()
+            .WithSummary("Removes the caller's star from a feature, if any.");
+        return api;
+    }
+
+    public static async Task<Ok<BookmarkDto>> Add(FeatureRef body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var feature = ApiInput.Feature(body.ModelId, body.Sae, body.Index);
+        var count = await store.StarAsync(ApiInput.Caller(user), feature, cancellationToken);
+        return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: true, count));
+    }
+
+    public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var feature = ApiInput.Feature(body.ModelId, body.Sae, body.Index);
+        var count = await store.UnstarAsync(ApiInput.Caller(user), feature, cancellationToken);
+        return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: false, count));
+    }
+}

@@ -1,0 +1,37 @@
+using System.Security.Claims;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary><c>/api/comment/new</c> and <c>/delete</c>: Markdown comments on features; only the author or an admin deletes one.</summary>
+public static class CommentsApi
+{
+    public static IEndpointRouteBuilder MapCommentsApi(this IEndpointRouteBuilder api)
+    {
+        var comments = api.MapGroup("/comment");
+        comments.MapPost("/new", New).AsWrite()
+            .WithSummary($"Comments on a feature (Markdown, 1 to {AtlasStore.MaxComment} characters).");
+        comments.MapPost("/delete", Delete).AsWrite()
+            .WithSummary("Deletes one of the caller's comments (admins: anyone's).");
+        return api;
+    }
+
+    public static async Task<Ok<CommentDto>> New(NewCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var comment = await store.AddCommentAsync(ApiInput.Caller(user), feature, body.Text ?? "", cancellationToken);
+        return TypedResults.Ok(ToDto(comment));
+    }
+
+    public static async Task<NoContent> Delete(CommentIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var id = ApiInput.Required(body.CommentId, "commentId");
+        if (!await store.DeleteCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Comment {id} does not exist.");
+        return TypedResults.NoContent();
+    }
+
+    public static CommentDto ToDto(CommentInfo c) => new(c.Id, c.Feature.Model, c.Feature.Sae, c.Feature.Index, c.UserName, c.Text, c.CreatedAt);
+}

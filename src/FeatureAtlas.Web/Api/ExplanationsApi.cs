@@ -1,0 +1,66 @@
+using System.Security.Claims;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// <c>/api/explanation/*</c>: people's explanations of features, votes on them, and full-text search over every
+/// explanation (Neuronpedia ranks by embedding similarity; we rank by text relevance, in the same response shape).
+/// </summary>
+public static class ExplanationsApi
+{
+    public const int MinQuery = 3;
+
+    public static IEndpointRouteBuilder MapExplanationsApi(this IEndpointRouteBuilder api)
+    {
+        var explanations = api.MapGroup("/explanation");
+        explanations.MapPost("/new", New).AsWrite()
+            .WithSummary("Adds the caller's explanation of a feature ({feature:{modelId, layer, index, explanation}}, or the same fields flat).");
+        explanations.MapPost("/search", Search).AsRead()
+            .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model.");
+        explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
+            .WithSummary("Sets the caller's vote on an explanation: +1, -1, or 0 to withdraw it.");
+        explanations.MapPost("/{id:int}/unvote", Unvote).AsWrite()
+            .WithSummary("Withdraws the caller's vote on an explanation.");
+        explanations.MapPost("/delete", Delete).AsWrite()
+            .WithSummary("Deletes one of the caller's explanations (admins: any explanation).");
+        return api;
+    }
+
+    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var f = body.Feature;
+        var feature = f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index);
+        var explanation = await store.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
+        return TypedResults.Ok(FeaturesApi.ToDto(explanation));
+    }
+
+    public static async Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var query = body.Query?.Trim() ?? "";
+        if (query.Length < MinQuery) throw new ArgumentException($"The query must be at least {MinQuery} characters long.");
+        var offset = body.Offset ?? 0;
+        if (offset < 0) throw new ArgumentException($"offset must not be negative; got {offset}.");
+        var model = string.IsNullOrWhiteSpace(body.ModelId) ? null : body.ModelId;
+        var (results, hasMore) = await store.SearchExplanationsAsync(model, query, offset, cancellationToken);
+        return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
+    }
+
+    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var votes = await store.VoteExplanationAsync(ApiInput.Caller(user), id, ApiInput.Required(body.Points, "points"), cancellationToken);
+        return TypedResults.Ok(new VoteDto(id, votes));
+    }
+
+    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(ApiInput.Caller(user), id, 0, cancellationToken)));
+
+    public static async Task<NoContent> Delete(ExplanationIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var id = ApiInput.Required(body.ExplanationId, "explanationId");
+        if (!await store.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,135 @@
+using System.Security.Claims;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api.Contracts;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// <c>/api/list/*</c>: named lists of features with notes, Neuronpedia's paths and fields. Every call but <c>get</c>
+/// needs a signed-in caller; only a list's owner (or an admin) may change it. Unlisted lists are readable by id.
+/// </summary>
+public static class ListsApi
+{
+    public static IEndpointRouteBuilder MapListsApi(this IEndpointRouteBuilder api)
+    {
+        var lists = api.MapGroup("/list");
+        lists.MapPost("/new", New).AsWrite()
+            .WithSummary("Creates a list; answers its id (slug) and URL.");
+        lists.MapPost("/new-with-features", NewWithFeatures).AsWrite(ApiConventions.ListBody)
+            .WithSummary("Creates a list holding 1 to 100 features; nothing is created if any feature is unknown.");
+        lists.MapPost("/add-features", AddFeatures).AsWrite(ApiConventions.ListBody)
+            .WithSummary("Adds up to 100 features (with optional notes) to one of your lists.");
+        lists.MapPost("/remove", Remove).AsWrite()
+            .WithSummary("Removes a feature from one of your lists.");
+        lists.MapPost("/edit-feature", EditFeature).AsWrite()
+            .WithSummary("Changes the note (description) of a feature on one of your lists.");
+        lists.MapPost("/update", Update).AsWrite()
+            .WithSummary("Renames one of your lists, or changes its description, default test text or visibility.");
+        lists.MapPost("/delete", Delete).AsWrite()
+            .WithSummary("Deletes one of your lists.");
+        lists.MapPost("/get", Get).AsRead()
+            .WithSummary("A list and its features, by id; no sign-in needed (unlisted lists are readable by whoever has the id).");
+        lists.MapPost("/list", Mine).AsRead().RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("The caller's lists, public and unlisted, most recently changed first.");
+        return api;
+    }
+
+    public static async Task<Ok<ListDto>> New(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var info = await store.CreateListAsync(ApiInput.Caller(user), body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
+        return TypedResults.Ok(ToDto(info, [], request));
+    }
+
+    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var actor = ApiInput.Caller(user);
+        var items = Items(body.Features, "features");
+        var info = await store.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
+        try
+        {
+            await store.AddListItemsAsync(actor, info.Slug, items, cancellationToken);
+        }
+        catch
+        {
+            // No half-made list: the features are added in one transaction, so undo the list if they were refused.
+            await store.DeleteListAsync(actor, info.Slug, CancellationToken.None);
+            throw;
+        }
+        return TypedResults.Ok(await ReadAsync(store, info.Slug, request, cancellationToken));
+    }
+
+    public static async Task<Ok<ListDto>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        await store.AddListItemsAsync(ApiInput.Caller(user), slug, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+    }
+
+    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        if (!await store.RemoveListItemAsync(ApiInput.Caller(user), slug, feature, cancellationToken))
+        {
+            throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
+        }
+        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+    }
+
+    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        if (!list.Items.Any(i => i.Feature == feature)) throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
+        // Adding a feature already on the list only replaces its note; an empty note clears it.
+        await store.AddListItemsAsync(ApiInput.Caller(user), slug, [(feature, body.Description ?? "")], cancellationToken);
+        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+    }
+
+    public static async Task<Ok<ListDto>> Update(UpdateListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        var current = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        await store.UpdateListAsync(
+            ApiInput.Caller(user), slug, body.Name ?? "", body.Description, body.DefaultTestText ?? current.Info.DefaultTestText,
+            body.IsPublic ?? current.Info.IsPublic, cancellationToken);
+        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+    }
+
+    public static async Task<NoContent> Delete(ListIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        await store.DeleteListAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ReadAsync(store, ApiInput.ListId(body.ListId), request, cancellationToken));
+
+    public static async Task<Ok<ListDto[]>> Mine(ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var lists = await store.ListListsAsync(ApiInput.Caller(user).UserId, includeUnlisted: true, cancellationToken);
+        return TypedResults.Ok(lists.Select(l => ToDto(l, null, request)).ToArray());
+    }
+
+    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest request) => new(
+        info.Slug, $"{request.Scheme}://{request.Host}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
+        info.DefaultTestText, info.IsPublic, info.OwnerName, info.FeatureCount, info.CreatedAt, info.UpdatedAt,
+        items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray());
+
+    private static async Task<ListDto> ReadAsync(AtlasStore store, string slug, HttpRequest request, CancellationToken cancellationToken)
+    {
+        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        return ToDto(list.Info, list.Items, request);
+    }
+
+    private static List<(FeatureKey Feature, string? Note)> Items(FeatureRef[]? features, string field)
+    {
+        if (features is null || features.Length == 0) throw new ArgumentException($"{field} must name at least one feature.");
+        if (features.Length > AtlasStore.MaxListAdd) throw new ArgumentException($"{field} names {features.Length} features; at most {AtlasStore.MaxListAdd} are allowed at once.");
+        return features.Select(f => (ApiInput.Feature(f.ModelId, f.Sae, f.Index), f.Description)).ToList();
+    }
+}

@@ -1,0 +1,13 @@
+using FeatureAtlas.Data.Social;
+
+namespace FeatureAtlas.Web.Rendering;
+
+/// <summary>Site paths for features, lists and users, with each name escaped as a path segment.</summary>
+public static class Links
+{
+    public static string Feature(FeatureKey key) => $"/{Uri.EscapeDataString(key.Model)}/{Uri.EscapeDataString(key.Sae)}/{key.Index}";
+
+    public static string List(string slug) => "/list/" + Uri.EscapeDataString(slug);
+
+    public static string User(string name) => "/user/" + Uri.EscapeDataString(name);
+}

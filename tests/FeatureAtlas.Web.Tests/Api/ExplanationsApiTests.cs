@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using FeatureAtlas.Web.Tests.TestSupport;
+
+namespace FeatureAtlas.Web.Tests.Api;
+
+public abstract class ExplanationsApiTests(AtlasApp app)
+{
+    public sealed class Sqlite(SqliteAtlasApp app) : ExplanationsApiTests(app), IClassFixture<SqliteAtlasApp>;
+
+    public sealed class Postgres(PostgresAtlasApp app) : ExplanationsApiTests(app), IClassFixture<PostgresAtlasApp>;
+
+    private static async Task<JsonElement> SearchAsync(HttpClient client, string query, int offset = 0, string? modelId = AtlasApp.Model) =>
+        await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search", new { modelId, query, offset }));
+
+    [Fact]
+    public async Task New_NestedAndFlatBodies_BothStoredAndShownOnTheFeature()
+    {
+        if (app.Skipped) return;
+        var user = await app.SignUpAsync();
+
+        var nested = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 6, explanation = "walrus nested" } }));
+        var flat = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 6, explanation = "walrus flat" }));
+
+        Assert.Equal(("walrus nested", "manual", user.Name), (nested.GetProperty("description").GetString(), nested.GetProperty("typeName").GetString(), nested.GetProperty("authorName").GetString()));
+        Assert.Equal("walrus flat", flat.GetProperty("description").GetString());
+        var feature = await HttpAssert.OkJsonAsync(await app.CreateClient().GetAsync($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/6"));
+        var texts = feature.GetProperty("explanations").EnumerateArray().Select(e => e.GetProperty("description").GetString()).ToArray();
+        Assert.Contains("walrus nested", texts);
+        Assert.Contains("walrus flat", texts);
+    }
+
+    [Fact]
+    public async Task Search_AfterNew_FindsItWithNeuronpediaFields()
+    {
+        if (app.Skipped) return;
+        var user = await app.SharedUserAsync("explainer");
+        await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 2, explanation = "Opening quotation marks in dialogue" } }));
+
+        var page = await SearchAsync(app.CreateClient(), "quotation");
+
+        var hit = Assert.Single(page.GetProperty("results").EnumerateArray());
+        Assert.Equal((AtlasApp.Model, AtlasApp.Sae, 2), (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetInt32()));
+        Assert.Equal(("Opening quotation marks in dialogue", "manual"), (hit.GetProperty("description").GetString(), hit.GetProperty("typeName").GetString()));
+        Assert.True(hit.TryGetProperty("explanationModelName", out _));
+        Assert.Equal((1, false, 1), (page.GetProperty("resultsCount").GetInt32(), page.GetProperty("hasMore").GetBoolean(), page.GetProperty("nextOffset").GetInt32()));
+        Assert.Empty((await SearchAsync(app.CreateClient(), "quotation", modelId: "no-such-model")).GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task Search_ManyMatches_RanksTheClosestFirstAndPagesBy20()
+    {
+        if (app.Skipped) return;
+        var user = await app.SharedUserAsync("explainer");
+        for (var i = 0; i < 24; i++)
+        {
+            await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/explanation/new", new
+            {
+                feature = new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 10 + i, explanation = $"zebra among many other unrelated words about things number {i}" },
+            }));
+        }
+        await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 40, explanation = "zebra zebras" } }));
+        using var client = app.CreateClient();
+
+        var first = await SearchAsync(client, "zebra");
+        var second = await SearchAsync(client, "zebra", first.GetProperty("nextOffset").GetInt32());
+
+        var firstResults = first.GetProperty("results").EnumerateArray().ToArray();
+        Assert.Equal(40, firstResults[0].GetProperty("index").GetInt32());
+        Assert.Equal((20, true, 20), (firstResults.Length, first.GetProperty("hasMore").GetBoolean(), first.GetProperty("nextOffset").GetInt32()));
+        Assert.Equal((5, false), (second.GetProperty("resultsCount").GetInt32(), second.GetProperty("hasMore").GetBoolean()));
+        var all = firstResults.Concat(second.GetProperty("results").EnumerateArray()).Select(r => r.GetProperty("index").GetInt32()).ToArray();
+        Assert.Equal(Enumerable.Range(10, 24).Append(40).Order(), all.Order());
+    }
+
+    [Theory]
+    [InlineData("ab")]
+    [InlineData("  a ")]
+    public async Task Search_QueryShorterThan3_Returns400(string query)
+    {
+        if (app.Skipped) return;
+
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await app.CreateClient().PostAsJsonAsync("api/explanation/search", new { query }));
+
+        Assert.Contains("at least 3 characters", detail);
+    }
+
+    [Fact]
+    public async Task Vote_ByTwoUsers_SumsAndUnvoteWithdraws()
+    {
+        if (app.Skipped) return;
+        var author = await app.SharedUserAsync("explainer");
+        var voter = await app.SignUpAsync();
+        var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "votes" }))).GetProperty("id").GetInt32();
+
+        await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
+        var both = await HttpAssert.OkJsonAsync(await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
+        var withdrawn = await HttpAssert.OkJsonAsync(await voter.Client.PostAsync($"api/explanation/{id}/unvote", null));
+
+        Assert.Equal(2, both.GetProperty("votes").GetInt32());
+        Assert.Equal(1, withdrawn.GetProperty("votes").GetInt32());
+        await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 5 }));
+        await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await voter.Client.PostAsJsonAsync("api/explanation/999999/vote", new { points = 1 }));
+    }
+
+    [Fact]
+    public async Task Delete_ByAuthor_RemovesItFromSearch()
+    {
+        if (app.Skipped) return;
+        var author = await app.SharedUserAsync("explainer");
+        var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "ephemeral platypus" }))).GetProperty("id").GetInt32();
+        Assert.Single((await SearchAsync(author.Client, "platypus")).GetProperty("results").EnumerateArray());
+
+        await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await author.Client.PostAsJsonAsync("api/explanation/delete", new { explanationId = id }));
+
+        Assert.Empty((await SearchAsync(author.Client, "platypus")).GetProperty("results").EnumerateArray());
+    }
+}

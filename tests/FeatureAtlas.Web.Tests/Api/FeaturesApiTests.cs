@@ -1,0 +1,46 @@
+using System.Net;
+using FeatureAtlas.Web.Tests.TestSupport;
+
+namespace FeatureAtlas.Web.Tests.Api;
+
+public abstract class FeaturesApiTests(AtlasApp app)
+{
+    public sealed class Sqlite(SqliteAtlasApp app) : FeaturesApiTests(app), IClassFixture<SqliteAtlasApp>;
+
+    public sealed class Postgres(PostgresAtlasApp app) : FeaturesApiTests(app), IClassFixture<PostgresAtlasApp>;
+
+    [Fact]
+    public async Task GetFeature_WithDashboard_ReturnsNeuronpediaShape()
+    {
+        if (app.Skipped) return;
+        using var client = app.CreateClient();
+
+        var feature = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/3"));
+
+        Assert.Equal(AtlasApp.Model, feature.GetProperty("modelId").GetString());
+        Assert.Equal(AtlasApp.Sae, feature.GetProperty("layer").GetString());
+        Assert.Equal(3, feature.GetProperty("index").GetInt32());
+        var stored = await app.Store.GetFeatureAsync(AtlasApp.Model, AtlasApp.Sae, 3, CancellationToken.None);
+        Assert.Equal(stored!.MaxActivation, feature.GetProperty("maxActApprox").GetSingle());
+        Assert.Equal(stored.FracNonzero, feature.GetProperty("frac_nonzero").GetDouble());
+        var activations = feature.GetProperty("activations").EnumerateArray().ToArray();
+        Assert.NotEmpty(activations);
+        Assert.Equal(stored.Top[0].Value, activations[0].GetProperty("maxValue").GetSingle());
+        Assert.Equal(10, feature.GetProperty("pos_str").GetArrayLength());
+    }
+
+    [Theory]
+    [InlineData($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/64")]
+    [InlineData($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/20")]
+    [InlineData($"api/feature/{AtlasApp.Model}/no-such-sae/1")]
+    [InlineData($"api/feature/no-such-model/{AtlasApp.Sae}/1")]
+    public async Task GetFeature_MissingOrWithoutDashboard_Returns404Problem(string path)
+    {
+        if (app.Skipped) return;
+        using var client = app.CreateClient();
+
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await client.GetAsync(path));
+
+        Assert.Contains("/", detail);
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using FeatureAtlas.Web.Tests.TestSupport;
+
+namespace FeatureAtlas.Web.Tests.Api;
+
+public sealed class OpenApiTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlasApp>
+{
+    [Theory]
+    [InlineData("/api/list/new", "401")]
+    [InlineData("/api/list/add-features", "403")]
+    [InlineData("/api/bookmark/add", "429")]
+    [InlineData("/api/comment/delete", "403")]
+    [InlineData("/api/explanation/{id}/vote", "401")]
+    [InlineData("/api/explanation/search", "400")]
+    [InlineData("/api/list/get", "404")]
+    public async Task OpenApiDocument_SocialEndpoint_HasSummaryAndProblemAnswers(string path, string status)
+    {
+        using var client = app.CreateClient();
+
+        var document = await HttpAssert.OkJsonAsync(await client.GetAsync("openapi/v1.json"));
+
+        var post = document.GetProperty("paths").GetProperty(path).GetProperty("post");
+        Assert.False(string.IsNullOrWhiteSpace(post.GetProperty("summary").GetString()));
+        Assert.True(post.GetProperty("responses").TryGetProperty(status, out var problem), $"{path} documents no {status}");
+        Assert.True(problem.GetProperty("content").TryGetProperty("application/problem+json", out _));
+        Assert.Equal(JsonValueKind.Object, post.GetProperty("responses").GetProperty(path.EndsWith("delete") ? "204" : "200").ValueKind);
+    }
+}

@@ -1,0 +1,4 @@
+namespace FeatureAtlas.Web.Tests.Auth;
+
+/// <summary>What the owner made for one cell of the access matrix: a list holding feature 1, a comment and an explanation.</summary>
+public sealed record WriteTarget(string Slug, int CommentId, int ExplanationId);
