@@ -7,12 +7,14 @@ namespace FeatureAtlas.Web;
 /// <summary>
 /// Per-client limits (the signed-in user, else the IP address) over a one-minute window: <see cref="Inference"/> for
 /// anything that runs the model, <see cref="Writes"/> for comments, lists, stars and explanations. Going over answers
-/// 429 with a ProblemDetails body and Retry-After.
+/// 429 with a ProblemDetails body and Retry-After. <see cref="Reads"/> bounds the JSON reads that cost a query each
+/// (explanation search, lists).
 /// </summary>
 public static class AtlasRateLimits
 {
     public const string Inference = "inference";
     public const string Writes = "writes";
+    public const string Reads = "reads";
 
     public static IServiceCollection AddAtlasRateLimits(this IServiceCollection services, AtlasWebOptions options)
     {
@@ -21,6 +23,7 @@ public static class AtlasRateLimits
             limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             limiter.AddPolicy(Inference, context => Window(context, Inference, options.InferencePerMinute));
             limiter.AddPolicy(Writes, context => Window(context, Writes, options.WritesPerMinute));
+            limiter.AddPolicy(Reads, context => Window(context, Reads, options.ReadsPerMinute));
             // Every form post on a page (sign-in included) counts against the client's write budget.
             limiter.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
                 HttpMethods.IsPost(context.Request.Method) && !context.Request.Path.StartsWithSegments("/api")

@@ -24,6 +24,9 @@ public sealed class AtlasWebOptions
     /// <summary>Writes (comments, lists, stars, explanations) allowed per client per minute.</summary>
     public int WritesPerMinute { get; init; } = 120;
 
+    /// <summary>JSON reads (explanation search, lists) allowed per client per minute.</summary>
+    public int ReadsPerMinute { get; init; } = 600;
+
     /// <summary>Whether anyone may create an account on the site.</summary>
     public bool AllowSignup { get; init; } = true;
 
@@ -39,5 +42,6 @@ public sealed class AtlasWebOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSaesPerSearch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(InferencePerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WritesPerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(ReadsPerMinute, 1);
     }
 }

@@ -28,9 +28,11 @@ public static class ApiConventions
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
-    /// <summary>A read anyone may make: a small body and the errors it can answer.</summary>
+    /// <summary>A read anyone may make: the read rate limit, a small body and the errors it can answer.</summary>
     public static RouteHandlerBuilder AsRead(this RouteHandlerBuilder endpoint) => endpoint
+        .RequireRateLimiting(AtlasRateLimits.Reads)
         .WithMetadata(new RequestSizeLimitAttribute(SmallBody))
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound);
 }

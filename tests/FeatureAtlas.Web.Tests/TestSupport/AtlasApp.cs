@@ -30,6 +30,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
 
     protected abstract string Provider { get; }
 
+    /// <summary>Tests write far more than a person would; the rate-limit tests lower this.</summary>
+    protected virtual int WritesPerMinute => 1_000_000;
+
     /// <summary>True when this provider's server is not configured (PostgreSQL outside CI): tests return at once.</summary>
     public bool Skipped { get; private set; }
 
@@ -53,9 +56,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
         {
             Db = _database.Db,
             Urls = "http://127.0.0.1:0",
-            // Tests write far more than a person would; the limits have their own settings.
-            WritesPerMinute = 1_000_000,
+            WritesPerMinute = WritesPerMinute,
             InferencePerMinute = 1_000_000,
+            ReadsPerMinute = 1_000_000,
         }, CancellationToken.None);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single().TrimEnd('/') + "/");
