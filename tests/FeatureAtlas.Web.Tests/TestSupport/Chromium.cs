@@ -51,7 +51,8 @@ public sealed class Chromium : IAsyncLifetime
             BypassCSP = bypassCsp,
             ViewportSize = new() { Width = 1280, Height = 900 },
         });
-        context.SetDefaultTimeout(10_000);
+        // Generous: the CI machine has two cores shared with other builds.
+        context.SetDefaultTimeout(30_000);
         return await context.NewPageAsync();
     }
 
