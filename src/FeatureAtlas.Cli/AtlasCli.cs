@@ -19,6 +19,7 @@ public static class AtlasCli
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(DashboardsCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(SeedSyntheticCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
