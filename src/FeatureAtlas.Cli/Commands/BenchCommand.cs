@@ -24,6 +24,7 @@ internal static class BenchCommand
         var bench = new Command("bench", "Measure engine speed against references in the same run.");
         bench.Subcommands.Add(CreateForward());
         bench.Subcommands.Add(DashboardsBench.Create());
+        bench.Subcommands.Add(WebBench.Create());
         return bench;
     }
 
