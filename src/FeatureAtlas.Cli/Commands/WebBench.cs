@@ -190,6 +190,9 @@ internal static class WebBench
             ["page_bytes"] = Math.Round(pageBytes),
             ["server_allocated_bytes_per_request"] = r.Requests == 0 ? 0 : Math.Round((double)gc.AllocatedBytes / r.Requests),
             ["gen2_collections"] = gc.Gen2,
+            // CPU the site spent per request: steadier than requests/s on a shared machine, where other jobs take cores.
+            ["server_cpu_ms_per_request"] = r.Requests == 0 ? 0 : Math.Round(gc.Cpu.TotalMilliseconds / r.Requests, 3),
+            ["thread_pool_threads"] = ThreadPool.ThreadCount,
             ["p99_vs_goal"] = p99 / P99GoalMs,
             ["rps_vs_goal"] = r.RequestsPerSecond / RequestsPerSecondGoal,
             ["goals_met"] = p99 < P99GoalMs && r.RequestsPerSecond >= RequestsPerSecondGoal && r.Errors == 0,
@@ -207,15 +210,16 @@ internal static class WebBench
         table.AddRow("requests", r.Requests.ToString("N0", CultureInfo.InvariantCulture), "", "");
         table.AddRow("page size", $"{(double)report["page_bytes"]! / 1024:0.#} KB", "", "");
         table.AddRow("server allocation", $"{(double)report["server_allocated_bytes_per_request"]! / 1024:0.#} KB/request", "", "");
+        table.AddRow("server CPU", $"{(double)report["server_cpu_ms_per_request"]!:0.###} ms/request", "", "");
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine((bool)report["goals_met"]! ? "[green]All three goals met.[/]" : "[yellow]Goals not met.[/]");
     }
 
-    /// <summary>Allocation and gen-2 counts of this process (the site runs in it), to difference around the run.</summary>
-    private readonly record struct GcSnapshot(long AllocatedBytes, int Gen2)
+    /// <summary>Allocation, gen-2 counts and CPU time of this process (the site runs in it), to difference around the run.</summary>
+    private readonly record struct GcSnapshot(long AllocatedBytes, int Gen2, TimeSpan Cpu)
     {
-        public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(2));
+        public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(2), Process.GetCurrentProcess().TotalProcessorTime);
 
-        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) => new(a.AllocatedBytes - b.AllocatedBytes, a.Gen2 - b.Gen2);
+        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) => new(a.AllocatedBytes - b.AllocatedBytes, a.Gen2 - b.Gen2, a.Cpu - b.Cpu);
     }
 }

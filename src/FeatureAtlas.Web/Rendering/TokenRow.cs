@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 
@@ -23,7 +24,9 @@ public static class TokenRow
     // Token text → encoded visible text. Keys are vocabulary strings (50,257 for GPT-2), so the cache stays bounded;
     // past MaxCached it stops adding, in case some other text ever comes this way.
     private const int MaxCached = 200_000;
+    // Keyed by token alone: one site encodes with one HtmlEncoder.
     private static readonly ConcurrentDictionary<string, string> Encoded = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, string> InactiveSpans = new(StringComparer.Ordinal);
 
     public static IHtmlContent Render(ExampleView example, float scale) => new Row(example, scale);
 
@@ -58,28 +61,46 @@ public static class TokenRow
         private void Token(TextWriter writer, HtmlEncoder encoder, int i)
         {
             var v = e.Values[i];
-            if (v > 0)
+            if (!(v > 0))
             {
-                writer.Write(i == e.MaxValueTokenIndex ? "<span class=\"tok on peak\" style=\"" : "<span class=\"tok on\" style=\"");
-                encoder.Encode(writer, ViewHelpers.ActivationStyle(v, scale));
-                writer.Write("\" title=\"");
-                encoder.Encode(writer, ViewHelpers.Value(v));
-                writer.Write("\">");
+                writer.Write(Inactive(e.Tokens[i], encoder));
+                return;
             }
-            else
+            writer.Write(i == e.MaxValueTokenIndex ? "<span class=\"tok on peak\" style=\"" : "<span class=\"tok on\" style=\"");
+            // The style and title are digits, letters and ":(),." only, which no HTML encoder changes; formatted
+            // into a stack buffer, as ViewHelpers.ActivationStyle and Value would, without a string per token.
+            Span<char> buffer = stackalloc char[64];
+            if (scale > 0)
             {
-                writer.Write("<span class=\"tok\">");
+                writer.Write("background-color:rgba(255,140,0,");
+                Format(writer, buffer, Math.Clamp(v / scale, 0.08f, 1f));
+                writer.Write(')');
             }
+            writer.Write("\" title=\"");
+            Format(writer, buffer, v);
+            writer.Write("\">");
             writer.Write(Visible(e.Tokens[i], encoder));
             writer.Write("</span>");
         }
+
+        private static void Format(TextWriter writer, Span<char> buffer, float value)
+        {
+            if (float.IsFinite(value) && value.TryFormat(buffer, out var n, "0.###", CultureInfo.InvariantCulture)) writer.Write(buffer[..n]);
+            else writer.Write(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
+        }
     }
 
-    private static string Visible(string token, HtmlEncoder encoder)
+    /// <summary>The token's text, encoded with whitespace made visible.</summary>
+    private static string Visible(string token, HtmlEncoder encoder) => Cached(Encoded, token, t => encoder.Encode(ViewHelpers.Visible(t)));
+
+    /// <summary>An inactive token's whole span.</summary>
+    private static string Inactive(string token, HtmlEncoder encoder) => Cached(InactiveSpans, token, t => "<span class=\"tok\">" + Visible(t, encoder) + "</span>");
+
+    private static string Cached(ConcurrentDictionary<string, string> cache, string token, Func<string, string> make)
     {
-        if (Encoded.TryGetValue(token, out var html)) return html;
-        html = encoder.Encode(ViewHelpers.Visible(token));
-        if (Encoded.Count < MaxCached) Encoded.TryAdd(token, html);
+        if (cache.TryGetValue(token, out var html)) return html;
+        html = make(token);
+        if (cache.Count < MaxCached) cache.TryAdd(token, html);
         return html;
     }
 }

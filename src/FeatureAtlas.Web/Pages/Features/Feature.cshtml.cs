@@ -4,6 +4,7 @@ using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.OutputCaching;
 
 namespace FeatureAtlas.Web.Pages.Features;
 
@@ -12,7 +13,8 @@ namespace FeatureAtlas.Web.Pages.Features;
 /// Stars, comments, explanations and list additions are posted here by signed-in users (forms with anti-forgery;
 /// form posts are rate-limited site-wide, see <see cref="AtlasRateLimits"/>).
 /// </summary>
-public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown) : PageModel
+[OutputCache(PolicyName = FeaturePageCache.PolicyName)]
+public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
 {
     public FeatureView View { get; private set; } = null!;
 
@@ -89,6 +91,8 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
             await ShowAsync(view, cancellationToken);
             return Page();
         }
+        // Anonymous readers see the new stars, comments and lists now, not when the cached page expires.
+        await cache.EvictByTagAsync(FeaturePageCache.Tag(model, sae, index), cancellationToken);
         // Post/redirect/get: a reload does not post twice.
         return Redirect($"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{index}" + (anchor is null ? "" : "#" + anchor));
     }
