@@ -65,9 +65,13 @@ public static class SyntheticAtlas
         for (var s = 0; s < saes.Count; s++)
         {
             var (name, hook, layer, width) = saes[s];
-            if (await store.GetSaeAsync(Model, name, cancellationToken).ConfigureAwait(false) is not null
-                && await store.GetDashboardSummaryAsync(Model, name, cancellationToken).ConfigureAwait(false) is not null)
+            var stored = await store.GetSaeAsync(Model, name, cancellationToken).ConfigureAwait(false);
+            if (stored is not null && await store.GetDashboardSummaryAsync(Model, name, cancellationToken).ConfigureAwait(false) is not null)
             {
+                if (stored.DSae != width)
+                {
+                    throw new InvalidOperationException($"SAE '{name}' already holds {stored.DSae:N0} features, not {width:N0}; seed a new database or pass the --features and --d-sae it was seeded with.");
+                }
                 skipped++;
                 done += width;
                 progress?.Report(new JobProgress("features", done, features));

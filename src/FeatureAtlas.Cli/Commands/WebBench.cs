@@ -31,10 +31,11 @@ internal static class WebBench
         var duration = new Option<int>("--duration") { Description = "Seconds of measured load (wrk -d).", DefaultValueFactory = _ => 30 };
         var threads = new Option<int>("--threads") { Description = "wrk threads (wrk -t).", DefaultValueFactory = _ => 2 };
         var warmup = new Option<int>("--warmup") { Description = "Seconds of unmeasured load first (JIT tiers, caches).", DefaultValueFactory = _ => 5 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds after which wrk counts a request as a timeout error.", DefaultValueFactory = _ => 2 };
         var json = CliOptions.Json();
         var command = new Command("web", "Feature-page p99 latency, requests/s and errors under wrk, vs the goals (< 50 ms, ≥ 1,000/s, 0).")
         {
-            db, model, connections, duration, threads, warmup, json,
+            db, model, connections, duration, threads, warmup, timeout, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -42,7 +43,8 @@ internal static class WebBench
             var d = parse.GetValue(duration);
             var t = parse.GetValue(threads);
             var w = parse.GetValue(warmup);
-            if (c <= 0 || d <= 0 || t <= 0 || w < 0) throw new UsageException("--connections, --duration and --threads must be positive; --warmup not negative.");
+            var limit = parse.GetValue(timeout);
+            if (c <= 0 || d <= 0 || t <= 0 || w < 0 || limit <= 0) throw new UsageException("--connections, --duration, --threads and --timeout must be positive; --warmup not negative.");
             if (t > c) throw new UsageException("--threads cannot exceed --connections (wrk needs a connection per thread).");
             var wrk = FindWrk();
             var dbPath = parse.GetValue(db)!;
@@ -71,11 +73,11 @@ internal static class WebBench
                 if (w > 0)
                 {
                     if (!quiet) AnsiConsole.MarkupLine($"Warming up for {w} s...");
-                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, cancellationToken);
+                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, cancellationToken);
                 }
                 if (!quiet) AnsiConsole.MarkupLine($"Measuring: wrk -t{t} -c{c} -d{d}s --latency...");
                 var before = GcSnapshot.Take();
-                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, cancellationToken);
+                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, cancellationToken);
                 var gc = GcSnapshot.Take() - before;
                 var result = WrkResult.Parse(output);
                 var report = Report(result, c, t, d, features, saes.Count, pageBytes, gc);
@@ -154,10 +156,10 @@ internal static class WebBench
         return bytes / (double)pages;
     }
 
-    private static async Task<string> RunWrkAsync(string wrk, string script, string baseUrl, int threads, int connections, int seconds, CancellationToken cancellationToken)
+    private static async Task<string> RunWrkAsync(string wrk, string script, string baseUrl, int threads, int connections, int seconds, int timeout, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", "--latency", "-s", script, baseUrl + "/" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeout}s", "--latency", "-s", script, baseUrl + "/" }) start.ArgumentList.Add(arg);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {wrk}.");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
