@@ -52,8 +52,8 @@ public static class SyntheticAtlas
         if (corpus is null)
         {
             progress?.Report(new JobProgress("corpus", 0, windows));
-            var rows = Enumerable.Range(0, windows).Select(w => SyntheticDashboards.Window(seed, w));
-            corpus = await corpora.AddCorpusAsync(Corpus, "synthetic: seeded random GPT-2 token ids", SyntheticDashboards.Context, rows, replace: false, cancellationToken).ConfigureAwait(false);
+            var rows = Enumerable.Range(0, windows).Select(w => SyntheticAtlasDashboards.Window(seed, w));
+            corpus = await corpora.AddCorpusAsync(Corpus, "synthetic: seeded random GPT-2 token ids", SyntheticAtlasDashboards.Context, rows, replace: false, cancellationToken).ConfigureAwait(false);
         }
         else if (corpus.Windows != windows)
         {
@@ -78,10 +78,10 @@ public static class SyntheticAtlas
                 continue;
             }
             await store.UpsertSaeAsync(new SaeRecord(Model, name, null, hook, layer, 768, width, "synthetic", $"{{\"synthetic\":true,\"d_sae\":{width}}}"), cancellationToken).ConfigureAwait(false);
-            var dashboards = SyntheticDashboards.Create(seed, s, width, windows, name, hook);
+            var dashboards = SyntheticAtlasDashboards.Create(seed, s, width, windows, name, hook);
             var start = done;
             var reported = dashboards with { Features = new Reporting(dashboards.Features, i => progress?.Report(new JobProgress("features", start + i, features))) };
-            await store.SaveDashboardsAsync(Model, name, Corpus, SyntheticDashboards.Options, reported, cancellationToken).ConfigureAwait(false);
+            await store.SaveDashboardsAsync(Model, name, Corpus, SyntheticAtlasDashboards.Options, reported, cancellationToken).ConfigureAwait(false);
             written++;
             done += width;
             progress?.Report(new JobProgress("features", done, features));

@@ -7,7 +7,7 @@ namespace FeatureAtlas.Core.Tests.Dashboards;
 /// The synthetic dashboards behind `atlas seed-synthetic`: the same seed gives the same database, in any order,
 /// and every feature is shaped like a built one so the pages render as real ones do.
 /// </summary>
-public class SyntheticDashboardsTests
+public class SyntheticAtlasDashboardsTests
 {
     private const int Windows = 300;
 
@@ -16,26 +16,26 @@ public class SyntheticDashboardsTests
     [Fact]
     public void Feature_SameSeedSaeAndIndex_IsIdentical()
     {
-        Assert.Equal(Json(SyntheticDashboards.Feature(7, 3, 1234, Windows)), Json(SyntheticDashboards.Feature(7, 3, 1234, Windows)));
-        Assert.Equal(Json(SyntheticDashboards.Window(7, 42)), Json(SyntheticDashboards.Window(7, 42)));
+        Assert.Equal(Json(SyntheticAtlasDashboards.Feature(7, 3, 1234, Windows)), Json(SyntheticAtlasDashboards.Feature(7, 3, 1234, Windows)));
+        Assert.Equal(Json(SyntheticAtlasDashboards.Window(7, 42)), Json(SyntheticAtlasDashboards.Window(7, 42)));
     }
 
     [Fact]
     public void Feature_OtherSeedSaeOrIndex_Differs()
     {
-        var f = Json(SyntheticDashboards.Feature(7, 3, 1234, Windows));
-        Assert.NotEqual(f, Json(SyntheticDashboards.Feature(8, 3, 1234, Windows)));
-        Assert.NotEqual(f, Json(SyntheticDashboards.Feature(7, 4, 1234, Windows)));
-        Assert.NotEqual(f, Json(SyntheticDashboards.Feature(7, 3, 1235, Windows)));
+        var f = Json(SyntheticAtlasDashboards.Feature(7, 3, 1234, Windows));
+        Assert.NotEqual(f, Json(SyntheticAtlasDashboards.Feature(8, 3, 1234, Windows)));
+        Assert.NotEqual(f, Json(SyntheticAtlasDashboards.Feature(7, 4, 1234, Windows)));
+        Assert.NotEqual(f, Json(SyntheticAtlasDashboards.Feature(7, 3, 1235, Windows)));
     }
 
     [Fact]
     public void Create_EnumeratedFeatures_MatchOnDemandFeaturesAndSummary()
     {
-        var sae = SyntheticDashboards.Create(seed: 1, sae: 2, dSae: 200, Windows, "synthetic-res-L2", "blocks.2.hook_resid_pre");
+        var sae = SyntheticAtlasDashboards.Create(seed: 1, sae: 2, dSae: 200, Windows, "synthetic-res-L2", "blocks.2.hook_resid_pre");
         var listed = sae.Features.ToList();
         Assert.Equal(200, listed.Count);
-        for (var i = 0; i < listed.Count; i += 37) Assert.Equal(Json(SyntheticDashboards.Feature(1, 2, i, Windows)), Json(listed[i]));
+        for (var i = 0; i < listed.Count; i += 37) Assert.Equal(Json(SyntheticAtlasDashboards.Feature(1, 2, i, Windows)), Json(listed[i]));
         Assert.Equal(listed.Count(f => f.Top.Count == 0), sae.DeadFeatures);
         Assert.Equal(200 - sae.DeadFeatures, sae.LogDensityHistogram.BarHeights.Sum());
     }
@@ -45,7 +45,7 @@ public class SyntheticDashboardsTests
     {
         for (var index = 0; index < 100; index++)
         {
-            var f = SyntheticDashboards.Feature(1, 0, index, Windows);
+            var f = SyntheticAtlasDashboards.Feature(1, 0, index, Windows);
             if (f.Top.Count == 0) continue;   // dead
             Assert.Equal(20, f.Top.Count);
             Assert.Equal(5, f.Intervals.Count);

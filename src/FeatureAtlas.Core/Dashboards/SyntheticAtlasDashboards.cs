@@ -7,7 +7,7 @@ namespace FeatureAtlas.Core.Dashboards;
 /// only on (seed, s, i), so a feature is the same whichever order or process builds it, and a list of an SAE's
 /// features is generated lazily while it is stored (24,576 features never sit in memory at once).
 /// </summary>
-public static class SyntheticDashboards
+public static class SyntheticAtlasDashboards
 {
     public const int Context = 128;
     public const int BosTokenId = 50256;
