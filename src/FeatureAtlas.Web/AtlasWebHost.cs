@@ -46,6 +46,7 @@ public static class AtlasWebHost
         services.AddScoped(_ => store.Database.CreateContext());
         services.AddAtlasAuth();
         services.AddAtlasRateLimits(options);
+        services.AddFeaturePageCache();
         services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         services.AddOpenApi();
@@ -81,6 +82,8 @@ public static class AtlasWebHost
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseFeaturePageEviction();
+        app.UseOutputCache();
 
         app.MapOpenApi();
         app.UseSwaggerUI(o =>

@@ -34,11 +34,11 @@ internal static class ProgressDisplay
                     if (!tasks.TryGetValue(p.Stage, out var task)) tasks[p.Stage] = task = context.AddTask(p.Stage, maxValue: Math.Max(1, p.Total));
                     task.MaxValue = Math.Max(1, p.Total);
                     task.Value = p.Done;
-                    if (p.Stage == "tokens")
+                    if (p.Stage is "tokens" or "features")
                     {
                         if (startDone < 0) startDone = p.Done;
                         var rate = (p.Done - startDone) / Math.Max(1e-3, watch.Elapsed.TotalSeconds);
-                        task.Description = $"{title}: {p.Done:N0}/{p.Total:N0} tokens, {rate:N0} tokens/s";
+                        task.Description = $"{title}: {p.Done:N0}/{p.Total:N0} {p.Stage}, {rate:N0} {p.Stage}/s";
                     }
                 });
                 return await job(reporter);

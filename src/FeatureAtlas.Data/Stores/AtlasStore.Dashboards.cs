@@ -70,13 +70,7 @@ public sealed partial class AtlasStore
                            join c in db.Corpora on run.CorpusId equals c.Id
                            where run.SaeId == saeId
                            select new { Run = run, Corpus = c.Name }).SingleOrDefaultAsync(cancellationToken);
-        if (found is null) return null;
-        var r = found.Run;
-        var density = new StoredHistogram(r.LogDensityBins, r.LogDensityMin, r.LogDensityMax, r.LogDensityHeights, r.LogDensityCentres)
-            .ToHistogram($"log-density histogram of {model}/{sae}");
-        var options = JsonSerializer.Deserialize<DashboardOptions>(r.OptionsJson)
-            ?? throw new InvalidDataException($"The dashboard options of {model}/{sae} are empty.");
-        return new SaeDashboardSummary(model, sae, found.Corpus, r.TotalTokens, r.Windows, r.DeadFeatures, density, options, r.CreatedAt);
+        return found is null ? null : ToSummary(model, sae, found.Run, found.Corpus);
     }
 
     /// <summary>The feature's dashboard, or null when the SAE has no dashboard for it; an unknown SAE is an error.</summary>

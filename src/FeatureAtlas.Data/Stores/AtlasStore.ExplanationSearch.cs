@@ -57,7 +57,12 @@ public sealed partial class AtlasStore
     {
         await using var db = _database.CreateContext();
         var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
-        var rows = await ExplanationQuery(db).Where(r => r.SaeId == saeId && r.FeatureIndex == feature.Index).ToListAsync(cancellationToken);
+        return await FeatureExplanationsAsync(db, saeId, feature.Index, cancellationToken);
+    }
+
+    private static async Task<ExplanationInfo[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
+    {
+        var rows = await ExplanationQuery(db).Where(r => r.SaeId == saeId && r.FeatureIndex == index).ToListAsync(cancellationToken);
         return rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToInfo()).ToArray();
     }
 

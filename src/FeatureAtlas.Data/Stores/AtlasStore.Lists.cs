@@ -70,7 +70,12 @@ public sealed partial class AtlasStore
     {
         await using var db = _database.CreateContext();
         var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
-        var listIds = db.ListItems.Where(i => i.SaeId == saeId && i.FeatureIndex == feature.Index).Select(i => i.ListId);
+        return await FeatureListsAsync(db, saeId, feature.Index, viewerId, cancellationToken);
+    }
+
+    private static async Task<FeatureListInfo[]> FeatureListsAsync(AtlasDbContext db, int saeId, int index, int? viewerId, CancellationToken cancellationToken)
+    {
+        var listIds = db.ListItems.Where(i => i.SaeId == saeId && i.FeatureIndex == index).Select(i => i.ListId);
         var rows = await ListInfoQuery(db).Where(x => listIds.Contains(x.Id) && (x.IsPublic || x.OwnerId == viewerId)).ToListAsync(cancellationToken);
         return rows.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => (FeatureListInfo)r).ToArray();
     }

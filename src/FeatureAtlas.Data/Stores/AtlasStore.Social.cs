@@ -48,7 +48,12 @@ public sealed partial class AtlasStore
     {
         await using var db = _database.CreateContext();
         var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
-        var stars = db.Stars.Where(s => s.SaeId == saeId && s.FeatureIndex == feature.Index);
+        return await FeatureStarsAsync(db, saeId, feature.Index, userId, cancellationToken);
+    }
+
+    private static async Task<(int Count, bool Starred)> FeatureStarsAsync(AtlasDbContext db, int saeId, int index, int? userId, CancellationToken cancellationToken)
+    {
+        var stars = db.Stars.Where(s => s.SaeId == saeId && s.FeatureIndex == index);
         var count = await stars.CountAsync(cancellationToken);
         var starred = userId is not null && count > 0 && await stars.AnyAsync(s => s.UserId == userId, cancellationToken);
         return (count, starred);
@@ -97,6 +102,11 @@ public sealed partial class AtlasStore
     {
         await using var db = _database.CreateContext();
         var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
+        return await FeatureCommentsAsync(db, saeId, feature, cancellationToken);
+    }
+
+    private static async Task<CommentInfo[]> FeatureCommentsAsync(AtlasDbContext db, int saeId, FeatureKey feature, CancellationToken cancellationToken)
+    {
         var rows = await (from c in db.Comments.AsNoTracking()
                           join u in db.Users on c.UserId equals u.Id
                           where c.SaeId == saeId && c.FeatureIndex == feature.Index

@@ -4,7 +4,10 @@ using FeatureAtlas.Data.Social;
 
 namespace FeatureAtlas.Web.Rendering;
 
-/// <summary>Everything the feature page and <c>GET /api/feature/…</c> show about one feature, tokens already decoded.</summary>
+/// <summary>
+/// Everything the feature page and <c>GET /api/feature/…</c> show about one feature, tokens already decoded;
+/// <see cref="Social"/> (stars, comments, lists) only when read for the page.
+/// </summary>
 public sealed record FeatureView(
     FeatureKey Key,
     SaeRecord Sae,
@@ -15,4 +18,5 @@ public sealed record FeatureView(
     IReadOnlyList<IntervalView> Intervals,
     IReadOnlyList<LogitView> PositiveLogits,
     IReadOnlyList<LogitView> NegativeLogits,
-    IReadOnlyList<ExplanationInfo> Explanations);
+    IReadOnlyList<ExplanationInfo> Explanations,
+    FeatureSocial? Social = null);

@@ -8,18 +8,17 @@ namespace FeatureAtlas.Web.Rendering;
 public sealed class FeatureViews(AtlasStore store, CorpusTokens corpus)
 {
     /// <summary>The feature's view; null when the model, SAE or index does not exist.</summary>
-    public async Task<FeatureView?> GetAsync(FeatureKey key, CancellationToken cancellationToken)
+    public Task<FeatureView?> GetAsync(FeatureKey key, CancellationToken cancellationToken) => GetAsync(key, social: false, viewerId: null, cancellationToken);
+
+    /// <summary>The same, with stars, comments and lists as <paramref name="viewerId"/> sees them when <paramref name="social"/> (one store read for all).</summary>
+    public async Task<FeatureView?> GetAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
     {
-        var model = await store.GetModelAsync(key.Model, cancellationToken);
-        if (model is null) return null;
-        var sae = await store.GetSaeAsync(key.Model, key.Sae, cancellationToken);
-        if (sae is null || key.Index < 0 || (sae.DSae > 0 && key.Index >= sae.DSae)) return null;
-        var run = await store.GetDashboardSummaryAsync(key.Model, key.Sae, cancellationToken);
-        var dashboard = run is null ? null : await store.GetFeatureAsync(key.Model, key.Sae, key.Index, cancellationToken);
-        var explanations = await store.ListFeatureExplanationsAsync(key, cancellationToken);
+        var stored = await store.ReadFeatureAsync(key, social, viewerId, cancellationToken);
+        if (stored is null) return null;
+        var (model, sae, run, dashboard, explanations, people) = stored;
         if (dashboard is null || run is null)
         {
-            return new FeatureView(key, sae, model, run, null, [], [], [], [], explanations);
+            return new FeatureView(key, sae, model, run, null, [], [], [], [], explanations, people);
         }
 
         var windows = dashboard.Top.Select(e => e.Window).Concat(dashboard.Intervals.SelectMany(i => i.Examples).Select(e => e.Window)).ToArray();
@@ -31,7 +30,7 @@ public sealed class FeatureViews(AtlasStore store, CorpusTokens corpus)
         var logits = dashboard.Logits;
         var positive = logits is null ? [] : Logits(logits.PositiveTokens, logits.PositiveValues);
         var negative = logits is null ? [] : Logits(logits.NegativeTokens, logits.NegativeValues);
-        return new FeatureView(key, sae, model, run, dashboard, top, intervals, positive, negative, explanations);
+        return new FeatureView(key, sae, model, run, dashboard, top, intervals, positive, negative, explanations, people);
     }
 
     private ExampleView? Example(ActivationExample example, IReadOnlyDictionary<int, int[]> windows)

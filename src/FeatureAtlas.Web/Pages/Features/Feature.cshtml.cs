@@ -4,6 +4,7 @@ using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.OutputCaching;
 
 namespace FeatureAtlas.Web.Pages.Features;
 
@@ -12,7 +13,8 @@ namespace FeatureAtlas.Web.Pages.Features;
 /// Stars, comments, explanations and list additions are posted here by signed-in users (forms with anti-forgery;
 /// form posts are rate-limited site-wide, see <see cref="AtlasRateLimits"/>).
 /// </summary>
-public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown) : PageModel
+[OutputCache(PolicyName = FeaturePageCache.PolicyName)]
+public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
 {
     public FeatureView View { get; private set; } = null!;
 
@@ -37,10 +39,9 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
 
     public async Task<IActionResult> OnGetAsync(string model, string sae, int index, CancellationToken cancellationToken)
     {
-        var view = await views.GetAsync(new FeatureKey(model, sae, index), cancellationToken);
+        var view = await views.GetAsync(new FeatureKey(model, sae, index), social: true, User.UserId(), cancellationToken);
         if (view is null) return NotFound();
-        View = view;
-        await LoadSocialAsync(cancellationToken);
+        await ShowAsync(view, cancellationToken);
         return Page();
     }
 
@@ -83,25 +84,26 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
         }
         catch (Exception e) when (e is ArgumentException or ForbiddenException or KeyNotFoundException)
         {
-            var view = await views.GetAsync(key, cancellationToken);
+            var view = await views.GetAsync(key, social: true, actor.UserId, cancellationToken);
             if (view is null) return NotFound();
-            View = view;
             Problem = e.Message;
             Response.StatusCode = e is ForbiddenException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
-            await LoadSocialAsync(cancellationToken);
+            await ShowAsync(view, cancellationToken);
             return Page();
         }
+        // Anonymous readers see the new stars, comments and lists now, not when the cached page expires.
+        await cache.EvictByTagAsync(FeaturePageCache.Tag(model, sae, index), cancellationToken);
         // Post/redirect/get: a reload does not post twice.
         return Redirect($"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{index}" + (anchor is null ? "" : "#" + anchor));
     }
 
-    private async Task LoadSocialAsync(CancellationToken cancellationToken)
+    private async Task ShowAsync(FeatureView view, CancellationToken cancellationToken)
     {
-        var userId = User.UserId();
-        (Stars, Starred) = await store.GetStarsAsync(Key, userId, cancellationToken);
-        var comments = await store.ListCommentsAsync(Key, cancellationToken);
-        Comments = comments.Select(c => (c, markdown.ToHtml(c.Text))).ToArray();
-        Lists = await store.ListsWithFeatureAsync(Key, userId, cancellationToken);
-        if (userId is { } id) MyLists = await store.ListListsAsync(id, includeUnlisted: true, cancellationToken);
+        View = view;
+        var social = view.Social!;
+        (Stars, Starred) = (social.Stars, social.Starred);
+        Comments = social.Comments.Select(c => (c, markdown.ToHtml(c.Text))).ToArray();
+        Lists = social.Lists;
+        if (User.UserId() is { } id) MyLists = await store.ListListsAsync(id, includeUnlisted: true, cancellationToken);
     }
 }

@@ -1,0 +1,80 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Entities;
+using FeatureAtlas.Data.Social;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Stores;
+
+public sealed partial class AtlasStore
+{
+    // Parsed dashboard runs by (SAE id, created at): a run row is only ever replaced by one with a new creation time, so
+    // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
+    private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
+
+    // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may be absent).
+    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> FeatureHeadQuery =
+        EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, CancellationToken _) =>
+            (from m in db.Models.AsNoTracking()
+             join s in db.Saes.AsNoTracking() on m.Id equals s.ModelId
+             where m.Name == model && s.Name == sae
+             join r0 in db.DashboardRuns.AsNoTracking() on s.Id equals r0.SaeId into runs
+             from r in runs.DefaultIfEmpty()
+             join c0 in db.Corpora.AsNoTracking() on r!.CorpusId equals c0.Id into corpora
+             from c in corpora.DefaultIfEmpty()
+             join f0 in db.Features.AsNoTracking().Where(f => f.FeatureIndex == index) on s.Id equals f0.SaeId into features
+             from f in features.DefaultIfEmpty()
+             select new FeatureHead(m, s, r, c!.Name, f)).SingleOrDefault());
+
+    /// <summary>
+    /// The feature's page data in one context, one connection and one snapshot: one statement for model, SAE, run
+    /// and dashboard row, one for explanations and, with <paramref name="social"/>, three for stars, comments and
+    /// lists (as <paramref name="viewerId"/> may see them). Null when the model, SAE or index does not exist.
+    /// Eleven short-lived contexts took 5 ms and 700 KB of allocation per page on SQLite; this takes a fraction.
+    /// </summary>
+    public async Task<StoredFeature?> ReadFeatureAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key.Model);
+        ArgumentNullException.ThrowIfNull(key.Sae);
+        if (key.Index < 0) return null;
+        await using var db = _database.CreateContext();
+        await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
+        var head = await FeatureHeadQuery(db, key.Model, key.Sae, key.Index, cancellationToken);
+        if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;
+        var saeId = head.Sae.Id;
+        var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);
+        var dashboard = run is null || head.Feature is null ? null : DashboardRows.ToDashboard(head.Feature, $"{key.Model}/{key.Sae}");
+        var explanations = await FeatureExplanationsAsync(db, saeId, key.Index, cancellationToken);
+        FeatureSocial? people = null;
+        if (social)
+        {
+            var (stars, starred) = await FeatureStarsAsync(db, saeId, key.Index, viewerId, cancellationToken);
+            var comments = await FeatureCommentsAsync(db, saeId, key, cancellationToken);
+            var lists = await FeatureListsAsync(db, saeId, key.Index, viewerId, cancellationToken);
+            people = new FeatureSocial(stars, starred, comments, lists);
+        }
+        return new StoredFeature(ToRecord(head.Model), ToRecord(key.Model, head.Sae), run, dashboard, explanations, people);
+    }
+
+    private SaeDashboardSummary Summary(string model, string sae, DashboardRunEntity r, string corpus)
+    {
+        if (_runs.TryGetValue((r.SaeId, r.CreatedAt), out var hit)) return hit;
+        if (_runs.Count > 4096) _runs.Clear();
+        var summary = ToSummary(model, sae, r, corpus);
+        _runs[(r.SaeId, r.CreatedAt)] = summary;
+        return summary;
+    }
+
+    private static SaeDashboardSummary ToSummary(string model, string sae, DashboardRunEntity r, string corpus)
+    {
+        var density = new StoredHistogram(r.LogDensityBins, r.LogDensityMin, r.LogDensityMax, r.LogDensityHeights, r.LogDensityCentres)
+            .ToHistogram($"log-density histogram of {model}/{sae}");
+        var options = JsonSerializer.Deserialize<DashboardOptions>(r.OptionsJson)
+            ?? throw new InvalidDataException($"The dashboard options of {model}/{sae} are empty.");
+        return new SaeDashboardSummary(model, sae, corpus, r.TotalTokens, r.Windows, r.DeadFeatures, density, options, r.CreatedAt);
+    }
+
+    private sealed record FeatureHead(ModelEntity Model, SaeEntity Sae, DashboardRunEntity? Run, string? Corpus, FeatureEntity? Feature);
+}
