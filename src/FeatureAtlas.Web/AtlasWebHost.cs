@@ -59,7 +59,12 @@ public static class AtlasWebHost
         var app = builder.Build();
         app.UseWhen(IsApi, api =>
         {
-            api.UseExceptionHandler(new ExceptionHandlerOptions { StatusCodeSelector = ApiErrors.StatusFor });
+            api.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                StatusCodeSelector = ApiErrors.StatusFor,
+                // A 404 or 403 we answered on purpose is not a server error worth an error log with a stack trace.
+                SuppressDiagnosticsCallback = c => ApiErrors.StatusFor(c.Exception) < StatusCodes.Status500InternalServerError,
+            });
             api.UseStatusCodePages();
         });
         app.UseWhen(c => !IsApi(c), pages =>

@@ -14,8 +14,12 @@ public sealed partial class AtlasStore
     // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
-    // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may be absent).
-    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> FeatureHeadQuery =
+    // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may
+    // be absent). A compiled query binds to the first EF model it runs on, so each provider has its own.
+    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> SqliteFeatureHead = CompileFeatureHead();
+    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> PostgresFeatureHead = CompileFeatureHead();
+
+    private static Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> CompileFeatureHead() =>
         EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, CancellationToken _) =>
             (from m in db.Models.AsNoTracking()
              join s in db.Saes.AsNoTracking() on m.Id equals s.ModelId
@@ -41,7 +45,8 @@ public sealed partial class AtlasStore
         if (key.Index < 0) return null;
         await using var db = _database.CreateContext();
         await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
-        var head = await FeatureHeadQuery(db, key.Model, key.Sae, key.Index, cancellationToken);
+        var query = _database.Provider == AtlasProvider.Sqlite ? SqliteFeatureHead : PostgresFeatureHead;
+        var head = await query(db, key.Model, key.Sae, key.Index, cancellationToken);
         if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;
         var saeId = head.Sae.Id;
         var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);
