@@ -21,6 +21,8 @@ public static class AtlasCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(UmapCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

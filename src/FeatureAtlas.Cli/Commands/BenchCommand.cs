@@ -27,6 +27,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(SearchBench.Create());
         bench.Subcommands.Add(ExplainBench.Create());
         bench.Subcommands.Add(UmapBench.Create());
+        bench.Subcommands.Add(SimilarBench.Create());
         return bench;
     }
 
