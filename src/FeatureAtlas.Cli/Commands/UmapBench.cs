@@ -24,11 +24,12 @@ internal static class UmapBench
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "Seed of the matrix and of our UMAP." };
         var noReference = new Option<bool>("--no-reference") { Description = "Skip umap-learn (ours only)." };
         var referenceSeed = new Option<int?>("--reference-seed") { Description = "Give umap-learn a random_state (deterministic, single-threaded layout); default: none, its fastest setting." };
+        var exactBelow = new Option<int>("--exact-below") { DefaultValueFactory = _ => new UmapOptions().ExactNeighborsBelow, Description = "Exact kNN (GEMM) below this many rows, NN-descent from there." };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the matrix and both embeddings in (.npy)." };
         var json = CliOptions.Json();
         var command = new Command("umap", "UMAP trustworthiness and time vs umap-learn on a synthetic 24,576 × 768 decoder-like matrix.")
         {
-            features, dIn, clusters, seed, noReference, referenceSeed, keep, json,
+            features, dIn, clusters, seed, noReference, referenceSeed, exactBelow, keep, json,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ internal static class UmapBench
             Directory.CreateDirectory(folder);
             try
             {
-                var report = Run(n, d, c, parse.GetValue(seed), !parse.GetValue(noReference), parse.GetValue(referenceSeed), folder);
+                var report = Run(n, d, c, parse.GetValue(seed), parse.GetValue(exactBelow), !parse.GetValue(noReference), parse.GetValue(referenceSeed), folder);
                 if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
                 else BenchCommand.Print(report);
             }
@@ -51,12 +52,12 @@ internal static class UmapBench
         return command;
     }
 
-    private static JsonObject Run(int n, int d, int clusters, ulong seed, bool reference, int? referenceSeed, string folder)
+    private static JsonObject Run(int n, int d, int clusters, ulong seed, int exactBelow, bool reference, int? referenceSeed, string folder)
     {
         var (matrix, _) = SyntheticDirections.Create(n, d, clusters, seed);
         var input = Path.Combine(folder, "matrix.npy");
         NpyFile.Write(input, matrix, n, d);
-        var options = new UmapOptions { Seed = seed };
+        var options = new UmapOptions { Seed = seed, ExactNeighborsBelow = exactBelow };
 
         // Warm-up on a small slice, so JIT compilation is not timed (the reference warms numba the same way).
         Umap.Embed(matrix.AsSpan(0, Math.Min(n, 600) * d), Math.Min(n, 600), d, options);
