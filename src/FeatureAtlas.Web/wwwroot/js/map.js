@@ -57,15 +57,15 @@ function buildGrid() {
     minX = Math.min(minX, state.x[i]); maxX = Math.max(maxX, state.x[i]);
     minY = Math.min(minY, state.y[i]); maxY = Math.max(maxY, state.y[i]);
   }
-  const side = Math.max(1, Math.ceil(Math.sqrt(state.n / 8)));
-  const w = (maxX - minX) / side || 1, h = (maxY - minY) / side || 1;
-  const cells = Array.from({ length: side * side }, () => []);
+  const cellsPerSide = Math.max(1, Math.ceil(Math.sqrt(state.n / 8)));
+  const w = (maxX - minX) / cellsPerSide || 1, h = (maxY - minY) / cellsPerSide || 1;
+  const cells = Array.from({ length: cellsPerSide * cellsPerSide }, () => []);
   for (let i = 0; i < state.n; i++) {
-    const cx = Math.min(side - 1, Math.floor((state.x[i] - minX) / w));
-    const cy = Math.min(side - 1, Math.floor((state.y[i] - minY) / h));
-    cells[cy * side + cx].push(i);
+    const cx = Math.min(cellsPerSide - 1, Math.floor((state.x[i] - minX) / w));
+    const cy = Math.min(cellsPerSide - 1, Math.floor((state.y[i] - minY) / h));
+    cells[cy * cellsPerSide + cx].push(i);
   }
-  state.grid = { minX, minY, maxX, maxY, w, h, side, cells };
+  state.grid = { minX, minY, maxX, maxY, w, h, side: cellsPerSide, cells };
 }
 
 function size() {
