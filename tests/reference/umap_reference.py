@@ -1,5 +1,8 @@
 """umap-learn on the same matrix as `atlas bench umap`, the yardstick for the C# UMAP.
 
+Needs Debian's umap-learn (`apt-get install -y umap-learn`: umap-learn 0.5.3, pynndescent, sklearn;
+bookworm has no python3-umap-learn package).
+
 Run:
   /usr/bin/python3 tests/reference/umap_reference.py --input X.npy --output EMB.npy
       [--seed S] [--trust-sample 6000] [--compare OURS.npy]
