@@ -22,6 +22,8 @@ public static class AtlasCli
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(SeedSyntheticCommand.Create());
+        root.Subcommands.Add(UmapCommand.Create());
+        root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

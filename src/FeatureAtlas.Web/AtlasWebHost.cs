@@ -52,6 +52,7 @@ public static class AtlasWebHost
         services.AddOpenApi();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddSingleton<InferenceHost>();
+        services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();
         services.AddSingleton<MarkdownRenderer>();

@@ -27,6 +27,8 @@ internal static class BenchCommand
         bench.Subcommands.Add(SearchBench.Create());
         bench.Subcommands.Add(ExplainBench.Create());
         bench.Subcommands.Add(WebBench.Create());
+        bench.Subcommands.Add(UmapBench.Create());
+        bench.Subcommands.Add(SimilarBench.Create());
         return bench;
     }
 
@@ -162,7 +164,7 @@ internal static class BenchCommand
         report["gemm_vs_torch"] = (double)report["gemm_gflops"]! / (double)torch["gemm_gflops"]!;
     }
 
-    private static string FindReferenceScript(string name)
+    internal static string FindReferenceScript(string name)
     {
         foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
         {
@@ -175,7 +177,7 @@ internal static class BenchCommand
         throw new FileNotFoundException($"tests/reference/{name} not found above the current folder; run from the FeatureAtlas checkout.");
     }
 
-    private static void Print(JsonObject report)
+    internal static void Print(JsonObject report)
     {
         var table = new Table().AddColumns("figure", "value");
         foreach (var (key, value) in report)

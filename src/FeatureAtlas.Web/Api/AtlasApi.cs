@@ -13,6 +13,7 @@ public static class AtlasApi
         api.MapBookmarksApi();
         api.MapCommentsApi();
         api.MapExplanationsApi();
+        api.MapMapsApi();
         return app;
     }
 }

@@ -616,6 +616,29 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("stars", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.UmapPointEntity", b =>
+                {
+                    b.Property<int>("SaeId")
+                        .HasColumnType("integer")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("FeatureIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("feature_index");
+
+                    b.Property<float>("X")
+                        .HasColumnType("real")
+                        .HasColumnName("x");
+
+                    b.Property<float>("Y")
+                        .HasColumnType("real")
+                        .HasColumnName("y");
+
+                    b.HasKey("SaeId", "FeatureIndex");
+
+                    b.ToTable("umap_points", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.UserEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -912,6 +935,15 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.UmapPointEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -597,6 +597,29 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("stars", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.UmapPointEntity", b =>
+                {
+                    b.Property<int>("SaeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("FeatureIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("feature_index");
+
+                    b.Property<float>("X")
+                        .HasColumnType("REAL")
+                        .HasColumnName("x");
+
+                    b.Property<float>("Y")
+                        .HasColumnType("REAL")
+                        .HasColumnName("y");
+
+                    b.HasKey("SaeId", "FeatureIndex");
+
+                    b.ToTable("umap_points", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.UserEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -889,6 +912,15 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
                         .WithMany()
                         .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.UmapPointEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -1,0 +1,84 @@
+using FeatureAtlas.Core.Similarity;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Api.Contracts;
+using FeatureAtlas.Web.Inference;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// Feature maps and neighbours: an SAE's stored UMAP as compact arrays, a feature's nearest features by decoder
+/// cosine, and a feature's best explanation alone (for map hovers).
+/// <para>
+/// Similar features are computed on demand from the SAEs <see cref="InferenceHost"/> already holds rather than
+/// read from a precomputed table: one query is a product with each S × I decoder (about 20 M multiply-adds per
+/// SAE, milliseconds), always agrees with the weights being served, and needs no job or storage (a table of
+/// the top 10 across 12 SAEs would be 3 M rows per model, to be rebuilt whenever an SAE changes).
+/// </para>
+/// </summary>
+public static class MapsApi
+{
+    private const int MaxSimilar = 50;
+
+    public static IEndpointRouteBuilder MapMapsApi(this IEndpointRouteBuilder api)
+    {
+        api.MapGet("/umap/{model}/{sae}", GetUmap)
+            .WithName("GetUmap")
+            .WithSummary("An SAE's feature map (UMAP of decoder directions) as parallel arrays: index, x, y, frac_nonzero.");
+        api.MapGet("/feature/{model}/{sae}/{index:int}/similar", GetSimilar)
+            .WithName("GetSimilarFeatures")
+            .WithSummary("The features nearest to this one by decoder cosine, in its own SAE and each other SAE of the model (k ≤ 50, default 10).");
+        api.MapGet("/feature/{model}/{sae}/{index:int}/explanation", GetExplanation)
+            .WithName("GetFeatureExplanation")
+            .WithSummary("A feature's best explanation (most votes, then newest), or null.");
+        return api;
+    }
+
+    public static async Task<Results<Ok<UmapDto>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetUmap(string model, string sae, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var points = await store.GetUmapAsync(model, sae, cancellationToken);
+        if (points is null)
+        {
+            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails
+            {
+                Title = "No map yet",
+                Detail = $"SAE '{sae}' of model '{model}' has no UMAP; make one with `atlas umap --model {model} --sae {sae}`.",
+                Status = StatusCodes.Status404NotFound,
+            });
+        }
+        var density = await store.GetFracNonzeroAsync(model, sae, cancellationToken);
+        var fracNonzero = density is null ? null : points.Indices.Select(i => i < density.Length ? density[i] : -1f).ToArray();
+        return TypedResults.Ok(new UmapDto(model, sae, points.Indices, points.X, points.Y, fracNonzero));
+    }
+
+    public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var count = k ?? 10;
+        if (count is < 1 or > MaxSimilar) throw new ArgumentException($"k must be between 1 and {MaxSimilar}, found {count}.");
+        var runtime = await host.GetAsync(model, cancellationToken);
+        var session = runtime.Search.Session.Saes;
+        var sessionName = runtime.SessionName(sae);
+        var source = session.First(s => s.Name == sessionName);
+        if (index < 0 || index >= source.DSae) throw new KeyNotFoundException($"Feature {index} is not in SAE '{sae}', which has {source.DSae} features.");
+
+        // The feature's own SAE first, then the others in the model's order.
+        var order = session.OrderBy(s => ReferenceEquals(s, source) ? 0 : 1).ToList();
+        var found = await Task.Run(() => SimilarFeatures.Find(source, index, order, count), cancellationToken);
+        var keys = found.SelectMany(f => f.Features).Select(f => new FeatureKey(model, runtime.StoredName(f.Sae), f.Index)).ToList();
+        var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        var saes = found.Select(f => new SimilarSaeDto(runtime.StoredName(f.Sae), f.Features.Select(x =>
+        {
+            var key = new FeatureKey(model, runtime.StoredName(x.Sae), x.Index);
+            return new SimilarFeatureDto(model, key.Sae, x.Index, x.Cosine, explanations.GetValueOrDefault(key));
+        }).ToArray())).ToArray();
+        return TypedResults.Ok(new SimilarFeaturesDto(model, sae, index, saes));
+    }
+
+    public static async Task<Ok<FeatureExplanationDto>> GetExplanation(string model, string sae, int index, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var key = new FeatureKey(model, sae, index);
+        var best = await store.BestExplanationsAsync([key], cancellationToken);
+        return TypedResults.Ok(new FeatureExplanationDto(model, sae, index, best.GetValueOrDefault(key)));
+    }
+}

@@ -1,0 +1,67 @@
+using FeatureAtlas.Core.Similarity;
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Web.Inference;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace FeatureAtlas.Web.Pages.Compare;
+
+/// <summary>
+/// <c>/compare?model=&amp;a=&amp;b=</c>: two SAEs of a model matched by decoder cosine: the best-match histogram
+/// each way, the closest pairs side by side, and the features unique to each (best match below 0.7).
+/// </summary>
+public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparisons) : PageModel
+{
+    public const int Listed = 50;
+
+    public IReadOnlyList<SaeRecord> Saes { get; private set; } = [];
+
+    public string? ModelName { get; private set; }
+
+    public string? A { get; private set; }
+
+    public string? B { get; private set; }
+
+    public SaeComparison? Result { get; private set; }
+
+    public string? Problem { get; private set; }
+
+    /// <summary>Best explanations of the listed features.</summary>
+    public IReadOnlyDictionary<FeatureKey, string> Explanations { get; private set; } = new Dictionary<FeatureKey, string>();
+
+    /// <summary>The closest pairs (A index, B index, cosine), mutual best matches first by cosine.</summary>
+    public IReadOnlyList<(int A, int B, float Cosine)> Pairs { get; private set; } = [];
+
+    public async Task<IActionResult> OnGetAsync(string? model, string? a, string? b, CancellationToken cancellationToken)
+    {
+        ModelName = model;
+        A = a;
+        B = b;
+        if (string.IsNullOrEmpty(model)) return Page();
+        if (await store.GetModelAsync(model, cancellationToken) is null) return NotFound();
+        Saes = await store.ListSaesAsync(model, cancellationToken);
+        if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b)) return Page();
+        if (Saes.All(s => s.Name != a) || Saes.All(s => s.Name != b)) return NotFound();
+        try
+        {
+            Result = await comparisons.GetAsync(model, a, b, cancellationToken);
+        }
+        catch (Exception e) when (e is InferenceUnavailableException or KeyNotFoundException or ArgumentException)
+        {
+            Problem = e.Message;
+            return Page();
+        }
+        var r = Result;
+        Pairs = Enumerable.Range(0, r.FeaturesA).Where(i => r.BestInA[r.BestInB[i]] == i)
+            .Select(i => (i, r.BestInB[i], r.BestInBCosine[i])).OrderByDescending(p => p.Item3).ThenBy(p => p.i).Take(Listed).ToList();
+        var keys = Pairs.SelectMany(p => new[] { new FeatureKey(model, a, p.A), new FeatureKey(model, b, p.B) })
+            .Concat(r.UniqueToA.Take(Listed).Select(i => new FeatureKey(model, a, i)))
+            .Concat(r.UniqueToB.Take(Listed).Select(i => new FeatureKey(model, b, i))).ToHashSet();
+        Explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        return Page();
+    }
+
+    public string? Explanation(string sae, int index) => Explanations.GetValueOrDefault(new FeatureKey(ModelName!, sae, index));
+}
