@@ -21,6 +21,7 @@ public static class AtlasCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -26,6 +26,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(DashboardsBench.Create());
         bench.Subcommands.Add(SearchBench.Create());
         bench.Subcommands.Add(ExplainBench.Create());
+        bench.Subcommands.Add(TrainSaeBench.Create());
         return bench;
     }
 
