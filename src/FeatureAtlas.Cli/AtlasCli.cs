@@ -22,6 +22,7 @@ public static class AtlasCli
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
         root.Subcommands.Add(TrainSaeCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

@@ -43,6 +43,8 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<CommentEntity> Comments => Set<CommentEntity>();
 
+    public DbSet<SaeEvalEntity> SaeEvals => Set<SaeEvalEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -20,6 +20,7 @@ public sealed class SaeEvaluator
     private readonly SparseAutoencoder _sae;
     private readonly long[] _firings;          // [S]
     private readonly double[] _sum;            // [I] Σ x
+    private readonly float[] _scratch;         // [V]
     private double _sumSquares;                // Σ ‖x‖²
     private double _sse, _cosine, _active;
     private long _tokens;
@@ -35,6 +36,7 @@ public sealed class SaeEvaluator
         _sae = sae;
         _firings = new long[sae.DSae];
         _sum = new double[sae.DIn];
+        _scratch = new float[model.Config.Vocab];
     }
 
     public long Tokens => _tokens;
@@ -119,9 +121,11 @@ public sealed class SaeEvaluator
                 if (ids[position] == SpecialToken) continue;
                 var row = logits.AsSpan(position * vocab, vocab);
                 var max = TensorPrimitives.Max(row);
-                double z = 0;
-                foreach (var value in row) z += Math.Exp(value - max);
-                total += max + Math.Log(z) - row[ids[position + 1]];
+                // Vectorised exp over V (scalar Math.Exp cost ~1 s per 1000 positions of GPT-2's 50,257 logits).
+                var shifted = _scratch.AsSpan(0, vocab);
+                TensorPrimitives.Subtract(row, max, shifted);
+                TensorPrimitives.Exp(shifted, shifted);
+                total += max + Math.Log(TensorPrimitives.Sum(shifted)) - row[ids[position + 1]];
                 if (countTokens) _ceTokens++;
             }
         }
