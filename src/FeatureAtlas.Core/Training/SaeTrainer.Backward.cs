@@ -1,4 +1,6 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Sae;
 
@@ -64,95 +66,193 @@ public sealed partial class SaeTrainer
     }
 
     /// <summary>
-    /// The element-wise passes over [B, S], split by feature columns so per-feature sums need no reduction
-    /// across threads. Forward: h += b_enc, f = ReLU(h) or h·1[h &gt; θ], firing counts and Σ_b f.
-    /// Backward (δf in Grad): standard δh = (δf + λ‖W_dec,i‖/B)·1[h &gt; 0]; JumpReLU δh = δf·1[h &gt; θ] and the
-    /// straight-through θ gradient −(θ/ε)·K((h−θ)/ε)·δf − (c/(Bε))·K((h−θ)/ε), K the rectangle on (−½, ½).
+    /// The element-wise passes over [B, S], in tiles of <see cref="RowBlock"/> rows × <see cref="ColumnBlock"/>
+    /// features, vectorised; per-feature sums go to per-row-block partials that are added in a fixed order, so
+    /// results do not depend on scheduling. Forward: h += b_enc, f = ReLU(h) or h·1[h &gt; θ], firing counts and
+    /// Σ_b f. Backward (δf in Grad): standard δh = (δf + λ‖W_dec,i‖/B)·1[h &gt; 0]; JumpReLU δh = δf·1[h &gt; θ]
+    /// and the straight-through θ gradient −(θ/ε)·K((h−θ)/ε)·δf − (c/(Bε))·K((h−θ)/ε), K the rectangle on (−½, ½).
+    /// Row-major tiles replaced a column-strided pass that cost as much as a GEMM (2.1 s of a 16 s step at B 4096).
     /// </summary>
     private unsafe void RunColumns(Workspace w, float coefficient, bool forward)
     {
         var rows = w.Rows;
         var s = DSae;
         var jump = Options.Architecture == SaeArchitecture.JumpRelu;
-        var bandwidth = Options.Bandwidth;
-        var chunks = (s + FeatureChunk - 1) / FeatureChunk;
-        fixed (float* pre = w.Pre)
-        fixed (float* acts = w.Acts)
-        fixed (float* grad = w.Grad)
+        var rowBlocks = (rows + RowBlock - 1) / RowBlock;
+        var columnBlocks = (s + ColumnBlock - 1) / ColumnBlock;
+        w.EnsurePartials(rowBlocks, s);
+        var theta = w.Theta;
+        if (jump)
         {
-            var (preP, actsP, gradP) = ((nint)pre, (nint)acts, (nint)grad);
-            Parallel.For(0, chunks, c =>
+            for (var i = 0; i < s; i++) theta[i] = MathF.Exp(_logThreshold![i]);
+        }
+        else
+        {
+            Array.Clear(theta);
+        }
+        var bandwidth = Options.Bandwidth;
+        var l1 = Options.Architecture == SaeArchitecture.Standard ? coefficient / rows : 0f;
+        var stepGrad = coefficient / (rows * bandwidth);
+
+        Parallel.For(0, rowBlocks * columnBlocks, item =>
+        {
+            var rb = item / columnBlocks;
+            var i0 = item % columnBlocks * ColumnBlock;
+            var width = Math.Min(ColumnBlock, s - i0);
+            var r0 = rb * RowBlock;
+            var r1 = Math.Min(rows, r0 + RowBlock);
+            var count = w.PartialCount.AsSpan(rb * s + i0, width);
+            var sum = w.PartialSum.AsSpan(rb * s + i0, width);
+            var thetaSum = w.PartialTheta.AsSpan(rb * s + i0, width);
+            count.Clear();
+            sum.Clear();
+            thetaSum.Clear();
+            var t = theta.AsSpan(i0, width);
+            for (var r = r0; r < r1; r++)
             {
-                var h = (float*)preP;
-                var f = (float*)actsP;
-                var g = (float*)gradP;
-                var i0 = c * FeatureChunk;
-                var width = Math.Min(FeatureChunk, s - i0);
-                Span<float> theta = stackalloc float[width];
-                Span<double> thetaGrad = stackalloc double[width];
-                Span<double> sum = stackalloc double[width];
-                Span<int> count = stackalloc int[width];
-                for (var j = 0; j < width; j++) theta[j] = jump ? MathF.Exp(_logThreshold![i0 + j]) : 0f;
-                var l1 = Options.Architecture == SaeArchitecture.Standard ? coefficient / rows : 0f;
-                var stepGrad = coefficient / ((double)rows * bandwidth);
-                for (var r = 0; r < rows; r++)
+                var offset = r * s + i0;
+                var h = w.Pre.AsSpan(offset, width);
+                if (forward)
                 {
-                    var offset = (long)r * s + i0;
-                    var hr = h + offset;
-                    var fr = f + offset;
-                    var gr = g + offset;
-                    if (forward)
-                    {
-                        for (var j = 0; j < width; j++)
-                        {
-                            var value = hr[j] + _bEnc[i0 + j];
-                            hr[j] = value;
-                            var on = value > theta[j];
-                            var fv = on ? value : 0f;
-                            fr[j] = fv;
-                            count[j] += on ? 1 : 0;
-                            sum[j] += fv;
-                        }
-                    }
-                    else if (!jump)
-                    {
-                        for (var j = 0; j < width; j++)
-                        {
-                            var dh = hr[j] > 0f ? gr[j] + l1 * _decoderNorms[i0 + j] : 0f;
-                            gr[j] = dh;
-                            sum[j] += dh;
-                        }
-                    }
-                    else
-                    {
-                        for (var j = 0; j < width; j++)
-                        {
-                            var value = hr[j];
-                            var t = theta[j];
-                            var df = gr[j];
-                            var u = (value - t) / bandwidth;
-                            if (u > -0.5f && u < 0.5f) thetaGrad[j] += -(t / bandwidth) * df - stepGrad;
-                            var dh = value > t ? df : 0f;
-                            gr[j] = dh;
-                            sum[j] += dh;
-                        }
-                    }
+                    ForwardRow(h, _bEnc.AsSpan(i0, width), t, w.Acts!.AsSpan(offset, width), count, sum);
                 }
-                for (var j = 0; j < width; j++)
+                else if (!jump)
                 {
-                    var i = i0 + j;
-                    if (forward)
-                    {
-                        _activeInBatch[i] = count[j];
-                        w.ColumnSum[i] = sum[j];
-                    }
-                    else
-                    {
-                        _gBEnc[i] = (float)sum[j];
-                        if (jump) _gLogThreshold![i] = (float)(thetaGrad[j] * theta[j]);   // ∂/∂log θ = θ·∂/∂θ
-                    }
+                    StandardBackwardRow(h, _decoderNorms.AsSpan(i0, width), l1, w.Grad!.AsSpan(offset, width), sum);
                 }
-            });
+                else
+                {
+                    JumpBackwardRow(h, t, bandwidth, stepGrad, w.Grad!.AsSpan(offset, width), sum, thetaSum);
+                }
+            }
+        });
+
+        Parallel.For(0, (s + ColumnBlock - 1) / ColumnBlock, c =>
+        {
+            for (var i = c * ColumnBlock; i < Math.Min(s, (c + 1) * ColumnBlock); i++)
+            {
+                double total = 0, thetaTotal = 0;
+                var fired = 0;
+                for (var rb = 0; rb < rowBlocks; rb++)
+                {
+                    total += w.PartialSum[rb * s + i];
+                    thetaTotal += w.PartialTheta[rb * s + i];
+                    fired += w.PartialCount[rb * s + i];
+                }
+                if (forward)
+                {
+                    _activeInBatch[i] = fired;
+                    w.ColumnSum[i] = total;
+                }
+                else
+                {
+                    _gBEnc[i] = (float)total;
+                    if (jump) _gLogThreshold![i] = (float)(thetaTotal * theta[i]);   // ∂/∂log θ = θ·∂/∂θ
+                }
+            }
+        });
+    }
+
+    private const int RowBlock = 32;
+    private const int ColumnBlock = 2048;
+
+    private static void ForwardRow(Span<float> h, ReadOnlySpan<float> bias, ReadOnlySpan<float> theta, Span<float> f, Span<int> count, Span<float> sum)
+    {
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var hv = MemoryMarshal.Cast<float, Vector<float>>(h);
+            var bv = MemoryMarshal.Cast<float, Vector<float>>(bias);
+            var tv = MemoryMarshal.Cast<float, Vector<float>>(theta);
+            var fv = MemoryMarshal.Cast<float, Vector<float>>(f);
+            var cv = MemoryMarshal.Cast<int, Vector<int>>(count);
+            var sv = MemoryMarshal.Cast<float, Vector<float>>(sum);
+            for (var v = 0; v < hv.Length; v++)
+            {
+                var value = hv[v] + bv[v];
+                hv[v] = value;
+                var on = Vector.GreaterThan(value, tv[v]);
+                var act = Vector.ConditionalSelect(on, value, Vector<float>.Zero);
+                fv[v] = act;
+                cv[v] -= on;   // true lanes are −1
+                sv[v] += act;
+            }
+            j = hv.Length * Vector<float>.Count;
+        }
+        for (; j < h.Length; j++)
+        {
+            var value = h[j] + bias[j];
+            h[j] = value;
+            var act = value > theta[j] ? value : 0f;
+            f[j] = act;
+            count[j] += value > theta[j] ? 1 : 0;
+            sum[j] += act;
+        }
+    }
+
+    private static void StandardBackwardRow(ReadOnlySpan<float> h, ReadOnlySpan<float> norms, float l1, Span<float> g, Span<float> sum)
+    {
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var hv = MemoryMarshal.Cast<float, Vector<float>>(h);
+            var nv = MemoryMarshal.Cast<float, Vector<float>>(norms);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+            var sv = MemoryMarshal.Cast<float, Vector<float>>(sum);
+            var l1v = new Vector<float>(l1);
+            for (var v = 0; v < hv.Length; v++)
+            {
+                var dh = Vector.ConditionalSelect(Vector.GreaterThan(hv[v], Vector<float>.Zero), gv[v] + l1v * nv[v], Vector<float>.Zero);
+                gv[v] = dh;
+                sv[v] += dh;
+            }
+            j = hv.Length * Vector<float>.Count;
+        }
+        for (; j < h.Length; j++)
+        {
+            var dh = h[j] > 0f ? g[j] + l1 * norms[j] : 0f;
+            g[j] = dh;
+            sum[j] += dh;
+        }
+    }
+
+    private static void JumpBackwardRow(ReadOnlySpan<float> h, ReadOnlySpan<float> theta, float bandwidth, float stepGrad, Span<float> g, Span<float> sum, Span<float> thetaSum)
+    {
+        var j = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var hv = MemoryMarshal.Cast<float, Vector<float>>(h);
+            var tv = MemoryMarshal.Cast<float, Vector<float>>(theta);
+            var gv = MemoryMarshal.Cast<float, Vector<float>>(g);
+            var sv = MemoryMarshal.Cast<float, Vector<float>>(sum);
+            var ts = MemoryMarshal.Cast<float, Vector<float>>(thetaSum);
+            var inverse = new Vector<float>(1f / bandwidth);
+            var half = new Vector<float>(0.5f);
+            var step = new Vector<float>(stepGrad);
+            for (var v = 0; v < hv.Length; v++)
+            {
+                var value = hv[v];
+                var t = tv[v];
+                var df = gv[v];
+                var u = (value - t) / new Vector<float>(bandwidth);
+                var kernel = Vector.LessThan(Vector.Abs(u), half);
+                ts[v] += Vector.ConditionalSelect(kernel, -(t * inverse) * df - step, Vector<float>.Zero);
+                var dh = Vector.ConditionalSelect(Vector.GreaterThan(value, t), df, Vector<float>.Zero);
+                gv[v] = dh;
+                sv[v] += dh;
+            }
+            j = hv.Length * Vector<float>.Count;
+        }
+        for (; j < h.Length; j++)
+        {
+            var value = h[j];
+            var t = theta[j];
+            var df = g[j];
+            var u = (value - t) / bandwidth;
+            if (u > -0.5f && u < 0.5f) thetaSum[j] += -(t / bandwidth) * df - stepGrad;
+            var dh = value > t ? df : 0f;
+            g[j] = dh;
+            sum[j] += dh;
         }
     }
 
@@ -247,5 +347,18 @@ public sealed partial class SaeTrainer
         public float[]? DPre { get; }         // [B, k] TopK δh
         public int[]? Start { get; }          // [S + 1] TopK entries of feature i: Entries[Start[i]..Start[i+1]]
         public int[]? Entries { get; }        // [B·k] b·k + j, grouped by feature, rows ascending
+        public float[] Theta { get; private set; } = [];          // [S] θ (0 for ReLU)
+        public int[] PartialCount { get; private set; } = [];     // [row blocks, S]
+        public float[] PartialSum { get; private set; } = [];     // [row blocks, S]
+        public float[] PartialTheta { get; private set; } = [];   // [row blocks, S]
+
+        public void EnsurePartials(int rowBlocks, int dSae)
+        {
+            if (PartialSum.Length == rowBlocks * dSae) return;
+            Theta = new float[dSae];
+            PartialCount = new int[rowBlocks * dSae];
+            PartialSum = new float[rowBlocks * dSae];
+            PartialTheta = new float[rowBlocks * dSae];
+        }
     }
 }
