@@ -131,15 +131,20 @@ internal static class TrainSaeCommand
         long startTokens = -1;
         string Describe(TrainProgress p)
         {
-            if (startTokens < 0) startTokens = p.Tokens - 1;
             var rate = (p.Tokens - startTokens) / Math.Max(1e-3, watch.Elapsed.TotalSeconds);
             return $"step {p.Step:N0}/{p.Steps:N0}, {rate:N0} tokens/s, loss {p.Loss:G4}, mse {p.Mse:G4}, L0 {p.L0:F1}, dead {p.DeadFeatures:N0}";
+        }
+        // Rates count from the first step this process ran (a resumed run starts part-way).
+        void Start(TrainProgress p)
+        {
+            if (startTokens < 0) startTokens = p.Tokens - p.Tokens / Math.Max(1, p.Step);
         }
         if (Console.IsOutputRedirected)
         {
             var last = TimeSpan.Zero;
             return await job(new SynchronousProgress(p =>
             {
+                Start(p);
                 if (watch.Elapsed - last < TimeSpan.FromSeconds(10) && p.Step != p.Steps) return;
                 last = watch.Elapsed;
                 var remaining = p.Tokens > startTokens ? TimeSpan.FromSeconds((p.TotalTokens - p.Tokens) * watch.Elapsed.TotalSeconds / Math.Max(1, p.Tokens - startTokens)) : TimeSpan.Zero;
@@ -153,6 +158,7 @@ internal static class TrainSaeCommand
                 ProgressTask? task = null;
                 return await job(new SynchronousProgress(p =>
                 {
+                    Start(p);
                     task ??= context.AddTask("train-sae", maxValue: p.TotalTokens);
                     task.Value = p.Tokens;
                     task.Description = $"train-sae: {Markup.Escape(Describe(p))}";
