@@ -24,6 +24,8 @@ public static class AtlasCli
         root.Subcommands.Add(SeedSyntheticCommand.Create());
         root.Subcommands.Add(UmapCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());
+        root.Subcommands.Add(TrainSaeCommand.Create());
+        root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         return root;
     }

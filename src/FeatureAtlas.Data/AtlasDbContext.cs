@@ -44,6 +44,7 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
     public DbSet<CommentEntity> Comments => Set<CommentEntity>();
 
     public DbSet<UmapPointEntity> UmapPoints => Set<UmapPointEntity>();
+    public DbSet<SaeEvalEntity> SaeEvals => Set<SaeEvalEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -60,20 +60,25 @@ class HfGpt2:
         return HfGpt2(self.config, {k: v.to(dtype) for k, v in self.w.items()})
 
     def forward(self, tokens: torch.Tensor, hooks: dict | None = None,
-                capture: set[str] | None = None, logits: bool = True) -> torch.Tensor | None:
+                capture: set[str] | None = None, logits: bool = True,
+                edits: dict | None = None) -> torch.Tensor | None:
         """tokens [B, T] int64 -> logits [B, T, V] (or None with logits=False).
 
         hooks: if given, filled with TL-named activations [B, ...]; capture limits
         which names are kept (None keeps all), so the benchmark pays only for the
-        one hook its SAE reads.
+        one hook its SAE reads. edits maps a hook name to fn(value) -> new value, which the
+        rest of the forward then sees (SAE splicing, ablation; resid, attn_out, mlp_out, z).
         """
         w = self.w
         B, T = tokens.shape
         H, Dh = self.n_head, self.d_head
 
-        def rec(name: str, value: torch.Tensor) -> None:
+        def rec(name: str, value: torch.Tensor) -> torch.Tensor:
             if hooks is not None and (capture is None or name in capture):
                 hooks[name] = value
+            if edits is not None and name in edits:
+                value = edits[name](value)
+            return value
 
         embed = w["wte.weight"][tokens]                       # [B, T, D]
         pos = w["wpe.weight"][:T].unsqueeze(0).expand(B, T, -1)  # [B, T, D]
@@ -84,7 +89,7 @@ class HfGpt2:
         future = torch.triu(torch.ones(T, T, dtype=torch.bool), diagonal=1)
         for L in range(self.n_layer):
             p = f"h.{L}."
-            rec(f"blocks.{L}.hook_resid_pre", h)
+            h = rec(f"blocks.{L}.hook_resid_pre", h)
             x = F.layer_norm(h, (self.d_model,), w[p + "ln_1.weight"], w[p + "ln_1.bias"], self.eps)
             qkv = torch.addmm(w[p + "attn.c_attn.bias"], x.reshape(B * T, -1),
                               w[p + "attn.c_attn.weight"]).reshape(B, T, 3, H, Dh)
@@ -97,12 +102,12 @@ class HfGpt2:
             pattern = torch.softmax(scores, dim=-1)
             rec(f"blocks.{L}.attn.hook_pattern", pattern)
             z = torch.matmul(pattern, v.transpose(1, 2)).transpose(1, 2)  # [B, T, H, Dh]
-            rec(f"blocks.{L}.attn.hook_z", z)
+            z = rec(f"blocks.{L}.attn.hook_z", z)
             attn_out = torch.addmm(w[p + "attn.c_proj.bias"], z.reshape(B * T, H * Dh),
                                    w[p + "attn.c_proj.weight"]).reshape(B, T, -1)
-            rec(f"blocks.{L}.hook_attn_out", attn_out)
+            attn_out = rec(f"blocks.{L}.hook_attn_out", attn_out)
             h = h + attn_out
-            rec(f"blocks.{L}.hook_resid_mid", h)
+            h = rec(f"blocks.{L}.hook_resid_mid", h)
             x = F.layer_norm(h, (self.d_model,), w[p + "ln_2.weight"], w[p + "ln_2.bias"], self.eps)
             pre = torch.addmm(w[p + "mlp.c_fc.bias"], x.reshape(B * T, -1),
                               w[p + "mlp.c_fc.weight"]).reshape(B, T, -1)
@@ -111,9 +116,9 @@ class HfGpt2:
             rec(f"blocks.{L}.mlp.hook_post", post)
             mlp_out = torch.addmm(w[p + "mlp.c_proj.bias"], post.reshape(B * T, -1),
                                   w[p + "mlp.c_proj.weight"]).reshape(B, T, -1)
-            rec(f"blocks.{L}.hook_mlp_out", mlp_out)
+            mlp_out = rec(f"blocks.{L}.hook_mlp_out", mlp_out)
             h = h + mlp_out
-            rec(f"blocks.{L}.hook_resid_post", h)
+            h = rec(f"blocks.{L}.hook_resid_post", h)
         if not logits:
             return None
         # TransformerLens >= 3.0 hooks LayerNorm's normalised value before gain and bias

@@ -29,6 +29,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(WebBench.Create());
         bench.Subcommands.Add(UmapBench.Create());
         bench.Subcommands.Add(SimilarBench.Create());
+        bench.Subcommands.Add(TrainSaeBench.Create());
         return bench;
     }
 

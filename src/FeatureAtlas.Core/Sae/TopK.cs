@@ -33,7 +33,7 @@ internal static class TopK
     }
 
     /// <summary>The value that would sit at <paramref name="rank"/> if <paramref name="values"/> were sorted descending.</summary>
-    private static float Select(Span<float> values, int rank)
+    internal static float Select(Span<float> values, int rank)
     {
         int lo = 0, hi = values.Length - 1;
         while (lo < hi)

@@ -591,6 +591,83 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEvalEntity", b =>
+                {
+                    b.Property<int>("SaeId")
+                        .HasColumnType("integer")
+                        .HasColumnName("sae_id");
+
+                    b.Property<double>("CeLossClean")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ce_loss_clean");
+
+                    b.Property<double>("CeLossRecovered")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ce_loss_recovered");
+
+                    b.Property<double>("CeLossWithSae")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ce_loss_with_sae");
+
+                    b.Property<double>("CeLossZeroAblation")
+                        .HasColumnType("double precision")
+                        .HasColumnName("ce_loss_zero_ablation");
+
+                    b.Property<string>("Corpus")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("corpus");
+
+                    b.Property<double>("CosineSimilarity")
+                        .HasColumnType("double precision")
+                        .HasColumnName("cosine_similarity");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("DeadFeatures")
+                        .HasColumnType("integer")
+                        .HasColumnName("dead_features");
+
+                    b.Property<int>("DenseFeatures")
+                        .HasColumnType("integer")
+                        .HasColumnName("dense_features");
+
+                    b.Property<double>("ExplainedVariance")
+                        .HasColumnType("double precision")
+                        .HasColumnName("explained_variance");
+
+                    b.Property<string>("HistogramJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("histogram_json");
+
+                    b.Property<double>("HistogramMax")
+                        .HasColumnType("double precision")
+                        .HasColumnName("histogram_max");
+
+                    b.Property<double>("HistogramMin")
+                        .HasColumnType("double precision")
+                        .HasColumnName("histogram_min");
+
+                    b.Property<double>("L0")
+                        .HasColumnType("double precision")
+                        .HasColumnName("l0");
+
+                    b.Property<double>("Mse")
+                        .HasColumnType("double precision")
+                        .HasColumnName("mse");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens");
+
+                    b.HasKey("SaeId");
+
+                    b.ToTable("sae_evals", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
                 {
                     b.Property<int>("UserId")
@@ -920,6 +997,15 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
                         .WithMany()
                         .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEvalEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithOne()
+                        .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -572,6 +572,83 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEvalEntity", b =>
+                {
+                    b.Property<int>("SaeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sae_id");
+
+                    b.Property<double>("CeLossClean")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ce_loss_clean");
+
+                    b.Property<double>("CeLossRecovered")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ce_loss_recovered");
+
+                    b.Property<double>("CeLossWithSae")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ce_loss_with_sae");
+
+                    b.Property<double>("CeLossZeroAblation")
+                        .HasColumnType("REAL")
+                        .HasColumnName("ce_loss_zero_ablation");
+
+                    b.Property<string>("Corpus")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("corpus");
+
+                    b.Property<double>("CosineSimilarity")
+                        .HasColumnType("REAL")
+                        .HasColumnName("cosine_similarity");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("DeadFeatures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dead_features");
+
+                    b.Property<int>("DenseFeatures")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("dense_features");
+
+                    b.Property<double>("ExplainedVariance")
+                        .HasColumnType("REAL")
+                        .HasColumnName("explained_variance");
+
+                    b.Property<string>("HistogramJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("histogram_json");
+
+                    b.Property<double>("HistogramMax")
+                        .HasColumnType("REAL")
+                        .HasColumnName("histogram_max");
+
+                    b.Property<double>("HistogramMin")
+                        .HasColumnType("REAL")
+                        .HasColumnName("histogram_min");
+
+                    b.Property<double>("L0")
+                        .HasColumnType("REAL")
+                        .HasColumnName("l0");
+
+                    b.Property<double>("Mse")
+                        .HasColumnType("REAL")
+                        .HasColumnName("mse");
+
+                    b.Property<long>("Tokens")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("tokens");
+
+                    b.HasKey("SaeId");
+
+                    b.ToTable("sae_evals", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
                 {
                     b.Property<int>("UserId")
@@ -897,6 +974,15 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
                         .WithMany()
                         .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEvalEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithOne()
+                        .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -19,6 +19,8 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
 
     public int Offset { get; private set; }
 
+    public SaeEvalRecord? Eval { get; private set; }
+
     public async Task<IActionResult> OnGetAsync(string model, string sae, int offset, CancellationToken cancellationToken)
     {
         var record = await store.GetSaeAsync(model, sae, cancellationToken);
@@ -26,6 +28,7 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
         Sae = record;
         Offset = Math.Clamp(offset, 0, Math.Max(0, record.DSae - 1));
         Run = await store.GetDashboardSummaryAsync(model, sae, cancellationToken);
+        Eval = await store.GetEvalAsync(model, sae, cancellationToken);
         if (Run is not null) Features = await store.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken);
         return Page();
     }

@@ -1,0 +1,29 @@
+namespace FeatureAtlas.Core.Evals;
+
+/// <summary>
+/// An SAE's evaluation over <see cref="Tokens"/> tokens (special tokens excluded), with SAELens evals.py's
+/// meanings: L0 = mean active features per token; MSE = mean squared error per element (Σ_d/d_in, mean over
+/// tokens); explained variance = 1 − Σ SSE / Σ ‖x − x̄‖²; cosine similarity of x̂ and x (mean over tokens);
+/// next-token CE loss clean, with the SAE's reconstruction spliced in at unmasked positions, and with the hook
+/// zero-ablated; CE loss recovered = (CE_abl − CE_sae)/(CE_abl − CE_clean). Dead features never fired over the
+/// tokens, dense ones fired on more than 10% of them. <see cref="LogDensityHistogram"/> counts features by
+/// log₁₀(density + 1e−10) in equal bins over [<see cref="HistogramMin"/>, <see cref="HistogramMax"/>].
+/// </summary>
+public sealed record SaeEvalResult
+{
+    public required long Tokens { get; init; }
+    public required double L0 { get; init; }
+    public required double Mse { get; init; }
+    public required double ExplainedVariance { get; init; }
+    public required double CosineSimilarity { get; init; }
+    public required double CeLossClean { get; init; }
+    public required double CeLossWithSae { get; init; }
+    public required double CeLossZeroAblation { get; init; }
+    public required double CeLossRecovered { get; init; }
+    public required int DeadFeatures { get; init; }
+    public required int DenseFeatures { get; init; }
+    public required int DSae { get; init; }
+    public required int[] LogDensityHistogram { get; init; }
+    public double HistogramMin { get; init; } = -10;
+    public double HistogramMax { get; init; }
+}

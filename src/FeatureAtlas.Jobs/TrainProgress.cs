@@ -1,0 +1,4 @@
+namespace FeatureAtlas.Jobs;
+
+/// <summary>Where a training run stands after a step: tokens trained on, the step's loss, MSE and L0, and dead features.</summary>
+public readonly record struct TrainProgress(int Step, int Steps, long Tokens, long TotalTokens, double Loss, double Mse, double L0, int DeadFeatures);
