@@ -125,7 +125,7 @@ internal static class TrainSaeCommand
     }
 
     /// <summary>A progress bar with tokens/s, loss, L0, dead features and ETA; plain lines every 10 s without a terminal.</summary>
-    private static async Task<T> RunWithProgress<T>(Func<IProgress<TrainProgress>, Task<T>> job)
+    internal static async Task<T> RunWithProgress<T>(Func<IProgress<TrainProgress>, Task<T>> job)
     {
         var watch = Stopwatch.StartNew();
         long startTokens = -1;

@@ -23,7 +23,7 @@ public sealed partial class AtlasStore
         row.Layers = model.Layers;
         row.DModel = model.DModel;
         row.Vocab = model.Vocab;
-        row.DisplayName = model.DisplayName;
+        row.DisplayName = model.DisplayName ?? row.DisplayName;   // null keeps a name given earlier
         await db.SaveChangesAsync(cancellationToken);
     }
 
