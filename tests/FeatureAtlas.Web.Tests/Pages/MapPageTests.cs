@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Http.Json;
 using System.Text.Json;
-using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Tests.TestSupport;
 using Microsoft.Playwright;
 
@@ -21,7 +20,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
     private static readonly SemaphoreSlim s_setup = new(1, 1);
     private static LiveAtlasApp? s_ready;
 
-    /// <summary>The live SAE's map (made once per app, as `atlas umap` makes it) and an explanation for its loneliest point.</summary>
+    /// <summary>The live SAE's map, made once per app as `atlas umap` makes it.</summary>
     private async Task<(int[] Index, float[] X, float[] Y)> MapAsync()
     {
         await s_setup.WaitAsync();
@@ -30,11 +29,6 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
             if (!ReferenceEquals(s_ready, app))
             {
                 await LiveMaps.RunUmapAsync(app);
-                var (index, x, y) = await ReadMapAsync(app);
-                // The map is drawn at one scale on both axes, so the loneliest point in data space is so on screen too.
-                var lonely = Loneliest(x, y, 1);
-                await app.Store.SaveExplanationsAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae,
-                    [new ExplanationRecord(index[lonely[0]], Explained, "tests", null, null, DateTimeOffset.UtcNow)], CancellationToken.None);
                 s_ready = app;
             }
         }
@@ -118,14 +112,25 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
         var screen = Screen(x, y, canvas.Width, canvas.Height);
         var tip = page.Locator("#map .map-tip");
 
-        // The two loneliest points, so the cursor is over each alone: the first has an explanation, the second none.
+        // The two loneliest points, so the cursor is over each alone: the first gets an explanation, the second none.
         var lonely = Loneliest(screen.Select(p => (float)p.X).ToArray(), screen.Select(p => (float)p.Y).ToArray(), 2);
-
-        await page.Mouse.MoveAsync((float)(canvas.X + screen[lonely[0]].X), (float)(canvas.Y + screen[lonely[0]].Y));
-        await Microsoft.Playwright.Assertions.Expect(tip).ToHaveTextAsync($"{LiveAtlasApp.LiveSae} #{index[lonely[0]]}: {Explained}");
-        await page.Mouse.MoveAsync((float)(canvas.X + screen[lonely[1]].X), (float)(canvas.Y + screen[lonely[1]].Y));
-        await Microsoft.Playwright.Assertions.Expect(tip).ToHaveTextAsync($"{LiveAtlasApp.LiveSae} #{index[lonely[1]]} (no explanation)");
-        await page.Context.CloseAsync();
+        var author = await app.SharedUserAsync("mapper");
+        var explanation = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = LiveAtlasApp.LiveModel, layer = LiveAtlasApp.LiveSae, index = index[lonely[0]], explanation = Explained }));
+        try
+        {
+            await page.Mouse.MoveAsync((float)(canvas.X + screen[lonely[0]].X), (float)(canvas.Y + screen[lonely[0]].Y));
+            await Microsoft.Playwright.Assertions.Expect(tip).ToHaveTextAsync($"{LiveAtlasApp.LiveSae} #{index[lonely[0]]}: {Explained}");
+            await page.Mouse.MoveAsync((float)(canvas.X + screen[lonely[1]].X), (float)(canvas.Y + screen[lonely[1]].Y));
+            await Microsoft.Playwright.Assertions.Expect(tip).ToHaveTextAsync($"{LiveAtlasApp.LiveSae} #{index[lonely[1]]} (no explanation)");
+        }
+        finally
+        {
+            // The app is shared with the other page tests, whose feature pages expect only their own explanations.
+            await HttpAssert.StatusAsync(System.Net.HttpStatusCode.NoContent, await author.Client.PostAsJsonAsync("api/explanation/delete",
+                new { explanationId = explanation.GetProperty("id").GetInt32() }));
+            await page.Context.CloseAsync();
+        }
     }
 
     [Fact]
@@ -168,6 +173,10 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
         var features = list.GetProperty("features").EnumerateArray().ToArray();
         Assert.All(features, f => Assert.Equal((LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae), (f.GetProperty("modelId").GetString(), f.GetProperty("layer").GetString())));
         Assert.Equal(expected, features.Select(f => f.GetProperty("index").GetInt32()).Order());
+
+        // The app is shared with the other page tests, whose feature pages expect only their own lists.
+        var deleted = await page.EvaluateAsync<int>("id => fetch('/api/list/delete', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ listId: id }) }).then(r => r.status)", slug);
+        Assert.Equal(204, deleted);
         await page.Context.CloseAsync();
     }
 
