@@ -35,17 +35,16 @@ public static class MapsApi
         return api;
     }
 
-    public static async Task<Results<Ok<UmapDto>, NotFound<Microsoft.AspNetCore.Mvc.ProblemDetails>>> GetUmap(string model, string sae, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UmapDto>, ProblemHttpResult>> GetUmap(string model, string sae, AtlasStore store, CancellationToken cancellationToken)
     {
         var points = await store.GetUmapAsync(model, sae, cancellationToken);
         if (points is null)
         {
-            return TypedResults.NotFound(new Microsoft.AspNetCore.Mvc.ProblemDetails
-            {
-                Title = "No map yet",
-                Detail = $"SAE '{sae}' of model '{model}' has no UMAP; make one with `atlas umap --model {model} --sae {sae}`.",
-                Status = StatusCodes.Status404NotFound,
-            });
+            // TypedResults.Problem, not NotFound(ProblemDetails): the latter is sent as application/json, unlike every other error.
+            return TypedResults.Problem(
+                title: "No map yet",
+                detail: $"SAE '{sae}' of model '{model}' has no UMAP; make one with `atlas umap --model {model} --sae {sae}`.",
+                statusCode: StatusCodes.Status404NotFound);
         }
         var density = await store.GetFracNonzeroAsync(model, sae, cancellationToken);
         var fracNonzero = density is null ? null : points.Indices.Select(i => i < density.Length ? density[i] : -1f).ToArray();
