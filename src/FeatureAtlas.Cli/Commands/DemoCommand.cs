@@ -41,7 +41,7 @@ internal static class DemoCommand
     {
         var dir = new Option<string>("--dir") { Description = "Folder for the demo's model, SAEs, database and checkpoints.", DefaultValueFactory = _ => "demo" };
         var small = new Option<bool>("--small") { Description = "A much smaller run (tests, a quick look): fewer tokens and features." };
-        var trainTokens = new Option<long?>("--tokens") { Description = "Training tokens per SAE (default 1,000,000; --small 32,768)." };
+        var trainTokens = new Option<long?>("--tokens") { Description = "Training tokens per SAE (default 1,000,000; --small 8,192)." };
         var urls = new Option<string>("--urls") { Description = "Where the site listens.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var noServe = new Option<bool>("--no-serve") { Description = "Build everything, then exit instead of serving." };
         var command = new Command("demo", "The whole platform offline: a random demo model, two trained SAEs, dashboards, explanations, the site.")
@@ -52,7 +52,7 @@ internal static class DemoCommand
         {
             var root = Path.GetFullPath(parse.GetValue(dir)!);
             var isSmall = parse.GetValue(small);
-            var tokens = parse.GetValue(trainTokens) ?? (isSmall ? 32_768 : 1_000_000);
+            var tokens = parse.GetValue(trainTokens) ?? (isSmall ? 8_192 : 1_000_000);
             if (tokens < 1024) throw new UsageException($"--tokens must be at least 1024 (one training batch), found {tokens}.");
             Directory.CreateDirectory(root);
             var db = Path.Combine(root, "atlas.db");
@@ -85,8 +85,8 @@ internal static class DemoCommand
     {
         var modelDir = Path.Combine(root, "model");
         var checkpoints = Path.Combine(root, "checkpoints");
-        var dSae = small ? 512 : 2048;
-        var dashboardTokens = small ? 8_192L : 131_072L;
+        var dSae = small ? 256 : 2048;
+        var dashboardTokens = small ? 4_096L : 131_072L;
 
         Step("1/6 model");
         if (!File.Exists(Path.Combine(modelDir, "model.safetensors")))
@@ -142,7 +142,7 @@ internal static class DemoCommand
             }
             if (await store.GetEvalAsync(ModelName, sae.Name, ct) is null)
             {
-                var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 4_096 : 32_768 };
+                var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 32_768 };
                 await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
             }
         }
