@@ -143,7 +143,6 @@ public static class TrainSaeJob
                     ["fold_ln"] = p.FoldLn, ["center_writing_weights"] = p.CenterWritingWeights,
                     ["center_unembed"] = p.CenterUnembed, ["fold_value_biases"] = p.FoldValueBiases,
                 },
-                ["sae_lens_training_version"] = "featureatlas",
                 ["sae_lens_version"] = "6.0.0",
             },
         };
