@@ -119,17 +119,18 @@ internal static class DemoCommand
             saeDirs.Add(saeDir);
             if (!File.Exists(Path.Combine(saeDir, "sae_weights.safetensors")))
             {
+                var steps = (int)(trainTokens / 1024);
                 var training = new SaeTrainingOptions
                 {
                     Architecture = sae.Architecture,
                     DSae = dSae,
                     BatchTokens = 1024,
-                    Steps = (int)(trainTokens / 1024),
+                    Steps = steps,
                     K = 32,
                     L1Coefficient = 5f,
-                    L1WarmupSteps = (int)(trainTokens / 1024 / 10),
+                    L1WarmupSteps = steps / 10,
                     LearningRate = 1e-3f,
-                    LrWarmupSteps = 10,
+                    LrWarmupSteps = Math.Min(10, steps / 4),
                     Seed = 1,
                 };
                 var options = new TrainSaeJobOptions
