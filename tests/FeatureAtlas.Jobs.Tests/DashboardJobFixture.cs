@@ -14,7 +14,7 @@ public sealed class DashboardJobFixture : IDisposable
         Gpt2Initializer.Write(ModelDirectory, config, seed: 3);
         SaeInitializer.Create(config, "model", "blocks.1.hook_resid_pre", 96, SaeArchitecture.Standard, seed: 4).Save(SaeDirectory);
         var random = new Random(7);
-        Windows = Enumerable.Range(0, 400).Select(_ => new[] { 50256 }.Concat(Enumerable.Range(0, 15).Select(_ => random.Next(50000))).ToArray()).ToArray();
+        Windows = Enumerable.Range(0, 2000).Select(_ => new[] { 50256 }.Concat(Enumerable.Range(0, 15).Select(_ => random.Next(50000))).ToArray()).ToArray();
         File.WriteAllLines(CorpusFile, Windows.Select(w => $"{{\"token_ids\": [{string.Join(", ", w)}]}}"));
     }
 

@@ -41,7 +41,7 @@ public partial class DashboardJobTests(DashboardJobFixture fixture) : IClassFixt
         var db = fixture.NewPath("killed") + ".db";
         var checkpoints = fixture.NewPath("checkpoints");
         Assert.Equal(0, await Atlas("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
-        string[] build = ["dashboards", "build", "--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "6400",
+        string[] build = ["dashboards", "build", "--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "32000",
             "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3",
             "--db", db, "--checkpoint-dir", checkpoints, "--checkpoint-seconds", "0", "--name", "model"];
 
@@ -102,7 +102,7 @@ public partial class DashboardJobTests(DashboardJobFixture fixture) : IClassFixt
             ModelName = "model",
             SaeDirectories = [fixture.SaeDirectory],
             Corpus = "windows",
-            Tokens = 6400,
+            Tokens = 32000,
             BatchWindows = 2,
             CheckpointDirectory = fixture.NewPath("checkpoints"),
             CheckpointInterval = TimeSpan.Zero,

@@ -127,7 +127,7 @@ internal static class DemoCommand
                     BatchTokens = 1024,
                     Steps = steps,
                     K = 32,
-                    L1Coefficient = 5f,
+                    L1Coefficient = 0.25f,   // L0 ≈ 50 on this model's layer-1 residual stream (5 kills every feature)
                     L1WarmupSteps = steps / 10,
                     LearningRate = 1e-3f,
                     LrWarmupSteps = Math.Min(10, steps / 4),
