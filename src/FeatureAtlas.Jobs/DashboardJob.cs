@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Pipelines;
@@ -126,53 +123,33 @@ public static class DashboardJob
     /// <summary>A hash of everything that determines the result, so a checkpoint is only resumed by the same job.</summary>
     private static string JobKey(DashboardJobOptions options, Gpt2Config config, IReadOnlyList<SparseAutoencoder> saes, Core.Corpora.CorpusInfo corpus, int windows, WeightProcessing processing)
     {
-        static string Stamp(string path) => File.Exists(path) ? $"{new FileInfo(path).Length}:{File.GetLastWriteTimeUtc(path).Ticks}" : "missing";
         var identity = new
         {
             model = Path.GetFullPath(options.ModelDirectory),
-            weights = Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
+            weights = JobCheckpoint.Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
             config,
             processing = processing.ToString(),
-            saes = saes.Select(s => new { s.Name, cfg = s.Config.Json.ToJsonString(), weights = Stamp(Path.Combine(s.Directory!, "sae_weights.safetensors")) }),
+            saes = saes.Select(s => new { s.Name, cfg = s.Config.Json.ToJsonString(), weights = JobCheckpoint.Stamp(Path.Combine(s.Directory!, "sae_weights.safetensors")) }),
             corpus = new { corpus.Name, corpus.Windows, corpus.Tokens, created = corpus.CreatedAt.UtcTicks },
             windows,
             options = options.Dashboard,
             options.BatchWindows,
         };
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity)));
-        return Convert.ToHexString(bytes, 0, 12).ToLowerInvariant();
+        return JobCheckpoint.Key(identity);
     }
 
-    private static void WriteCheckpoint(string path, string key, int next, DashboardBuilder builder)
-    {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+    private static void WriteCheckpoint(string path, string key, int next, DashboardBuilder builder) =>
+        JobCheckpoint.Write(path, Magic, key, writer =>
         {
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                writer.Write(key);
-                writer.Write(next);
-            }
-            builder.WriteCheckpoint(stream);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+            writer.Write(next);
+            writer.Flush();
+            builder.WriteCheckpoint(writer.BaseStream);
+        });
 
-    private static (DashboardBuilder Builder, int Next) Restore(string path, string key, Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        try
+    private static (DashboardBuilder Builder, int Next) Restore(string path, string key, Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options) =>
+        JobCheckpoint.Read(path, Magic, key, "this job", reader =>
         {
-            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (reader.ReadString() != Magic || reader.ReadString() != key) throw new InvalidDataException($"{path} is not a checkpoint of this job.");
             var next = reader.ReadInt32();
-            return (DashboardBuilder.Restore(stream, model, saes, options), next);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Checkpoint {path} is truncated; delete it to start over.", e);
-        }
-    }
+            return (DashboardBuilder.Restore(reader.BaseStream, model, saes, options), next);
+        });
 }

@@ -1,7 +1,4 @@
 using System.Collections.Concurrent;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Explain;
@@ -205,7 +202,7 @@ public static class ExplainJob
     private static string JobKey(ExplainJobOptions options, SaeDashboardSummary summary, string method, string? modelName, int end)
     {
         var identity = new { options.Model, options.Sae, options.First, end, method, modelName, options.Explain, options.PoolWindows, options.LlmLogprobs, created = summary.CreatedAt.UtcTicks };
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity))), 0, 12).ToLowerInvariant();
+        return JobCheckpoint.Key(identity);
     }
 
     private static int ReadCheckpoint(string path, string key)

@@ -1,6 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.IO;
@@ -156,11 +153,10 @@ public static class TrainSaeJob
 
     private static string JobKey(TrainSaeJobOptions options, Gpt2Config config, Core.Corpora.CorpusInfo corpus)
     {
-        static string Stamp(string path) => File.Exists(path) ? $"{new FileInfo(path).Length}:{File.GetLastWriteTimeUtc(path).Ticks}" : "missing";
         var identity = new
         {
             model = Path.GetFullPath(options.ModelDirectory),
-            weights = Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
+            weights = JobCheckpoint.Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
             config,
             options.HookName,
             processing = options.Processing.ToString(),
@@ -171,45 +167,25 @@ public static class TrainSaeJob
             options.BatchWindows,
             options.ExcludeSpecialTokens,
         };
-        var bytes = SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity)));
-        return Convert.ToHexString(bytes, 0, 12).ToLowerInvariant();
+        return JobCheckpoint.Key(identity);
     }
 
-    private static void WriteCheckpoint(string path, string key, SaeTrainer trainer, ShuffleBuffer buffer, long windowsRead)
-    {
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
+    private static void WriteCheckpoint(string path, string key, SaeTrainer trainer, ShuffleBuffer buffer, long windowsRead) =>
+        JobCheckpoint.Write(path, Magic, key, writer =>
         {
-            using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-            {
-                writer.Write(Magic);
-                writer.Write(key);
-                writer.Write(windowsRead);
-                trainer.WriteState(writer);
-                buffer.Write(writer);
-            }
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
-    }
+            writer.Write(windowsRead);
+            trainer.WriteState(writer);
+            buffer.Write(writer);
+        });
 
-    private static (SaeTrainer, ShuffleBuffer, long) Restore(string path, string key, SaeTrainingOptions options, int dIn)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        try
+    private static (SaeTrainer, ShuffleBuffer, long) Restore(string path, string key, SaeTrainingOptions options, int dIn) =>
+        JobCheckpoint.Read(path, Magic, key, "this training run", reader =>
         {
-            using var reader = new BinaryReader(stream, Encoding.UTF8, leaveOpen: true);
-            if (reader.ReadString() != Magic || reader.ReadString() != key) throw new InvalidDataException($"{path} is not a checkpoint of this training run.");
             var windowsRead = reader.ReadInt64();
             var trainer = SaeTrainer.ReadState(reader, options, dIn);
             var buffer = ShuffleBuffer.Read(reader);
             return (trainer, buffer, windowsRead);
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Checkpoint {path} is truncated; delete it to start over.", e);
-        }
-    }
+        });
 
     /// <summary>Runs windows through the model up to the hook and yields the activation rows to train on.</summary>
     private sealed class ActivationSource(Gpt2Model model, string hook, int width, bool excludeSpecial)

@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
@@ -102,10 +100,9 @@ public static class UmapJob
     /// <summary>A hash of everything that determines the map, so a checkpoint is only resumed by the same job.</summary>
     private static string JobKey(UmapJobOptions options, SaeRecord sae)
     {
-        var weights = Path.Combine(sae.Path!, "sae_weights.safetensors");
-        var stamp = File.Exists(weights) ? $"{new FileInfo(weights).Length}:{File.GetLastWriteTimeUtc(weights).Ticks}" : "missing";
+        var stamp = JobCheckpoint.Stamp(Path.Combine(sae.Path!, "sae_weights.safetensors"));
         var identity = new { options.Model, options.Sae, path = Path.GetFullPath(sae.Path!), stamp, umap = options.Umap };
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(identity))), 0, 12).ToLowerInvariant();
+        return JobCheckpoint.Key(identity);
     }
 
     private static void WriteCheckpoint(string path, string key, State state, UmapOptimizer? optimizer)
@@ -116,12 +113,8 @@ public static class UmapJob
             using (var layout = new BinaryWriter(buffer, Encoding.UTF8, leaveOpen: true)) optimizer.Save(layout);
             state.Layout = buffer.ToArray();
         }
-        var temp = path + ".tmp";
-        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        using (var writer = new BinaryWriter(stream, Encoding.UTF8))
+        JobCheckpoint.Write(path, Magic, key, writer =>
         {
-            writer.Write(Magic);
-            writer.Write(key);
             var knn = state.Knn!;
             writer.Write(knn.Points);
             writer.Write(knn.K);
@@ -135,38 +128,26 @@ public static class UmapJob
             }
             writer.Write(state.Layout?.Length ?? 0);
             if (state.Layout is not null) writer.Write(state.Layout);
-            writer.Flush();
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temp, path, overwrite: true);
+        });
     }
 
-    private static State Restore(string path, string key)
-    {
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
-        using var reader = new BinaryReader(stream, Encoding.UTF8);
-        try
+    private static State Restore(string path, string key) =>
+        JobCheckpoint.Read(path, Magic, key, "this job", reader =>
         {
-            if (reader.ReadString() != Magic || reader.ReadString() != key) throw new InvalidDataException($"{path} is not a checkpoint of this job.");
             int n = reader.ReadInt32(), k = reader.ReadInt32();
             var indices = new int[n * k];
             var distances = new float[n * k];
-            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(indices.AsSpan()));
-            stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(distances.AsSpan()));
+            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(indices.AsSpan()));
+            reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(distances.AsSpan()));
             var state = new State { Knn = new KnnGraph(n, k, indices, distances) };
             if (reader.ReadBoolean())
             {
                 state.Initialization = reader.ReadString();
                 state.Initial = new float[n * 2];
-                stream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(state.Initial.AsSpan()));
+                reader.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(state.Initial.AsSpan()));
             }
             var layout = reader.ReadInt32();
             if (layout > 0) state.Layout = reader.ReadBytes(layout);
             return state;
-        }
-        catch (EndOfStreamException e)
-        {
-            throw new InvalidDataException($"Checkpoint {path} is truncated; delete it to start over.", e);
-        }
-    }
+        });
 }
