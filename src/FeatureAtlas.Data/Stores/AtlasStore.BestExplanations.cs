@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using FeatureAtlas.Data.Entities;
 using FeatureAtlas.Data.Social;
 using Microsoft.EntityFrameworkCore;
 
@@ -19,20 +21,26 @@ public sealed partial class AtlasStore
         {
             var (saeId, _) = await SaeRowAsync(db, group.Key.Model, group.Key.Sae, cancellationToken);
             var indexes = group.Select(f => f.Index).Distinct().ToArray();
-            var rows = await (from e in db.Explanations.AsNoTracking()
-                              where e.SaeId == saeId && indexes.Contains(e.FeatureIndex)
-                              select new
-                              {
-                                  e.FeatureIndex,
-                                  e.Text,
-                                  e.CreatedAt,
-                                  Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
-                              }).ToListAsync(cancellationToken);
-            foreach (var g in rows.GroupBy(r => r.FeatureIndex))
+            foreach (var (index, text) in await BestExplanationsAsync(db, saeId, e => indexes.Contains(e.FeatureIndex), cancellationToken))
             {
-                best[new FeatureKey(group.Key.Model, group.Key.Sae, g.Key)] = g.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).First().Text;
+                best[new FeatureKey(group.Key.Model, group.Key.Sae, index)] = text;
             }
         }
         return best;
+    }
+
+    /// <summary>The highest-voted, then newest explanation of each feature of one SAE that <paramref name="features"/> selects.</summary>
+    private static async Task<Dictionary<int, string>> BestExplanationsAsync(AtlasDbContext db, int saeId, Expression<Func<ExplanationEntity, bool>> features, CancellationToken cancellationToken)
+    {
+        var rows = await (from e in db.Explanations.AsNoTracking().Where(e => e.SaeId == saeId).Where(features)
+                          select new
+                          {
+                              e.FeatureIndex,
+                              e.Text,
+                              e.CreatedAt,
+                              Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
+                          }).ToListAsync(cancellationToken);
+        return rows.GroupBy(r => r.FeatureIndex)
+            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).First().Text);
     }
 }

@@ -45,7 +45,7 @@ public sealed partial class AtlasStore
             .OrderBy(f => f.FeatureIndex)
             .Select(f => new { f.FeatureIndex, f.FracNonzero, f.MaxActivation })
             .ToListAsync(cancellationToken);
-        var explanations = await BestExplanationsAsync(db, saeId, offset, end, cancellationToken);
+        var explanations = await BestExplanationsAsync(db, saeId, e => e.FeatureIndex >= offset && e.FeatureIndex < end, cancellationToken);
         return rows.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex))).ToArray();
     }
 
@@ -73,21 +73,5 @@ public sealed partial class AtlasStore
         Array.Fill(density, -1f);
         foreach (var r in rows) density[r.FeatureIndex] = (float)r.FracNonzero;
         return density;
-    }
-
-    // The highest-voted, then newest explanation of each feature in [start, end).
-    private static async Task<Dictionary<int, string>> BestExplanationsAsync(AtlasDbContext db, int saeId, int start, int end, CancellationToken cancellationToken)
-    {
-        var rows = await (from e in db.Explanations.AsNoTracking()
-                          where e.SaeId == saeId && e.FeatureIndex >= start && e.FeatureIndex < end
-                          select new
-                          {
-                              e.FeatureIndex,
-                              e.Text,
-                              e.CreatedAt,
-                              Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
-                          }).ToListAsync(cancellationToken);
-        return rows.GroupBy(r => r.FeatureIndex)
-            .ToDictionary(g => g.Key, g => g.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).First().Text);
     }
 }
