@@ -65,14 +65,6 @@ public sealed partial class AtlasStore
         return rows.OrderByDescending(r => r.UpdatedAt).Select(r => (FeatureListInfo)r).ToArray();
     }
 
-    /// <summary>The lists holding a feature that <paramref name="viewerId"/> may see: public ones and the viewer's own.</summary>
-    public async Task<IReadOnlyList<FeatureListInfo>> ListsWithFeatureAsync(FeatureKey feature, int? viewerId, CancellationToken cancellationToken)
-    {
-        await using var db = _database.CreateContext();
-        var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
-        return await FeatureListsAsync(db, saeId, feature.Index, viewerId, cancellationToken);
-    }
-
     private static async Task<FeatureListInfo[]> FeatureListsAsync(AtlasDbContext db, int saeId, int index, int? viewerId, CancellationToken cancellationToken)
     {
         var listIds = db.ListItems.Where(i => i.SaeId == saeId && i.FeatureIndex == index).Select(i => i.ListId);

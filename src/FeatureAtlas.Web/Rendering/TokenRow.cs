@@ -6,9 +6,9 @@ using Microsoft.AspNetCore.Html;
 namespace FeatureAtlas.Web.Rendering;
 
 /// <summary>
-/// One example's tokens as HTML, written straight to the response: a row of spans shaded by activation
-/// (<see cref="ViewHelpers.ActivationStyle"/>), the context around the highlighted token shown and the rest in
-/// <c>.far</c> spans hidden until "show full context". Inactive tokens are bare <c>&lt;span class="tok"&gt;</c>s
+/// One example's tokens as HTML, written straight to the response: a row of spans shaded by activation (orange with
+/// opacity value / scale, at least 0.08, as Neuronpedia shades them; wwwroot/js/tokens.js draws the same), the
+/// context around the highlighted token shown and the rest in <c>.far</c> spans hidden until "show full context". Inactive tokens are bare <c>&lt;span class="tok"&gt;</c>s
 /// whose encoded markup is cached per token, and no whitespace falls between spans (it would show as a space
 /// between tokens). A feature page holds 45 rows of 128 tokens: as a Razor partial per row this took about
 /// 1 MB of allocation and a third of the page's time; written here, a small fraction of either.
@@ -68,7 +68,7 @@ public static class TokenRow
             }
             writer.Write(i == e.MaxValueTokenIndex ? "<span class=\"tok on peak\" style=\"" : "<span class=\"tok on\" style=\"");
             // The style and title are digits, letters and ":(),." only, which no HTML encoder changes; formatted
-            // into a stack buffer, as ViewHelpers.ActivationStyle and Value would, without a string per token.
+            // into a stack buffer, as ViewHelpers.Value would, without a string per token.
             Span<char> buffer = stackalloc char[64];
             if (scale > 0)
             {

@@ -10,14 +10,6 @@ public static class ViewHelpers
 
     public static bool IsEmbed(HttpContext context) => string.Equals(context.Request.Query["embed"], "true", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>A token's background: orange with opacity value / max (0 when not active), as Neuronpedia shades them.</summary>
-    public static string ActivationStyle(float value, float max)
-    {
-        if (!(value > 0) || !(max > 0)) return "";
-        var alpha = Math.Clamp(value / max, 0.08f, 1f);
-        return string.Create(CultureInfo.InvariantCulture, $"background-color:rgba(255,140,0,{alpha:0.###})");
-    }
-
     /// <summary>A logit's background: blue for positive, red for negative, by magnitude relative to the largest.</summary>
     public static string LogitStyle(float value, float largest)
     {
@@ -72,6 +64,4 @@ public static class ViewHelpers
             return "";
         }
     }
-
-    public static string Invariant(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 }

@@ -1,4 +1,4 @@
-// Renders tokens coloured by activation, the same way the server does (ViewHelpers.ActivationStyle).
+// Renders tokens coloured by activation, the same way the server does (Rendering/TokenRow.cs).
 export function renderTokens(container, tokens, values, scale) {
   const row = document.createElement('div');
   row.className = 'tokens';
