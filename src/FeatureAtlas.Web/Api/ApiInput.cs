@@ -11,17 +11,14 @@ public static class ApiInput
     public static Actor Caller(ClaimsPrincipal user) =>
         user.ToActor() ?? throw new InvalidOperationException("A write endpoint ran without a signed-in user; it must require authorization.");
 
-    public static FeatureKey Feature(string? modelId, string? layer, int? index)
-    {
-        if (string.IsNullOrWhiteSpace(modelId)) throw new ArgumentException("modelId is required.");
-        if (string.IsNullOrWhiteSpace(layer)) throw new ArgumentException("layer (the SAE's name) is required.");
-        if (index is null) throw new ArgumentException("index is required.");
-        return new FeatureKey(modelId, layer, index.Value);
-    }
+    public static FeatureKey Feature(string? modelId, string? layer, int? index) =>
+        new(Required(modelId, "modelId"), Required(layer, "layer (the SAE's name)"), Required(index, "index"));
 
-    public static string ListId(string? listId) =>
-        string.IsNullOrWhiteSpace(listId) ? throw new ArgumentException("listId is required.") : listId.Trim();
+    public static string ListId(string? listId) => Required(listId, "listId").Trim();
 
     public static T Required<T>(T? value, string field) where T : struct =>
         value ?? throw new ArgumentException($"{field} is required.");
+
+    public static string Required(string? value, string field) =>
+        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"{field} is required.") : value;
 }

@@ -35,12 +35,11 @@ public static class ExplainApi
 
     public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(request.ModelId) || string.IsNullOrWhiteSpace(request.Layer)) throw new ArgumentException("The request needs modelId and layer (the SAE).");
         if (request.ExplanationType is { } type && !string.Equals(type, "offline", StringComparison.OrdinalIgnoreCase) && type != TokenStatsExplainer.Method)
         {
             throw new ArgumentException($"explanationType '{type}' cannot run from the web; 'offline' can. LLM explanations run with `atlas explain --method llm`.");
         }
-        var key = new FeatureKey(request.ModelId, request.Layer, request.Index);
+        var key = ApiInput.Feature(request.ModelId, request.Layer, request.Index);
         var checkpoints = Path.Combine(Path.GetTempPath(), "featureatlas-explain", Guid.NewGuid().ToString("N"));
         try
         {

@@ -54,7 +54,7 @@ public static class InferenceApi
 
     public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
     {
-        var model = Required(request.ModelId, "modelId");
+        var model = ApiInput.Required(request.ModelId, "modelId");
         var runtime = await host.GetAsync(model, cancellationToken);
         var tokens = runtime.Tokenize(request.Text, host.Options);
         var selected = (request.SelectedLayers ?? []).Select(runtime.SessionName).ToArray();
@@ -91,7 +91,7 @@ public static class InferenceApi
 
     public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, InferenceHost host, CancellationToken cancellationToken)
     {
-        var (model, sae) = Names(request.ModelId, request.Source);
+        var (model, sae) = (ApiInput.Required(request.ModelId, "modelId"), ApiInput.Required(request.Source, "source"));
         var runtime = await host.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
         var tokens = runtime.Tokenize(request.Text, host.Options);
@@ -132,9 +132,4 @@ public static class InferenceApi
                 throw new ArgumentException("The request has no 'customText' (a string, or up to 4 strings).");
         }
     }
-
-    private static (string Model, string Sae) Names(string? model, string? sae) => (Required(model, "modelId"), Required(sae, "source"));
-
-    private static string Required(string? value, string field) =>
-        string.IsNullOrWhiteSpace(value) ? throw new ArgumentException($"The request has no '{field}'.") : value;
 }
