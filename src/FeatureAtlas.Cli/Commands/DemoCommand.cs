@@ -12,7 +12,6 @@ using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
 using FeatureAtlas.Web;
-using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -71,12 +70,7 @@ internal static class DemoCommand
             }
             if (parse.GetValue(noServe)) return ExitCodes.Success;
 
-            await using var app = await AtlasWebHost.BuildAsync(new AtlasWebOptions { Db = db, Urls = parse.GetValue(urls)! }, cancellationToken);
-            await app.StartAsync(cancellationToken);
-            foreach (var address in app.Urls) Console.WriteLine($"FeatureAtlas demo: open {address}/{ModelName}");
-            Console.WriteLine("Press Ctrl+C to stop.");
-            await app.WaitForShutdownAsync(CancellationToken.None);
-            return ExitCodes.Success;
+            return await ServeCommand.RunAsync(new AtlasWebOptions { Db = db, Urls = parse.GetValue(urls)! }, address => $"FeatureAtlas demo: open {address}/{ModelName}", cancellationToken);
         });
         return command;
     }

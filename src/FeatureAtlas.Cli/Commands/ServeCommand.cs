@@ -33,13 +33,19 @@ internal static class ServeCommand
                 InferencePerMinute = parse.GetValue(inferencePerMinute),
                 RequestLogging = parse.GetValue(log),
             };
-            await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
-            await app.StartAsync(cancellationToken);
-            foreach (var address in app.Urls) Console.WriteLine($"FeatureAtlas is serving {options.Db} at {address}");
-            Console.WriteLine("Press Ctrl+C to stop.");
-            await app.WaitForShutdownAsync(CancellationToken.None);
-            return ExitCodes.Success;
+            return await RunAsync(options, address => $"FeatureAtlas is serving {options.Db} at {address}", cancellationToken);
         });
         return command;
+    }
+
+    /// <summary>Starts the site, prints a line per address it listens on, and serves until Ctrl+C or SIGTERM.</summary>
+    public static async Task<int> RunAsync(AtlasWebOptions options, Func<string, string> describe, CancellationToken cancellationToken)
+    {
+        await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
+        await app.StartAsync(cancellationToken);
+        foreach (var address in app.Urls) Console.WriteLine(describe(address));
+        Console.WriteLine("Press Ctrl+C to stop.");
+        await app.WaitForShutdownAsync(CancellationToken.None);
+        return ExitCodes.Success;
     }
 }
