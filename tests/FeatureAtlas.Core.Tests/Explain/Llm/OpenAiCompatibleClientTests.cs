@@ -42,8 +42,10 @@ public class OpenAiCompatibleClientTests
     public async Task CompleteAsync_ReplySlowerThanTimeout_RetriesAfterTheTimeout()
     {
         await using var server = await ScriptedLlmServer.StartAsync();
-        server.Enqueue(Reply.Chat("late", delay: TimeSpan.FromSeconds(5)), Reply.Chat("on time"));
-        using var client = Client(server, timeoutSeconds: 0.3);
+        // The late reply waits far longer than the timeout, and the timeout is long enough that a slow, shared CI
+        // machine still answers the second request within it: only the deliberate delay may trigger a retry.
+        server.Enqueue(Reply.Chat("late", delay: TimeSpan.FromMinutes(2)), Reply.Chat("on time"));
+        using var client = Client(server, timeoutSeconds: 3);
 
         Assert.Equal("on time", (await client.CompleteAsync(Hello, CancellationToken.None)).Content);
         Assert.Equal(1, client.Usage.Retries);
