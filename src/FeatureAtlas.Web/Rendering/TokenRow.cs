@@ -7,11 +7,13 @@ namespace FeatureAtlas.Web.Rendering;
 
 /// <summary>
 /// One example's tokens as HTML, written straight to the response: a row of spans shaded by activation (orange with
-/// opacity value / scale, at least 0.08, as Neuronpedia shades them; wwwroot/js/tokens.js draws the same), the
-/// context around the highlighted token shown and the rest in <c>.far</c> spans hidden until "show full context". Inactive tokens are bare <c>&lt;span class="tok"&gt;</c>s
+/// opacity value / scale, at least 0.08, as Neuronpedia shades them; wwwroot/js/tokens.js draws the same).
+/// Collapsed, a row holds only the context around the highlighted token (<see cref="Before"/> and <see cref="After"/>
+/// tokens), with a <c>.gap</c> mark where the window goes on; full, every token of the window. A feature page's 45
+/// rows are collapsed, so the page carries about a third of its windows' tokens; "show full context" fetches the
+/// full rows (<c>/{model}/{sae}/{index}/examples</c>). Inactive tokens are bare <c>&lt;span class="tok"&gt;</c>s
 /// whose encoded markup is cached per token, and no whitespace falls between spans (it would show as a space
-/// between tokens). A feature page holds 45 rows of 128 tokens: as a Razor partial per row this took about
-/// 1 MB of allocation and a third of the page's time; written here, a small fraction of either.
+/// between tokens).
 /// </summary>
 public static class TokenRow
 {
@@ -28,33 +30,28 @@ public static class TokenRow
     private static readonly ConcurrentDictionary<string, string> Encoded = new(StringComparer.Ordinal);
     private static readonly ConcurrentDictionary<string, string> InactiveSpans = new(StringComparer.Ordinal);
 
-    public static IHtmlContent Render(ExampleView example, float scale) => new Row(example, scale);
+    /// <summary>The row of <paramref name="example"/>: every token when <paramref name="full"/>, else the context around its peak.</summary>
+    public static IHtmlContent Render(ExampleView example, float scale, bool full) => new Row(example, scale, full);
 
-    private sealed class Row(ExampleView e, float scale) : IHtmlContent
+    /// <summary>The first and last token a collapsed row shows.</summary>
+    public static (int From, int To) Collapsed(int length, int peak) => (Math.Max(0, peak - Before), Math.Min(length - 1, peak + After));
+
+    private sealed class Row(ExampleView e, float scale, bool full) : IHtmlContent
     {
+        private const string Gap = "<span class=\"gap\" aria-hidden=\"true\">…</span>";
+
         public void WriteTo(TextWriter writer, HtmlEncoder encoder)
         {
-            var from = Math.Max(0, e.MaxValueTokenIndex - Before);
-            var to = Math.Min(e.Tokens.Length - 1, e.MaxValueTokenIndex + After);
+            var (from, to) = full ? (0, e.Tokens.Length - 1) : Collapsed(e.Tokens.Length, e.MaxValueTokenIndex);
             var max = ViewHelpers.Value(e.MaxValue);
             writer.Write("<div class=\"tokens\" data-max=\"");
             encoder.Encode(writer, max);
             writer.Write("\"><span class=\"ex-max\" title=\"max activation\">");
             encoder.Encode(writer, max);
             writer.Write("</span>");
-            if (from > 0)
-            {
-                writer.Write("<span class=\"far\">");
-                for (var i = 0; i < from; i++) Token(writer, encoder, i);
-                writer.Write("</span>");
-            }
+            if (from > 0) writer.Write(Gap);
             for (var i = from; i <= to; i++) Token(writer, encoder, i);
-            if (to < e.Tokens.Length - 1)
-            {
-                writer.Write("<span class=\"far\">");
-                for (var i = to + 1; i < e.Tokens.Length; i++) Token(writer, encoder, i);
-                writer.Write("</span>");
-            }
+            if (to < e.Tokens.Length - 1) writer.Write(Gap);
             writer.Write("</div>");
         }
 
@@ -91,15 +88,18 @@ public static class TokenRow
     }
 
     /// <summary>The token's text, encoded with whitespace made visible.</summary>
-    private static string Visible(string token, HtmlEncoder encoder) => Cached(Encoded, token, t => encoder.Encode(ViewHelpers.Visible(t)));
+    private static string Visible(string token, HtmlEncoder encoder) =>
+        Cached(Encoded, token, encoder, static (t, e) => e.Encode(ViewHelpers.Visible(t)));
 
     /// <summary>An inactive token's whole span.</summary>
-    private static string Inactive(string token, HtmlEncoder encoder) => Cached(InactiveSpans, token, t => "<span class=\"tok\">" + Visible(t, encoder) + "</span>");
+    private static string Inactive(string token, HtmlEncoder encoder) =>
+        Cached(InactiveSpans, token, encoder, static (t, e) => "<span class=\"tok\">" + Visible(t, e) + "</span>");
 
-    private static string Cached(ConcurrentDictionary<string, string> cache, string token, Func<string, string> make)
+    // Static factories with the encoder passed in: a capturing lambda here cost a delegate per token.
+    private static string Cached(ConcurrentDictionary<string, string> cache, string token, HtmlEncoder encoder, Func<string, HtmlEncoder, string> make)
     {
         if (cache.TryGetValue(token, out var html)) return html;
-        html = make(token);
+        html = make(token, encoder);
         if (cache.Count < MaxCached) cache.TryAdd(token, html);
         return html;
     }

@@ -61,22 +61,35 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
     }
 
     [Fact]
-    public async Task FeaturePage_ShowFullContext_RevealsTheWholeWindow()
+    public async Task FeaturePage_ShowFullContext_SwapsInEveryTokenOfEachWindowAndBack()
     {
         if (chromium.Skipped) return;
         var stored = await BusiestFeatureAsync(app);
+        // Every example row in page order: the top examples, then each interval's.
+        var examples = stored.Top.Concat(stored.Intervals.SelectMany(i => i.Examples)).ToArray();
+        var windows = await app.Store.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, examples.Select(e => e.Window).ToArray(), CancellationToken.None);
+        // Collapsed, a row runs from 32 tokens before its peak to 8 after, clipped to the window; full, the whole window.
+        var collapsed = examples.Select(e => Math.Min(windows[e.Window].Length - 1, e.Position + 8) - Math.Max(0, e.Position - 32) + 1).ToArray();
+        var full = examples.Select(e => windows[e.Window].Length).ToArray();
+        Assert.True(collapsed.Zip(full).Any(p => p.First < p.Second), "some example has context beyond the collapsed view");
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(stored.Index));
-        var first = page.Locator("[data-testid=top-examples] .tokens").First;
-        var visibleBefore = await first.Locator(".tok:visible").CountAsync();
+        var rows = page.Locator("#examples .example-list .tokens");
+        async Task<int[]> TokenCountsAsync() => await rows.EvaluateAllAsync<int[]>("rs => rs.map(r => r.querySelectorAll('.tok').length)");
+        Assert.Equal(collapsed, await TokenCountsAsync());
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "show full context" }).ClickAsync();
+        var link = page.GetByRole(AriaRole.Link, new() { Name = "show full context" });
+        await link.ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "show less context" }).WaitForAsync();
 
-        // The collapsed view hides what lies far from the peak; expanded, every token of the window shows.
-        var all = await first.Locator(".tok").CountAsync();
-        Assert.Equal(all, await first.Locator(".tok:visible").CountAsync());
-        Assert.True(visibleBefore <= all);
-        Assert.Equal("show less context", await page.Locator("[data-expand]").InnerTextAsync());
+        Assert.Equal(full, await TokenCountsAsync());
+        Assert.EndsWith("/" + LiveAtlasApp.FeaturePath(stored.Index), page.Url);
+        // The peaks keep their stored values in the full rows.
+        Assert.Equal(examples.Select(e => ViewHelpers.Value(e.Value)), await rows.Locator(".tok.peak").EvaluateAllAsync<string[]>("es => es.map(e => e.title)"));
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "show less context" }).ClickAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "show full context" }).WaitForAsync();
+        Assert.Equal(collapsed, await TokenCountsAsync());
         await page.Context.CloseAsync();
     }
 

@@ -32,6 +32,12 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
     [BindProperty(SupportsGet = true)]
     public string? Text { get; set; }
 
+    /// <summary><c>?context=full</c>: examples with every token of their windows (without script, "show full context" links here).</summary>
+    [BindProperty(Name = "context", SupportsGet = true)]
+    public string? Context { get; set; }
+
+    public bool FullContext => string.Equals(Context, "full", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>An error from a post on this page, shown above the forms.</summary>
     public string? Problem { get; private set; }
 

@@ -15,11 +15,32 @@ document.addEventListener('click', async (event) => {
   }
   const expand = event.target.closest('[data-expand]');
   if (expand) {
-    const section = expand.closest('section');
-    const on = section.classList.toggle('full-context');
-    expand.textContent = on ? 'show less context' : 'show full context';
+    event.preventDefault();
+    toggleContext(expand);
   }
 });
+
+// "show full context": the page holds each example collapsed around its peak; the full rows come from the
+// server once (/{model}/{sae}/{index}/examples) and the two versions are swapped from then on.
+const contexts = new WeakMap();
+async function toggleContext(link) {
+  const body = link.closest('section').querySelector('[data-full-url]');
+  let state = contexts.get(body);
+  if (!state) {
+    const response = await fetch(body.dataset.fullUrl, { headers: { accept: 'text/html' } });
+    if (!response.ok) {
+      location.href = link.href;
+      return;
+    }
+    state = { other: await response.text(), full: false };
+    contexts.set(body, state);
+  }
+  const shown = body.innerHTML;
+  body.innerHTML = state.other;
+  state.other = shown;
+  state.full = !state.full;
+  link.textContent = state.full ? 'show less context' : 'show full context';
+}
 
 const feature = document.querySelector('article.feature');
 if (feature) initFeatureTest(feature);
