@@ -4,13 +4,15 @@ namespace FeatureAtlas.Web;
 
 /// <summary>
 /// Output caching of feature pages for anonymous readers: the rendered page is kept for <see cref="Lifetime"/>,
-/// varied by host and by the <c>embed</c> and <c>text</c> query values, and tagged with the feature so a star,
+/// varied by host and by the <c>embed</c>, <c>text</c> and <c>context</c> query values, and tagged with the feature so a star,
 /// comment, explanation, vote or list addition posted on the page evicts it at once. Any other successful write to
 /// this site (the JSON API, a list page) evicts every cached feature page (<see cref="UseFeaturePageEviction"/>):
 /// writes are rare beside reads, and a page must never show less than its reader just wrote. Signed-in readers (cookie or API key)
 /// are never served from or stored into the cache: their page shows their own star, votes and lists. Writes from
-/// another process (a dashboard rebuild by the CLI) show within the lifetime. Popular features cost one render per
-/// lifetime; uniformly random traffic over 600k features (the load test) gains nothing, by design.
+/// another process (a dashboard rebuild by the CLI) show within the lifetime. A page is stored only on its second
+/// request within the lifetime (<see cref="RecentRequests"/>): popular features cost about two renders per lifetime,
+/// and the long tail of features read once (uniformly random traffic over 600k features, as in the load test) does
+/// not copy every page into the cache only to push out the popular ones.
 /// </summary>
 public static class FeaturePageCache
 {
@@ -44,6 +46,8 @@ public static class FeaturePageCache
 
     private sealed class Policy : IOutputCachePolicy
     {
+        private readonly RecentRequests _recent = new(slots: 1 << 16, Lifetime);
+
         ValueTask IOutputCachePolicy.CacheRequestAsync(OutputCacheContext context, CancellationToken cancellationToken)
         {
             var http = context.HttpContext;
@@ -51,11 +55,11 @@ public static class FeaturePageCache
             var cacheable = anonymous && (HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method));
             context.EnableOutputCaching = true;
             context.AllowCacheLookup = cacheable;
-            context.AllowCacheStorage = cacheable;
+            context.AllowCacheStorage = cacheable && _recent.SeenBefore(http.Request.Host.Value + http.Request.Path.Value + http.Request.QueryString.Value);
             context.AllowLocking = true;
             context.ResponseExpirationTimeSpan = Lifetime;
             context.CacheVaryByRules.VaryByHost = true;
-            context.CacheVaryByRules.QueryKeys = new(["embed", "text"]);
+            context.CacheVaryByRules.QueryKeys = new(["embed", "text", "context"]);
             context.Tags.Add(AllTag);
             var route = http.Request.RouteValues;
             if (route["model"] is string model && route["sae"] is string sae && int.TryParse(route["index"] as string, out var index))
@@ -75,4 +79,32 @@ public static class FeaturePageCache
             return ValueTask.CompletedTask;
         }
     }
+}
+
+/// <summary>
+/// Which request keys were seen within a window, approximately: a fixed table of hashed keys and times, so memory
+/// stays bounded whatever the traffic. Two keys that share a slot push each other out (a page then waits for its
+/// next request to be cached), and a hash collision counts as seen (a page is cached one request early); neither
+/// changes what a reader sees. Races between threads have the same two outcomes.
+/// </summary>
+public sealed class RecentRequests(int slots, TimeSpan window)
+{
+    private readonly int[] _hashes = new int[CheckPowerOfTwo(slots)];
+    private readonly long[] _times = new long[slots];
+    private readonly long _windowMs = (long)window.TotalMilliseconds;
+
+    /// <summary>True when <paramref name="key"/> was seen within the window; either way, records it as seen now.</summary>
+    public bool SeenBefore(string key)
+    {
+        var hash = StringComparer.Ordinal.GetHashCode(key);
+        var slot = hash & (_hashes.Length - 1);
+        var now = Environment.TickCount64;
+        var seen = _hashes[slot] == hash && _times[slot] != 0 && now - _times[slot] <= _windowMs;
+        _hashes[slot] = hash;
+        _times[slot] = now;
+        return seen;
+    }
+
+    private static int CheckPowerOfTwo(int slots) =>
+        slots > 0 && (slots & (slots - 1)) == 0 ? slots : throw new ArgumentOutOfRangeException(nameof(slots), slots, "The slot count must be a power of two.");
 }
