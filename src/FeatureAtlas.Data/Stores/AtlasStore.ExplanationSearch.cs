@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using FeatureAtlas.Data.Entities;
 using FeatureAtlas.Data.Social;
 using Microsoft.EntityFrameworkCore;
@@ -62,7 +63,8 @@ public sealed partial class AtlasStore
 
     private static async Task<ExplanationInfo[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
     {
-        var rows = await ExplanationQuery(db).Where(r => r.SaeId == saeId && r.FeatureIndex == index).ToListAsync(cancellationToken);
+        var rows = new List<ExplanationRow>();
+        await foreach (var row in FeatureExplanationRows.For(db)(db, saeId, index).WithCancellation(cancellationToken)) rows.Add(row);
         return rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToInfo()).ToArray();
     }
 
@@ -125,7 +127,11 @@ public sealed partial class AtlasStore
             new(Id, new FeatureKey(ModelId, SaeName, FeatureIndex), Text, Method, ExplainerModel, AuthorName, ScoresJson, Votes, CreatedAt);
     }
 
-    private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) =>
+    private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) => ExplanationShape.On(db);
+
+    // Every explanation with its model, SAE, author and vote total; filtered by ExplanationQuery's callers, and
+    // compiled for one feature's (FeatureExplanationRows).
+    private static readonly Expression<Func<AtlasDbContext, IQueryable<ExplanationRow>>> ExplanationShape = db =>
         from e in db.Explanations.AsNoTracking()
         join s in db.Saes on e.SaeId equals s.Id
         join m in db.Models on s.ModelId equals m.Id
@@ -137,4 +143,7 @@ public sealed partial class AtlasStore
             Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, ScoresJson = e.ScoresJson,
             Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0, CreatedAt = e.CreatedAt,
         };
+
+    private static readonly PerProvider<Func<AtlasDbContext, int, int, IAsyncEnumerable<ExplanationRow>>> FeatureExplanationRows = new(() =>
+        EF.CompileAsyncQuery(ExplanationShape.Where((AtlasDbContext _, ExplanationRow r, int saeId, int index) => r.SaeId == saeId && r.FeatureIndex == index)));
 }

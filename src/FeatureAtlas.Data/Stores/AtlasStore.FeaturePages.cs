@@ -15,11 +15,8 @@ public sealed partial class AtlasStore
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
     // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may
-    // be absent). A compiled query binds to the first EF model it runs on, so each provider has its own.
-    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> SqliteFeatureHead = CompileFeatureHead();
-    private static readonly Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> PostgresFeatureHead = CompileFeatureHead();
-
-    private static Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>> CompileFeatureHead() =>
+    // be absent).
+    private static readonly PerProvider<Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
         EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, CancellationToken _) =>
             (from m in db.Models.AsNoTracking()
              join s in db.Saes.AsNoTracking() on m.Id equals s.ModelId
@@ -30,13 +27,13 @@ public sealed partial class AtlasStore
              from c in corpora.DefaultIfEmpty()
              join f0 in db.Features.AsNoTracking().Where(f => f.FeatureIndex == index) on s.Id equals f0.SaeId into features
              from f in features.DefaultIfEmpty()
-             select new FeatureHead(m, s, r, c!.Name, f)).SingleOrDefault());
+             select new FeatureHead(m, s, r, c!.Name, f)).SingleOrDefault()));
 
     /// <summary>
     /// The feature's page data in one context, one connection and one snapshot: one statement for model, SAE, run
     /// and dashboard row, one for explanations and, with <paramref name="social"/>, three for stars, comments and
-    /// lists (as <paramref name="viewerId"/> may see them). Null when the model, SAE or index does not exist.
-    /// Eleven short-lived contexts took 5 ms and 700 KB of allocation per page on SQLite; this takes a fraction.
+    /// lists (as <paramref name="viewerId"/> may see them), each a compiled query. Null when the model, SAE or index
+    /// does not exist. Eleven short-lived contexts took 5 ms and 700 KB of allocation per page on SQLite; this takes a fraction.
     /// </summary>
     public async Task<StoredFeature?> ReadFeatureAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
     {
@@ -45,8 +42,7 @@ public sealed partial class AtlasStore
         if (key.Index < 0) return null;
         await using var db = _database.CreateContext();
         await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
-        var query = _database.Provider == AtlasProvider.Sqlite ? SqliteFeatureHead : PostgresFeatureHead;
-        var head = await query(db, key.Model, key.Sae, key.Index, cancellationToken);
+        var head = await FeatureHeadRow.For(_database.Provider)(db, key.Model, key.Sae, key.Index, cancellationToken);
         if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;
         var saeId = head.Sae.Id;
         var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);

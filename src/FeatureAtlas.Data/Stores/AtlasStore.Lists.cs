@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using System.Security.Cryptography;
 using FeatureAtlas.Data.Entities;
 using FeatureAtlas.Data.Social;
@@ -67,8 +68,8 @@ public sealed partial class AtlasStore
 
     private static async Task<FeatureListInfo[]> FeatureListsAsync(AtlasDbContext db, int saeId, int index, int? viewerId, CancellationToken cancellationToken)
     {
-        var listIds = db.ListItems.Where(i => i.SaeId == saeId && i.FeatureIndex == index).Select(i => i.ListId);
-        var rows = await ListInfoQuery(db).Where(x => listIds.Contains(x.Id) && (x.IsPublic || x.OwnerId == viewerId)).ToListAsync(cancellationToken);
+        var rows = new List<ListRow>();
+        await foreach (var row in FeatureListRows.For(db)(db, saeId, index, viewerId).WithCancellation(cancellationToken)) rows.Add(row);
         return rows.OrderBy(r => r.Name, StringComparer.Ordinal).Select(r => (FeatureListInfo)r).ToArray();
     }
 
@@ -177,7 +178,11 @@ public sealed partial class AtlasStore
             new(r.Slug, r.Name, r.Description, r.DefaultTestText, r.IsPublic, r.OwnerId, r.OwnerName, r.FeatureCount, r.CreatedAt, r.UpdatedAt);
     }
 
-    private static IQueryable<ListRow> ListInfoQuery(AtlasDbContext db) =>
+    private static IQueryable<ListRow> ListInfoQuery(AtlasDbContext db) => ListShape.On(db);
+
+    // Every list with its owner's name and feature count; filtered by ListInfoQuery's callers, and compiled for the
+    // lists holding one feature (FeatureListRows).
+    private static readonly Expression<Func<AtlasDbContext, IQueryable<ListRow>>> ListShape = db =>
         from l in db.Lists.AsNoTracking()
         join u in db.Users on l.OwnerId equals u.Id
         select new ListRow
@@ -186,6 +191,10 @@ public sealed partial class AtlasStore
             IsPublic = l.IsPublic, OwnerId = l.OwnerId, OwnerName = u.UserName!, FeatureCount = db.ListItems.Count(i => i.ListId == l.Id),
             CreatedAt = l.CreatedAt, UpdatedAt = l.UpdatedAt,
         };
+
+    private static readonly PerProvider<Func<AtlasDbContext, int, int, int?, IAsyncEnumerable<ListRow>>> FeatureListRows = new(() =>
+        EF.CompileAsyncQuery(ListShape.Where((AtlasDbContext db, ListRow x, int saeId, int index, int? viewerId) =>
+            db.ListItems.Where(i => i.SaeId == saeId && i.FeatureIndex == index).Select(i => i.ListId).Contains(x.Id) && (x.IsPublic || x.OwnerId == viewerId))));
 
     private static string NewSlug() => RandomNumberGenerator.GetString(SlugAlphabet, 12);
 

@@ -51,11 +51,14 @@ public sealed partial class AtlasStore
         return await FeatureStarsAsync(db, saeId, feature.Index, userId, cancellationToken);
     }
 
+    private static readonly PerProvider<Func<AtlasDbContext, int, int, CancellationToken, Task<int>>> FeatureStarCount = new(() =>
+        EF.CompileAsyncQuery((AtlasDbContext db, int saeId, int index, CancellationToken _) => db.Stars.Count(s => s.SaeId == saeId && s.FeatureIndex == index)));
+
     private static async Task<(int Count, bool Starred)> FeatureStarsAsync(AtlasDbContext db, int saeId, int index, int? userId, CancellationToken cancellationToken)
     {
-        var stars = db.Stars.Where(s => s.SaeId == saeId && s.FeatureIndex == index);
-        var count = await stars.CountAsync(cancellationToken);
-        var starred = userId is not null && count > 0 && await stars.AnyAsync(s => s.UserId == userId, cancellationToken);
+        var count = await FeatureStarCount.For(db)(db, saeId, index, cancellationToken);
+        var starred = userId is not null && count > 0
+            && await db.Stars.AnyAsync(s => s.SaeId == saeId && s.FeatureIndex == index && s.UserId == userId, cancellationToken);
         return (count, starred);
     }
 
@@ -105,14 +108,24 @@ public sealed partial class AtlasStore
         return await FeatureCommentsAsync(db, saeId, feature, cancellationToken);
     }
 
+    private sealed record CommentRow(int Id, int UserId, string? UserName, string Text, DateTimeOffset CreatedAt);
+
+    private static readonly PerProvider<Func<AtlasDbContext, int, int, IAsyncEnumerable<CommentRow>>> FeatureCommentRows = new(() =>
+        EF.CompileAsyncQuery((AtlasDbContext db, int saeId, int index) =>
+            from c in db.Comments.AsNoTracking()
+            join u in db.Users on c.UserId equals u.Id
+            where c.SaeId == saeId && c.FeatureIndex == index
+            orderby c.Id
+            select new CommentRow(c.Id, c.UserId, u.UserName, c.Text, c.CreatedAt)));
+
     private static async Task<CommentInfo[]> FeatureCommentsAsync(AtlasDbContext db, int saeId, FeatureKey feature, CancellationToken cancellationToken)
     {
-        var rows = await (from c in db.Comments.AsNoTracking()
-                          join u in db.Users on c.UserId equals u.Id
-                          where c.SaeId == saeId && c.FeatureIndex == feature.Index
-                          orderby c.Id
-                          select new { c.Id, c.UserId, u.UserName, c.Text, c.CreatedAt }).ToListAsync(cancellationToken);
-        return rows.Select(r => new CommentInfo(r.Id, feature, r.UserId, r.UserName!, r.Text, r.CreatedAt)).ToArray();
+        var comments = new List<CommentInfo>();
+        await foreach (var r in FeatureCommentRows.For(db)(db, saeId, feature.Index).WithCancellation(cancellationToken))
+        {
+            comments.Add(new CommentInfo(r.Id, feature, r.UserId, r.UserName!, r.Text, r.CreatedAt));
+        }
+        return comments.ToArray();
     }
 
     /// <summary>A user's comments, newest first, with the features they are on.</summary>
