@@ -73,11 +73,11 @@ internal static class WebBench
                 if (w > 0)
                 {
                     if (!quiet) AnsiConsole.MarkupLine($"Warming up for {w} s...");
-                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, cancellationToken);
+                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, seed: 1, cancellationToken);
                 }
                 if (!quiet) AnsiConsole.MarkupLine($"Measuring: wrk -t{t} -c{c} -d{d}s --latency...");
                 var before = GcSnapshot.Take();
-                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, cancellationToken);
+                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, seed: 2, cancellationToken);
                 var gc = GcSnapshot.Take() - before;
                 var result = WrkResult.Parse(output);
                 var report = Report(result, c, t, d, features, saes.Count, pageBytes, gc);
@@ -107,7 +107,8 @@ internal static class WebBench
 
     /// <summary>
     /// Lua for wrk: each request a uniformly random stored feature over all SAEs; each wrk thread seeded from its
-    /// number, so runs request the same sequence of pages.
+    /// number and the run's seed (wrk's first script argument), so runs with one seed request the same sequence of
+    /// pages and the warm-up, run with another, does not fill the page cache with the measured run's pages.
     /// </summary>
     internal static string LuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
     {
@@ -125,7 +126,7 @@ internal static class WebBench
               thread:set("thread_number", threads)
             end
             function init(args)
-              math.randomseed(7919 * (thread_number or 1))
+              math.randomseed(7919 * (thread_number or 1) + 104729 * (tonumber(args[1]) or 0))
             end
             function request()
               local r = math.random(0, total - 1)
@@ -156,10 +157,14 @@ internal static class WebBench
         return bytes / (double)pages;
     }
 
-    private static async Task<string> RunWrkAsync(string wrk, string script, string baseUrl, int threads, int connections, int seconds, int timeout, CancellationToken cancellationToken)
+    /// <summary>Runs wrk; <paramref name="seed"/> picks the page sequence, so the measured run does not repeat the warm-up's pages.</summary>
+    private static async Task<string> RunWrkAsync(string wrk, string script, string baseUrl, int threads, int connections, int seconds, int timeout, int seed, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeout}s", "--latency", "-s", script, baseUrl + "/" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeout}s", "--latency", "-s", script, baseUrl + "/", "--", seed.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {wrk}.");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
