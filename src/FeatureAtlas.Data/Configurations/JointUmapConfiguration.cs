@@ -10,7 +10,7 @@ public sealed class JointUmapConfiguration : IEntityTypeConfiguration<JointUmapE
     {
         builder.ToTable("joint_umaps");
         builder.HasKey(m => m.Id);
-        builder.Property(m => m.Name).HasMaxLength(200);
+        builder.Property(m => m.Name).HasMaxLength(Core.Storage.JointUmapName.MaxLength);
         builder.HasIndex(m => new { m.ModelId, m.Name }).IsUnique();
         builder.HasOne<ModelEntity>().WithMany().HasForeignKey(m => m.ModelId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -7,14 +7,12 @@ namespace FeatureAtlas.Data.Stores;
 /// <summary>Joint maps: one UMAP over the features of several SAEs of a model (see <see cref="IUmapStore"/>).</summary>
 public sealed partial class AtlasStore
 {
-    public const int MaxJointUmapName = 200;
-
     public async Task SaveJointUmapAsync(string model, string name, IReadOnlyList<string> saes, float[] coordinates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(coordinates);
-        CheckJointUmapName(name);
+        JointUmapName.Check(name);
         if (saes.Count < 2) throw new ArgumentException($"A joint map covers two or more SAEs; {saes.Count} given.", nameof(saes));
         if (saes.GroupBy(s => s, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
         {
@@ -106,19 +104,5 @@ public sealed partial class AtlasStore
                       where m.Name == model && db.UmapPoints.Any(p => p.SaeId == s.Id)
                       orderby s.Name
                       select s.Name).ToListAsync(cancellationToken);
-    }
-
-    /// <summary>
-    /// A joint map's name is a path segment of its URL (<c>/api/umap/{model}/joint/{name}</c>): 1 to
-    /// <see cref="MaxJointUmapName"/> characters, no surrounding spaces, no control characters and none of / \ ? # %.
-    /// </summary>
-    public static void CheckJointUmapName(string? name)
-    {
-        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length != name.Length || name.Length > MaxJointUmapName
-            || name.Any(c => char.IsControl(c) || c is '/' or '\\' or '?' or '#' or '%'))
-        {
-            throw new ArgumentException(
-                $"A joint map's name is 1 to {MaxJointUmapName} characters without surrounding spaces, control characters or any of / \\ ? # %; got '{name}'.", nameof(name));
-        }
     }
 }
