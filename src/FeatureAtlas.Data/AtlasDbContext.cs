@@ -44,6 +44,13 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
     public DbSet<CommentEntity> Comments => Set<CommentEntity>();
 
     public DbSet<UmapPointEntity> UmapPoints => Set<UmapPointEntity>();
+
+    public DbSet<JointUmapEntity> JointUmaps => Set<JointUmapEntity>();
+
+    public DbSet<JointUmapSaeEntity> JointUmapSaes => Set<JointUmapSaeEntity>();
+
+    public DbSet<JointUmapPointEntity> JointUmapPoints => Set<JointUmapPointEntity>();
+
     public DbSet<SaeEvalEntity> SaeEvals => Set<SaeEvalEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

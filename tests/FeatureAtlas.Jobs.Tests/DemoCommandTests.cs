@@ -50,6 +50,8 @@ public sealed partial class DemoCommandTests : IDisposable
             Assert.NotEmpty(await store.ListExplanationsAsync("demo-gpt2", sae, null, 0, 1, CancellationToken.None));
             Assert.NotNull(await store.GetUmapAsync("demo-gpt2", sae, CancellationToken.None));
         }
+        var joint = await store.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
+        Assert.Equal(["demo-res1-standard", "demo-res3-topk"], joint!.Saes);
 
         // Everything is there: a second run does no work, only prints each step as done.
         var watch = Stopwatch.StartNew();

@@ -176,9 +176,15 @@ internal static class DemoCommand
             var options = new UmapJobOptions { Model = ModelName, Sae = sae.Name, CheckpointDirectory = checkpoints };
             await ProgressDisplay.RunAsync($"umap {sae.Name}", progress => UmapJob.RunAsync(options, store, store, progress, ct));
         }
+        // Both SAEs read the residual stream (d_model wide): one joint map puts their features in one space.
+        var joint = new JointUmapJobOptions { Model = ModelName, Saes = Saes.Select(s => s.Name).ToArray(), CheckpointDirectory = checkpoints };
+        if (await store.GetJointUmapAsync(ModelName, joint.MapName, ct) is null)
+        {
+            await ProgressDisplay.RunAsync("umap (joint)", progress => JointUmapJob.RunAsync(joint, store, store, progress, ct));
+        }
         var record = await store.GetModelAsync(ModelName, ct) ?? throw new InvalidOperationException($"The demo model '{ModelName}' was not stored.");
         await store.UpsertModelAsync(record with { DisplayName = DisplayName }, ct);
-        Done("maps stored");
+        Done($"maps stored (each SAE's own, and joint map {joint.MapName})");
     }
 
     private static void Step(string title) => AnsiConsole.MarkupLine($"[bold]{Markup.Escape(title)}[/]");

@@ -13,6 +13,9 @@ namespace FeatureAtlas.Cli.Commands;
 /// decoder), with both trustworthiness values (k = 15; ours on all rows for both embeddings, sklearn's on a
 /// shared subsample) and both times, and the ratios. Ours runs before and after the reference so both see the
 /// same machine load; the faster of our two runs counts. Goal: trust ≥ umap-learn's − 0.02, time ≤ umap-learn's.
+/// With <c>--saes K</c> (K ≥ 2) it times instead what <c>atlas umap --sae A --sae B …</c> does: K synthetic matrices
+/// (seeds seed, seed + 1, …) each embedded alone, then all K concatenated as one joint UMAP, with each embedding's
+/// trustworthiness; no umap-learn.
 /// </summary>
 internal static class UmapBench
 {
@@ -26,15 +29,25 @@ internal static class UmapBench
         var referenceSeed = new Option<int?>("--reference-seed") { Description = "Give umap-learn a random_state (deterministic, single-threaded layout); default: none, its fastest setting." };
         var exactBelow = new Option<int>("--exact-below") { DefaultValueFactory = _ => new UmapOptions().ExactNeighborsBelow, Description = "Exact kNN (GEMM) below this many rows, NN-descent from there." };
         var keep = new Option<string?>("--keep") { Description = "Folder to keep the matrix and both embeddings in (.npy)." };
+        var saes = new Option<int>("--saes") { DefaultValueFactory = _ => 1, Description = "2 or more: that many matrices, each mapped alone and all as one joint map (times both; no umap-learn)." };
         var json = CliOptions.Json();
-        var command = new Command("umap", "UMAP trustworthiness and time vs umap-learn on a synthetic 24,576 × 768 decoder-like matrix.")
+        var command = new Command("umap", "UMAP trustworthiness and time vs umap-learn on a synthetic 24,576 × 768 decoder-like matrix; with --saes K, K separate maps vs one joint map.")
         {
-            features, dIn, clusters, seed, noReference, referenceSeed, exactBelow, keep, json,
+            features, dIn, clusters, seed, noReference, referenceSeed, exactBelow, keep, saes, json,
         };
         command.SetAction(parse =>
         {
             int n = parse.GetValue(features), d = parse.GetValue(dIn), c = parse.GetValue(clusters);
             if (n < 64 || d <= 0 || c <= 0) throw new UsageException("--features must be at least 64, --d-in and --clusters positive.");
+            var k = parse.GetValue(saes);
+            if (k < 1) throw new UsageException($"--saes must be at least 1; got {k}.");
+            if (k > 1)
+            {
+                var joint = RunJoint(n, d, c, k, parse.GetValue(seed), parse.GetValue(exactBelow));
+                if (parse.GetValue(json)) Console.WriteLine(joint.ToJsonString());
+                else BenchCommand.Print(joint);
+                return ExitCodes.Success;
+            }
             var folder = parse.GetValue(keep) ?? Path.Combine(Path.GetTempPath(), $"atlas-bench-umap-{Environment.ProcessId}");
             Directory.CreateDirectory(folder);
             try
@@ -103,6 +116,49 @@ internal static class UmapBench
             report["trustworthiness"] = Trustworthiness.Compute(matrix, n, d, result.Coordinates);
         }
         return report;
+    }
+
+    /// <summary>
+    /// K matrices mapped one by one and then together (as <see cref="Jobs.JointUmapJob"/> does, on their
+    /// concatenation); the joint map does more than K separate ones (K·n points share one kNN graph and one layout),
+    /// so the report states its time as a ratio to theirs, measured in the same run.
+    /// </summary>
+    private static JsonObject RunJoint(int n, int d, int clusters, int k, ulong seed, int exactBelow)
+    {
+        var matrices = Enumerable.Range(0, k).Select(i => SyntheticDirections.Create(n, d, clusters, seed + (ulong)i).Vectors).ToArray();
+        var options = new UmapOptions { Seed = seed, ExactNeighborsBelow = exactBelow };
+        Umap.Embed(matrices[0].AsSpan(0, Math.Min(n, 600) * d), Math.Min(n, 600), d, options);   // JIT warm-up, untimed
+
+        var separate = new JsonArray();
+        var separateTrust = new JsonArray();
+        var total = 0.0;
+        foreach (var matrix in matrices)
+        {
+            var (seconds, result) = Time(() => Umap.Embed(matrix, n, d, options));
+            total += seconds;
+            separate.Add(seconds);
+            separateTrust.Add(Trustworthiness.Compute(matrix, n, d, result.Coordinates));
+        }
+        var all = new float[(long)k * n * d];
+        for (var i = 0; i < k; i++) matrices[i].CopyTo(all.AsSpan(i * n * d));
+        var stages = new StageTimer();
+        var (joint, embedding) = Time(() => Umap.Embed(all, k * n, d, options, stages));
+        return new JsonObject
+        {
+            ["matrix"] = $"{k} SYNTHETIC mixtures of {clusters} directions (SyntheticDirections, seeds {seed}..{seed + (ulong)k - 1})",
+            ["saes"] = k,
+            ["n"] = n,
+            ["d"] = d,
+            ["threads"] = Sgemm.Parallelism,
+            ["time_separate_s"] = total,
+            ["time_each_s"] = separate,
+            ["time_joint_s"] = joint,
+            ["joint_vs_separate"] = joint / total,
+            ["joint_stages_s"] = stages.Report(),
+            ["joint_initialization"] = embedding.Initialization,
+            ["trustworthiness_each"] = separateTrust,
+            ["trustworthiness_joint"] = Trustworthiness.Compute(all, k * n, d, embedding.Coordinates),
+        };
     }
 
     /// <summary>Seconds from the start to the last report of each stage (reports arrive on the calling thread).</summary>

@@ -9,14 +9,21 @@ namespace FeatureAtlas.Cli.Commands;
 
 /// <summary>
 /// <c>atlas umap --model M --sae S [--seed 0]</c>: the SAE's feature map (UMAP of its decoder directions) into the
-/// store, as a resumable job: Ctrl+C checkpoints, and the same command continues.
+/// store; <c>--sae A --sae B … [--name N]</c>: one joint map of several SAEs of the model (same d_in), their
+/// features embedded together so positions compare across SAEs. A resumable job: Ctrl+C checkpoints, and the
+/// same command continues.
 /// </summary>
 internal static class UmapCommand
 {
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "The model's name in the store.", Required = true };
-        var sae = new Option<string>("--sae") { Description = "The SAE's name in the store (its weights folder must be on this machine).", Required = true };
+        var sae = new Option<string[]>("--sae")
+        {
+            Description = "An SAE's name in the store (its weights folder must be on this machine); twice or more for one joint map of those SAEs.",
+            Required = true,
+        };
+        var name = new Option<string?>("--name") { Description = "The joint map's name (default: the SAE names joined by '+'); a map of that name is replaced." };
         var seed = new Option<ulong>("--seed") { DefaultValueFactory = _ => 0, Description = "UMAP seed; the map is the same for a seed on any thread count." };
         var neighbors = new Option<int>("--neighbors") { DefaultValueFactory = _ => 15, Description = "n_neighbors (self included, as umap-learn)." };
         var minDist = new Option<float>("--min-dist") { DefaultValueFactory = _ => 0.1f, Description = "min_dist." };
@@ -24,9 +31,9 @@ internal static class UmapCommand
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var json = CliOptions.Json();
         var db = StoreOptions.Db();
-        var command = new Command("umap", "Map an SAE's features to 2-D (UMAP of decoder directions) and store the coordinates (resumable: rerun to continue).")
+        var command = new Command("umap", "Map SAE features to 2-D (UMAP of decoder directions) and store the coordinates: each SAE's own map, or with --sae twice or more one joint map of those SAEs (resumable: rerun to continue).")
         {
-            model, sae, seed, neighbors, minDist, epochs, checkpoints, json, db,
+            model, sae, name, seed, neighbors, minDist, epochs, checkpoints, json, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -39,20 +46,36 @@ internal static class UmapCommand
             {
                 throw new UsageException(e.Message.Split(" (Parameter")[0]);
             }
-            var options = new UmapJobOptions { Model = parse.GetValue(model)!, Sae = parse.GetValue(sae)!, Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
+            var saes = parse.GetValue(sae)!;
+            var mapName = parse.GetValue(name);
+            if (saes.Length < 2 && mapName is not null) throw new UsageException("--name names a joint map: give --sae twice or more.");
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             try
             {
-                var result = await ProgressDisplay.RunAsync("umap", progress => UmapJob.RunAsync(options, store, store, progress, stop.Token));
-                if (parse.GetValue(json))
+                JsonObject report;
+                if (saes.Length == 1)
                 {
-                    Console.WriteLine(new JsonObject { ["model"] = options.Model, ["sae"] = options.Sae, ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed }.ToJsonString());
+                    var options = new UmapJobOptions { Model = parse.GetValue(model)!, Sae = saes[0], Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
+                    var result = await ProgressDisplay.RunAsync("umap", progress => UmapJob.RunAsync(options, store, store, progress, stop.Token));
+                    report = new JsonObject { ["model"] = options.Model, ["sae"] = options.Sae, ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed };
+                    if (!parse.GetValue(json)) AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(options.Sae)} ({Markup.Escape(result.Initialization)} start).");
                 }
                 else
                 {
-                    AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(options.Sae)} ({Markup.Escape(result.Initialization)} start).");
+                    var options = new JointUmapJobOptions { Model = parse.GetValue(model)!, Saes = saes, Name = mapName, Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
+                    var result = await ProgressDisplay.RunAsync("umap", progress => JointUmapJob.RunAsync(options, store, store, progress, stop.Token));
+                    report = new JsonObject
+                    {
+                        ["model"] = options.Model, ["map"] = options.MapName, ["saes"] = new JsonArray(saes.Select(s => JsonValue.Create(s)).ToArray<JsonNode?>()),
+                        ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed,
+                    };
+                    if (!parse.GetValue(json))
+                    {
+                        AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(string.Join(", ", saes))} together as joint map [bold]{Markup.Escape(options.MapName)}[/] ({Markup.Escape(result.Initialization)} start).");
+                    }
                 }
+                if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
                 return ExitCodes.Success;
             }
             catch (OperationCanceledException)

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Text.Json;
 using FeatureAtlas.Data.Entities;
 using FeatureAtlas.Data.Social;
 using Microsoft.EntityFrameworkCore;
@@ -70,28 +71,69 @@ public sealed partial class AtlasStore
 
     /// <summary>
     /// Full-text search over explanation text (SQLite FTS5 with Porter stemming; PostgreSQL English text search),
-    /// best matches first, <see cref="SearchPageSize"/> a page, optionally within one model.
+    /// best matches first, <see cref="SearchPageSize"/> a page: everywhere, within one <paramref name="model"/>, or
+    /// within some of its SAEs (<paramref name="saes"/>, Neuronpedia's <c>layers</c>). An unknown model gives no
+    /// results; SAEs need their model, and any that it lacks raise <see cref="KeyNotFoundException"/> naming them.
     /// </summary>
-    public async Task<(IReadOnlyList<ExplanationInfo> Results, bool HasMore)> SearchExplanationsAsync(string? model, string query, int offset, CancellationToken cancellationToken)
+    public async Task<(IReadOnlyList<ExplanationInfo> Results, bool HasMore)> SearchExplanationsAsync(
+        string? model, IReadOnlyCollection<string>? saes, string query, int offset, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        var terms = SearchTerms(query);
-        if (terms.Count == 0) return ([], false);
         await using var db = _database.CreateContext();
+        var saeIds = await SearchScopeAsync(db, model, saes, cancellationToken);
+        var terms = SearchTerms(query);
+        if (terms.Count == 0 || saeIds is []) return ([], false);
+
+        // The scope is one parameter in the ranking query itself: a JSON array of SAE ids on SQLite, an int[] on PostgreSQL.
         IQueryable<RankedId> ranked = _database.Provider == AtlasProvider.Sqlite
             // Every term quoted as an FTS5 string, so user text is never FTS syntax; bm25: lower is better.
-            ? db.Database.SqlQueryRaw<RankedId>(
-                "SELECT rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts WHERE explanations_fts MATCH {0}",
-                string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\"")))
-            : db.Database.SqlQueryRaw<RankedId>(
-                "SELECT id AS \"Id\", -ts_rank(to_tsvector('english', text), plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations WHERE to_tsvector('english', text) @@ plainto_tsquery('english', {0})",
-                string.Join(" ", terms));
+            ? saeIds is null
+                ? db.Database.SqlQueryRaw<RankedId>(SqliteSearch, FtsQuery(terms))
+                : db.Database.SqlQueryRaw<RankedId>(SqliteSearch + " AND e.sae_id IN (SELECT value FROM json_each({1}))", FtsQuery(terms), JsonSerializer.Serialize(saeIds))
+            : saeIds is null
+                ? db.Database.SqlQueryRaw<RankedId>(PostgresSearch, string.Join(" ", terms))
+                : db.Database.SqlQueryRaw<RankedId>(PostgresSearch + " AND e.sae_id = ANY({1})", string.Join(" ", terms), saeIds);
         var rows = await (from r in ranked
                           join e in ExplanationQuery(db) on r.Id equals e.Id
-                          where model == null || e.ModelId == model
                           orderby r.Rank, e.Id
                           select e).Skip(offset).Take(SearchPageSize + 1).ToListAsync(cancellationToken);
         return (rows.Take(SearchPageSize).Select(r => r.ToInfo()).ToArray(), rows.Count > SearchPageSize);
+    }
+
+    private const string SqliteSearch =
+        "SELECT explanations_fts.rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts JOIN explanations e ON e.id = explanations_fts.rowid " +
+        "WHERE explanations_fts MATCH {0}";
+
+    private const string PostgresSearch =
+        "SELECT e.id AS \"Id\", -ts_rank(to_tsvector('english', e.text), plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations e " +
+        "WHERE to_tsvector('english', e.text) @@ plainto_tsquery('english', {0})";
+
+    private static string FtsQuery(List<string> terms) => string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\""));
+
+    /// <summary>The SAE ids a search is limited to: null for everywhere, none for an unknown model.</summary>
+    private static async Task<int[]?> SearchScopeAsync(AtlasDbContext db, string? model, IReadOnlyCollection<string>? saes, CancellationToken cancellationToken)
+    {
+        var names = saes?.Distinct(StringComparer.Ordinal).ToArray() ?? [];
+        if (model is null)
+        {
+            if (names.Length > 0) throw new ArgumentException("A search within SAEs (layers) needs the model they belong to (modelId).", nameof(saes));
+            return null;
+        }
+        var found = await (from s in db.Saes
+                           join m in db.Models on s.ModelId equals m.Id
+                           where m.Name == model
+                           select new { s.Id, s.Name }).ToListAsync(cancellationToken);
+        if (names.Length == 0) return found.Select(s => s.Id).ToArray();
+        if (found.Count == 0 && !await db.Models.AnyAsync(m => m.Name == model, cancellationToken)) throw UnknownModel(model);
+        var missing = names.Where(n => !found.Any(s => s.Name == n)).ToArray();
+        if (missing.Length > 0)
+        {
+            var list = string.Join(", ", missing.Select(n => $"'{n}'"));
+            throw new KeyNotFoundException(missing.Length == 1
+                ? $"SAE {list} of model '{model}' is not in the store."
+                : $"SAEs {list} of model '{model}' are not in the store.");
+        }
+        return found.Where(s => names.Contains(s.Name)).Select(s => s.Id).ToArray();
     }
 
     /// <summary>Words of the query (letters, digits, apostrophes), at most 16, so any text is a safe query.</summary>

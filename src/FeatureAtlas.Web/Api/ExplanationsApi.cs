@@ -19,7 +19,11 @@ public static class ExplanationsApi
         explanations.MapPost("/new", New).AsWrite()
             .WithSummary("Adds the caller's explanation of a feature ({feature:{modelId, layer, index, explanation}}, or the same fields flat).");
         explanations.MapPost("/search", Search).AsRead()
-            .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model.");
+            .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model (modelId) and some of its SAEs (layers: SAE names).");
+        explanations.MapPost("/search-model", SearchModel).AsRead()
+            .WithSummary($"Explanations of one model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+        explanations.MapPost("/search-all", SearchAll).AsRead()
+            .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
         explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
             .WithSummary("Sets the caller's vote on an explanation: +1, -1, or 0 to withdraw it.");
         explanations.MapPost("/{id:int}/unvote", Unvote).AsWrite()
@@ -37,14 +41,31 @@ public static class ExplanationsApi
         return TypedResults.Ok(FeaturesApi.ToDto(explanation));
     }
 
-    public static async Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken)
+    public static Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken)
     {
-        var query = body.Query?.Trim() ?? "";
-        if (query.Length < MinQuery) throw new ArgumentException($"The query must be at least {MinQuery} characters long.");
-        var offset = body.Offset ?? 0;
-        if (offset < 0) throw new ArgumentException($"offset must not be negative; got {offset}.");
         var model = string.IsNullOrWhiteSpace(body.ModelId) ? null : body.ModelId;
-        var (results, hasMore) = await store.SearchExplanationsAsync(model, query, offset, cancellationToken);
+        var layers = body.Layers ?? [];
+        for (var i = 0; i < layers.Length; i++)
+        {
+            if (string.IsNullOrWhiteSpace(layers[i])) throw new ArgumentException($"layers[{i}] is empty; each layer is an SAE's name.");
+        }
+        if (layers.Length > 0 && model is null) throw new ArgumentException("modelId is required with layers: an SAE's name is unique only within its model.");
+        return SearchAsync(model, layers, body.Query, body.Offset, store, cancellationToken);
+    }
+
+    public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
+        SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, store, cancellationToken);
+
+    public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
+        SearchAsync(null, [], body.Query, body.Offset, store, cancellationToken);
+
+    private static async Task<Ok<ExplanationSearchResponse>> SearchAsync(string? model, string[] layers, string? text, int? start, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var query = text?.Trim() ?? "";
+        if (query.Length < MinQuery) throw new ArgumentException($"The query must be at least {MinQuery} characters long.");
+        var offset = start ?? 0;
+        if (offset < 0) throw new ArgumentException($"offset must not be negative; got {offset}.");
+        var (results, hasMore) = await store.SearchExplanationsAsync(model, layers, query, offset, cancellationToken);
         return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
     }
 

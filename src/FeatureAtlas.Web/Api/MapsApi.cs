@@ -8,8 +8,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 namespace FeatureAtlas.Web.Api;
 
 /// <summary>
-/// Feature maps and neighbours: an SAE's stored UMAP as compact arrays, a feature's nearest features by decoder
-/// cosine, and a feature's best explanation alone (for map hovers).
+/// Feature maps and neighbours: an SAE's stored UMAP and joint maps of several SAEs as compact arrays, a feature's
+/// nearest features by decoder cosine, and a feature's best explanation alone (for map hovers).
 /// <para>
 /// Similar features are computed on demand from the SAEs <see cref="InferenceHost"/> already holds rather than
 /// read from a precomputed table: one query is a product with each S × I decoder (about 20 M multiply-adds per
@@ -23,6 +23,12 @@ public static class MapsApi
 
     public static IEndpointRouteBuilder MapMapsApi(this IEndpointRouteBuilder api)
     {
+        api.MapGet("/umap/{model}", ListUmaps)
+            .WithName("ListUmaps")
+            .WithSummary("The model's maps: its SAEs that have a UMAP of their own, and its joint maps (name, SAEs, feature count).");
+        api.MapGet("/umap/{model}/joint/{name}", GetJointUmap)
+            .WithName("GetJointUmap")
+            .WithSummary("A joint map (one UMAP of several SAEs' features, positions comparable across them) as parallel arrays: sae (position in saes), index, x, y, frac_nonzero.");
         api.MapGet("/umap/{model}/{sae}", GetUmap)
             .WithName("GetUmap")
             .WithSummary("An SAE's feature map (UMAP of decoder directions) as parallel arrays: index, x, y, frac_nonzero.");
@@ -49,6 +55,37 @@ public static class MapsApi
         var density = await store.GetFracNonzeroAsync(model, sae, cancellationToken);
         var fracNonzero = density is null ? null : points.Indices.Select(i => i < density.Length ? density[i] : -1f).ToArray();
         return TypedResults.Ok(new UmapDto(model, sae, points.Indices, points.X, points.Y, fracNonzero));
+    }
+
+    public static async Task<Ok<UmapListDto>> ListUmaps(string model, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var joint = await store.ListJointUmapsAsync(model, cancellationToken);
+        var saes = await store.ListSaesWithUmapAsync(model, cancellationToken);
+        return TypedResults.Ok(new UmapListDto(model, saes.ToArray(), joint.Select(j => new JointUmapInfoDto(j.Name, j.Saes.ToArray(), j.Points, j.CreatedAt)).ToArray()));
+    }
+
+    public static async Task<Results<Ok<JointUmapDto>, ProblemHttpResult>> GetJointUmap(string model, string name, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var map = await store.GetJointUmapAsync(model, name, cancellationToken);
+        if (map is null)
+        {
+            if (await store.GetModelAsync(model, cancellationToken) is null) throw new KeyNotFoundException($"Model '{model}' is not in the store.");
+            return TypedResults.Problem(
+                title: "No such joint map",
+                detail: $"Model '{model}' has no joint map named '{name}'; make one with `atlas umap --model {model} --sae A --sae B --name {name}`.",
+                statusCode: StatusCodes.Status404NotFound);
+        }
+        float[]? fracNonzero = null;
+        for (var s = 0; s < map.Saes.Count; s++)
+        {
+            if (await store.GetFracNonzeroAsync(model, map.Saes[s], cancellationToken) is not { } density) continue;
+            fracNonzero ??= Enumerable.Repeat(-1f, map.Indices.Length).ToArray();
+            for (var p = 0; p < map.Indices.Length; p++)
+            {
+                if (map.Sae[p] == s && map.Indices[p] < density.Length) fracNonzero[p] = density[map.Indices[p]];
+            }
+        }
+        return TypedResults.Ok(new JointUmapDto(model, map.Name, map.Saes.ToArray(), map.Sae, map.Indices, map.X, map.Y, fracNonzero));
     }
 
     public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)

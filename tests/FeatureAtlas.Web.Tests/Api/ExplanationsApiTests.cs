@@ -90,6 +90,76 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         Assert.Contains("at least 3 characters", detail);
     }
 
+    /// <summary>A second SAE of the model ("res9") and "capybara" explanations on features of both SAEs.</summary>
+    private async Task<(int[] Res8, int[] Res9)> TwoSaesExplainedAsync()
+    {
+        await app.Store.UpsertSaeAsync(new FeatureAtlas.Core.Storage.SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
+        var user = await app.SharedUserAsync("explainer");
+        int[] res8 = [50, 51], res9 = [50, 52];
+        // Once per app: the tests of this class share it.
+        if ((await app.Store.SearchExplanationsAsync(AtlasApp.Model, null, "capybara", 0, CancellationToken.None)).Results.Count > 0) return (res8, res9);
+        foreach (var (sae, indexes) in new[] { (AtlasApp.Sae, res8), ("res9", res9) })
+        {
+            foreach (var index in indexes)
+            {
+                await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/explanation/new",
+                    new { modelId = AtlasApp.Model, layer = sae, index, explanation = $"capybara in {sae}" }));
+            }
+        }
+        return (res8, res9);
+    }
+
+    private static string[] Keys(JsonElement page) =>
+        page.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("layer").GetString()}/{r.GetProperty("index").GetInt32()}").Order().ToArray();
+
+    [Fact]
+    public async Task Search_WithLayers_FindsExactlyTheMatchesInThoseSaes()
+    {
+        if (app.Skipped) return;
+        await TwoSaesExplainedAsync();
+        using var client = app.CreateClient();
+        async Task<string[]> Find(string[]? layers) =>
+            Keys(await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search", new { modelId = AtlasApp.Model, layers, query = "capybara" })));
+
+        Assert.Equal(["res9/50", "res9/52"], await Find(["res9"]));
+        Assert.Equal(["res8/50", "res8/51"], await Find([AtlasApp.Sae]));
+        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find([AtlasApp.Sae, "res9"]));
+        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find([]));
+        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find(null));
+    }
+
+    [Fact]
+    public async Task SearchModelAndSearchAll_NeuronpediaBodies_FindTheSameMatches()
+    {
+        if (app.Skipped) return;
+        await TwoSaesExplainedAsync();
+        using var client = app.CreateClient();
+
+        var model = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-model", new { modelId = AtlasApp.Model, query = "capybara", offset = 0 }));
+        var all = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-all", new { query = "capybara" }));
+
+        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], Keys(model));
+        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], Keys(all));
+        Assert.Empty(Keys(await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-model", new { modelId = "no-such-model", query = "capybara" }))));
+        Assert.Contains("modelId is required", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await client.PostAsJsonAsync("api/explanation/search-model", new { query = "capybara" })));
+    }
+
+    [Theory]
+    [InlineData(AtlasApp.Model, new[] { AtlasApp.Sae, "res99" }, HttpStatusCode.NotFound, "SAE 'res99' of model 'gpt2' is not in the store.")]
+    [InlineData(AtlasApp.Model, new[] { "res98", "res99" }, HttpStatusCode.NotFound, "SAEs 'res98', 'res99' of model 'gpt2' are not in the store.")]
+    [InlineData("no-such-model", new[] { AtlasApp.Sae }, HttpStatusCode.NotFound, "Model 'no-such-model' is not in the store.")]
+    [InlineData(null, new[] { AtlasApp.Sae }, HttpStatusCode.BadRequest, "modelId is required with layers")]
+    [InlineData(AtlasApp.Model, new[] { AtlasApp.Sae, " " }, HttpStatusCode.BadRequest, "layers[1] is empty")]
+    public async Task Search_BadLayers_AnswersAProblemNamingThem(string? modelId, string[] layers, HttpStatusCode status, string detail)
+    {
+        if (app.Skipped) return;
+
+        var problem = await HttpAssert.ProblemAsync(status, await app.CreateClient().PostAsJsonAsync("api/explanation/search", new { modelId, layers, query = "capybara" }));
+
+        Assert.Contains(detail, problem);
+    }
+
     [Fact]
     public async Task Vote_ByTwoUsers_SumsAndUnvoteWithdraws()
     {

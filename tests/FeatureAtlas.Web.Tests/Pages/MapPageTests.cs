@@ -48,24 +48,6 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
             body.GetProperty("y").EnumerateArray().Select(v => v.GetSingle()).ToArray());
     }
 
-    /// <summary>Positions of the <paramref name="count"/> points farthest from their nearest neighbour, loneliest first.</summary>
-    private static int[] Loneliest(IReadOnlyList<float> x, IReadOnlyList<float> y, int count) =>
-        Enumerable.Range(0, x.Count)
-            .OrderByDescending(i => Enumerable.Range(0, x.Count).Where(j => j != i).Min(j => Math.Pow(x[i] - x[j], 2) + Math.Pow(y[i] - y[j], 2)))
-            .Take(count).ToArray();
-
-    /// <summary>
-    /// Where each point is drawn, in CSS pixels from the canvas's top-left: the page fits the data's bounding box
-    /// into 92% of the canvas, centred, with y up (map.js fit and toScreen), computed here from the API's coordinates.
-    /// </summary>
-    private static (double X, double Y)[] Screen(float[] x, float[] y, double width, double height)
-    {
-        double minX = x.Min(), maxX = x.Max(), minY = y.Min(), maxY = y.Max();
-        var scale = 0.92 * Math.Min(width / (maxX - minX), height / (maxY - minY));
-        double dx = width / 2 - scale * (minX + maxX) / 2, dy = height / 2 + scale * (minY + maxY) / 2;
-        return x.Select((_, i) => (dx + scale * x[i], dy - scale * y[i])).ToArray();
-    }
-
     private static async Task<(IPage Page, LocatorBoundingBoxResult Canvas)> OpenMapAsync(IPage page)
     {
         await page.GotoAsync(MapPath);
@@ -83,7 +65,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
         var (_, canvas) = await OpenMapAsync(page);
 
         // Every point is drawn as a filled square: the pixel under each point's centre is painted.
-        var screen = Screen(x, y, canvas.Width, canvas.Height);
+        var screen = MapScreen.Screen(x, y, canvas.Width, canvas.Height);
         var alphas = await page.EvaluateAsync<int[]>("""
             points => {
               const c = document.querySelector('#map canvas');
@@ -109,11 +91,11 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
         var (index, x, y) = await MapAsync();
         var page = await chromium.NewPageAsync(app);
         var (_, canvas) = await OpenMapAsync(page);
-        var screen = Screen(x, y, canvas.Width, canvas.Height);
+        var screen = MapScreen.Screen(x, y, canvas.Width, canvas.Height);
         var tip = page.Locator("#map .map-tip");
 
         // The two loneliest points, so the cursor is over each alone: the first gets an explanation, the second none.
-        var lonely = Loneliest(screen.Select(p => (float)p.X).ToArray(), screen.Select(p => (float)p.Y).ToArray(), 2);
+        var lonely = MapScreen.Loneliest(screen, 2);
         var author = await app.SharedUserAsync("mapper");
         var explanation = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
             new { modelId = LiveAtlasApp.LiveModel, layer = LiveAtlasApp.LiveSae, index = index[lonely[0]], explanation = Explained }));
@@ -141,7 +123,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
         var page = await chromium.NewPageAsync(app);
         var user = await SocialPageTests.SignUpAsync(page);
         var (_, canvas) = await OpenMapAsync(page);
-        var screen = Screen(x, y, canvas.Width, canvas.Height);
+        var screen = MapScreen.Screen(x, y, canvas.Width, canvas.Height);
 
         // A box over the left part of the map, its right edge in the widest gap between points' x (no point on an edge).
         var xs = screen.Select(p => p.X).Order().ToArray();

@@ -487,6 +487,88 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("list_items", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("joint_umaps", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapPointEntity", b =>
+                {
+                    b.Property<int>("MapId")
+                        .HasColumnType("integer")
+                        .HasColumnName("map_id");
+
+                    b.Property<int>("SaeId")
+                        .HasColumnType("integer")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("FeatureIndex")
+                        .HasColumnType("integer")
+                        .HasColumnName("feature_index");
+
+                    b.Property<float>("X")
+                        .HasColumnType("real")
+                        .HasColumnName("x");
+
+                    b.Property<float>("Y")
+                        .HasColumnType("real")
+                        .HasColumnName("y");
+
+                    b.HasKey("MapId", "SaeId", "FeatureIndex");
+
+                    b.ToTable("joint_umap_points", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapSaeEntity", b =>
+                {
+                    b.Property<int>("MapId")
+                        .HasColumnType("integer")
+                        .HasColumnName("map_id");
+
+                    b.Property<int>("SaeId")
+                        .HasColumnType("integer")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.HasKey("MapId", "SaeId");
+
+                    b.HasIndex("SaeId");
+
+                    b.HasIndex("MapId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("joint_umap_saes", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -982,6 +1064,39 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
                         .WithMany()
                         .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapPointEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.JointUmapSaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MapId", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapSaeEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.JointUmapEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MapId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 

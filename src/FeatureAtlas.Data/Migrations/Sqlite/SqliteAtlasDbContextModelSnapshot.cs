@@ -472,6 +472,86 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("list_items", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("joint_umaps", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapPointEntity", b =>
+                {
+                    b.Property<int>("MapId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("map_id");
+
+                    b.Property<int>("SaeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("FeatureIndex")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("feature_index");
+
+                    b.Property<float>("X")
+                        .HasColumnType("REAL")
+                        .HasColumnName("x");
+
+                    b.Property<float>("Y")
+                        .HasColumnType("REAL")
+                        .HasColumnName("y");
+
+                    b.HasKey("MapId", "SaeId", "FeatureIndex");
+
+                    b.ToTable("joint_umap_points", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapSaeEntity", b =>
+                {
+                    b.Property<int>("MapId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("map_id");
+
+                    b.Property<int>("SaeId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("sae_id");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("position");
+
+                    b.HasKey("MapId", "SaeId");
+
+                    b.HasIndex("SaeId");
+
+                    b.HasIndex("MapId", "Position")
+                        .IsUnique();
+
+                    b.ToTable("joint_umap_saes", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -959,6 +1039,39 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
                         .WithMany()
                         .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapPointEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.JointUmapSaeEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MapId", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.JointUmapSaeEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.JointUmapEntity", null)
+                        .WithMany()
+                        .HasForeignKey("MapId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
 

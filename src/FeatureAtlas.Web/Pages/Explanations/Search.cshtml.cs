@@ -8,8 +8,9 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace FeatureAtlas.Web.Pages.Explanations;
 
 /// <summary>
-/// Full-text search over explanations (<c>/search-explanations?q=&amp;model=&amp;offset=</c>): best matches first,
-/// <see cref="AtlasStore.SearchPageSize"/> a page, each linking to its feature.
+/// Full-text search over explanations (<c>/search-explanations?q=&amp;model=&amp;sae=&amp;sae=…&amp;offset=</c>): best
+/// matches first, <see cref="AtlasStore.SearchPageSize"/> a page, each linking to its feature; optionally within one
+/// model and some of its SAEs (Neuronpedia's layers).
 /// </summary>
 public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
 {
@@ -19,10 +20,15 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelName { get; set; }
 
+    /// <summary>SAE names of <see cref="ModelName"/> to search within; none: all of them.</summary>
+    [BindProperty(SupportsGet = true, Name = "sae")]
+    public string[] SaeNames { get; set; } = [];
+
     [BindProperty(SupportsGet = true)]
     public int Offset { get; set; }
 
-    public IReadOnlyList<ModelRecord> Models { get; private set; } = [];
+    /// <summary>Every model with its SAEs, for the model select and the SAE multi-select (grouped by model).</summary>
+    public IReadOnlyList<(ModelRecord Model, IReadOnlyList<SaeRecord> Saes)> Models { get; private set; } = [];
 
     public IReadOnlyList<ExplanationInfo> Results { get; private set; } = [];
 
@@ -35,8 +41,11 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
 
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
-        Models = await store.ListModelsAsync(cancellationToken);
+        var models = new List<(ModelRecord, IReadOnlyList<SaeRecord>)>();
+        foreach (var m in await store.ListModelsAsync(cancellationToken)) models.Add((m, await store.ListSaesAsync(m.Name, cancellationToken)));
+        Models = models;
         Offset = Math.Max(0, Offset);
+        SaeNames = SaeNames.Where(s => !string.IsNullOrEmpty(s)).Distinct().ToArray();
         var query = Query?.Trim() ?? "";
         if (query.Length == 0) return;
         if (query.Length < ExplanationsApi.MinQuery)
@@ -45,13 +54,29 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
             return;
         }
         var model = string.IsNullOrWhiteSpace(ModelName) ? null : ModelName;
-        (Results, HasMore) = await store.SearchExplanationsAsync(model, query, Offset, cancellationToken);
+        if (model is null && SaeNames.Length > 0)
+        {
+            Problem = "Choose the model whose SAEs to search within.";
+            return;
+        }
+        try
+        {
+            (Results, HasMore) = await store.SearchExplanationsAsync(model, SaeNames, query, Offset, cancellationToken);
+        }
+        catch (KeyNotFoundException e)
+        {
+            Problem = e.Message;
+            return;
+        }
         Searched = true;
     }
+
+    public bool IsSelected(string model, string sae) => model == ModelName && SaeNames.Contains(sae);
 
     /// <summary>This search's URL at another offset.</summary>
     public string PageUrl(int offset) =>
         $"/search-explanations?q={Uri.EscapeDataString(Query ?? "")}" +
         (string.IsNullOrWhiteSpace(ModelName) ? "" : "&model=" + Uri.EscapeDataString(ModelName)) +
+        string.Concat(SaeNames.Select(s => "&sae=" + Uri.EscapeDataString(s))) +
         (offset > 0 ? $"&offset={offset}" : "");
 }

@@ -1,17 +1,18 @@
-// The feature map: a canvas scatter of one or more SAEs' UMAP coordinates (/api/umap/{model}/{sae}). Points are
-// drawn in one pass per colour; a uniform grid over the data finds the point under the cursor in O(1) for 25k+
-// points. Wheel zooms about the cursor, drag pans, hover shows the feature and its explanation (fetched once per
-// feature), click opens the feature, shift-drag selects a box and can make a list of it.
+// The feature map: a canvas scatter of one or more SAEs' UMAP coordinates, each SAE's own map
+// (/api/umap/{model}/{sae}) or one joint map of several SAEs (/api/umap/{model}/joint/{name}). Points are drawn in
+// one pass per colour; a uniform grid over the data finds the point under the cursor in O(1) for 25k+ points.
+// Wheel zooms about the cursor, drag pans, hover shows the feature and its explanation (fetched once per feature),
+// click opens the feature, shift-drag selects a box and can make a list of it.
 const root = document.getElementById('map');
 const canvas = root?.querySelector('canvas');
 const tip = root?.querySelector('.map-tip');
 const side = document.querySelector('.map-side');
-const palette = ['#ea580c', '#1d4ed8', '#059669', '#9333ea', '#dc2626'];
+const palette = ['#ea580c', '#1d4ed8', '#059669', '#9333ea', '#dc2626', '#0891b2', '#ca8a04', '#db2777'];
 const densityColours = ['#1e3a8a', '#1d4ed8', '#0891b2', '#059669', '#65a30d', '#ca8a04', '#ea580c', '#dc2626'];
 const MaxListFeatures = 1000;
 
 const state = {
-  model: root?.dataset.model, saes: (root?.dataset.saes || '').split('\n').filter(Boolean),
+  model: root?.dataset.model, saes: (root?.dataset.saes || '').split('\n').filter(Boolean), joint: root?.dataset.joint || '',
   n: 0, x: null, y: null, sae: null, index: null, density: null,
   view: { scale: 1, dx: 0, dy: 0 }, colour: 'sae', grid: null, selected: [], hover: -1,
 };
@@ -19,21 +20,35 @@ const explanations = new Map();
 
 function status(text) { side.querySelector('.status').textContent = text; }
 
+// One map from the API, or null with its error in the status line.
+async function fetchMap(url) {
+  const response = await fetch(url);
+  const body = await response.json().catch(() => ({}));
+  if (!response.ok) { status(body.detail || body.title || `Error ${response.status}`); return null; }
+  return body;
+}
+
+// Each part is one API answer (columns index, x, y, fracNonzero) and the SAE of its points: a position in
+// state.saes for an SAE's own map, an array of positions for a joint map.
 async function load() {
   const parts = [];
-  for (const [s, sae] of state.saes.entries()) {
-    const response = await fetch(`/api/umap/${encodeURIComponent(state.model)}/${encodeURIComponent(sae)}`);
-    const body = await response.json().catch(() => ({}));
-    if (!response.ok) { status(body.detail || body.title || `Error ${response.status}`); continue; }
-    parts.push({ s, body });
+  const m = encodeURIComponent(state.model);
+  if (state.joint) {
+    const body = await fetchMap(`/api/umap/${m}/joint/${encodeURIComponent(state.joint)}`);
+    if (body) { state.saes = body.saes; parts.push({ sae: body.sae, body }); }
+  } else {
+    for (const [s, sae] of state.saes.entries()) {
+      const body = await fetchMap(`/api/umap/${m}/${encodeURIComponent(sae)}`);
+      if (body) parts.push({ sae: s, body });
+    }
   }
   state.n = parts.reduce((sum, p) => sum + p.body.index.length, 0);
   state.x = new Float32Array(state.n); state.y = new Float32Array(state.n);
   state.sae = new Uint8Array(state.n); state.index = new Int32Array(state.n); state.density = new Float32Array(state.n);
   let o = 0;
-  for (const { s, body } of parts) {
+  for (const { sae, body } of parts) {
     for (let i = 0; i < body.index.length; i++, o++) {
-      state.x[o] = body.x[i]; state.y[o] = body.y[i]; state.sae[o] = s; state.index[o] = body.index[i];
+      state.x[o] = body.x[i]; state.y[o] = body.y[i]; state.sae[o] = typeof sae === 'number' ? sae : sae[i]; state.index[o] = body.index[i];
       state.density[o] = body.fracNonzero ? body.fracNonzero[i] : -1;
     }
   }

@@ -60,3 +60,20 @@ if (pick) {
     input.form.requestSubmit();
   });
 }
+
+// Explanation search: the SAE multi-select offers only the chosen model's SAEs (none chosen: no SAE filter).
+const explanationSearch = document.querySelector('[data-testid=search-explanations]');
+if (explanationSearch) {
+  const model = explanationSearch.querySelector('select[name=model]');
+  const saes = explanationSearch.querySelector('select[name=sae]');
+  const showModelSaes = () => {
+    for (const group of saes.querySelectorAll('optgroup')) {
+      const mine = group.dataset.model === model.value;
+      group.hidden = !mine;
+      if (!mine) for (const option of group.querySelectorAll('option')) option.selected = false;
+    }
+    saes.disabled = model.value === '';
+  };
+  model.addEventListener('change', showModelSaes);
+  showModelSaes();
+}
