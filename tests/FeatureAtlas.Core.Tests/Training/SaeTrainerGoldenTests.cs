@@ -37,7 +37,7 @@ public sealed class SaeTrainerGoldenTests : IDisposable
         var trainer = SaeTrainer.FromParameters(GoldenOptions(architecture), DIn, init);
         var losses = Read($"{name}/loss");
 
-        var (loss, _, _, _) = trainer.ComputeGradients(Read($"{name}/x0"), Batch);
+        var (loss, _, _, _, _) = trainer.ComputeGradients(Read($"{name}/x0"), Batch);
         Assert.Equal(losses[0], loss, losses[0] * 1e-5);
         var gradients = trainer.LastGradients();
         AssertClose(Read($"{name}/grad/W_enc"), gradients.WEnc, 1e-4, $"{name} ∂W_enc");
