@@ -88,7 +88,7 @@ public static class TrainSaeJob
                 {
                     throw new InvalidOperationException($"The loss became {result.Loss} at step {result.Step}; lower the learning rate or the sparsity coefficient.");
                 }
-                progress?.Report(new TrainProgress(result.Step, training.Steps, trainer.TokensSeen, totalTokens, result.Loss, result.MseLoss, result.L0, result.DeadFeatures));
+                progress?.Report(new TrainProgress(result.Step, training.Steps, trainer.TokensSeen, totalTokens, result.Loss, result.MseLoss, result.AuxLoss, result.L0, result.DeadFeatures));
                 if (DateTime.UtcNow - lastCheckpoint >= options.CheckpointInterval && trainer.Step < training.Steps)
                 {
                     WriteCheckpoint(checkpointPath, key, trainer, buffer, windowsRead);

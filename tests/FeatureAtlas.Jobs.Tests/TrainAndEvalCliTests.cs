@@ -20,6 +20,9 @@ public sealed class TrainAndEvalCliTests(DashboardJobFixture fixture) : IClassFi
         Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train.Select(a => a == "blocks.1.hook_resid_pre" ? "blocks.9.hook_resid_pre" : a)]));
         Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train, "--lr-warmup", "15", "--lr-decay", "15"]));
         Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train.Select(a => a == "8" ? "500" : a)]));   // k > d_sae
+        Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train, "--aux-k", "0"]));
+        Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train, "--aux-k", "129"]));                    // k_aux > d_sae
+        Assert.Equal(ExitCodes.Usage, AtlasCli.Run([.. train, "--aux-coefficient", "-1"]));
         Assert.False(Directory.Exists(output));
 
         Assert.Equal(ExitCodes.Success, AtlasCli.Run(train));

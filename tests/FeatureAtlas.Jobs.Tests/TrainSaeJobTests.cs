@@ -28,12 +28,22 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
         if (architecture == SaeArchitecture.TopK) Assert.True(progress.All(p => p.L0 <= 8));
     }
 
-    [Fact]
-    public async Task RunAsync_CancelledMidwayThenRerun_WritesTheUninterruptedResult()
+    /// <summary>
+    /// Stopped after step 5 and rerun, the job writes bit for bit what an uninterrupted run writes. TopK runs 512
+    /// features at k 8 on 64-token batches with a 1-step dead window, so features are dead on both sides of the stop
+    /// and the AuxK loss depends on the restored steps-since-fired counts; the per-step losses after the resume
+    /// equal the uninterrupted run's too.
+    /// </summary>
+    [Theory]
+    [InlineData(SaeArchitecture.Standard)]
+    [InlineData(SaeArchitecture.TopK)]
+    public async Task RunAsync_CancelledMidwayThenRerun_WritesTheUninterruptedResult(SaeArchitecture architecture)
     {
         var store = await Store();
-        var straight = Options(SaeArchitecture.Standard, steps: 12);
-        await TrainSaeJob.RunAsync(straight, store, null, CancellationToken.None);
+        var straight = Options(architecture, steps: 12);
+        if (architecture == SaeArchitecture.TopK) straight = straight with { Training = straight.Training with { DSae = 512, DeadFeatureWindow = 1 } };
+        var straightSteps = new List<TrainProgress>();
+        await TrainSaeJob.RunAsync(straight, store, new Recorder(straightSteps), CancellationToken.None);
 
         var resumed = straight with { OutputDirectory = fixture.NewPath("resumed"), CheckpointDirectory = fixture.NewPath("ckpt") };
         using var cancellation = new CancellationTokenSource();
@@ -44,12 +54,19 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
         var steps = new List<TrainProgress>();
         await TrainSaeJob.RunAsync(resumed, store, new Recorder(steps), CancellationToken.None);
         Assert.Equal(6, steps[0].Step);   // continued after the checkpointed step 5
+        Assert.Equal(straightSteps[5..], steps);
+        if (architecture == SaeArchitecture.TopK)
+        {
+            Assert.True(straightSteps[2..5].All(p => p.DeadFeatures > 0 && p.AuxLoss > 0) && steps.All(p => p.AuxLoss > 0),
+                $"AuxK must be active before and after the stop; dead per step: {string.Join(", ", straightSteps.Select(p => p.DeadFeatures))}.");
+        }
 
         var a = SparseAutoencoder.Load(straight.OutputDirectory).Parameters;
         var b = SparseAutoencoder.Load(resumed.OutputDirectory).Parameters;
         Assert.Equal(a.WEnc, b.WEnc);
         Assert.Equal(a.WDec, b.WDec);
         Assert.Equal(a.BDec, b.BDec);
+        Assert.Equal(a.BEnc, b.BEnc);
     }
 
     [Fact]

@@ -18,6 +18,22 @@ a seeded float32 init, computes with torch autograd in float64:
 
 Writes golden/train_golden.safetensors: <arch>/init/<param>, <arch>/x{0,1,2} [32,16],
 <arch>/grad/<param>, <arch>/loss [3], <arch>/after1/<param>, <arch>/after3/<param>.
+
+TopK with the AuxK loss (Gao et al. 2024; SAELens TopKTrainingSAE.calculate_topk_aux_loss, except
+that e_hat has no b_dec, as in the paper), two cases over 5 steps with a dead-feature window of 1
+step, so a feature is dead at step t when it fired in neither of the 2 steps before; the first 12
+features start with b_enc = -6, never reach the top k, and so are dead from step 2 on:
+
+  aux         n = dead features at the start of the step (none: no aux term); k_aux = aux_k, or
+              d_in // 2 by default; scale = min(n / k_aux, 1); k = min(k_aux, n);
+              z = the k largest pre-activations h among dead features (raw, no ReLU), zero elsewhere;
+              e = (x - x_hat).detach(); aux = coef * scale * mean_b sum_d (z @ W_dec - e)^2
+  topk_auxk       aux_k default (8) < n: a selection among the dead features, scale 1, coef 0.5
+  topk_auxk_wide  aux_k 40 > n: every dead feature, loss scaled by n / 40, coef 1
+
+They write <case>/init/<param>, <case>/x{0..4}, <case>/grad/<param> at step 2 (the first with dead
+features), <case>/loss [5] (total), <case>/aux_loss [5], <case>/dead [5] (n per step),
+<case>/after3/<param> and <case>/after5/<param>.
 """
 
 from __future__ import annotations
@@ -39,6 +55,9 @@ LR, LR_END, LR_WARMUP, LR_DECAY = 1e-3, 1e-4, 2, 1
 COEF_WARMUP = 2
 BANDWIDTH = 0.1
 COEF = {"standard": 0.7, "jumprelu": 0.3, "topk": 0.0}
+
+AUX_STEPS, AUX_GRAD_STEP, AUX_WINDOW, AUX_DEAD_INIT = 5, 2, 1, 12
+AUX_CASES = {"topk_auxk": (None, 0.5), "topk_auxk_wide": (40, 1.0)}  # name: (aux_k, coefficient)
 
 
 def rectangle(x):
@@ -76,10 +95,10 @@ class JumpReLU(torch.autograd.Function):
         return x_grad, threshold_grad, None
 
 
-def lr_at(step):
+def lr_at(step, steps=STEPS):
     if step < LR_WARMUP:
         return LR * (step + 1) / LR_WARMUP
-    decay_start = STEPS - LR_DECAY
+    decay_start = steps - LR_DECAY
     if step >= decay_start:
         return LR + (LR_END - LR) * min(1.0, (step - decay_start + 1) / LR_DECAY)
     return LR
@@ -90,7 +109,23 @@ def coef_at(arch, step):
     return c * (step + 1) / COEF_WARMUP if step < COEF_WARMUP else c
 
 
-def loss_fn(arch, p, x, coef):
+def aux_loss_fn(p, x, h, x_hat, dead, aux_k, coef):
+    """AuxK: the k_aux largest dead pre-activations reconstruct the detached residual, without b_dec."""
+    n = int(dead.sum())
+    if n == 0:
+        return torch.zeros((), dtype=h.dtype)
+    k_aux = aux_k if aux_k is not None else D_IN // 2
+    scale = min(n / k_aux, 1.0)
+    k = min(k_aux, n)
+    residual = (x - x_hat).detach()
+    top = torch.where(dead[None], h, -torch.inf).topk(k, dim=-1)
+    z = torch.zeros_like(h).scatter(-1, top.indices, top.values)
+    e_hat = z @ p["W_dec"]
+    return coef * scale * ((e_hat - residual) ** 2).sum(-1).mean()
+
+
+def loss_fn(arch, p, x, coef, dead=None, aux=None):
+    """Total loss; with dead and aux = (aux_k, coefficient) for TopK, (total, aux part, feature activations)."""
     sae_in = x - p["b_dec"]
     h = sae_in @ p["W_enc"] + p["b_enc"]
     if arch == "standard":
@@ -106,7 +141,10 @@ def loss_fn(arch, p, x, coef):
         sparsity = torch.zeros((), dtype=h.dtype)
     x_hat = f @ p["W_dec"] + p["b_dec"]
     mse = ((x_hat - x) ** 2).sum(-1).mean()
-    return mse + sparsity
+    if aux is None:
+        return mse + sparsity
+    aux_loss = aux_loss_fn(p, x, h, x_hat, dead, *aux)
+    return mse + sparsity + aux_loss, aux_loss, f
 
 
 def init(arch, rng):
@@ -175,10 +213,59 @@ def run(arch, seed, out):
     out[f"{arch}/loss"] = np.array(losses, dtype=np.float32)
 
 
+def run_aux(name, seed, aux, out):
+    """TopK + AuxK over AUX_STEPS steps, tracking steps since each feature fired as SAELens's trainer does."""
+    rng = np.random.default_rng(seed)
+    init_np = init("topk", rng)
+    init_np["b_enc"][:AUX_DEAD_INIT] = -6.0
+    xs = [rng.standard_normal((BATCH, D_IN)).astype(np.float32) for _ in range(AUX_STEPS)]
+    for key, value in init_np.items():
+        out[f"{name}/init/{key}"] = value
+    for i, x in enumerate(xs):
+        out[f"{name}/x{i}"] = x
+
+    p = {n: torch.tensor(v, dtype=torch.float64, requires_grad=True) for n, v in init_np.items()}
+    opt = torch.optim.Adam(list(p.values()), lr=LR, betas=(0.9, 0.999), eps=1e-8)
+    since_fired = torch.zeros(D_SAE, dtype=torch.long)
+    losses, aux_losses, dead_counts = [], [], []
+    for step in range(AUX_STEPS):
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, AUX_STEPS)
+        opt.zero_grad()
+        dead = since_fired > AUX_WINDOW
+        loss, aux_loss, f = loss_fn("topk", p, torch.tensor(xs[step], dtype=torch.float64), 0.0, dead, aux)
+        loss.backward()
+        losses.append(loss.item())
+        aux_losses.append(aux_loss.item())
+        dead_counts.append(int(dead.sum()))
+        fired = (f > 0).any(dim=0)
+        since_fired += 1
+        since_fired[fired] = 0
+        if step == AUX_GRAD_STEP:
+            assert dead_counts[-1] >= AUX_DEAD_INIT, f"{name}: only {dead_counts[-1]} dead features at step {step}"
+            for key, value in p.items():
+                out[f"{name}/grad/{key}"] = value.grad.detach().numpy().astype(np.float32)
+        with torch.no_grad():
+            w, g = p["W_dec"], p["W_dec"].grad
+            g -= (g * w).sum(dim=1, keepdim=True) * w
+        opt.step()
+        with torch.no_grad():
+            p["W_dec"] /= p["W_dec"].norm(dim=1, keepdim=True)
+        if step + 1 in (AUX_GRAD_STEP + 1, AUX_STEPS):
+            for key, value in p.items():
+                out[f"{name}/after{step + 1}/{key}"] = value.detach().numpy().astype(np.float32)
+    print(f"{name}: dead per step {dead_counts}, aux loss {[round(a, 6) for a in aux_losses]}")
+    out[f"{name}/loss"] = np.array(losses, dtype=np.float32)
+    out[f"{name}/aux_loss"] = np.array(aux_losses, dtype=np.float32)
+    out[f"{name}/dead"] = np.array(dead_counts, dtype=np.float32)
+
+
 def main():
     out: dict[str, np.ndarray] = {}
     for seed, arch in enumerate(["standard", "topk", "jumprelu"]):
         run(arch, 100 + seed, out)
+    for seed, (name, aux) in enumerate(AUX_CASES.items()):
+        run_aux(name, 200 + seed, aux, out)
     st.save(OUT, out)
     print(f"wrote {OUT}: {len(out)} tensors")
 

@@ -25,6 +25,8 @@ internal static class TrainSaeCommand
         var tokens = new Option<long>("--tokens") { Description = "Training tokens (steps = tokens / batch).", DefaultValueFactory = _ => 2_000_000 };
         var batch = new Option<int>("--batch") { Description = "Tokens per optimiser step.", DefaultValueFactory = _ => 4096 };
         var k = new Option<int>("--k") { Description = "TopK: features kept per token.", DefaultValueFactory = _ => 100 };
+        var auxK = new Option<int?>("--aux-k") { Description = "TopK: dead features per token that reconstruct the residual in the AuxK loss (default d_in / 2)." };
+        var auxCoefficient = new Option<float>("--aux-coefficient") { Description = "TopK: AuxK loss coefficient (SAELens's aux_loss_coefficient; 0 turns AuxK off).", DefaultValueFactory = _ => 1f };
         var l1 = new Option<float>("--l1") { Description = "Standard: L1 coefficient (decoder-norm weighted).", DefaultValueFactory = _ => 5f };
         var l0 = new Option<float>("--l0") { Description = "JumpReLU: L0 coefficient.", DefaultValueFactory = _ => 1f };
         var sparsityWarmup = new Option<int>("--sparsity-warmup") { Description = "Steps of linear warm-up of the L1/L0 coefficient.", DefaultValueFactory = _ => 0 };
@@ -35,7 +37,7 @@ internal static class TrainSaeCommand
         var lrEnd = new Option<float>("--lr-end") { Description = "LR at the end of the decay.", DefaultValueFactory = _ => 0f };
         var bDecInit = new Option<string>("--b-dec-init") { Description = "geometric_median, mean or zeros.", DefaultValueFactory = _ => "geometric_median" };
         bDecInit.AcceptOnlyFromAmong("geometric_median", "mean", "zeros");
-        var deadWindow = new Option<int>("--dead-window") { Description = "Steps without firing after which a feature counts as dead.", DefaultValueFactory = _ => 1000 };
+        var deadWindow = new Option<int>("--dead-window") { Description = "Steps without firing after which a feature counts as dead (and TopK's AuxK loss trains it).", DefaultValueFactory = _ => 1000 };
         var bufferBatches = new Option<int>("--buffer-batches") { Description = "Shuffling buffer size in batches (memory: this × batch × d_in floats).", DefaultValueFactory = _ => 8 };
         var processing = CliOptions.Processing();
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and the shuffling.", DefaultValueFactory = _ => 0 };
@@ -44,7 +46,7 @@ internal static class TrainSaeCommand
         var db = StoreOptions.Db();
         var command = new Command("train-sae", "Train an SAE on a model's activations over a stored corpus (resumable: rerun to continue).")
         {
-            model, hook, corpus, output, arch, dSae, expansion, tokens, batch, k, l1, l0, sparsityWarmup, bandwidth, lr, lrWarmup, lrDecay, lrEnd,
+            model, hook, corpus, output, arch, dSae, expansion, tokens, batch, k, auxK, auxCoefficient, l1, l0, sparsityWarmup, bandwidth, lr, lrWarmup, lrDecay, lrEnd,
             bDecInit, deadWindow, bufferBatches, processing, seed, checkpoints, checkpointSeconds, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -74,6 +76,8 @@ internal static class TrainSaeCommand
                 BatchTokens = parse.GetValue(batch),
                 Steps = (int)steps,
                 K = parse.GetValue(k),
+                AuxK = parse.GetValue(auxK),
+                AuxCoefficient = parse.GetValue(auxCoefficient),
                 L1Coefficient = parse.GetValue(l1),
                 L0Coefficient = parse.GetValue(l0),
                 L1WarmupSteps = parse.GetValue(sparsityWarmup),
@@ -124,7 +128,7 @@ internal static class TrainSaeCommand
         return command;
     }
 
-    /// <summary>A progress bar with tokens/s, loss, L0, dead features and ETA; plain lines every 10 s without a terminal.</summary>
+    /// <summary>A progress bar with tokens/s, loss, MSE, AuxK loss (when not 0), L0, dead features and ETA; plain lines every 10 s without a terminal.</summary>
     internal static async Task<T> RunWithProgress<T>(Func<IProgress<TrainProgress>, Task<T>> job)
     {
         var watch = Stopwatch.StartNew();
@@ -132,7 +136,8 @@ internal static class TrainSaeCommand
         string Describe(TrainProgress p)
         {
             var rate = (p.Tokens - startTokens) / Math.Max(1e-3, watch.Elapsed.TotalSeconds);
-            return $"step {p.Step:N0}/{p.Steps:N0}, {rate:N0} tokens/s, loss {p.Loss:G4}, mse {p.Mse:G4}, L0 {p.L0:F1}, dead {p.DeadFeatures:N0}";
+            var aux = p.AuxLoss != 0 ? $", aux {p.AuxLoss:G4}" : "";
+            return $"step {p.Step:N0}/{p.Steps:N0}, {rate:N0} tokens/s, loss {p.Loss:G4}, mse {p.Mse:G4}{aux}, L0 {p.L0:F1}, dead {p.DeadFeatures:N0}";
         }
         // Rates count from the first step this process ran (a resumed run starts part-way).
         void Start(TrainProgress p)

@@ -13,9 +13,10 @@ public sealed partial class SaeTrainer
 
     /// <summary>
     /// Forward and backward on x [rows, I] at the current parameters: fills the gradient arrays and the batch's
-    /// firing counts, and returns (loss, MSE part, sparsity part, L0). Loss = mean_b Σ_d (x̂ − x)² + sparsity.
+    /// firing counts, and returns (loss, MSE part, sparsity part, AuxK part, L0).
+    /// Loss = mean_b Σ_d (x̂ − x)² + sparsity + AuxK (TopK with dead features only).
     /// </summary>
-    internal (double Loss, double Mse, double Sparsity, double L0) ComputeGradients(ReadOnlySpan<float> x, int rows)
+    internal (double Loss, double Mse, double Sparsity, double Aux, double L0) ComputeGradients(ReadOnlySpan<float> x, int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         if (x.Length != (long)rows * DIn) throw new ArgumentException($"x needs [{rows}, {DIn}] = {(long)rows * DIn} values, has {x.Length}.", nameof(x));
@@ -25,12 +26,12 @@ public sealed partial class SaeTrainer
         for (var r = 0; r < rows; r++) TensorPrimitives.Subtract(x.Slice(r * DIn, DIn), _bDec, w.Centered.AsSpan(r * DIn, DIn));
         Sgemm.Multiply(w.Centered, _wEnc, w.Pre, rows, DIn, DSae);                          // h = x′·W_enc (b_enc added next)
         var coefficient = Options.SparsityCoefficientAt(Step);
-        var (mse, sparsity, l0) = sparse ? SparseBackward(x, w) : DenseBackward(x, w, coefficient);
+        var (mse, sparsity, aux, l0) = sparse ? SparseBackward(x, w) : DenseBackward(x, w, coefficient);
         DecoderBiasGradient(w);
-        return (mse + sparsity, mse, sparsity, l0);
+        return (mse + sparsity + aux, mse, sparsity, aux, l0);
     }
 
-    private (double Mse, double Sparsity, double L0) DenseBackward(ReadOnlySpan<float> x, Workspace w, float coefficient)
+    private (double Mse, double Sparsity, double Aux, double L0) DenseBackward(ReadOnlySpan<float> x, Workspace w, float coefficient)
     {
         int b = w.Rows, n = DIn, s = DSae;
         RunColumns(w, coefficient, forward: true);                                            // f = act(h + b_enc), firing counts
@@ -62,7 +63,7 @@ public sealed partial class SaeTrainer
                 TensorPrimitives.MultiplyAdd(_wDec.AsSpan(i * n, n), scale, _gWDec.AsSpan(i * n, n), _gWDec.AsSpan(i * n, n));
             });
         }
-        return (mse, sparsity, active / b);
+        return (mse, sparsity, 0, active / b);
     }
 
     /// <summary>
@@ -287,7 +288,10 @@ public sealed partial class SaeTrainer
         TensorPrimitives.Multiply(d, 2f / w.Rows, d);
     }
 
-    /// <summary>∂b_dec = Σ_b δx̂_b − W_enc·∂b_enc: b_dec enters the decoder output and, negated, the encoder input.</summary>
+    /// <summary>
+    /// ∂b_dec = Σ_b δx̂_b − W_enc·∂b_enc: b_dec enters the decoder output and, negated, the encoder input (∂b_enc holds
+    /// the AuxK loss's δh too; AuxK's own reconstruction has no b_dec).
+    /// </summary>
     private void DecoderBiasGradient(Workspace w)
     {
         int rows = w.Rows, n = DIn, s = DSae;
@@ -321,6 +325,7 @@ public sealed partial class SaeTrainer
                 Value = new float[rows * k];
                 DPre = new float[rows * k];
                 Start = new int[dSae + 1];
+                Cursor = new int[dSae];
                 Entries = new int[rows * k];
             }
             else
@@ -346,6 +351,7 @@ public sealed partial class SaeTrainer
         public float[]? Value { get; }        // [B, k] TopK activations
         public float[]? DPre { get; }         // [B, k] TopK δh
         public int[]? Start { get; }          // [S + 1] TopK entries of feature i: Entries[Start[i]..Start[i+1]]
+        public int[]? Cursor { get; }         // [S] TopK fill position per feature while grouping
         public int[]? Entries { get; }        // [B·k] b·k + j, grouped by feature, rows ascending
         public float[] Theta { get; private set; } = [];          // [S] θ (0 for ReLU)
         public int[] PartialCount { get; private set; } = [];     // [row blocks, S]

@@ -6,8 +6,8 @@ namespace FeatureAtlas.Core.Training;
 
 /// <summary>
 /// Trains one SAE with Adam, step by step, on batches of activations x [B, I], as SAELens's trainer does for the
-/// standard (ReLU + decoder-norm-weighted L1), TopK and JumpReLU (straight-through threshold gradients, L0
-/// penalty) architectures. Shapes: B batch rows, I d_in, S d_sae; parameter names are SAELens's.
+/// standard (ReLU + decoder-norm-weighted L1), TopK (with the AuxK loss on dead features) and JumpReLU
+/// (straight-through threshold gradients, L0 penalty) architectures. Shapes: B batch rows, I d_in, S d_sae; parameter names are SAELens's.
 /// The big products run on the packed SGEMM (forward, δf, and both weight gradients as GEMMs); TopK runs its
 /// decoder, δf and weight gradients sparsely (k of S features per row). Deterministic for any thread count.
 /// </summary>
@@ -29,7 +29,7 @@ public sealed partial class SaeTrainer
     private readonly float[][] _v;                // Adam second moments
 
     private readonly float[] _decoderNorms;       // [S] ‖W_dec,i‖ at the start of the step
-    private readonly int[] _stepsSinceFired;      // [S]
+    private readonly int[] _stepsSinceFired;      // [S] steps since feature i last fired; dead above DeadFeatureWindow
     private readonly long[] _firings;             // [S] tokens on which feature i fired, whole run
     private readonly int[] _activeInBatch;        // [S] this batch's firings
 
@@ -76,6 +76,9 @@ public sealed partial class SaeTrainer
 
     /// <summary>Features that have not fired for more than <see cref="SaeTrainingOptions.DeadFeatureWindow"/> steps.</summary>
     public int DeadFeatures => _stepsSinceFired.Count(n => n > Options.DeadFeatureWindow);
+
+    /// <summary>Whether feature <paramref name="feature"/> is dead now, i.e. for the next step's AuxK loss.</summary>
+    internal bool IsDead(int feature) => _stepsSinceFired[feature] > Options.DeadFeatureWindow;
 
     /// <summary>
     /// A fresh SAE for inputs of width <paramref name="dIn"/>: random unit-direction decoder rows scaled to
@@ -145,7 +148,7 @@ public sealed partial class SaeTrainer
     /// <summary>One optimiser step on x [rows, I]: forward, backward, Adam, decoder renormalisation, dead-feature counts.</summary>
     public TrainStepResult TrainStep(ReadOnlySpan<float> x, int rows)
     {
-        var (loss, mse, sparsity, l0) = ComputeGradients(x, rows);
+        var (loss, mse, sparsity, aux, l0) = ComputeGradients(x, rows);
         var lr = Options.LearningRateAt(Step);
         if (Options.HoldsDecoderAtUnitNorm) TrainingKernels.RemoveParallelComponent(_wDec, _gWDec, DSae, DIn);
         Step++;
@@ -163,7 +166,7 @@ public sealed partial class SaeTrainer
             _stepsSinceFired[i] = active > 0 ? 0 : _stepsSinceFired[i] + 1;
         }
         TokensSeen += rows;
-        return new TrainStepResult(Step, loss, mse, sparsity, l0, DeadFeatures, lr);
+        return new TrainStepResult(Step, loss, mse, sparsity, aux, l0, DeadFeatures, lr);
     }
 
     /// <summary>Each feature's firing fraction over every token trained on so far [S].</summary>

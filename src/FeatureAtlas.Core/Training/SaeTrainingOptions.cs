@@ -22,6 +22,18 @@ public sealed record SaeTrainingOptions
     /// <summary>TopK: features kept per token.</summary>
     public int K { get; init; } = 100;
 
+    /// <summary>
+    /// TopK: k_aux, the dead features per token whose pre-activations reconstruct the residual in the AuxK loss
+    /// (Gao et al. 2024, "Scaling and evaluating sparse autoencoders"). Null: d_in / 2, SAELens's fixed choice.
+    /// </summary>
+    public int? AuxK { get; init; }
+
+    /// <summary>
+    /// TopK: coefficient of the AuxK loss; 0 turns it off. SAELens's aux_loss_coefficient and its default 1: the loss
+    /// is SAELens's unnormalised Σ_d over d_in, not the paper's variance-normalised MSE that its α = 1/32 goes with.
+    /// </summary>
+    public float AuxCoefficient { get; init; } = 1f;
+
     /// <summary>Standard: λ of the decoder-norm-weighted L1 penalty λ·Σᵢ fᵢ‖W_dec,i‖ (mean over tokens).</summary>
     public float L1Coefficient { get; init; } = 5f;
 
@@ -65,12 +77,18 @@ public sealed record SaeTrainingOptions
     /// <summary>Initial ‖W_dec,i‖ when rows are not held at unit norm (SAELens decoder_init_norm).</summary>
     public float DecoderInitNorm { get; init; } = 0.1f;
 
-    /// <summary>A feature is dead after this many steps without firing (SAELens dead_feature_window).</summary>
+    /// <summary>
+    /// A feature is dead after more than this many steps without firing (SAELens dead_feature_window, counted in steps
+    /// of <see cref="BatchTokens"/> tokens): reported, and for TopK the features the AuxK loss trains.
+    /// </summary>
     public int DeadFeatureWindow { get; init; } = 1000;
 
     public ulong Seed { get; init; }
 
     public bool HoldsDecoderAtUnitNorm => NormalizeDecoder ?? Architecture != SaeArchitecture.Standard;
+
+    /// <summary>k_aux for inputs of width <paramref name="dIn"/>: <see cref="AuxK"/>, else d_in / 2 (at least 1).</summary>
+    public int AuxKFor(int dIn) => AuxK ?? Math.Max(1, dIn / 2);
 
     public void Validate()
     {
@@ -80,6 +98,8 @@ public sealed record SaeTrainingOptions
         if (BatchTokens <= 0) Fail($"The batch must hold at least one token, found {BatchTokens}.");
         if (Steps <= 0) Fail($"Training needs at least one step, found {Steps} (tokens / batch).");
         if (Architecture == SaeArchitecture.TopK && (K <= 0 || K > DSae)) Fail($"k must be in [1, d_sae = {DSae}], found {K}.");
+        if (Architecture == SaeArchitecture.TopK && AuxK is { } auxK && (auxK <= 0 || auxK > DSae)) Fail($"k_aux must be in [1, d_sae = {DSae}], found {auxK}.");
+        if (!(AuxCoefficient >= 0 && float.IsFinite(AuxCoefficient))) Fail($"The AuxK coefficient must be ≥ 0 and finite, found {AuxCoefficient}.");
         if (!(LearningRate > 0 && float.IsFinite(LearningRate))) Fail($"The learning rate must be positive and finite, found {LearningRate}.");
         if (!(LrEnd >= 0 && LrEnd <= LearningRate)) Fail($"The final learning rate must be in [0, lr = {LearningRate}], found {LrEnd}.");
         if (LrWarmupSteps < 0 || LrDecaySteps < 0 || L1WarmupSteps < 0) Fail("Warm-up and decay step counts must not be negative.");

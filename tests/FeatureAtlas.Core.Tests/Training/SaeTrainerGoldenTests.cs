@@ -37,7 +37,7 @@ public sealed class SaeTrainerGoldenTests : IDisposable
         var trainer = SaeTrainer.FromParameters(GoldenOptions(architecture), DIn, init);
         var losses = Read($"{name}/loss");
 
-        var (loss, _, _, _) = trainer.ComputeGradients(Read($"{name}/x0"), Batch);
+        var (loss, _, _, _, _) = trainer.ComputeGradients(Read($"{name}/x0"), Batch);
         Assert.Equal(losses[0], loss, losses[0] * 1e-5);
         var gradients = trainer.LastGradients();
         AssertClose(Read($"{name}/grad/W_enc"), gradients.WEnc, 1e-4, $"{name} ∂W_enc");
@@ -59,6 +59,49 @@ public sealed class SaeTrainerGoldenTests : IDisposable
             Assert.Equal(losses[step], result.Loss, Math.Abs(losses[step]) * 1e-4);
         }
         AssertParameters(trainer, name, "after3");
+    }
+
+    /// <summary>
+    /// TopK + AuxK: 12 features start far below the top k, so with a 1-step dead window they are dead from step 2;
+    /// the gradients at step 2 and the parameters after steps 3 and 5 match PyTorch, as do each step's AuxK loss
+    /// and the dead-feature count it used (a selection of 8 of them; or all, the loss scaled by n / 40).
+    /// </summary>
+    [Theory]
+    [InlineData("topk_auxk", null, 0.5f)]
+    [InlineData("topk_auxk_wide", 40, 1f)]
+    public void TrainStep_TopKWithDeadFeatures_AuxKMatchesPyTorch(string name, int? auxK, float auxCoefficient)
+    {
+        const int Steps = 5, GradientStep = 2;
+        var init = new SaeParameters { WEnc = Read($"{name}/init/W_enc"), WDec = Read($"{name}/init/W_dec"), BEnc = Read($"{name}/init/b_enc"), BDec = Read($"{name}/init/b_dec") };
+        var options = GoldenOptions(SaeArchitecture.TopK) with { Steps = Steps, DeadFeatureWindow = 1, AuxK = auxK, AuxCoefficient = auxCoefficient };
+        var trainer = SaeTrainer.FromParameters(options, DIn, init);
+        var (losses, auxLosses, dead) = (Read($"{name}/loss"), Read($"{name}/aux_loss"), Read($"{name}/dead"));
+        Assert.True(dead[GradientStep] >= 12 && auxLosses[GradientStep] > 0, "the golden must have dead features at the gradient step");
+        Assert.True(auxK is null ? dead[GradientStep] > DIn / 2 : dead[GradientStep] < auxK, "the golden must exercise the selection (or the scaling) it is named for");
+
+        var results = new List<TrainStepResult>();
+        for (var step = 0; step < Steps; step++)
+        {
+            var x = Read($"{name}/x{step}");
+            if (step == GradientStep)
+            {
+                var (loss, _, _, aux, _) = trainer.ComputeGradients(x, Batch);
+                Assert.Equal(losses[step], loss, losses[step] * 1e-5);
+                Assert.Equal(auxLosses[step], aux, auxLosses[step] * 1e-5);
+                var gradients = trainer.LastGradients();
+                AssertClose(Read($"{name}/grad/W_enc"), gradients.WEnc, 1e-4, $"{name} ∂W_enc");
+                AssertClose(Read($"{name}/grad/W_dec"), gradients.WDec, 1e-4, $"{name} ∂W_dec");
+                AssertClose(Read($"{name}/grad/b_enc"), gradients.BEnc!, 1e-4, $"{name} ∂b_enc");
+                AssertClose(Read($"{name}/grad/b_dec"), gradients.BDec, 1e-4, $"{name} ∂b_dec");
+            }
+            var result = trainer.TrainStep(x, Batch);
+            results.Add(result);
+            Assert.Equal(losses[step], result.Loss, Math.Abs(losses[step]) * 1e-4);
+            Assert.Equal(auxLosses[step], result.AuxLoss, Math.Abs(auxLosses[step]) * 1e-4);
+            Assert.Equal(dead[step], step == 0 ? 0 : results[step - 1].DeadFeatures);   // the mask a step uses is the previous step's count
+            if (step == GradientStep) AssertParameters(trainer, name, $"after{GradientStep + 1}");
+        }
+        AssertParameters(trainer, name, $"after{Steps}");
     }
 
     private void AssertParameters(SaeTrainer trainer, string name, string tag)

@@ -5,6 +5,9 @@ namespace FeatureAtlas.Core.Tests.Training;
 /// <summary>
 /// The float64 reference twin of <see cref="Core.Training.SaeTrainer"/>'s forward and backward: plain loops, no
 /// GEMM, no sparsity tricks. Parameters as SAELens names them ([I, S] W_enc, [S, I] W_dec); θ as log θ.
+/// With <see cref="Dead"/> set (TopK), the AuxK term: the k_aux largest raw pre-activations among dead features
+/// reconstruct the residual e = x − x̂ without b_dec, weighted by coefficient · min(n / AuxK, 1); e is a constant
+/// (<see cref="FrozenResidual"/> pins it for finite differences).
 /// </summary>
 internal sealed class TrainingReference(SaeArchitecture architecture, int dIn, int dSae, int k, double coefficient, double bandwidth)
 {
@@ -13,9 +16,25 @@ internal sealed class TrainingReference(SaeArchitecture architecture, int dIn, i
     public double[] BEnc = new double[dSae];
     public double[] BDec = new double[dIn];
     public double[] LogThreshold = new double[dSae];
+    public bool[]? Dead;
+    public int AuxK;
+    public double AuxCoefficient;
+    public double[]? FrozenResidual;   // [rows, I] e used instead of x − x̂ when set
 
-    /// <summary>Loss = mean_b Σ_d (x̂ − x)² + sparsity, and (when <paramref name="gradients"/>) its gradients in the same layout.</summary>
-    public double Loss(float[] x, int rows, TrainingReference? gradients = null)
+    /// <summary>Pins the AuxK residual e = x − x̂ at the current parameters, as a training step's detach does.</summary>
+    public void FreezeResidual(float[] x, int rows)
+    {
+        var residual = new double[rows * dIn];
+        FrozenResidual = null;
+        Loss(x, rows, residualOut: residual);
+        FrozenResidual = residual;
+    }
+
+    /// <summary>
+    /// Loss = mean_b Σ_d (x̂ − x)² + sparsity (+ AuxK), and (when <paramref name="gradients"/>) its gradients in the same
+    /// layout; <paramref name="residualOut"/> [rows, I] receives x − x̂.
+    /// </summary>
+    public double Loss(float[] x, int rows, TrainingReference? gradients = null, double[]? residualOut = null)
     {
         double total = 0;
         var norms = new double[dSae];
@@ -51,6 +70,7 @@ internal sealed class TrainingReference(SaeArchitecture architecture, int dIn, i
                 if (architecture == SaeArchitecture.JumpRelu && h[i] > Math.Exp(LogThreshold[i])) total += coefficient / rows;
             }
             var dRecon = new double[dIn];
+            var residual = new double[dIn];
             for (var d = 0; d < dIn; d++)
             {
                 var recon = BDec[d];
@@ -58,8 +78,44 @@ internal sealed class TrainingReference(SaeArchitecture architecture, int dIn, i
                 var e = recon - x[b * dIn + d];
                 total += e * e / rows;
                 dRecon[d] = 2 * e / rows;
+                residual[d] = FrozenResidual?[b * dIn + d] ?? -e;
+                if (residualOut is not null) residualOut[b * dIn + d] = -e;
+            }
+
+            // AuxK: z on the selected dead features, δê = 2·weight·(ê − e)/B.
+            var auxSelected = Array.Empty<int>();
+            var dAux = new double[dIn];
+            var deadCount = Dead?.Count(v => v) ?? 0;
+            if (architecture == SaeArchitecture.TopK && deadCount > 0)
+            {
+                var weight = AuxCoefficient * Math.Min((double)deadCount / AuxK, 1);
+                auxSelected = Enumerable.Range(0, dSae).Where(i => Dead![i]).OrderByDescending(i => h[i]).ThenBy(i => i).Take(Math.Min(AuxK, deadCount)).ToArray();
+                for (var d = 0; d < dIn; d++)
+                {
+                    var eHat = 0.0;
+                    foreach (var i in auxSelected) eHat += h[i] * WDec[i * dIn + d];
+                    var diff = eHat - residual[d];
+                    total += weight * diff * diff / rows;
+                    dAux[d] = 2 * weight * diff / rows;
+                }
             }
             if (gradients is null) continue;
+
+            foreach (var i in auxSelected)
+            {
+                double dz = 0;
+                for (var d = 0; d < dIn; d++)
+                {
+                    dz += dAux[d] * WDec[i * dIn + d];
+                    gradients.WDec[i * dIn + d] += h[i] * dAux[d];
+                }
+                gradients.BEnc[i] += dz;
+                for (var d = 0; d < dIn; d++)
+                {
+                    gradients.WEnc[d * dSae + i] += xc[d] * dz;
+                    gradients.BDec[d] -= WEnc[d * dSae + i] * dz;
+                }
+            }
 
             for (var d = 0; d < dIn; d++) gradients.BDec[d] += dRecon[d];
             for (var i = 0; i < dSae; i++)
