@@ -69,17 +69,4 @@ public sealed class UmapJobTests : IDisposable
             // A temp folder left behind is harmless.
         }
     }
-
-    private sealed class CancelAt(int epoch, CancellationTokenSource cancellation) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value)
-        {
-            if (value.Stage == "epochs" && value.Done >= epoch) cancellation.Cancel();
-        }
-    }
-
-    private sealed class Collect(List<JobProgress> seen) : IProgress<JobProgress>
-    {
-        public void Report(JobProgress value) => seen.Add(value);
-    }
 }

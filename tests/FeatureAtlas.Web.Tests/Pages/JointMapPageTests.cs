@@ -113,20 +113,7 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
         Assert.Contains(expected, f => f.Layer == JointMapAtlasApp.SaeA);
         Assert.Contains(expected, f => f.Layer == JointMapAtlasApp.SaeB);
 
-        await page.Keyboard.DownAsync("Shift");
-        await page.Mouse.MoveAsync((float)(canvas.X + left), (float)(canvas.Y + top));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync((float)(canvas.X + right), (float)(canvas.Y + bottom), new() { Steps = 8 });
-        await page.Mouse.UpAsync();
-        await page.Keyboard.UpAsync("Shift");
-
-        await Microsoft.Playwright.Assertions.Expect(page.Locator(".map-side .selection .count")).ToHaveTextAsync(expected.Length.ToString(CultureInfo.InvariantCulture));
-        await page.GetByLabel("List name").FillAsync("Joint left");
-        await page.GetByRole(AriaRole.Button, new() { Name = "New list with these features" }).ClickAsync();
-        var link = page.Locator(".map-side .list-status a");
-        await Microsoft.Playwright.Assertions.Expect(link).ToHaveTextAsync($"List “Joint left” with {expected.Length} features");
-
-        var slug = (await link.GetAttributeAsync("href"))!.Split('/')[^1];
+        var slug = await MapPageTests.SelectIntoNewListAsync(page, canvas, (left, top, right, bottom), expected.Length, "Joint left");
         using var client = app.CreateClient();
         var list = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/list/get", new { listId = slug }));
         var features = list.GetProperty("features").EnumerateArray()

@@ -48,6 +48,28 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
             body.GetProperty("y").EnumerateArray().Select(v => v.GetSingle()).ToArray());
     }
 
+    /// <summary>
+    /// Shift-drags a box over the map canvas, checks the page counts <paramref name="expected"/> features in it,
+    /// saves them as a new list named <paramref name="name"/> and returns the list's slug from the link shown.
+    /// </summary>
+    internal static async Task<string> SelectIntoNewListAsync(IPage page, LocatorBoundingBoxResult canvas, (double Left, double Top, double Right, double Bottom) box, int expected, string name)
+    {
+        var (left, top, right, bottom) = box;
+        await page.Keyboard.DownAsync("Shift");
+        await page.Mouse.MoveAsync((float)(canvas.X + left), (float)(canvas.Y + top));
+        await page.Mouse.DownAsync();
+        await page.Mouse.MoveAsync((float)(canvas.X + right), (float)(canvas.Y + bottom), new() { Steps = 8 });
+        await page.Mouse.UpAsync();
+        await page.Keyboard.UpAsync("Shift");
+
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".map-side .selection .count")).ToHaveTextAsync(expected.ToString(CultureInfo.InvariantCulture));
+        await page.GetByLabel("List name").FillAsync(name);
+        await page.GetByRole(AriaRole.Button, new() { Name = "New list with these features" }).ClickAsync();
+        var link = page.Locator(".map-side .list-status a");
+        await Microsoft.Playwright.Assertions.Expect(link).ToHaveTextAsync($"List “{name}” with {expected} features");
+        return (await link.GetAttributeAsync("href"))!.Split('/')[^1];
+    }
+
     private static async Task<(IPage Page, LocatorBoundingBoxResult Canvas)> OpenMapAsync(IPage page)
     {
         await page.GotoAsync(MapPath);
@@ -134,20 +156,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
             .Select(i => index[i]).Order().ToArray();
         Assert.InRange(expected.Length, index.Length / 4, index.Length * 3 / 4 + 1);
 
-        await page.Keyboard.DownAsync("Shift");
-        await page.Mouse.MoveAsync((float)(canvas.X + left), (float)(canvas.Y + top));
-        await page.Mouse.DownAsync();
-        await page.Mouse.MoveAsync((float)(canvas.X + right), (float)(canvas.Y + bottom), new() { Steps = 8 });
-        await page.Mouse.UpAsync();
-        await page.Keyboard.UpAsync("Shift");
-
-        await Microsoft.Playwright.Assertions.Expect(page.Locator(".map-side .selection .count")).ToHaveTextAsync(expected.Length.ToString(CultureInfo.InvariantCulture));
-        await page.GetByLabel("List name").FillAsync("Left of the map");
-        await page.GetByRole(AriaRole.Button, new() { Name = "New list with these features" }).ClickAsync();
-        var link = page.Locator(".map-side .list-status a");
-        await Microsoft.Playwright.Assertions.Expect(link).ToHaveTextAsync($"List “Left of the map” with {expected.Length} features");
-
-        var slug = (await link.GetAttributeAsync("href"))!.Split('/')[^1];
+        var slug = await SelectIntoNewListAsync(page, canvas, (left, top, right, bottom), expected.Length, "Left of the map");
         using var client = app.CreateClient();
         var list = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/list/get", new { listId = slug }));
         Assert.Equal("Left of the map", list.GetProperty("name").GetString());
