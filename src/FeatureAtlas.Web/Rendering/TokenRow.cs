@@ -28,8 +28,9 @@ public static class TokenRow
     // past MaxCached it stops adding, in case some other text ever comes this way.
     private const int MaxCached = 200_000;
     // Keyed by token alone: one site encodes with one HtmlEncoder.
-    private static readonly ConcurrentDictionary<string, string> Encoded = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, string> InactiveSpans = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, TokenMarkup> ByText = new(StringComparer.Ordinal);
+    // By vocabulary id, for ids below 2^17 (GPT-2 has 50,257).
+    private static readonly TokenMarkup?[] ById = new TokenMarkup?[1 << 17];
 
     /// <summary>The row of <paramref name="example"/>: every token when <paramref name="full"/>, else the context around its peak.</summary>
     public static IHtmlContent Render(ExampleView example, float scale, bool full) => new Row(example, scale, full);
@@ -70,9 +71,10 @@ public static class TokenRow
         private void Token(ref CharBuffer row, HtmlEncoder encoder, int i)
         {
             var v = e.Values[i];
+            var markup = Markup(e.Tokens[i], e.Ids is { } ids ? ids[i] : -1, encoder);
             if (!(v > 0))
             {
-                row.Append(Inactive(e.Tokens[i], encoder));
+                row.Append(markup.Inactive);
                 return;
             }
             row.Append(i == e.MaxValueTokenIndex ? "<span class=\"tok on peak\" style=\"" : "<span class=\"tok on\" style=\"");
@@ -86,7 +88,7 @@ public static class TokenRow
             row.Append("\" title=\"");
             Format(ref row, v);
             row.Append("\">");
-            row.Append(Visible(e.Tokens[i], encoder));
+            row.Append(markup.Visible);
             row.Append("</span>");
         }
 
@@ -130,20 +132,25 @@ public static class TokenRow
         }
     }
 
-    /// <summary>The token's text, encoded with whitespace made visible.</summary>
-    private static string Visible(string token, HtmlEncoder encoder) =>
-        Cached(Encoded, token, encoder, static (t, e) => e.Encode(ViewHelpers.Visible(t)));
-
-    /// <summary>An inactive token's whole span.</summary>
-    private static string Inactive(string token, HtmlEncoder encoder) =>
-        Cached(InactiveSpans, token, encoder, static (t, e) => "<span class=\"tok\">" + Visible(t, e) + "</span>");
-
-    // Static factories with the encoder passed in: a capturing lambda here cost a delegate per token.
-    private static string Cached(ConcurrentDictionary<string, string> cache, string token, HtmlEncoder encoder, Func<string, HtmlEncoder, string> make)
+    /// <summary>
+    /// A token's markup: its text encoded with whitespace made visible, and an inactive token's whole span. Found by
+    /// vocabulary id when the row has ids (an array read: the page's ~1,800 tokens are random vocabulary entries, and a
+    /// dictionary lookup cost several cache misses each), else by the token's text.
+    /// </summary>
+    private static TokenMarkup Markup(string token, int id, HtmlEncoder encoder)
     {
-        if (cache.TryGetValue(token, out var html)) return html;
-        html = make(token, encoder);
-        if (cache.Count < MaxCached) cache.TryAdd(token, html);
-        return html;
+        if ((uint)id < (uint)ById.Length && ById[id] is { } known && ReferenceEquals(known.Token, token)) return known;
+        if (!ByText.TryGetValue(token, out var markup))
+        {
+            var visible = encoder.Encode(ViewHelpers.Visible(token));
+            markup = new TokenMarkup(token, visible, "<span class=\"tok\">" + visible + "</span>");
+            if (ByText.Count < MaxCached) ByText.TryAdd(token, markup);
+        }
+        // Keyed by id as well when the id is a vocabulary id; the token string checks the entry (one vocabulary's
+        // strings are the same instances every time), so another vocabulary only misses.
+        if ((uint)id < (uint)ById.Length) ById[id] = markup with { Token = token };
+        return markup;
     }
+
+    private sealed record TokenMarkup(string Token, string Visible, string Inactive);
 }
