@@ -48,19 +48,12 @@ public sealed partial class AtlasStore
     {
         await using var db = _database.CreateContext();
         var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
-        return await FeatureStarsAsync(db, saeId, feature.Index, userId, cancellationToken);
+        var count = await db.Stars.CountAsync(s => s.SaeId == saeId && s.FeatureIndex == feature.Index, cancellationToken);
+        return (count, userId is { } id && count > 0 && await StarredAsync(db, saeId, feature.Index, id, cancellationToken));
     }
 
-    private static readonly PerProvider<Func<AtlasDbContext, int, int, CancellationToken, Task<int>>> FeatureStarCount = new(() =>
-        EF.CompileAsyncQuery((AtlasDbContext db, int saeId, int index, CancellationToken _) => db.Stars.Count(s => s.SaeId == saeId && s.FeatureIndex == index)));
-
-    private static async Task<(int Count, bool Starred)> FeatureStarsAsync(AtlasDbContext db, int saeId, int index, int? userId, CancellationToken cancellationToken)
-    {
-        var count = await FeatureStarCount.For(db)(db, saeId, index, cancellationToken);
-        var starred = userId is not null && count > 0
-            && await db.Stars.AnyAsync(s => s.SaeId == saeId && s.FeatureIndex == index && s.UserId == userId, cancellationToken);
-        return (count, starred);
-    }
+    private static Task<bool> StarredAsync(AtlasDbContext db, int saeId, int index, int userId, CancellationToken cancellationToken) =>
+        db.Stars.AnyAsync(s => s.SaeId == saeId && s.FeatureIndex == index && s.UserId == userId, cancellationToken);
 
     /// <summary>The features a user starred, newest first.</summary>
     public async Task<IReadOnlyList<FeatureKey>> ListStarsAsync(int userId, int limit, CancellationToken cancellationToken)
