@@ -47,16 +47,7 @@ public sealed class SaeTrainerGradientTests
         {
             for (var probe = 0; probe < 25; probe++)
             {
-                var i = random.Next(values.Length);
-                const double h = 1e-6;
-                var saved = values[i];
-                values[i] = saved + h;
-                var up = twin.Loss(x, Rows);
-                values[i] = saved - h;
-                var down = twin.Loss(x, Rows);
-                values[i] = saved;
-                var numeric = (up - down) / (2 * h);
-                Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(numeric)), $"{architecture} {name}[{i}]: finite difference {numeric}, analytic {gradient[i]}.");
+                AssertFiniteDifference(twin, x, values, gradient, random.Next(values.Length), $"{architecture} {name}");
             }
         }
 
@@ -125,15 +116,7 @@ public sealed class SaeTrainerGradientTests
                 var i = random.Next(values.Length);
                 if (probe % 2 == 0 && values.Length == DIn * DSae) i = name == "W_enc" ? random.Next(DIn) * DSae + random.Next(10) : random.Next(10) * DIn + random.Next(DIn);
                 if (probe % 2 == 0 && values.Length == DSae) i = random.Next(10);
-                const double h = 1e-6;
-                var saved = values[i];
-                values[i] = saved + h;
-                var up = twin.Loss(x, Rows);
-                values[i] = saved - h;
-                var down = twin.Loss(x, Rows);
-                values[i] = saved;
-                var numeric = (up - down) / (2 * h);
-                Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(numeric)), $"AuxK {name}[{i}]: finite difference {numeric}, analytic {gradient[i]}.");
+                AssertFiniteDifference(twin, x, values, gradient, i, $"AuxK {name}");
             }
         }
         Assert.Contains(analytic.BEnc.Take(10), g => Math.Abs(g) > 1e-3);   // the AuxK term reaches the dead features
@@ -162,6 +145,20 @@ public sealed class SaeTrainerGradientTests
         Assert.Contains("AuxK coefficient", Assert.Throws<ArgumentException>(() => (good with { AuxCoefficient = -0.5f }).Validate()).Message);
         Assert.Contains("AuxK coefficient", Assert.Throws<ArgumentException>(() => (good with { AuxCoefficient = float.NaN }).Validate()).Message);
         (good with { AuxK = 64, AuxCoefficient = 0 }).Validate();
+    }
+
+    /// <summary>The twin's analytic gradient of parameter <paramref name="i"/> against a central finite difference of its loss.</summary>
+    private static void AssertFiniteDifference(TrainingReference twin, float[] x, double[] values, double[] gradient, int i, string label)
+    {
+        const double h = 1e-6;
+        var saved = values[i];
+        values[i] = saved + h;
+        var up = twin.Loss(x, Rows);
+        values[i] = saved - h;
+        var down = twin.Loss(x, Rows);
+        values[i] = saved;
+        var numeric = (up - down) / (2 * h);
+        Assert.True(Math.Abs(numeric - gradient[i]) <= 1e-5 * Math.Max(1, Math.Abs(numeric)), $"{label}[{i}]: finite difference {numeric}, analytic {gradient[i]}.");
     }
 
     private static void Copy(float[] source, double[] destination)
