@@ -19,11 +19,7 @@ public static class JointUmapJob
         ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(maps);
         options.Umap.Validate();
-        if (options.Saes.Count < 2) throw new ArgumentException($"A joint map covers two or more SAEs; {options.Saes.Count} given.", nameof(options));
-        if (options.Saes.GroupBy(s => s, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new ArgumentException($"SAE '{twice.Key}' is named twice; a joint map covers each SAE once.", nameof(options));
-        }
+        JointUmapSaes.Check(options.Saes, nameof(options));
         var name = options.MapName;
         JointUmapName.Check(name);
 

@@ -10,14 +10,9 @@ public sealed partial class AtlasStore
     public async Task SaveJointUmapAsync(string model, string name, IReadOnlyList<string> saes, float[] coordinates, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(saes);
         ArgumentNullException.ThrowIfNull(coordinates);
         JointUmapName.Check(name);
-        if (saes.Count < 2) throw new ArgumentException($"A joint map covers two or more SAEs; {saes.Count} given.", nameof(saes));
-        if (saes.GroupBy(s => s, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1) is { } twice)
-        {
-            throw new ArgumentException($"SAE '{twice.Key}' is named twice; a joint map covers each SAE once.", nameof(saes));
-        }
+        JointUmapSaes.Check(saes, nameof(saes));
         await using var db = _database.CreateContext();
         var modelId = await db.Models.Where(m => m.Name == model).Select(m => (int?)m.Id).SingleOrDefaultAsync(cancellationToken) ?? throw UnknownModel(model);
         var rows = new List<(int Id, int DSae)>();
