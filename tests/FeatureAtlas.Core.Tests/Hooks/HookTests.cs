@@ -134,9 +134,8 @@ public class HookTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixtur
         var tokens = Tokens;
         var logits = new float[tokens.Length * Model.Config.Vocab];
         Model.Run(tokens, 1, RunOptions.Default, logits);   // warm-up: workspace and worker buffers
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Model.Run(tokens, 1, RunOptions.Default, logits);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        Assert.Equal(0, SteadyStateAllocation(() => Model.Run(tokens, 1, RunOptions.Default, logits)));
     }
 
     [Fact]
@@ -147,9 +146,25 @@ public class HookTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixtur
         var seen = 0f;
         var options = new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [HookNames.ResidPre(2)] = (_, _, values) => seen += values[0] } };
         Model.Run(tokens, 1, options, logits);
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Model.Run(tokens, 1, options, logits);
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        Assert.Equal(0, SteadyStateAllocation(() => Model.Run(tokens, 1, options, logits)));
         Assert.NotEqual(0f, seen);
+    }
+
+    /// <summary>
+    /// Bytes this thread allocates in one call of <paramref name="run"/>, the fewest of five calls. A per-call
+    /// allocation shows in every call; one-off runtime work that can land in any call while other tests run
+    /// beside this one (CI once saw 7,672 bytes in a single call) does not.
+    /// </summary>
+    private static long SteadyStateAllocation(Action run)
+    {
+        var fewest = long.MaxValue;
+        for (var call = 0; call < 5; call++)
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            run();
+            fewest = Math.Min(fewest, GC.GetAllocatedBytesForCurrentThread() - before);
+        }
+        return fewest;
     }
 }
