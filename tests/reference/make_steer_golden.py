@@ -8,7 +8,9 @@ Steering, for v the unit decoder row W_dec[i]/|W_dec[i]| (or a custom unit vecto
   additive    h + c v
   orthogonal  h - (h.v) v + c (h.v) v
   cap         h - max(0, h.v - c) v
-  clamp       h + (c - a) v,  a = f_i(h) |W_dec[i]|  (the activation in folded units, SAE without normalisation)
+  clamp       h + decode(f') - decode(f), f' = f with feature i set to c in folded units (c/|W_dec[i]|, or c
+              for TopK with rescale_acts_by_decoder_norm); the C# engine's closed form is h + (c - a) v times the
+              SAE's output scale, and an extra TopK SAE with constant_norm_rescale (EXTRA_SAE) checks that form
 Several vectors apply in the order given; positions: all | prompt (p < prompt length) | generated; skip_bos
 leaves position 0 alone. Greedy decoding picks the lowest id among equal maxima; logprobs are log_softmax of
 the raw logits. The script prints the smallest top-1/top-2 logit gap per case, so a golden that a float32
@@ -69,10 +71,14 @@ def steer_edit(vectors: list[dict], method: str, positions: str, skip_bos: bool,
                 elif method == "cap":
                     h = h - torch.clamp(torch.dot(h, v) - c, min=0.0) * v
                 elif method == "clamp":
+                    # Independent of the formula: set the feature so its folded value is c and add the change
+                    # in the SAE's own decode (which undoes input normalisation), keeping the error term.
                     sae, i = vec["sae"], vec["index"]
-                    f, _ = sae.encode(h.unsqueeze(0))
-                    a = f[0, i] * sae.w["W_dec"][i].norm()
-                    h = h + (c - a) * v
+                    f, state = sae.encode(h.unsqueeze(0))
+                    rescaled = sae.arch == "topk" and sae.cfg.get("rescale_acts_by_decoder_norm", False)
+                    clamped = f.clone()
+                    clamped[0, i] = c if rescaled else c / sae.w["W_dec"][i].norm()
+                    h = h + (sae.decode(clamped, state) - sae.decode(f, state))[0]
                 else:
                     raise ValueError(method)
             value[0, p] = h
@@ -101,8 +107,29 @@ def generate(model: gpt2_hf.HfGpt2, vectors: list[dict], method: str, positions:
     return out, logprobs, tops, min(gaps)
 
 
+# A TopK SAE that rescales by decoder norm and normalises its input (constant_norm_rescale), with decoder rows far
+# from unit norm: the case where "folded units" and the output scale matter. Written into the golden file so the
+# C# test rebuilds it with the same generator (splitmix64-v1).
+EXTRA_SAE = {
+    "name": "topk-cnr-resid-pre-1",
+    "cfg": {"d_in": 96, "d_sae": 64, "dtype": "float32", "device": "cpu", "apply_b_dec_to_input": True,
+            "normalize_activations": "constant_norm_rescale", "reshape_activations": "none", "architecture": "topk",
+            "k": 8, "rescale_acts_by_decoder_norm": True,
+            "metadata": {"sae_lens_version": "6.18.0", "model_name": "tiny-gpt2", "hook_name": "blocks.1.hook_resid_pre",
+                         "hook_head_index": None, "context_size": 64, "prepend_bos": True,
+                         "model_from_pretrained_kwargs": {}, "dataset_path": "synthetic"}},
+    "tensors": [
+        {"name": "W_enc", "shape": [96, 64], "key": "steer/topk-cnr/W_enc", "scale": 0.3, "offset": 0.0},
+        {"name": "b_enc", "shape": [64], "key": "steer/topk-cnr/b_enc", "scale": 0.2, "offset": 0.0},
+        {"name": "W_dec", "shape": [64, 96], "key": "steer/topk-cnr/W_dec", "scale": 0.4, "offset": 0.0},
+        {"name": "b_dec", "shape": [96], "key": "steer/topk-cnr/b_dec", "scale": 0.05, "offset": 0.0},
+    ],
+}
+
+
 def main() -> None:
     spec = synthetic.load_spec(os.path.join(HERE, "golden", "tiny_spec.json"))
+    spec = dict(spec, saes=spec["saes"] + [EXTRA_SAE])
     with tempfile.TemporaryDirectory() as root:
         model_dir = os.path.join(root, spec["model"]["name"])
         make_golden.write_checkpoint(model_dir, spec, synthetic.model_tensors(spec))
@@ -123,7 +150,8 @@ def main() -> None:
         return int(torch.argmax((f > 0).sum(0) * 1000 + f.sum(0)))
 
     pre, post = "standard-resid-pre-1", "jumprelu-resid-post-2"
-    f_pre, f_post = busiest(pre), busiest(post)
+    topk = EXTRA_SAE["name"]
+    f_pre, f_post, f_topk = busiest(pre), busiest(post), busiest(topk)
     custom = unit(torch.from_numpy(synthetic.generate("steer/custom-vector", [96], 1.0, 0.0).astype(np.float64)))
 
     def feature(name: str, index: int, strength: float) -> dict:
@@ -140,9 +168,10 @@ def main() -> None:
         ("clamp", "clamp", "all", False, [feature(pre, f_pre, 4.0), feature(post, f_post, 0.0)]),
         ("vector_generated", "additive", "generated", False, [{"hook": "blocks.0.hook_mlp_out", "strength": 4.0, "v": custom}]),
         ("additive_prompt_skip_bos", "additive", "prompt", True, [feature(pre, f_pre, 5.0)]),
+        ("clamp_topk_normalised", "clamp", "all", False, [feature(topk, f_topk, 6.0)]),
     ]
     out = {"prompt": PROMPT, "n_tokens": N_TOKENS, "top_n": TOP_N, "multiplier": multiplier,
-           "custom_vector": [float(x) for x in custom], "cases": []}
+           "custom_vector": [float(x) for x in custom], "extra_sae": EXTRA_SAE, "cases": []}
     default_tokens = None
     for name, method, positions, skip_bos, vectors in cases:
         for v in vectors:

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Generation;
+using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Steering;
@@ -12,8 +13,10 @@ namespace FeatureAtlas.Core.Tests.Generation;
 /// recomputes the whole sequence every step (tests/reference/make_steer_golden.py, float64) on the tiny synthetic
 /// GPT-2 and SAEs: token ids equal for 32 tokens, per-step logprobs within 1e-4, for every steering method.
 /// </summary>
-public class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>
+public sealed class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>, IDisposable
 {
+    private readonly TemporaryDirectory _extra = new();
+
     private const double LogprobTolerance = 1e-4;
     private static readonly JsonObject Goldens = (JsonObject)JsonNode.Parse(File.ReadAllText(Golden.Path("steer_golden.json")))!;
 
@@ -71,7 +74,7 @@ public class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
             var strength = (float)(double)v!["strength"]!;
             if (v["sae"] is JsonValue saeName)
             {
-                var sae = SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory((string)saeName!));
+                var sae = SparseAutoencoder.Load(SaeDirectory((string)saeName!));
                 vectors.Add(SteeringVector.ForFeature(sae, (int)v["feature"]!, strength * multiplier));
             }
             else
@@ -91,6 +94,30 @@ public class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
         var positions = Enum.Parse<SteeringPositions>((string)golden["positions"]!, ignoreCase: true);
         return new SteeringPlan(vectors, method, positions, (bool)golden["skip_bos"]!);
     }
+
+    /// <summary>
+    /// A tiny_spec SAE's folder, or the golden file's extra SAE (TopK with rescale_acts_by_decoder_norm and
+    /// constant_norm_rescale, decoder rows far from unit norm) rebuilt with the same generator.
+    /// </summary>
+    private string SaeDirectory(string name)
+    {
+        var extra = Goldens["extra_sae"]!;
+        if (name != (string)extra["name"]!) return fixture.Checkpoint.SaeDirectory(name);
+        var folder = _extra.Combine(name);
+        if (Directory.Exists(folder)) return folder;
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "cfg.json"), extra["cfg"]!.ToJsonString());
+        var tensors = extra["tensors"]!.AsArray().Select(t =>
+        {
+            var shape = t!["shape"]!.AsArray().Select(d => (int)d!).ToArray();
+            var data = SyntheticCheckpoint.Generate((string)t["key"]!, shape.Aggregate(1, (a, b) => a * b), (float)(double)t["scale"]!, (float)(double)t["offset"]!);
+            return new SafetensorsWriter.Entry((string)t["name"]!, shape, data);
+        });
+        SafetensorsWriter.Write(Path.Combine(folder, "sae_weights.safetensors"), tensors);
+        return folder;
+    }
+
+    public void Dispose() => _extra.Dispose();
 
     private static void AssertMatches(JsonNode golden, GenerationResult actual, string what)
     {
