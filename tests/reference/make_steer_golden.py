@@ -13,7 +13,8 @@ Steering, for v the unit decoder row W_dec[i]/|W_dec[i]| (or a custom unit vecto
               SAE's output scale, and an extra TopK SAE with constant_norm_rescale (EXTRA_SAE) checks that form
 Several vectors apply in the order given; positions: all | prompt (p < prompt length) | generated; skip_bos
 leaves position 0 alone. Greedy decoding picks the lowest id among equal maxima; logprobs are log_softmax of
-the raw logits. The script prints the smallest top-1/top-2 logit gap per case, so a golden that a float32
+the raw logits. The sampled_* cases draw with the engine's counter-based uniforms (restated in draw()) through
+frequency penalty, temperature, top-k and top-p (choose()). The script prints the smallest top-1/top-2 logit gap per case, so a golden that a float32
 engine could tie on is noticed.
 
 Writes golden/steer_golden.json. Run: /usr/bin/python3 tests/reference/make_steer_golden.py
@@ -87,7 +88,48 @@ def steer_edit(vectors: list[dict], method: str, positions: str, skip_bos: bool,
     return fn
 
 
-def generate(model: gpt2_hf.HfGpt2, vectors: list[dict], method: str, positions: str, skip_bos: bool):
+MASK64 = (1 << 64) - 1
+
+
+def mix64(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & MASK64
+    return z ^ (z >> 31)
+
+
+def draw(seed: int, step: int) -> float:
+    """The engine's uniform draw for a step (CounterRandom: splitmix64 of the "generate" stream), in (0, 1]."""
+    h = 0xCBF29CE484222325
+    for ch in "generate":
+        h = ((h ^ ord(ch)) * 0x100000001B3) & MASK64
+    stream = mix64(h ^ mix64(seed))
+    return ((mix64((stream + (step + 1) * 0x9E3779B97F4A7C15) & MASK64) >> 11) + 1) / float(1 << 53)
+
+
+def choose(logits: torch.Tensor, history: list[int], step: int, sampling: dict | None) -> int:
+    """Greedy, or OpenAI-style sampling: logits - penalty * count, / temperature, top-k, top-p, one draw u * mass
+    walked in order of probability (vocabulary order when neither top-k nor top-p is on)."""
+    adjusted = logits.clone()
+    if sampling and sampling["freq_penalty"]:
+        for t in history:
+            adjusted[t] -= sampling["freq_penalty"]
+    if not sampling or sampling["temperature"] == 0:
+        return int(torch.argmax(adjusted))
+    z = adjusted / sampling["temperature"]
+    p = torch.exp(z - z.max())
+    u = draw(sampling["seed"], step)
+    if sampling["top_k"] == 0 and sampling["top_p"] >= 1:
+        return int(torch.searchsorted(torch.cumsum(p, 0), u * p.sum()))
+    order = torch.argsort(-p, stable=True)
+    sorted_p = p[order]
+    kept = sampling["top_k"] or len(p)
+    mass = sorted_p[:kept].cumsum(0)
+    if sampling["top_p"] < 1:
+        kept = int(torch.searchsorted(mass, sampling["top_p"] * mass[-1])) + 1
+    return int(order[int(torch.searchsorted(mass[:kept], u * mass[kept - 1]))])
+
+
+def generate(model: gpt2_hf.HfGpt2, vectors: list[dict], method: str, positions: str, skip_bos: bool, sampling: dict | None = None):
     tokens = list(PROMPT)
     out, logprobs, tops, gaps, all_logits = [], [], [], [], []
     hooks = sorted({v["hook"] for v in vectors})
@@ -97,7 +139,7 @@ def generate(model: gpt2_hf.HfGpt2, vectors: list[dict], method: str, positions:
         lp = torch.log_softmax(logits, dim=-1)
         best = torch.topk(logits, 2)
         gaps.append(float(best.values[0] - best.values[1]))
-        token = int(torch.argmax(logits))
+        token = choose(logits, tokens[len(PROMPT):], len(out), sampling)
         top = torch.topk(lp, TOP_N)
         out.append(token)
         logprobs.append(float(lp[token]))
@@ -173,10 +215,16 @@ def main() -> None:
     out = {"prompt": PROMPT, "n_tokens": N_TOKENS, "top_n": TOP_N, "multiplier": multiplier,
            "custom_vector": [float(x) for x in custom], "extra_sae": EXTRA_SAE, "cases": []}
     default_tokens = None
+    sampling = {"temperature": 0.8, "top_k": 40, "top_p": 0.9, "freq_penalty": 0.6, "seed": 16}
+    cases += [
+        ("sampled_default", "additive", "all", False, []),
+        ("sampled_additive", "additive", "all", False, [feature(pre, f_pre, 3.0), feature(post, f_post, -2.5)]),
+    ]
+    out["sampling"] = sampling
     for name, method, positions, skip_bos, vectors in cases:
         for v in vectors:
             v["c"] = v["strength"] * multiplier
-        tokens, logprobs, tops, gap = generate(model, vectors, method, positions, skip_bos)
+        tokens, logprobs, tops, gap = generate(model, vectors, method, positions, skip_bos, sampling if name.startswith("sampled") else None)
         if default_tokens is None:
             default_tokens = tokens
         changed = sum(a != b for a, b in zip(tokens, default_tokens))

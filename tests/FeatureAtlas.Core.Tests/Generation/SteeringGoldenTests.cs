@@ -11,7 +11,8 @@ namespace FeatureAtlas.Core.Tests.Generation;
 /// <summary>
 /// Greedy generation, default and steered in one batch, against an independent PyTorch implementation that
 /// recomputes the whole sequence every step (tests/reference/make_steer_golden.py, float64) on the tiny synthetic
-/// GPT-2 and SAEs: token ids equal for 32 tokens, per-step logprobs within 1e-4, for every steering method.
+/// GPT-2 and SAEs: token ids equal for 32 tokens, per-step logprobs within 1e-4, for every steering method, and
+/// the same for seeded sampling (frequency penalty, temperature, top-k, top-p) with the engine's draws restated in Python.
 /// </summary>
 public sealed class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>, IDisposable
 {
@@ -23,7 +24,8 @@ public sealed class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixtur
     public static TheoryData<string> Cases()
     {
         var data = new TheoryData<string>();
-        foreach (var c in Goldens["cases"]!.AsArray().Skip(1)) data.Add((string)c!["name"]!);
+        // Each steered case runs beside its default: "default" (greedy) or "sampled_default".
+        foreach (var c in Goldens["cases"]!.AsArray().Select(c => (string)c!["name"]!).Where(n => n is not "default" and not "sampled_default")) data.Add(c);
         return data;
     }
 
@@ -34,11 +36,21 @@ public sealed class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixtur
         var model = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory);
         var prompt = Goldens["prompt"]!.AsArray().Select(t => (int)t!).ToArray();
         var options = new GenerationOptions { NewTokens = (int)Goldens["n_tokens"]!, TopLogprobs = (int)Goldens["top_n"]! };
-        var golden = Goldens["cases"]!.AsArray().Single(c => (string)c!["name"]! == name)!;
+        var sampled = name.StartsWith("sampled", StringComparison.Ordinal);
+        if (sampled)
+        {
+            var s = Goldens["sampling"]!;
+            options = options with
+            {
+                Temperature = (float)(double)s["temperature"]!, TopK = (int)s["top_k"]!, TopP = (float)(double)s["top_p"]!,
+                FrequencyPenalty = (float)(double)s["freq_penalty"]!, Seed = (ulong)s["seed"]!,
+            };
+        }
+        var golden = Case(name);
 
         var results = TextGenerator.Generate(model, prompt, options, [SteeringPlan.None, Plan(golden)]);
 
-        AssertMatches(Goldens["cases"]![0]!, results[0], "default");
+        AssertMatches(Case(sampled ? "sampled_default" : "default"), results[0], "default");
         AssertMatches(golden, results[1], name);
     }
 
@@ -64,6 +76,8 @@ public sealed class SteeringGoldenTests(TinyModelFixture fixture) : IClassFixtur
             }
         }
     }
+
+    private static JsonNode Case(string name) => Goldens["cases"]!.AsArray().Single(c => (string)c!["name"]! == name)!;
 
     private SteeringPlan Plan(JsonNode golden)
     {
