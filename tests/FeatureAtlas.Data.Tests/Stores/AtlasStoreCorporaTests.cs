@@ -12,7 +12,6 @@ public sealed class AtlasStoreCorporaTests
     public async Task AddCorpusAsync_ThenReadWindows_ReturnsTheTokens(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         var windows = SyntheticDashboards.Windows(300, 128, seed: 3).ToList();
         windows.Add([50256, 11, 12]); // a short last window, as text corpora end
@@ -36,7 +35,6 @@ public sealed class AtlasStoreCorporaTests
     public async Task AddCorpusAsync_DuplicateName_ThrowsUnlessReplace(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await store.AddCorpusAsync("sotu", "sotu", 4, [[1, 2, 3, 4], [5, 6]], replace: false, None);
 
@@ -54,7 +52,6 @@ public sealed class AtlasStoreCorporaTests
     public async Task AddCorpusAsync_FailsMidway_StoresNothing(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await store.AddCorpusAsync("moby", "first", 8, [[1, 2]], replace: false, None);
 
@@ -77,7 +74,6 @@ public sealed class AtlasStoreCorporaTests
     public async Task AddCorpusAsync_ReplaceCorpusWithDashboards_Throws(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 4);
         await store.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, new DashboardOptions(), SyntheticDashboards.Create(4, 1, 50), None);
@@ -93,7 +89,6 @@ public sealed class AtlasStoreCorporaTests
     public async Task ReadWindowsAsync_UnknownCorpusOrWindow_ThrowsNamingIt(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await store.AddCorpusAsync("moby", "m", 8, [[1, 2], [3]], replace: false, None);
 

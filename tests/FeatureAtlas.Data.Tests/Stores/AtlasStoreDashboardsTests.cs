@@ -13,7 +13,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_ThenGetFeature_ReturnsEveryNumber(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 64);
         var dashboards = SyntheticDashboards.Create(features: 12, seed: 1, windows: 50, deadEvery: 5);
@@ -40,7 +39,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_CentresNotFromARange_StoresThemExactly(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 4);
         var dashboards = SyntheticDashboards.Create(features: 2, seed: 2, windows: 50);
@@ -63,7 +61,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task GetFeatureAsync_TruncatedExamplesBlob_ThrowsInvalidDataNamingSaeAndFeature(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8);
         var dashboards = SyntheticDashboards.Create(features: 5, seed: 4, windows: 50);
@@ -82,7 +79,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_Replace_KeepsOnlyTheNewSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 64);
         await store.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, SyntheticDashboards.Create(features: 10, seed: 1, windows: 50), None);
@@ -102,7 +98,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_FailsMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 256);
         var first = SyntheticDashboards.Create(features: 200, seed: 1, windows: 50, deadEvery: 7);
@@ -122,7 +117,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_CancelledMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 256);
         var first = SyntheticDashboards.Create(features: 200, seed: 1, windows: 50);
@@ -142,7 +136,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_BadFeatures_ThrowsAndKeepsPrevious(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8, windows: 50);
         var first = SyntheticDashboards.Create(features: 8, seed: 1, windows: 50);
@@ -168,7 +161,6 @@ public sealed class AtlasStoreDashboardsTests
     public async Task SaveDashboardsAsync_UnknownNames_ThrowNamingThem(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8);
         var dashboards = SyntheticDashboards.Create(features: 2, seed: 1, windows: 50);

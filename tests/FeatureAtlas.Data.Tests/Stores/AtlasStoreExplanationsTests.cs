@@ -13,7 +13,6 @@ public sealed class AtlasStoreExplanationsTests
     public async Task SaveExplanationsAsync_Rerun_ReplacesOnlySameMethodAndModel(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 16, windows: 2, context: 8);
         ExplanationRecord Offline(int f, string text) => new(f, text, "atlas_token-stats", null, "{\"correlation\":0.5}", At);
@@ -36,7 +35,6 @@ public sealed class AtlasStoreExplanationsTests
     public async Task SaveExplanationsAsync_FeatureOutsideSae_ThrowsAndKeepsPreviousSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 16, windows: 2, context: 8);
         await store.SaveExplanationsAsync(Seed.Model, Seed.Sae, [new(3, "kept", "m", null, null, At)], None);

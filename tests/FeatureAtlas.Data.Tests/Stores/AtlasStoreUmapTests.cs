@@ -12,7 +12,6 @@ public sealed class AtlasStoreUmapTests
     public async Task SaveUmapAsync_ThenAgain_ReplacesTheMapAndReadsBackInIndexOrder(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await store.UpsertModelAsync(new ModelRecord("m", null, "{}", 2, 8, 100), None);
         await store.UpsertSaeAsync(new SaeRecord("m", "s", null, "blocks.0.hook_resid_pre", 0, 8, 3, "standard", "{}"), None);
@@ -32,7 +31,6 @@ public sealed class AtlasStoreUmapTests
     public async Task SaveUmapAsync_WrongLengthOrUnknownSae_ThrowsAndKeepsTheOldMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await store.UpsertModelAsync(new ModelRecord("m", null, "{}", 2, 8, 100), None);
         await store.UpsertSaeAsync(new SaeRecord("m", "s", null, "blocks.0.hook_resid_pre", 0, 8, 2, "standard", "{}"), None);

@@ -33,7 +33,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Tests write far more than a person would; the rate-limit tests lower this.</summary>
     protected virtual int WritesPerMinute => 1_000_000;
 
-    /// <summary>True when this provider's server is not configured (PostgreSQL outside CI): tests return at once.</summary>
+    /// <summary>True when this provider's server is not configured (PostgreSQL outside CI); see <see cref="SkipWhenUnavailable"/>.</summary>
     public bool Skipped { get; private set; }
 
     /// <summary>Where the app listens, e.g. http://127.0.0.1:41234/.</summary>
@@ -44,9 +44,15 @@ public abstract partial class AtlasApp : IAsyncLifetime
 
     public bool IsSqlite => Provider == TestDatabase.Sqlite;
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// Reports the calling test skipped when the app could not start for want of its database server. A fixture cannot
+    /// skip the tests that use it, so each test over a provider that may be missing starts with this call.
+    /// </summary>
+    public void SkipWhenUnavailable() => Assert.SkipWhen(Skipped, TestDatabase.MissingServer);
+
+    public virtual async ValueTask InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync(Provider);
+        _database = await TestDatabase.TryCreateAsync(Provider);
         if (_database is null)
         {
             Skipped = true;
@@ -73,7 +79,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
         await store.SaveDashboardsAsync(Model, Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, CancellationToken.None);
     }
 
-    public async Task DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
