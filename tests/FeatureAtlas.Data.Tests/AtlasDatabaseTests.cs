@@ -37,7 +37,7 @@ public sealed class AtlasDatabaseTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_FreshDatabase_AppliesEveryMigration(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -53,7 +53,7 @@ public sealed class AtlasDatabaseTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_ExistingDatabase_KeepsItsData(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -67,7 +67,7 @@ public sealed class AtlasDatabaseTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_UnrelatedTables_ThrowsInvalidDataAndTouchesNothing(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -81,7 +81,7 @@ public sealed class AtlasDatabaseTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_ForeignMigrationHistory_ThrowsInvalidData(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -95,7 +95,7 @@ public sealed class AtlasDatabaseTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_NewerMigrations_ThrowsInvalidData(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -8,7 +8,7 @@ public sealed class AtlasStoreCorporaTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task AddCorpusAsync_ThenReadWindows_ReturnsTheTokens(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -31,7 +31,7 @@ public sealed class AtlasStoreCorporaTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task AddCorpusAsync_DuplicateName_ThrowsUnlessReplace(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -48,7 +48,7 @@ public sealed class AtlasStoreCorporaTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task AddCorpusAsync_FailsMidway_StoresNothing(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -70,7 +70,7 @@ public sealed class AtlasStoreCorporaTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task AddCorpusAsync_ReplaceCorpusWithDashboards_Throws(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -85,7 +85,7 @@ public sealed class AtlasStoreCorporaTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task ReadWindowsAsync_UnknownCorpusOrWindow_ThrowsNamingIt(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -9,7 +9,7 @@ public sealed class AtlasStoreDashboardsTests
     private static readonly DashboardOptions Options = new() { Seed = 42 };
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_ThenGetFeature_ReturnsEveryNumber(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -35,7 +35,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_CentresNotFromARange_StoresThemExactly(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -57,7 +57,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task GetFeatureAsync_TruncatedExamplesBlob_ThrowsInvalidDataNamingSaeAndFeature(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -75,7 +75,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_Replace_KeepsOnlyTheNewSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -94,7 +94,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_FailsMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -113,7 +113,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_CancelledMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -132,7 +132,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_BadFeatures_ThrowsAndKeepsPrevious(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -157,7 +157,7 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_UnknownNames_ThrowNamingThem(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -9,7 +9,7 @@ public sealed class AtlasStoreEvalsTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveEvalAsync_TwiceThenGetAndList_ReturnsTheLatestPerSae(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -41,7 +41,7 @@ public sealed class AtlasStoreExplanationSearchTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SearchExplanationsAsync_ModelAndSaes_FindsExactlyThoseSaesMatches(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -61,7 +61,7 @@ public sealed class AtlasStoreExplanationSearchTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SearchExplanationsAsync_ManyMatchesInAndOutOfScope_PagesOnlyTheScopedOnes(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -81,7 +81,7 @@ public sealed class AtlasStoreExplanationSearchTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SearchExplanationsAsync_UnknownSaesOrModel_ThrowsNamingThem(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -9,7 +9,7 @@ public sealed class AtlasStoreExplanationsTests
     private static readonly DateTimeOffset At = new(2026, 11, 30, 12, 0, 0, TimeSpan.Zero);
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveExplanationsAsync_Rerun_ReplacesOnlySameMethodAndModel(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -31,7 +31,7 @@ public sealed class AtlasStoreExplanationsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveExplanationsAsync_FeatureOutsideSae_ThrowsAndKeepsPreviousSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

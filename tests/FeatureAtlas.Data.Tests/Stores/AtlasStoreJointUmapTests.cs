@@ -21,7 +21,7 @@ public sealed class AtlasStoreJointUmapTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveJointUmapAsync_ThenGet_ReadsEachSaesPointsInMapOrderBesideThePerSaeMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -48,7 +48,7 @@ public sealed class AtlasStoreJointUmapTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveJointUmapAsync_SameNameAgain_ReplacesOnlyThatMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

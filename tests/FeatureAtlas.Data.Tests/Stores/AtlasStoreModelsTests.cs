@@ -8,7 +8,7 @@ public sealed class AtlasStoreModelsTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task UpsertModelAndSae_ThenGet_ReturnsLatestValues(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -33,7 +33,7 @@ public sealed class AtlasStoreModelsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task UpsertSaeAsync_UnknownModel_ThrowsNamingIt(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

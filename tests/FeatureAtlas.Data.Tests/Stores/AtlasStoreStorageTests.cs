@@ -15,7 +15,7 @@ public sealed class AtlasStoreStorageTests(ITestOutputHelper output)
     private const double BudgetMb = 150;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_FullSizeSae_FitsTheStorageBudget(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

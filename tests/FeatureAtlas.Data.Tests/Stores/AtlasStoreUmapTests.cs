@@ -8,7 +8,7 @@ public sealed class AtlasStoreUmapTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveUmapAsync_ThenAgain_ReplacesTheMapAndReadsBackInIndexOrder(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
@@ -27,7 +27,7 @@ public sealed class AtlasStoreUmapTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveUmapAsync_WrongLengthOrUnknownSae_ThrowsAndKeepsTheOldMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Data.Stores;
-using FeatureAtlas.Data.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -2,7 +2,6 @@ using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Tests.TestSupport;
 using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;

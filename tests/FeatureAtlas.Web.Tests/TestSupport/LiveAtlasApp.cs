@@ -3,7 +3,6 @@ using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Tokenization;
-using FeatureAtlas.Data.Tests.TestSupport;
 using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;

@@ -1,8 +1,7 @@
 using System.Text.Json;
 using FeatureAtlas.Core.Sae;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>atlas run --json</c>, the contract scripts read: one JSON object whose numbers match the PyTorch goldens of

@@ -1,14 +1,14 @@
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.IO;
 
-namespace FeatureAtlas.Core.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>
 /// Rebuilds the small checkpoints described by tests/reference/golden/tiny_spec.json bit for bit as
 /// tests/reference/synthetic.py does (splitmix64-v1), so the golden outputs need no committed weights.
 /// Writes a Hugging Face GPT-2 folder and one SAELens folder per SAE under a temporary directory.
 /// </summary>
-internal sealed class SyntheticCheckpoint : IDisposable
+public sealed class SyntheticCheckpoint : IDisposable
 {
     private SyntheticCheckpoint(string root, JsonObject spec)
     {

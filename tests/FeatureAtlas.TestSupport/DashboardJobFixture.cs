@@ -1,7 +1,7 @@
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 
-namespace FeatureAtlas.Jobs.Tests;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>A small random GPT-2 (2 layers, d_model 64), a random SAE on blocks.1.hook_resid_pre, and a
 /// pre-tokenized corpus of 400 windows of 16 tokens (BOS first), in a temporary folder.</summary>

@@ -3,7 +3,7 @@ using FeatureAtlas.Cli.Commands;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Data;
 
-namespace FeatureAtlas.Jobs.Tests;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary><c>atlas train-sae</c> then <c>atlas eval</c> on the tiny model: exit codes, the SAELens folder, the stored evaluation.</summary>
 public sealed class TrainAndEvalCliTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>

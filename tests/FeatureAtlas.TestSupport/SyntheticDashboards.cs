@@ -1,6 +1,6 @@
 using FeatureAtlas.Core.Dashboards;
 
-namespace FeatureAtlas.Data.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>
 /// Seeded dashboards shaped like the builder's: sparse examples of about <c>nonzero</c> activations per window,
@@ -8,7 +8,7 @@ namespace FeatureAtlas.Data.Tests.TestSupport;
 /// spans the extreme logits. Every <c>deadEvery</c>-th feature is dead (no examples, empty histogram); unless
 /// <c>fullIntervals</c>, about one interval in six has no examples.
 /// </summary>
-internal static class SyntheticDashboards
+public static class SyntheticDashboards
 {
     public static SaeDashboards Create(
         int features, int seed, int windows, int context = 128, int top = 20, int intervals = 5, int perInterval = 5,

@@ -1,9 +1,10 @@
 using System.Data.Common;
+using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using Microsoft.Data.Sqlite;
 using Npgsql;
 
-namespace FeatureAtlas.Data.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>
 /// A fresh, private database for one test: a new SQLite file in its own temp folder, or a uniquely named
@@ -12,7 +13,7 @@ namespace FeatureAtlas.Data.Tests.TestSupport;
 /// Without ATLAS_TEST_POSTGRES a PostgreSQL case reports skipped (<see cref="CreateAsync"/> calls Assert.Skip),
 /// except under CI=true, where it fails: CI must test both providers.
 /// </summary>
-internal sealed class TestDatabase : IAsyncDisposable
+public sealed class TestDatabase : IAsyncDisposable
 {
     public const string Sqlite = "sqlite";
     public const string Postgres = "postgres";
@@ -29,8 +30,6 @@ internal sealed class TestDatabase : IAsyncDisposable
         _serverConnection = serverConnection;
         _databaseName = databaseName;
     }
-
-    public static TheoryData<string> Providers => new() { Sqlite, Postgres };
 
     /// <summary>The <c>--db</c> string: the SQLite file path or the PostgreSQL connection string.</summary>
     public string Db { get; }

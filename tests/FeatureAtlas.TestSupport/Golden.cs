@@ -1,7 +1,7 @@
-namespace FeatureAtlas.Core.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>Locates golden files copied next to the test assembly from tests/reference/golden.</summary>
-internal static class Golden
+public static class Golden
 {
     public static string Path(string name)
     {

@@ -1,10 +1,10 @@
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Stores;
 
-namespace FeatureAtlas.Data.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>A model "gpt2", its SAE "res8" and a corpus "moby" of random windows.</summary>
-internal static class Seed
+public static class Seed
 {
     public const string Model = "gpt2";
     public const string Sae = "res8";

@@ -1,8 +1,7 @@
 using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Model;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>atlas init-model</c>: reproducible random GPT-2 folders with Hugging Face's GPT-2 initialisation

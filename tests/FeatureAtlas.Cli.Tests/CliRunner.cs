@@ -1,6 +1,6 @@
 using FeatureAtlas.Cli;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests;
 
 /// <summary>
 /// Runs <see cref="AtlasCli.Run"/> in-process and captures what it prints on Console.Out and Console.Error

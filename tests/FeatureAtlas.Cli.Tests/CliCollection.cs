@@ -1,4 +1,4 @@
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests;
 
 /// <summary>
 /// The CLI tests swap the process's console (Console.SetOut/SetError, and file descriptor 1), so they run in

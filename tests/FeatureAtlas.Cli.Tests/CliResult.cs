@@ -1,4 +1,4 @@
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests;
 
 /// <summary>What one in-process <c>atlas</c> invocation returned and printed.</summary>
 internal readonly record struct CliResult(int ExitCode, string StandardOutput, string StandardError)

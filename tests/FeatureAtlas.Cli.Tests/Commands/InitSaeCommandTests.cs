@@ -1,7 +1,6 @@
 using FeatureAtlas.Core.Sae;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary><c>atlas init-sae</c>: an SAELens folder for a hook of a model, sized from the model's config.</summary>
 [Collection(CliCollection.Name)]

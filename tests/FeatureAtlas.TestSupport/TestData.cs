@@ -1,7 +1,7 @@
-namespace FeatureAtlas.Core.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>Seeded random inputs and tolerance checks shared by the tests.</summary>
-internal static class TestData
+public static class TestData
 {
     public static float[] Uniform(int length, int seed, float scale = 1f)
     {

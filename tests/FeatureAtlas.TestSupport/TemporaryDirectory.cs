@@ -1,7 +1,7 @@
-namespace FeatureAtlas.Core.Tests.TestSupport;
+namespace FeatureAtlas.TestSupport;
 
 /// <summary>A fresh folder under the system temp folder, deleted (best effort) on Dispose.</summary>
-internal sealed class TemporaryDirectory : IDisposable
+public sealed class TemporaryDirectory : IDisposable
 {
     public TemporaryDirectory(string prefix = "atlas-test-") => Path = Directory.CreateTempSubdirectory(prefix).FullName;
 

@@ -1,6 +1,5 @@
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// The exit codes <c>atlas run</c> documents (2 bad usage, 1 bad input) and the error a user sees: one line

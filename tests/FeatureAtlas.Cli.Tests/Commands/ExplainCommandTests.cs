@@ -1,7 +1,6 @@
 using FeatureAtlas.Cli.Commands;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>atlas explain's documented exit codes: 2 for malformed options, 1 for input the store cannot serve.</summary>
 [Collection(CliCollection.Name)]

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Text.RegularExpressions;
 using FeatureAtlas.Data;
 
-namespace FeatureAtlas.Jobs.Tests;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>atlas demo</c> end to end at a reduced size, through the real CLI process: every step runs, the site serves a

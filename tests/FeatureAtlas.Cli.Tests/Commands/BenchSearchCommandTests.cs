@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary><c>atlas bench search</c> on a small model: a JSON report whose figures add up.</summary>
 [Collection(CliCollection.Name)]

@@ -1,6 +1,6 @@
 using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>`atlas bench web` reads wrk 4's text report; these are reports as wrk prints them.</summary>
 public class WrkResultTests

@@ -1,8 +1,7 @@
 using System.Text.Json.Nodes;
 using FeatureAtlas.Cli.Commands;
-using FeatureAtlas.Core.Tests.TestSupport;
 
-namespace FeatureAtlas.Core.Tests.Cli;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary><c>atlas compare</c>, <c>atlas umap</c> and <c>atlas bench umap|similar</c>: usage errors and small reports.</summary>
 [Collection(CliCollection.Name)]
