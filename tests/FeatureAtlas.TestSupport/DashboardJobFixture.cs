@@ -1,5 +1,10 @@
+using System.Text.Json;
+using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Data;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.TestSupport;
 
@@ -29,6 +34,43 @@ public sealed class DashboardJobFixture : IDisposable
     public int[][] Windows { get; }
 
     public string NewPath(string name) => Path.Combine(Root, $"{name}-{Guid.NewGuid():N}");
+
+    /// <summary>What an uninterrupted dashboard run over this fixture stores, as <see cref="DumpAsync"/> writes it.</summary>
+    public async Task<string> UninterruptedDashboardsAsync()
+    {
+        var (store, options) = await NewDashboardRunAsync();
+        await DashboardJob.RunAsync(options, store, store, null, CancellationToken.None);
+        return await DumpAsync(store);
+    }
+
+    /// <summary>A fresh SQLite store holding the corpus, and the options of a dashboard run over it with its own checkpoints.</summary>
+    public async Task<(AtlasStore Store, DashboardJobOptions Options)> NewDashboardRunAsync()
+    {
+        var store = await AtlasDatabase.OpenAsync(NewPath("atlas") + ".db", CancellationToken.None);
+        await store.AddCorpusAsync("windows", "test", 16, Windows, replace: false, CancellationToken.None);
+        var options = new DashboardJobOptions
+        {
+            ModelDirectory = ModelDirectory,
+            ModelName = "model",
+            SaeDirectories = [SaeDirectory],
+            Corpus = "windows",
+            Tokens = 32000,
+            BatchWindows = 2,
+            CheckpointDirectory = NewPath("checkpoints"),
+            CheckpointInterval = TimeSpan.Zero,
+            Dashboard = new DashboardOptions { TopExamples = 8, Intervals = 4, ExamplesPerInterval = 3 },
+        };
+        return (store, options);
+    }
+
+    /// <summary>Everything stored about the SAE's features, as JSON, for whole-result comparison.</summary>
+    public static async Task<string> DumpAsync(AtlasStore store)
+    {
+        var features = await store.GetFeaturesAsync("model", "sae-l1", 0, 96, CancellationToken.None);
+        var summary = await store.GetDashboardSummaryAsync("model", "sae-l1", CancellationToken.None);
+        Assert.NotNull(summary);
+        return JsonSerializer.Serialize(new { features, summary.TotalTokens, summary.Windows, summary.DeadFeatures, summary.LogDensityHistogram });
+    }
 
     public void Dispose()
     {

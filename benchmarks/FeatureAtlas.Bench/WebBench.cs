@@ -7,11 +7,12 @@ using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
 using FeatureAtlas.Web;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench web</c>: the feature page under load. Starts the site in this process on a free loopback port
+/// <c>web</c>: the feature page under load. Starts the site in this process on a free loopback port
 /// (request logging off), checks a sample of pages answer 200, warms up, then runs Debian's <c>wrk</c> at
 /// <c>--connections</c> for <c>--duration</c> seconds against random feature pages of every SAE of
 /// <c>--model</c> that has dashboards (a Lua script picks a uniformly random stored feature per request). Reports

@@ -8,11 +8,12 @@ using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench dashboards</c>: the dashboard pipeline's total time (forward passes, SAE encodes, accumulation,
+/// <c>dashboards</c>: the dashboard pipeline's total time (forward passes, SAE encodes, accumulation,
 /// logit tables, building and storing in SQLite) as a ratio to the same forward + encode alone, measured in the
 /// same run on the same windows; peak memory; and the stored size per SAE.
 /// </summary>

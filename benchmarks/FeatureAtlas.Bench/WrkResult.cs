@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
 /// What one <c>wrk --latency</c> run printed: latency percentiles, throughput and errors. <see cref="Parse"/> reads

@@ -4,11 +4,12 @@ using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Umap;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench similar</c>: the top 10 features by decoder cosine for every feature of a SYNTHETIC 24,576 × 768
+/// <c>similar</c>: the top 10 features by decoder cosine for every feature of a SYNTHETIC 24,576 × 768
 /// decoder against all 24,576 (exact, blocked GEMM, 64 MiB of similarities at a time), with the bare GEMM over the
 /// same blocks timed in the same run as the reference: their ratio is what the top-k selection costs.
 /// </summary>
@@ -52,7 +53,7 @@ internal static class SimilarBench
                 ["gemm_gflops"] = 2.0 * n * n * d / gemm / 1e9, ["block_rows"] = blockRows,
             };
             if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
-            else BenchCommand.Print(report);
+            else BenchReport.Print(report);
             return ExitCodes.Success;
         });
         return command;

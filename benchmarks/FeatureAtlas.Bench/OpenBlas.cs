@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace FeatureAtlas.Core.Kernels;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
 /// OpenBLAS's cblas_sgemm, loaded at run time from Debian's libopenblas0-pthread when present. Benchmarks

@@ -1,4 +1,4 @@
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>Finds tests/reference scripts above the current folder, and the Python that runs them ($ATLAS_PYTHON, else Debian's).</summary>
 internal static class ReferenceScripts

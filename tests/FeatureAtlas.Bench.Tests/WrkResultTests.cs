@@ -1,8 +1,6 @@
-using FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench.Tests;
 
-namespace FeatureAtlas.Cli.Tests.Commands;
-
-/// <summary>`atlas bench web` reads wrk 4's text report; these are reports as wrk prints them.</summary>
+/// <summary>The bench tool's <c>web</c> reads wrk 4's text report; these are reports as wrk prints them.</summary>
 public class WrkResultTests
 {
     private const string Clean = """

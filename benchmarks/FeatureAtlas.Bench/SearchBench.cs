@@ -8,11 +8,12 @@ using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Search;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench search</c>: search-all latency (forward + every SAE encoded + ranking) for one text over N
+/// <c>search</c>: search-all latency (forward + every SAE encoded + ranking) for one text over N
 /// random SAEs on blocks.{0..L−1}.hook_resid_pre, p50 and p90 against the 0.3 s goal, with the forward pass alone
 /// (to the same depth) and the SAE encodes alone timed in the same run, interleaved with the searches so all
 /// see the same load; rest = search − forward − encodes is the ranking and hand-off.

@@ -9,31 +9,18 @@ using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Tensors;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench forward</c>: forward-pass throughput (full logits at every position), with an SAE encoded on
+/// <c>forward</c>: forward-pass throughput (full logits at every position), with an SAE encoded on
 /// its hook, and SGEMM GFLOP/s, each the best of several repetitions after a warm-up; with --torch, PyTorch's
 /// figures for the same model and shapes measured in the same run, and the ratios.
 /// </summary>
-internal static class BenchCommand
+internal static class ForwardBench
 {
     public static Command Create()
-    {
-        var bench = new Command("bench", "Measure engine speed against references in the same run.");
-        bench.Subcommands.Add(CreateForward());
-        bench.Subcommands.Add(DashboardsBench.Create());
-        bench.Subcommands.Add(SearchBench.Create());
-        bench.Subcommands.Add(ExplainBench.Create());
-        bench.Subcommands.Add(WebBench.Create());
-        bench.Subcommands.Add(UmapBench.Create());
-        bench.Subcommands.Add(SimilarBench.Create());
-        bench.Subcommands.Add(TrainSaeBench.Create());
-        return bench;
-    }
-
-    private static Command CreateForward()
     {
         var model = CliOptions.Model();
         var sae = new Option<string?>("--sae") { Description = "An SAE folder to encode on its hook as part of the forward pass." };
@@ -52,7 +39,7 @@ internal static class BenchCommand
             var report = RunForward(parse.GetValue(model)!, parse.GetValue(sae), b, t, r);
             if (parse.GetValue(torch)) AddTorch(report, parse.GetValue(model)!, parse.GetValue(sae), b, t, r);
             if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
-            else Print(report);
+            else BenchReport.Print(report);
             return ExitCodes.Success;
         });
         return command;
@@ -139,7 +126,7 @@ internal static class BenchCommand
 
     private static void AddTorch(JsonObject report, string modelDir, string? saeDir, int batch, int seq, int reps)
     {
-        var script = FindReferenceScript("torch_bench.py");
+        var script = ReferenceScripts.Find("torch_bench.py");
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { script, "--model", modelDir, "--batch", $"{batch}", "--seq", $"{seq}", "--threads", "2", "--reps", $"{reps}" }) start.ArgumentList.Add(arg);
         if (saeDir is not null)
@@ -164,36 +151,4 @@ internal static class BenchCommand
         }
         report["gemm_vs_torch"] = (double)report["gemm_gflops"]! / (double)torch["gemm_gflops"]!;
     }
-
-    internal static string FindReferenceScript(string name)
-    {
-        foreach (var start in new[] { Environment.CurrentDirectory, AppContext.BaseDirectory })
-        {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                var candidate = Path.Combine(dir.FullName, "tests", "reference", name);
-                if (File.Exists(candidate)) return candidate;
-            }
-        }
-        throw new FileNotFoundException($"tests/reference/{name} not found above the current folder; run from the FeatureAtlas checkout.");
-    }
-
-    internal static void Print(JsonObject report)
-    {
-        var table = new Table().AddColumns("figure", "value");
-        foreach (var (key, value) in report)
-        {
-            if (value is JsonObject nested)
-            {
-                foreach (var (innerKey, innerValue) in nested) table.AddRow(Markup.Escape($"{key}.{innerKey}"), Markup.Escape(Format(innerValue)));
-            }
-            else
-            {
-                table.AddRow(Markup.Escape(key), Markup.Escape(Format(value)));
-            }
-        }
-        AnsiConsole.Write(table);
-    }
-
-    private static string Format(JsonNode? value) => value is JsonValue v && v.TryGetValue<double>(out var d) && d % 1 != 0 ? d.ToString("G4") : value?.ToJsonString() ?? "null";
 }

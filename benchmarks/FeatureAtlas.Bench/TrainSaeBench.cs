@@ -6,11 +6,12 @@ using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Tensors;
 using FeatureAtlas.Core.Training;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench train-sae</c>: training tokens/s of one optimiser step (forward, backward, Adam) of a
+/// <c>train-sae</c>: training tokens/s of one optimiser step (forward, backward, Adam) of a
 /// d_sae-feature SAE on RANDOM d_in-wide activations (labelled synthetic: the step's cost does not depend on
 /// the data), per architecture, best of --reps after a warm-up; with --torch, the same step in PyTorch
 /// (tests/reference/torch_train_bench.py, 2 threads) measured right after ours in the same run, and the ratio.

@@ -1,7 +1,7 @@
-namespace FeatureAtlas.Cli.Tests;
+namespace FeatureAtlas.TestSupport;
 
-/// <summary>What one in-process <c>atlas</c> invocation returned and printed.</summary>
-internal readonly record struct CliResult(int ExitCode, string StandardOutput, string StandardError)
+/// <summary>What one in-process command-line invocation (<c>atlas</c>, the bench tool) returned and printed.</summary>
+public readonly record struct CliResult(int ExitCode, string StandardOutput, string StandardError)
 {
     public string[] ErrorLines => StandardError.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 

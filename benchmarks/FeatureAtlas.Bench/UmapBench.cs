@@ -4,11 +4,12 @@ using System.Text.Json.Nodes;
 using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Umap;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench umap</c>: our UMAP and umap-learn (tests/reference/umap_reference.py, Debian's umap-learn)
+/// <c>umap</c>: our UMAP and umap-learn (tests/reference/umap_reference.py, Debian's umap-learn)
 /// on the same SYNTHETIC matrix (<see cref="SyntheticDirections"/>: a mixture of directions standing in for a
 /// decoder), with both trustworthiness values (k = 15; ours on all rows for both embeddings, sklearn's on a
 /// shared subsample) and both times, and the ratios. Ours runs before and after the reference so both see the
@@ -45,7 +46,7 @@ internal static class UmapBench
             {
                 var joint = RunJoint(n, d, c, k, parse.GetValue(seed), parse.GetValue(exactBelow));
                 if (parse.GetValue(json)) Console.WriteLine(joint.ToJsonString());
-                else BenchCommand.Print(joint);
+                else BenchReport.Print(joint);
                 return ExitCodes.Success;
             }
             var folder = parse.GetValue(keep) ?? Path.Combine(Path.GetTempPath(), $"atlas-bench-umap-{Environment.ProcessId}");
@@ -54,7 +55,7 @@ internal static class UmapBench
             {
                 var report = Run(n, d, c, parse.GetValue(seed), parse.GetValue(exactBelow), !parse.GetValue(noReference), parse.GetValue(referenceSeed), folder);
                 if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
-                else BenchCommand.Print(report);
+                else BenchReport.Print(report);
             }
             finally
             {
@@ -186,7 +187,7 @@ internal static class UmapBench
 
     private static JsonObject RunReference(string input, string output, string compare, int? seed)
     {
-        var script = BenchCommand.FindReferenceScript("umap_reference.py");
+        var script = ReferenceScripts.Find("umap_reference.py");
         var start = new ProcessStartInfo("/usr/bin/python3") { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in new[] { script, "--input", input, "--output", output, "--compare", compare }) start.ArgumentList.Add(arg);
         if (seed is { } s)

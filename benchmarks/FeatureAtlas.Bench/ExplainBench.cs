@@ -5,11 +5,12 @@ using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Explain;
 using FeatureAtlas.Jobs;
 using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
 
-namespace FeatureAtlas.Cli.Commands;
+namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas bench explain</c>: offline explain + score (+ the baseline) of every feature of a SYNTHETIC SAE's
+/// <c>explain</c>: offline explain + score (+ the baseline) of every feature of a SYNTHETIC SAE's
 /// dashboards (random corpus, 20 top + 5×5 interval examples of 128-token windows, a 64-window negative pool),
 /// in memory on all cores: the figure the explain job's compute costs, without the database.
 /// </summary>
