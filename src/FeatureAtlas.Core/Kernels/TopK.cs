@@ -1,4 +1,4 @@
-namespace FeatureAtlas.Core.Sae;
+namespace FeatureAtlas.Core.Kernels;
 
 /// <summary>Top-k selection over one row of pre-activations, as SAELens's TopK activation.</summary>
 internal static class TopK
