@@ -86,6 +86,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
             await _app.DisposeAsync();
         }
         if (_database is not null) await _database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects (tests see the 302 and where it goes).</summary>
