@@ -29,19 +29,21 @@ public static class AtlasCli
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 
-    public static int Run(string[] args)
+    public static int Run(string[] args) => Run(BuildRoot(), args, "atlas");
+
+    /// <summary>Runs <paramref name="root"/> as <c>atlas</c> runs: the same exit codes and one-line errors (the bench tool uses it).</summary>
+    internal static int Run(RootCommand root, string[] args, string program)
     {
         // Spectre keeps the Console.Out it first saw; bind it to the current one so redirection works.
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
-        var parse = BuildRoot().Parse(args);
+        var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
             var messages = string.Join("; ", parse.Errors.Select(e => e.Message));
-            Console.Error.WriteLine($"error: {OneLine(messages)} (run 'atlas --help' for usage)");
+            Console.Error.WriteLine($"error: {OneLine(messages)} (run '{program} --help' for usage)");
             return ExitCodes.Usage;
         }
         try

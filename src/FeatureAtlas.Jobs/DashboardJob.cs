@@ -31,7 +31,7 @@ public static class DashboardJob
         var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
         var saes = options.SaeDirectories.Select(SparseAutoencoder.Load).ToList();
         if (saes.Count == 0) throw new ArgumentException("Give at least one SAE.");
-        foreach (var sae in saes) InferenceSession.CheckFits(sae, config);
+        foreach (var sae in saes) sae.CheckFits(config);
         var processing = options.Processing ?? InferenceSession.ProcessingFor(saes);
         var corpus = await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
@@ -82,8 +82,7 @@ public static class DashboardJob
         for (var i = 0; i < saes.Count; i++)
         {
             var sae = saes[i];
-            await store.UpsertSaeAsync(new SaeRecord(modelName, sae.Name, sae.Directory is null ? null : Path.GetFullPath(sae.Directory), sae.HookName, sae.Config.Layer,
-                sae.DIn, sae.DSae, sae.Config.Architecture.ToString().ToLowerInvariant(), sae.Config.Json.ToJsonString()), cancellationToken).ConfigureAwait(false);
+            await store.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory), cancellationToken).ConfigureAwait(false);
             await store.SaveDashboardsAsync(modelName, sae.Name, corpus.Name, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
             progress?.Report(new JobProgress("saving", i + 1, saes.Count));
         }

@@ -22,7 +22,7 @@ public static class EvalJob
         // Every input error surfaces before a forward pass: a missing corpus, an SAE that does not fit the model.
         var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
         var sae = SparseAutoencoder.Load(options.SaeDirectory);
-        InferenceSession.CheckFits(sae, config);
+        sae.CheckFits(config);
         var corpus = await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
         var windows = (int)Math.Min(corpus.Windows, (options.Tokens + corpus.Context - 1) / corpus.Context);
@@ -58,8 +58,7 @@ public static class EvalJob
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
         if (await saes.GetSaeAsync(modelName, sae.Name, cancellationToken).ConfigureAwait(false) is null)
         {
-            await saes.UpsertSaeAsync(new SaeRecord(modelName, sae.Name, Path.GetFullPath(options.SaeDirectory), sae.HookName, sae.Config.Layer,
-                sae.DIn, sae.DSae, sae.Config.Architecture.ToString().ToLowerInvariant(), sae.Config.Json.ToJsonString()), cancellationToken).ConfigureAwait(false);
+            await saes.UpsertSaeAsync(SaeRecord.Of(modelName, sae, options.SaeDirectory), cancellationToken).ConfigureAwait(false);
         }
         var record = new SaeEvalRecord(sae.Name, sae.HookName, corpus.Name, result, DateTimeOffset.UtcNow);
         await evals.SaveEvalAsync(modelName, sae.Name, record, cancellationToken).ConfigureAwait(false);

@@ -20,7 +20,7 @@ namespace FeatureAtlas.Jobs;
 /// </summary>
 public static class ExplainJob
 {
-    private const string Magic = "FeatureAtlas explain checkpoint v1";
+    private const string Magic = "FeatureAtlas explain checkpoint v2";   // v2: JobCheckpoint's binary file (v1 was text)
 
     public static async Task<ExplainJobResult> RunAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, IExplanationStore explanations,
         OpenAiCompatibleClient? llm, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
@@ -205,17 +205,7 @@ public static class ExplainJob
         return JobCheckpoint.Key(identity);
     }
 
-    private static int ReadCheckpoint(string path, string key)
-    {
-        var lines = File.ReadAllLines(path);
-        if (lines.Length != 3 || lines[0] != Magic || lines[1] != key || !int.TryParse(lines[2], out var next)) throw new InvalidDataException($"{path} is not a checkpoint of this explain job; delete it to start over.");
-        return next;
-    }
+    private static int ReadCheckpoint(string path, string key) => JobCheckpoint.Read(path, Magic, key, "this explain job", reader => reader.ReadInt32());
 
-    private static void WriteCheckpoint(string path, string key, int next)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllLines(temp, [Magic, key, next.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
-        File.Move(temp, path, overwrite: true);
-    }
+    private static void WriteCheckpoint(string path, string key, int next) => JobCheckpoint.Write(path, Magic, key, writer => writer.Write(next));
 }

@@ -1,4 +1,5 @@
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Jobs;
@@ -28,7 +29,7 @@ public static class SyntheticAtlas
         {
             var family = Families[i / 12];
             var layer = i % 12;
-            var hook = family switch { "res" => $"blocks.{layer}.hook_resid_pre", "mlp" => $"blocks.{layer}.hook_mlp_out", _ => $"blocks.{layer}.attn.hook_z" };
+            var hook = family switch { "res" => HookNames.ResidPre(layer), "mlp" => HookNames.MlpOut(layer), _ => HookNames.Z(layer) };
             saes.Add(($"synthetic-{family}-L{layer}", hook, layer, Math.Min(dSae, features - i * dSae)));
         }
         return saes;

@@ -1,5 +1,3 @@
-using FeatureAtlas.Cli;
-using FeatureAtlas.Cli.Commands;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
@@ -173,23 +171,6 @@ public sealed class JointUmapJobTests : IDisposable
         Assert.Equal(expected!.X, resumed!.X);
         Assert.Equal(expected.Y, resumed.Y);
         Assert.Empty(Directory.GetFiles(options.CheckpointDirectory));
-    }
-
-    [Fact]
-    public async Task Cli_UmapWithSaeTwiceOrMore_StoresOneJointMapUnderItsName()
-    {
-        var store = await StoreAsync("cli", ("a", RandomSae("a", 80, 1)), ("b", RandomSae("b", 60, 2)),
-            ("narrow", RandomSae("narrow", 50, 3, Config with { DModel = 32, Heads = 2 })));
-        string[] common = ["--model", Model, "--epochs", "30", "--db", Path.Combine(_root, "cli.db"), "--checkpoint-dir", Path.Combine(_root, "cli-checkpoints")];
-
-        Assert.Equal(ExitCodes.Success, AtlasCli.Run(["umap", "--sae", "a", "--sae", "b", "--name", "pair", .. common]));
-        Assert.Equal(ExitCodes.Usage, AtlasCli.Run(["umap", "--sae", "a", "--name", "alone", .. common]));
-        Assert.Equal(ExitCodes.BadInput, AtlasCli.Run(["umap", "--sae", "a", "--sae", "narrow", .. common]));
-
-        var map = await store.GetJointUmapAsync(Model, "pair", None);
-        Assert.Equal(["a", "b"], map!.Saes);
-        Assert.Equal(140, map.Indices.Length);
-        Assert.Equal(["pair"], (await store.ListJointUmapsAsync(Model, None)).Select(m => m.Name));
     }
 
     public void Dispose()

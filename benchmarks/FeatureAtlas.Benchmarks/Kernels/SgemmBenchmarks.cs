@@ -1,6 +1,7 @@
 using BenchmarkDotNet.Attributes;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Tensors;
+using FeatureAtlas.Bench;
 
 namespace FeatureAtlas.Benchmarks.Kernels;
 

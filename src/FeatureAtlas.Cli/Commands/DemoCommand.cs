@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FeatureAtlas.Core.Corpora;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
@@ -32,8 +33,8 @@ internal static class DemoCommand
 
     private static readonly DemoSae[] Saes =
     [
-        new("demo-res1-standard", "blocks.1.hook_resid_pre", SaeArchitecture.Standard),
-        new("demo-res3-topk", "blocks.3.hook_resid_post", SaeArchitecture.TopK),
+        new("demo-res1-standard", HookNames.ResidPre(1), SaeArchitecture.Standard),
+        new("demo-res3-topk", HookNames.ResidPost(3), SaeArchitecture.TopK),
     ];
 
     public static Command Create()

@@ -90,9 +90,11 @@ internal static class EvalCommand
         };
     }
 
+    private static readonly JsonSerializerOptions SnakeCase = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
     private static JsonObject ToJson(string model, SaeEvalRecord record)
     {
-        var result = JsonSerializer.SerializeToNode(record.Result, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower })!.AsObject();
+        var result = JsonSerializer.SerializeToNode(record.Result, SnakeCase)!.AsObject();
         result["model"] = model;
         result["sae"] = record.Sae;
         result["hook_name"] = record.HookName;

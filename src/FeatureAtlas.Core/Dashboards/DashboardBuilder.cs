@@ -30,7 +30,7 @@ public sealed class DashboardBuilder
         if (saes.Count == 0) throw new ArgumentException("At least one SAE is needed.", nameof(saes));
         foreach (var sae in saes)
         {
-            InferenceSession.CheckFits(sae, model.Config);
+            sae.CheckFits(model.Config);
             sae.FoldDecoderNorms();
         }
         Model = model;

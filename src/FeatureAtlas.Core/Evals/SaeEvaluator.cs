@@ -31,7 +31,7 @@ public sealed class SaeEvaluator
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sae);
-        Pipelines.InferenceSession.CheckFits(sae, model.Config);
+        sae.CheckFits(model.Config);
         _model = model;
         _sae = sae;
         _firings = new long[sae.DSae];

@@ -65,7 +65,8 @@ public static class HookNames
         return layer >= 0 && layer < layers && BlockKinds.Contains(kind);
     }
 
-    private static string Block(int layer, string kind)
+    /// <summary>The hook of <paramref name="kind"/> (one of <see cref="BlockKinds"/>) in block <paramref name="layer"/>.</summary>
+    public static string Block(int layer, string kind)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(layer);
         return string.Create(CultureInfo.InvariantCulture, $"blocks.{layer}.{kind}");

@@ -25,7 +25,7 @@ public sealed partial class Gpt2Model
         _layers = weights.Layers.Select(l => new PackedLayer(l, c)).ToArray();
         _unembed = weights.WU is null ? PackedMatrix.PackTransposed(weights.WE, c.DModel, c.Vocab) : PackedMatrix.Pack(weights.WU, c.DModel, c.Vocab);
         _hookNames = Enumerable.Range(0, c.Layers)
-            .Select(l => HookNames.BlockKinds.Select(k => $"blocks.{l}.{k}").ToArray()).ToArray();
+            .Select(l => HookNames.BlockKinds.Select(k => HookNames.Block(l, k)).ToArray()).ToArray();
     }
 
     public Gpt2Config Config => Weights.Config;

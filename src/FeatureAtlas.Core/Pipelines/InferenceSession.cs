@@ -27,7 +27,7 @@ public sealed class InferenceSession
         ArgumentNullException.ThrowIfNull(saeDirectories);
         var config = Gpt2Config.Load(Path.Combine(modelDirectory, "config.json"));
         var saes = saeDirectories.Select(SparseAutoencoder.Load).ToList();
-        foreach (var sae in saes) CheckFits(sae, config);
+        foreach (var sae in saes) sae.CheckFits(config);
         var duplicate = saes.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Two SAE folders are both named '{duplicate.Key}'; SAEs are identified by folder name.");
         processing ??= ProcessingFor(saes);
@@ -39,28 +39,17 @@ public sealed class InferenceSession
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(saes);
-        foreach (var sae in saes) CheckFits(sae, model.Config);
+        foreach (var sae in saes) sae.CheckFits(model.Config);
         var duplicate = saes.GroupBy(s => s.Name).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Two SAEs are both named '{duplicate.Key}'; SAEs are identified by name.");
         return new InferenceSession(model, saes.ToArray());
     }
 
-    /// <summary>An error naming the SAE unless its hook exists in the model and its d_in equals that hook's width.</summary>
+    /// <summary>The same as <see cref="SparseAutoencoder.CheckFits"/>, kept for callers of this name.</summary>
     public static void CheckFits(SparseAutoencoder sae, Gpt2Config model)
     {
-        int width;
-        try
-        {
-            width = SaeInitializer.InputWidth(model, sae.HookName);
-        }
-        catch (ArgumentException e)
-        {
-            throw new InvalidDataException($"SAE '{sae.Name}': {e.Message}", e);
-        }
-        if (sae.DIn != width)
-        {
-            throw new InvalidDataException($"SAE '{sae.Name}' reads {sae.HookName} with d_in {sae.DIn}, but this model's {sae.HookName} is {width} wide.");
-        }
+        ArgumentNullException.ThrowIfNull(sae);
+        sae.CheckFits(model);
     }
 
     /// <summary>The processing SAELens would load the model with for these SAEs; they must agree.</summary>

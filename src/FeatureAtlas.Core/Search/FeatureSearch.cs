@@ -59,10 +59,7 @@ public sealed partial class FeatureSearch
     public static string ReadPoint(string hookName)
     {
         ArgumentNullException.ThrowIfNull(hookName);
-        const string prefix = "blocks.", suffix = ".hook_resid_pre";
-        if (hookName.StartsWith(prefix, StringComparison.Ordinal) && hookName.EndsWith(suffix, StringComparison.Ordinal)
-            && int.TryParse(hookName.AsSpan(prefix.Length, hookName.Length - prefix.Length - suffix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var layer)
-            && layer > 0)
+        if (HookNames.TryParse(hookName, int.MaxValue, out var layer, out var kind) && kind == "hook_resid_pre" && layer > 0)
         {
             return HookNames.ResidPost(layer - 1);
         }

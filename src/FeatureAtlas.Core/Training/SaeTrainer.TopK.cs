@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Sae;
 
 namespace FeatureAtlas.Core.Training;

@@ -24,7 +24,7 @@ public sealed class InferenceHost(AtlasStore store, AtlasWebOptions options, ILo
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Let the next request try again (the folder may have been fixed), but not this very moment's others.
-            _ = Task.Delay(TimeSpan.FromSeconds(10)).ContinueWith(_ => _models.TryRemove(new KeyValuePair<string, Lazy<Task<ModelRuntime>>>(model, lazy)), TaskScheduler.Default);
+            _ = Task.Delay(TimeSpan.FromSeconds(10), CancellationToken.None).ContinueWith(_ => _models.TryRemove(new KeyValuePair<string, Lazy<Task<ModelRuntime>>>(model, lazy)), TaskScheduler.Default);
             throw;
         }
     }

@@ -112,5 +112,7 @@ public class FeatureAccumulatorTests
 
     private static string Serialize(FeatureAccumulator accumulator) =>
         JsonSerializer.Serialize(new { features = accumulator.Build(), density = accumulator.DensitySummary(), accumulator.TotalTokens, accumulator.Windows },
-            new JsonSerializerOptions { IncludeFields = true });
+            WithFields);
+
+    private static readonly JsonSerializerOptions WithFields = new() { IncludeFields = true };
 }

@@ -5,7 +5,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FeatureAtlas.Core.Tokenization;
-using Xunit.Abstractions;
 
 namespace FeatureAtlas.Core.Tests.Tokenization;
 

@@ -96,12 +96,12 @@ public class UmapTests
     public void Trustworthiness_SmallInput_MatchesPlainDefinition()
     {
         const int n = 80, d = 6, k = 5;
-        var x = TestSupport.TestData.Uniform(n * d, 11);
-        var embedding = TestSupport.TestData.Uniform(n * 2, 12);
+        var x = FeatureAtlas.TestSupport.TestData.Uniform(n * d, 11);
+        var embedding = FeatureAtlas.TestSupport.TestData.Uniform(n * 2, 12);
         var expected = PlainTrustworthiness(x, n, d, embedding, k);
         Assert.Equal(expected, Trustworthiness.Compute(x, n, d, embedding, k), 6);
         // Points on the unit circle are their own perfect map: chord length orders pairs as the cosine does.
-        var angles = TestSupport.TestData.Uniform(n, 13, MathF.PI);
+        var angles = FeatureAtlas.TestSupport.TestData.Uniform(n, 13, MathF.PI);
         var circle = angles.SelectMany(t => new[] { MathF.Cos(t), MathF.Sin(t) }).ToArray();
         Assert.Equal(1.0, Trustworthiness.Compute(circle, n, 2, circle, k), 6);
     }

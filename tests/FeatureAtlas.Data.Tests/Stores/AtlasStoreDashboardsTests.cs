@@ -9,11 +9,10 @@ public sealed class AtlasStoreDashboardsTests
     private static readonly DashboardOptions Options = new() { Seed = 42 };
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_ThenGetFeature_ReturnsEveryNumber(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 64);
         var dashboards = SyntheticDashboards.Create(features: 12, seed: 1, windows: 50, deadEvery: 5);
@@ -36,11 +35,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_CentresNotFromARange_StoresThemExactly(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 4);
         var dashboards = SyntheticDashboards.Create(features: 2, seed: 2, windows: 50);
@@ -59,11 +57,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task GetFeatureAsync_TruncatedExamplesBlob_ThrowsInvalidDataNamingSaeAndFeature(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8);
         var dashboards = SyntheticDashboards.Create(features: 5, seed: 4, windows: 50);
@@ -78,11 +75,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_Replace_KeepsOnlyTheNewSet(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 64);
         await store.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, SyntheticDashboards.Create(features: 10, seed: 1, windows: 50), None);
@@ -98,11 +94,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_FailsMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 256);
         var first = SyntheticDashboards.Create(features: 200, seed: 1, windows: 50, deadEvery: 7);
@@ -118,11 +113,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_CancelledMidway_LeavesPreviousDashboards(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 256);
         var first = SyntheticDashboards.Create(features: 200, seed: 1, windows: 50);
@@ -138,11 +132,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_BadFeatures_ThrowsAndKeepsPrevious(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8, windows: 50);
         var first = SyntheticDashboards.Create(features: 8, seed: 1, windows: 50);
@@ -164,11 +157,10 @@ public sealed class AtlasStoreDashboardsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_UnknownNames_ThrowNamingThem(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 8);
         var dashboards = SyntheticDashboards.Create(features: 2, seed: 1, windows: 50);

@@ -9,11 +9,10 @@ public sealed class AtlasStoreEvalsTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveEvalAsync_TwiceThenGetAndList_ReturnsTheLatestPerSae(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: 64);
         await store.UpsertSaeAsync(new SaeRecord(Seed.Model, "res3", null, "blocks.3.hook_resid_pre", 3, 768, 32, "topk", "{}"), None);

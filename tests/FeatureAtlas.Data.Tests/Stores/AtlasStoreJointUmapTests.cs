@@ -21,11 +21,10 @@ public sealed class AtlasStoreJointUmapTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveJointUmapAsync_ThenGet_ReadsEachSaesPointsInMapOrderBesideThePerSaeMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await SeedAsync(db);
         await store.SaveUmapAsync("m", "a", [1f, 2f, 3f, 4f, 5f, 6f], None);
         Assert.Null(await store.GetJointUmapAsync("m", "b+a", None));
@@ -49,11 +48,10 @@ public sealed class AtlasStoreJointUmapTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveJointUmapAsync_SameNameAgain_ReplacesOnlyThatMap(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await SeedAsync(db);
         await store.SaveJointUmapAsync("m", "mine", ["a", "b"], Enumerable.Range(0, 10).Select(i => (float)i).ToArray(), None);
         await store.SaveJointUmapAsync("m", "other", ["b", "c"], Enumerable.Range(0, 8).Select(i => -(float)i).ToArray(), None);
@@ -85,7 +83,6 @@ public sealed class AtlasStoreJointUmapTests
     public async Task SaveJointUmapAsync_BadInput_ThrowsAndKeepsTheOldMap(string provider, string name, string[] saes, int coordinates, string message)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await SeedAsync(db);
         await store.SaveJointUmapAsync("m", "mine", ["a", "b"], Enumerable.Range(0, 10).Select(i => (float)i).ToArray(), None);
 

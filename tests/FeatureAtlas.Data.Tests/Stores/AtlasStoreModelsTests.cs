@@ -8,11 +8,10 @@ public sealed class AtlasStoreModelsTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task UpsertModelAndSae_ThenGet_ReturnsLatestValues(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         var model = new ModelRecord("gpt2", "/m/gpt2", "{\"n_layer\":12}", 12, 768, 50257, "GPT-2 small");
         var sae = new SaeRecord("gpt2", "res8", "/s/res8", "blocks.8.hook_resid_pre", 8, 768, 24576, "standard", "{}");
@@ -34,11 +33,10 @@ public sealed class AtlasStoreModelsTests
     }
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task UpsertSaeAsync_UnknownModel_ThrowsNamingIt(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
 
         var error = await Assert.ThrowsAsync<KeyNotFoundException>(() =>

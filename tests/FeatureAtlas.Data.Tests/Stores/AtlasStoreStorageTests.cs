@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Data.Tests.TestSupport;
-using Xunit.Abstractions;
 
 namespace FeatureAtlas.Data.Tests.Stores;
 
@@ -16,11 +15,10 @@ public sealed class AtlasStoreStorageTests(ITestOutputHelper output)
     private const double BudgetMb = 150;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveDashboardsAsync_FullSizeSae_FitsTheStorageBudget(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = await db.OpenAsync();
         await Seed.AddAsync(store, dSae: Features, windows: 800);
         var dashboards = SyntheticDashboards.Create(Features, seed: 11, windows: 800, vocab: 50257 / 16, fullIntervals: true);

@@ -17,7 +17,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task New_NestedAndFlatBodies_BothStoredAndShownOnTheFeature()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
 
         var nested = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/new",
@@ -36,7 +36,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Search_AfterNew_FindsItWithNeuronpediaFields()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("explainer");
         await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/new",
             new { feature = new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 2, explanation = "Opening quotation marks in dialogue" } }));
@@ -54,7 +54,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Search_ManyMatches_RanksTheClosestFirstAndPagesBy20()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("explainer");
         for (var i = 0; i < 24; i++)
         {
@@ -83,7 +83,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [InlineData("  a ")]
     public async Task Search_QueryShorterThan3_Returns400(string query)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
 
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await app.CreateClient().PostAsJsonAsync("api/explanation/search", new { query }));
 
@@ -115,7 +115,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Search_WithLayers_FindsExactlyTheMatchesInThoseSaes()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         await TwoSaesExplainedAsync();
         using var client = app.CreateClient();
         async Task<string[]> Find(string[]? layers) =>
@@ -131,7 +131,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task SearchModelAndSearchAll_NeuronpediaBodies_FindTheSameMatches()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         await TwoSaesExplainedAsync();
         using var client = app.CreateClient();
 
@@ -153,7 +153,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [InlineData(AtlasApp.Model, new[] { AtlasApp.Sae, " " }, HttpStatusCode.BadRequest, "layers[1] is empty")]
     public async Task Search_BadLayers_AnswersAProblemNamingThem(string? modelId, string[] layers, HttpStatusCode status, string detail)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
 
         var problem = await HttpAssert.ProblemAsync(status, await app.CreateClient().PostAsJsonAsync("api/explanation/search", new { modelId, layers, query = "capybara" }));
 
@@ -163,7 +163,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Vote_ByTwoUsers_SumsAndUnvoteWithdraws()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var author = await app.SharedUserAsync("explainer");
         var voter = await app.SignUpAsync();
         var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
@@ -182,7 +182,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Delete_ByAuthor_RemovesItFromSearch()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var author = await app.SharedUserAsync("explainer");
         var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
             new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "ephemeral platypus" }))).GetProperty("id").GetInt32();

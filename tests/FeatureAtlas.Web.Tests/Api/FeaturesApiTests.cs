@@ -12,7 +12,7 @@ public abstract class FeaturesApiTests(AtlasApp app)
     [Fact]
     public async Task GetFeature_WithDashboard_ReturnsNeuronpediaShape()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         using var client = app.CreateClient();
 
         var feature = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/3"));
@@ -36,7 +36,7 @@ public abstract class FeaturesApiTests(AtlasApp app)
     [InlineData($"api/feature/no-such-model/{AtlasApp.Sae}/1")]
     public async Task GetFeature_MissingOrWithoutDashboard_Returns404Problem(string path)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         using var client = app.CreateClient();
 
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await client.GetAsync(path));

@@ -17,7 +17,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [Fact]
     public async Task ListApi_FullLifecycle_EachCallAnswersTheListAsStored()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var c = owner.Client;
         using var anonymous = app.CreateClient();
@@ -63,7 +63,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [Fact]
     public async Task NewWithFeatures_OneUnknownFeature_Returns404AndCreatesNoList()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
 
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await owner.Client.PostAsJsonAsync("api/list/new-with-features",
@@ -79,7 +79,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [Fact]
     public async Task AddFeatures_MoreThan100_Returns400NamingTheLimit()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var slug = (await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new", new { name = "Many" }))).GetProperty("id").GetString();
 
@@ -95,7 +95,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [InlineData("""{"name":"ok","description":null,"isPublic":"yes"}""", "")]
     public async Task New_InvalidBody_Returns400Problem(string json, string mentions)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SharedUserAsync("lister");
 
         var response = await owner.Client.PostAsync("api/list/new", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
@@ -107,7 +107,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [Fact]
     public async Task New_BodyOverTheLimit_Returns413()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SharedUserAsync("lister");
 
         var response = await owner.Client.PostAsJsonAsync("api/list/new", new { name = "big", description = new string('x', 20_000) });
@@ -118,7 +118,7 @@ public abstract class ListsApiTests(AtlasApp app)
     [Fact]
     public async Task Get_UnlistedListOfAnotherUser_ReadableByIdAnonymously()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var slug = (await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new", new { name = "Secret-ish", isPublic = false }))).GetProperty("id").GetString();
         using var anonymous = app.CreateClient();

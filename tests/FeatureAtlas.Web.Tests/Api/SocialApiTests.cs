@@ -18,7 +18,7 @@ public abstract class SocialApiTests(AtlasApp app)
     [Fact]
     public async Task BookmarkAdd_Twice_IsOneStarUntilDeleted()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
         var (before, _) = await app.Store.GetStarsAsync(Key, null, CancellationToken.None);
 
@@ -39,7 +39,7 @@ public abstract class SocialApiTests(AtlasApp app)
     [Fact]
     public async Task BookmarkAdd_FeatureOutsideTheSae_Returns404()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("star");
 
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.NotFound,
@@ -51,7 +51,7 @@ public abstract class SocialApiTests(AtlasApp app)
     [Fact]
     public async Task CommentNew_ThenDelete_ShownSanitisedOnFeatureAndUserPagesUntilDeleted()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
         using var anonymous = app.CreateClient();
         const string text = "Fires on **braces** <script>alert(1)</script> [x](javascript:alert(2))";
@@ -80,7 +80,7 @@ public abstract class SocialApiTests(AtlasApp app)
     [InlineData("   ")]
     public async Task CommentNew_EmptyText_Returns400(string text)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("commenter");
 
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,

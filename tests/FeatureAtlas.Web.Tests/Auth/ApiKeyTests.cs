@@ -15,7 +15,7 @@ public abstract class ApiKeyTests(AtlasApp app)
     [Fact]
     public async Task ApiKey_OnAWrite_ActsAsItsUser()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
 
         var created = await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/list/new", new { name = "by key" }));
@@ -27,7 +27,7 @@ public abstract class ApiKeyTests(AtlasApp app)
     [Fact]
     public async Task ApiKey_WithAValidCookieToo_UnknownKeyStill401()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
         using var request = new HttpRequestMessage(HttpMethod.Post, "api/list/new") { Content = JsonContent.Create(new { name = "cookie and bad key" }) };
         request.Headers.Add("x-api-key", user.ApiKey + "x");
@@ -40,7 +40,7 @@ public abstract class ApiKeyTests(AtlasApp app)
     [Fact]
     public async Task ApiKeys_InTheDatabase_OnlyTheirHashIsStored()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
         var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(user.ApiKey)));
 

@@ -20,7 +20,7 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task FeaturePage_LiveFeature_ShowsExamplesHistogramAndLogitsAsStored()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var stored = await BusiestFeatureAsync(app);
         Assert.NotEmpty(stored.Top);
         var page = await chromium.NewPageAsync(app);
@@ -63,7 +63,7 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task FeaturePage_ShowFullContext_SwapsInEveryTokenOfEachWindowAndBack()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var stored = await BusiestFeatureAsync(app);
         // Every example row in page order: the top examples, then each interval's.
         var examples = stored.Top.Concat(stored.Intervals.SelectMany(i => i.Examples)).ToArray();
@@ -96,7 +96,7 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task FeaturePage_PrevAndNext_LinkToNeighbours()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(5));
 

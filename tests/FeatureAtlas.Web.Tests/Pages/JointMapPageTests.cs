@@ -41,7 +41,7 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
     [Fact]
     public async Task JointMap_Opened_PaintsEveryPointOfBothSaesInItsSaesColour()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var map = await ReadMapAsync();
         var page = await chromium.NewPageAsync(app);
 
@@ -74,7 +74,7 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
     [Fact]
     public async Task JointMap_HoverAndClick_ReachThePointsOwnSae()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var map = await ReadMapAsync();
         var page = await chromium.NewPageAsync(app);
         var canvas = await OpenAsync(page);
@@ -96,7 +96,7 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
     [Fact]
     public async Task JointMap_SignedInShiftDragBox_MakesAListOfExactlyTheFeaturesInsideFromBothSaes()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var map = await ReadMapAsync();
         var page = await chromium.NewPageAsync(app);
         await SocialPageTests.SignUpAsync(page);

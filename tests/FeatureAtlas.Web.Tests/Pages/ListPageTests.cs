@@ -23,7 +23,7 @@ public abstract class ListPageTests(AtlasApp app)
     [Fact]
     public async Task UnlistedList_ReadableBySlug_ListedOnlyOnItsOwnersOwnUserPage()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var other = await app.SignUpAsync();
         using var anonymous = app.CreateClient();
@@ -48,7 +48,7 @@ public abstract class ListPageTests(AtlasApp app)
     [Fact]
     public async Task ListPage_Description_SanitisedMarkdownAndFeaturesWithBestExplanation()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         await app.Store.AddManualExplanationAsync(owner.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 6), "sixth sense", CancellationToken.None);
         var slug = await NewListAsync(owner, "Described", isPublic: true, "A **bold** claim <img src=x onerror=alert(1)> [link](javascript:alert(2))");
@@ -67,7 +67,7 @@ public abstract class ListPageTests(AtlasApp app)
     [Fact]
     public async Task ListPage_EditForms_OnlyForOwnerAndNeverInEmbed()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var other = await app.SignUpAsync();
         var slug = await NewListAsync(owner, "Forms", isPublic: true);
@@ -90,7 +90,7 @@ public abstract class ListPageTests(AtlasApp app)
     [Fact]
     public async Task ListPage_UpdateForm_ChangesTheListAndRedirectsBack()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
         var slug = await NewListAsync(owner, "Before", isPublic: true);
 
@@ -108,7 +108,7 @@ public abstract class ListPageTests(AtlasApp app)
     [InlineData("user/nosuchuser")]
     public async Task Page_Unknown_Returns404(string path)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
 
         var response = await app.CreateClient().GetAsync(path);
 

@@ -29,7 +29,7 @@ public sealed partial class LiveInferencePageTests(Chromium chromium, LiveAtlasA
     [Fact]
     public async Task TestThisFeature_CustomText_ShowsTokensTitledWithTheApiValues()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var stored = await FeaturePageTests.BusiestFeatureAsync(app);
         // The request the page makes, by HttpClient: the page must show exactly what the API answers.
         using var client = app.CreateClient();
@@ -74,7 +74,7 @@ public sealed partial class LiveInferencePageTests(Chromium chromium, LiveAtlasA
     [Fact]
     public async Task TestThisFeature_OpenedWithTextInTheUrl_RunsAtOnce()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
 
         await page.GotoAsync($"{LiveAtlasApp.FeaturePath(4)}?text={Uri.EscapeDataString(Text)}");
@@ -90,7 +90,7 @@ public sealed partial class LiveInferencePageTests(Chromium chromium, LiveAtlasA
     [Fact]
     public async Task Search_Text_ShowsRankedResultsLinkingToFeaturePages()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
 
         var response = await page.GotoAsync($"search?model={LiveAtlasApp.LiveModel}&text={Uri.EscapeDataString(Text)}");

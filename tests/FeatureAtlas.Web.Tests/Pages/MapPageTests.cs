@@ -80,7 +80,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task Map_AfterTheUmapJob_ReportsEveryFeatureAndDrawsThem()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var (_, x, y) = await MapAsync();
         var page = await chromium.NewPageAsync(app);
 
@@ -109,7 +109,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task Map_HoverOverAPoint_ShowsTheFeatureAndItsExplanation()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var (index, x, y) = await MapAsync();
         var page = await chromium.NewPageAsync(app);
         var (_, canvas) = await OpenMapAsync(page);
@@ -140,7 +140,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task Map_SignedInShiftDragBox_MakesAListOfExactlyTheFeaturesInside()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var (index, x, y) = await MapAsync();
         var page = await chromium.NewPageAsync(app);
         var user = await SocialPageTests.SignUpAsync(page);
@@ -174,7 +174,7 @@ public sealed class MapPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task FeaturePage_SimilarFeatures_ListsTheApiTopTenWithCosines()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         const int index = 9;
         var expected = LiveMaps.BruteForceSimilar(app.SaeDirectory, index).Take(10).ToArray();
         var page = await chromium.NewPageAsync(app);

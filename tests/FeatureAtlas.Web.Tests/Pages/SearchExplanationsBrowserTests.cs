@@ -17,7 +17,7 @@ public sealed class SearchExplanationsBrowserTests(Chromium chromium, SqliteAtla
     [Fact]
     public async Task SaeMultiSelect_ChooseModelAndOneSae_ShowsOnlyItsSaesAndOnlyThatSaesMatches()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var ct = CancellationToken.None;
         await app.Store.UpsertModelAsync(new ModelRecord(Other, null, "{}", 6, 512, 50304), ct);
         await app.Store.UpsertSaeAsync(new SaeRecord(Other, "pythia-res3", null, "blocks.3.hook_resid_pre", 3, 512, 64, "standard", "{}"), ct);

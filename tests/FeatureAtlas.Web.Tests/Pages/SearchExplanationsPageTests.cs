@@ -15,7 +15,7 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
     [Fact]
     public async Task SearchPage_ManyMatches_LinksEachFeatureAndPages()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
         for (var i = 0; i < 23; i++)
         {
@@ -37,7 +37,7 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
     [Fact]
     public async Task SearchPage_SaeFilter_ShowsOnlyThoseSaesMatchesAndPagesWithinThem()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         await app.Store.UpsertSaeAsync(new SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
         var user = await app.SignUpAsync();
         for (var i = 0; i < 21; i++)
@@ -69,7 +69,7 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
     [InlineData("sae=res8", "Choose the model whose SAEs to search within.")]
     public async Task SearchPage_BadSaeFilter_SaysWhyAndShowsNoResults(string filter, string problem)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
 
         var html = await app.CreateClient().GetStringAsync($"search-explanations?q=anything&{filter}");
 
@@ -80,7 +80,7 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
     [Fact]
     public async Task SearchPage_ShortQuery_AsksForMoreAndShowsNoResults()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
 
         var html = await app.CreateClient().GetStringAsync("search-explanations?q=ok");
 

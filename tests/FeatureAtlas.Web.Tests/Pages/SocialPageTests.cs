@@ -25,7 +25,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task SignUp_ThroughTheForm_SignsInAndShowsTheUserName()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
 
         var name = await SignUpAsync(page);
@@ -38,7 +38,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task SignUp_ShortPassword_StaysOnTheFormWithAnError()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync("account/signup");
         await page.GetByLabel("User name").FillAsync("shortpw");
@@ -57,7 +57,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task Star_SignedIn_ButtonShowsStarredAndCountsIt()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await SignUpAsync(page);
         var key = new FeatureKey(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 11);
@@ -80,7 +80,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task AddToList_NewListName_ListPageShowsTheFeature()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         var owner = await SignUpAsync(page);
         var listName = $"Curly braces of {owner}";
@@ -110,7 +110,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task Comment_Markdown_IsShownRenderedUnderTheAuthorsName()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         var author = await SignUpAsync(page);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(13));
@@ -133,7 +133,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task SignOut_FromTheHeader_ShowsSignInAndHidesTheForms()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await SignUpAsync(page);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(14));

@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using FeatureAtlas.Web.Tests.TestSupport;
-using Xunit.Abstractions;
 
 namespace FeatureAtlas.Web.Tests.Security;
 
@@ -20,7 +19,7 @@ public sealed class XssTests(Chromium chromium, LiveAtlasApp app, ITestOutputHel
     [MemberData(nameof(XssPayloads.All), MemberType = typeof(XssPayloads))]
     public async Task Payload_InEveryUserTextSink_NeverRunsAndShowsAsText(int id, string payload)
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         Assert.InRange(FirstFeature + XssPayloads.Count, 0, LiveAtlasApp.LiveDSae);
         var index = FirstFeature + id;
         var user = await app.SharedUserAsync("xss");
@@ -68,7 +67,7 @@ public sealed class XssTests(Chromium chromium, LiveAtlasApp app, ITestOutputHel
     [Fact]
     public async Task Probe_UnescapedPayloads_AreCaught()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         // The probe itself must see an injection that works, or a clean result above would mean nothing.
         var probe = await XssProbe.OpenAsync(chromium, app, bypassCsp: true);
         await probe.Page.GotoAsync("");
@@ -91,7 +90,7 @@ public sealed class XssTests(Chromium chromium, LiveAtlasApp app, ITestOutputHel
     [Fact]
     public async Task Csp_InjectedInlineScript_IsBlockedByTheBrowser()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var probe = await XssProbe.OpenAsync(chromium, app, bypassCsp: false);
         await probe.VisitAsync(LiveAtlasApp.FeaturePath(3), "feature page");
 

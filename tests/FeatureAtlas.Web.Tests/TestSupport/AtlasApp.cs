@@ -3,7 +3,6 @@ using System.Net;
 using System.Text.RegularExpressions;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Data.Stores;
-using FeatureAtlas.Data.Tests.TestSupport;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -33,7 +32,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Tests write far more than a person would; the rate-limit tests lower this.</summary>
     protected virtual int WritesPerMinute => 1_000_000;
 
-    /// <summary>True when this provider's server is not configured (PostgreSQL outside CI): tests return at once.</summary>
+    /// <summary>True when this provider's server is not configured (PostgreSQL outside CI); see <see cref="SkipWhenUnavailable"/>.</summary>
     public bool Skipped { get; private set; }
 
     /// <summary>Where the app listens, e.g. http://127.0.0.1:41234/.</summary>
@@ -44,9 +43,15 @@ public abstract partial class AtlasApp : IAsyncLifetime
 
     public bool IsSqlite => Provider == TestDatabase.Sqlite;
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// Reports the calling test skipped when the app could not start for want of its database server. A fixture cannot
+    /// skip the tests that use it, so each test over a provider that may be missing starts with this call.
+    /// </summary>
+    public void SkipWhenUnavailable() => Assert.SkipWhen(Skipped, TestDatabase.MissingServer);
+
+    public virtual async ValueTask InitializeAsync()
     {
-        _database = await TestDatabase.CreateAsync(Provider);
+        _database = await TestDatabase.TryCreateAsync(Provider);
         if (_database is null)
         {
             Skipped = true;
@@ -73,7 +78,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
         await store.SaveDashboardsAsync(Model, Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, CancellationToken.None);
     }
 
-    public async Task DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_app is not null)
         {
@@ -81,6 +86,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
             await _app.DisposeAsync();
         }
         if (_database is not null) await _database.DisposeAsync();
+        GC.SuppressFinalize(this);
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects (tests see the 302 and where it goes).</summary>

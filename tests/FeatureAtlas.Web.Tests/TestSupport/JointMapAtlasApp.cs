@@ -2,7 +2,6 @@ using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Tests.TestSupport;
 using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;
@@ -13,7 +12,7 @@ namespace FeatureAtlas.Web.Tests.TestSupport;
 /// dashboards so it has frac_nonzero; <see cref="SaeB"/>: <see cref="DSaeB"/>, none), each with its own map, and one
 /// joint map of both (<see cref="JointName"/>), all made by the jobs <c>atlas umap</c> runs. About 1 s to build.
 /// </summary>
-public sealed class JointMapAtlasApp : AtlasApp, IAsyncLifetime
+public sealed class JointMapAtlasApp : AtlasApp
 {
     public const string JointModel = "tiny-joint";
     public const string SaeA = "res0";
@@ -26,9 +25,9 @@ public sealed class JointMapAtlasApp : AtlasApp, IAsyncLifetime
 
     protected override string Provider => TestDatabase.Sqlite;
 
-    async Task IAsyncLifetime.InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        await InitializeAsync();
+        await base.InitializeAsync();
         var ct = CancellationToken.None;
         var config = new Gpt2Config { Layers = 2, DModel = 32, Heads = 2, Positions = 64, Vocab = 1000, DMlp = 128 };
         await Store.UpsertModelAsync(new ModelRecord(JointModel, null, "{}", config.Layers, config.DModel, config.Vocab), ct);
@@ -46,9 +45,9 @@ public sealed class JointMapAtlasApp : AtlasApp, IAsyncLifetime
         await JointUmapJob.RunAsync(new JointUmapJobOptions { Model = JointModel, Saes = [SaeA, SaeB], CheckpointDirectory = checkpoints }, Store, Store, null, ct);
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await DisposeAsync();
+        await base.DisposeAsync();
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 

@@ -3,7 +3,6 @@ using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Tokenization;
-using FeatureAtlas.Data.Tests.TestSupport;
 using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;
@@ -15,7 +14,7 @@ namespace FeatureAtlas.Web.Tests.TestSupport;
 /// with dashboards built by <see cref="DashboardJob"/> over a small corpus of <see cref="CorpusText"/>. Feature pages
 /// of <see cref="LiveSae"/> show real examples, and live inference on it returns real activations. About 2 s to build.
 /// </summary>
-public sealed class LiveAtlasApp : AtlasApp, IAsyncLifetime
+public sealed class LiveAtlasApp : AtlasApp
 {
     public const string LiveModel = "tiny-gpt2";
     public const string LiveSae = "tiny-res1";
@@ -42,15 +41,15 @@ public sealed class LiveAtlasApp : AtlasApp, IAsyncLifetime
 
     public string SaeDirectory => Path.Combine(_folder, LiveSae);
 
-    async Task IAsyncLifetime.InitializeAsync()
+    public override async ValueTask InitializeAsync()
     {
-        await InitializeAsync();
+        await base.InitializeAsync();
         await BuildLiveModelAsync();
     }
 
-    async Task IAsyncLifetime.DisposeAsync()
+    public override async ValueTask DisposeAsync()
     {
-        await DisposeAsync();
+        await base.DisposeAsync();
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
     }
 

@@ -1,10 +1,9 @@
-using FeatureAtlas.Data.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;
 
 /// <summary>
 /// The app over a throwaway PostgreSQL database on the server in ATLAS_TEST_POSTGRES. Without one it does not start
-/// (<see cref="AtlasApp.Skipped"/>), and under CI=true it fails instead: CI must test both providers.
+/// and its tests report skipped (<see cref="AtlasApp.SkipWhenUnavailable"/>); under CI=true it fails instead: CI must test both providers.
 /// </summary>
 public sealed class PostgresAtlasApp : AtlasApp
 {

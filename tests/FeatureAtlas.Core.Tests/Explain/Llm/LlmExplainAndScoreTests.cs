@@ -50,7 +50,7 @@ public class LlmExplainAndScoreTests
         var user = User(server.Requests.Single().Body);
         Assert.Contains("<< whale>>", user);                  // 1 < 0.3·4: the next token stays unmarked
         Assert.Contains("( whale, 10)", user);
-        Assert.Equal(3, Regex.Matches(user, "Example \\d").Count);   // activating train windows only
+        Assert.Equal(3, Regex.Count(user, "Example \\d"));   // activating train windows only
     }
 
     [Fact]

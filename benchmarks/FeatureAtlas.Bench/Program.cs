@@ -1,0 +1,3 @@
+using FeatureAtlas.Bench;
+
+return BenchCli.Run(args);

@@ -1,0 +1,236 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using FeatureAtlas.Data;
+using FeatureAtlas.Jobs;
+using FeatureAtlas.Web;
+using Spectre.Console;
+using FeatureAtlas.Cli.Commands;
+
+namespace FeatureAtlas.Bench;
+
+/// <summary>
+/// <c>web</c>: the feature page under load. Starts the site in this process on a free loopback port
+/// (request logging off), checks a sample of pages answer 200, warms up, then runs Debian's <c>wrk</c> at
+/// <c>--connections</c> for <c>--duration</c> seconds against random feature pages of every SAE of
+/// <c>--model</c> that has dashboards (a Lua script picks a uniformly random stored feature per request). Reports
+/// p50/p99 latency, requests/s and errors beside the goals of issue 5: p99 &lt; 50 ms, ≥ 1,000 requests/s, 0 errors.
+/// wrk and the site share this machine's cores, so the figures are for the two together.
+/// </summary>
+internal static class WebBench
+{
+    public const double P99GoalMs = 50;
+    public const double RequestsPerSecondGoal = 1000;
+
+    public static Command Create()
+    {
+        var db = StoreOptions.Db();
+        var model = new Option<string>("--model") { Description = "The model whose feature pages to request.", DefaultValueFactory = _ => SyntheticAtlas.Model };
+        var connections = new Option<int>("--connections") { Description = "Open HTTP connections (wrk -c).", DefaultValueFactory = _ => 64 };
+        var duration = new Option<int>("--duration") { Description = "Seconds of measured load (wrk -d).", DefaultValueFactory = _ => 30 };
+        var threads = new Option<int>("--threads") { Description = "wrk threads (wrk -t).", DefaultValueFactory = _ => 2 };
+        var warmup = new Option<int>("--warmup") { Description = "Seconds of unmeasured load first (JIT tiers, caches).", DefaultValueFactory = _ => 5 };
+        var timeout = new Option<int>("--timeout") { Description = "Seconds after which wrk counts a request as a timeout error.", DefaultValueFactory = _ => 2 };
+        var json = CliOptions.Json();
+        var command = new Command("web", "Feature-page p99 latency, requests/s and errors under wrk, vs the goals (< 50 ms, ≥ 1,000/s, 0).")
+        {
+            db, model, connections, duration, threads, warmup, timeout, json,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var c = parse.GetValue(connections);
+            var d = parse.GetValue(duration);
+            var t = parse.GetValue(threads);
+            var w = parse.GetValue(warmup);
+            var limit = parse.GetValue(timeout);
+            if (c <= 0 || d <= 0 || t <= 0 || w < 0 || limit <= 0) throw new UsageException("--connections, --duration, --threads and --timeout must be positive; --warmup not negative.");
+            if (t > c) throw new UsageException("--threads cannot exceed --connections (wrk needs a connection per thread).");
+            var wrk = FindWrk();
+            var dbPath = parse.GetValue(db)!;
+            var modelName = parse.GetValue(model)!;
+            var quiet = parse.GetValue(json);
+
+            var store = await AtlasDatabase.OpenAsync(dbPath, cancellationToken);
+            var saes = new List<(string Name, int Features)>();
+            foreach (var sae in await store.ListSaesAsync(modelName, cancellationToken))
+            {
+                var count = await store.CountFeaturesAsync(modelName, sae.Name, cancellationToken);
+                if (count > 0) saes.Add((sae.Name, count));
+            }
+            if (saes.Count == 0) throw new InvalidOperationException($"Model '{modelName}' has no dashboards in {dbPath}; seed some with `atlas seed-synthetic --db {dbPath}`.");
+            var features = saes.Sum(s => (long)s.Features);
+
+            var script = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-{Environment.ProcessId}.lua");
+            await File.WriteAllTextAsync(script, LuaScript(modelName, saes), cancellationToken);
+            await using var app = await AtlasWebHost.BuildAsync(new AtlasWebOptions { Db = dbPath, Urls = "http://127.0.0.1:0", RequestLogging = false }, cancellationToken);
+            try
+            {
+                await app.StartAsync(cancellationToken);
+                var baseUrl = app.Urls.First().TrimEnd('/');
+                if (!quiet) AnsiConsole.MarkupLine($"Serving {Markup.Escape(dbPath)} at {baseUrl}: {features:N0} features in {saes.Count} SAEs of {Markup.Escape(modelName)}.");
+                var pageBytes = await CheckPagesAsync(baseUrl, modelName, saes, cancellationToken);
+                if (w > 0)
+                {
+                    if (!quiet) AnsiConsole.MarkupLine($"Warming up for {w} s...");
+                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, seed: 1, cancellationToken);
+                }
+                if (!quiet) AnsiConsole.MarkupLine($"Measuring: wrk -t{t} -c{c} -d{d}s --latency...");
+                var before = GcSnapshot.Take();
+                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, seed: 2, cancellationToken);
+                var gc = GcSnapshot.Take() - before;
+                var result = WrkResult.Parse(output);
+                var report = Report(result, c, t, d, features, saes.Count, pageBytes, gc);
+                if (quiet) Console.WriteLine(report.ToJsonString());
+                else Print(report, result);
+                return ExitCodes.Success;
+            }
+            finally
+            {
+                await app.StopAsync(CancellationToken.None);
+                File.Delete(script);
+            }
+        });
+        return command;
+    }
+
+    /// <summary>wrk on PATH (Debian installs /usr/bin/wrk); missing, a clear error naming the package.</summary>
+    private static string FindWrk()
+    {
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin").Split(Path.PathSeparator).Append("/usr/bin"))
+        {
+            var candidate = Path.Combine(dir, "wrk");
+            if (File.Exists(candidate)) return candidate;
+        }
+        throw new InvalidOperationException("wrk is not installed; install Debian's package: apt-get install wrk.");
+    }
+
+    /// <summary>
+    /// Lua for wrk: each request a uniformly random stored feature over all SAEs; each wrk thread seeded from its
+    /// number and the run's seed (wrk's first script argument), so runs with one seed request the same sequence of
+    /// pages and the warm-up, run with another, does not fill the page cache with the measured run's pages.
+    /// </summary>
+    internal static string LuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
+    {
+        static string Quote(string s) => "\"" + Uri.EscapeDataString(s).Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var sb = new StringBuilder();
+        sb.AppendLine("-- atlas bench web: GET a random feature page of the stored SAEs.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = \"/\" .. {Quote(model)} .. \"/\"");
+        sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => Quote(s.Name)))} }}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local counts = {{ {string.Join(", ", saes.Select(s => s.Features.ToString(CultureInfo.InvariantCulture)))} }}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local total = {saes.Sum(s => (long)s.Features)}");
+        sb.AppendLine("""
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("thread_number", threads)
+            end
+            function init(args)
+              math.randomseed(7919 * (thread_number or 1) + 104729 * (tonumber(args[1]) or 0))
+            end
+            function request()
+              local r = math.random(0, total - 1)
+              for i = 1, #saes do
+                if r < counts[i] then return wrk.format("GET", prefix .. saes[i] .. "/" .. r) end
+                r = r - counts[i]
+              end
+            end
+            """);
+        return sb.ToString();
+    }
+
+    /// <summary>GETs 20 seeded random pages one by one: each must answer 200. Returns their mean size in bytes.</summary>
+    private static async Task<double> CheckPagesAsync(string baseUrl, string model, IReadOnlyList<(string Name, int Features)> saes, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var random = new Random(5);
+        long bytes = 0;
+        const int pages = 20;
+        for (var i = 0; i < pages; i++)
+        {
+            var (sae, count) = saes[random.Next(saes.Count)];
+            var url = $"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{random.Next(count)}";
+            using var response = await http.GetAsync(url, cancellationToken);
+            if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode} before the load started.");
+            bytes += (await response.Content.ReadAsByteArrayAsync(cancellationToken)).Length;
+        }
+        return bytes / (double)pages;
+    }
+
+    /// <summary>Runs wrk; <paramref name="seed"/> picks the page sequence, so the measured run does not repeat the warm-up's pages.</summary>
+    private static async Task<string> RunWrkAsync(string wrk, string script, string baseUrl, int threads, int connections, int seconds, int timeout, int seed, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(wrk) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in new[] { $"-t{threads}", $"-c{connections}", $"-d{seconds}s", $"--timeout={timeout}s", "--latency", "-s", script, baseUrl + "/", "--", seed.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {wrk}.");
+        var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
+        await process.WaitForExitAsync(cancellationToken);
+        if (process.ExitCode != 0) throw new InvalidOperationException($"wrk failed (exit {process.ExitCode}): {(await stderr).Trim()}");
+        return await stdout;
+    }
+
+    private static JsonObject Report(WrkResult r, int connections, int threads, int duration, long features, int saes, double pageBytes, GcSnapshot gc)
+    {
+        var p99 = r.PercentileMs(99);
+        return new JsonObject
+        {
+            ["connections"] = connections,
+            ["threads"] = threads,
+            ["duration_s"] = duration,
+            ["features"] = features,
+            ["saes"] = saes,
+            ["requests"] = r.Requests,
+            ["p50_ms"] = r.PercentileMs(50),
+            ["p75_ms"] = r.PercentileMs(75),
+            ["p90_ms"] = r.PercentileMs(90),
+            ["p99_ms"] = p99,
+            // wrk leaves timed-out requests out of its percentiles, so with timeouts the real p99 is higher.
+            ["p99_is_lower_bound"] = r.Timeouts > 0,
+            ["max_ms"] = r.MaxLatencyMs,
+            ["requests_per_second"] = r.RequestsPerSecond,
+            ["errors"] = r.Errors,
+            ["non_2xx_3xx"] = r.Non2xx3xx,
+            ["socket_errors"] = r.ConnectErrors + r.ReadErrors + r.WriteErrors + r.Timeouts,
+            ["timeouts"] = r.Timeouts,
+            ["page_bytes"] = Math.Round(pageBytes),
+            ["server_allocated_bytes_per_request"] = r.Requests == 0 ? 0 : Math.Round((double)gc.AllocatedBytes / r.Requests),
+            ["gen2_collections"] = gc.Gen2,
+            // CPU the site spent per request: steadier than requests/s on a shared machine, where other jobs take cores.
+            ["server_cpu_ms_per_request"] = r.Requests == 0 ? 0 : Math.Round(gc.Cpu.TotalMilliseconds / r.Requests, 3),
+            ["thread_pool_threads"] = ThreadPool.ThreadCount,
+            ["p99_vs_goal"] = p99 / P99GoalMs,
+            ["rps_vs_goal"] = r.RequestsPerSecond / RequestsPerSecondGoal,
+            ["goals_met"] = p99 < P99GoalMs && r.RequestsPerSecond >= RequestsPerSecondGoal && r.Errors == 0,
+        };
+    }
+
+    private static void Print(JsonObject report, WrkResult r)
+    {
+        var table = new Table().AddColumns("figure", "measured", "goal", "ratio");
+        static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+        table.AddRow("p50 latency", $"{F(r.PercentileMs(50))} ms", "", "");
+        table.AddRow("p99 latency", $"{F(r.PercentileMs(99))} ms", $"< {P99GoalMs} ms", $"{F(r.PercentileMs(99) / P99GoalMs)} (p99 / 50 ms)");
+        table.AddRow("requests/s", F(r.RequestsPerSecond), $"≥ {RequestsPerSecondGoal:N0}", $"{F(r.RequestsPerSecond / RequestsPerSecondGoal)} (rps / 1,000)");
+        table.AddRow("errors", $"{r.Errors} ({r.Non2xx3xx} status ≥ 400, {r.ConnectErrors + r.ReadErrors + r.WriteErrors} socket, {r.Timeouts} timeouts)", "0", "");
+        table.AddRow("requests", r.Requests.ToString("N0", CultureInfo.InvariantCulture), "", "");
+        table.AddRow("page size", $"{(double)report["page_bytes"]! / 1024:0.#} KB", "", "");
+        table.AddRow("server allocation", $"{(double)report["server_allocated_bytes_per_request"]! / 1024:0.#} KB/request", "", "");
+        table.AddRow("server CPU", $"{(double)report["server_cpu_ms_per_request"]!:0.###} ms/request", "", "");
+        AnsiConsole.Write(table);
+        if (r.Timeouts > 0) AnsiConsole.MarkupLine($"[yellow]{r.Timeouts} requests timed out; wrk leaves them out of its percentiles, so the real p99 is higher.[/]");
+        AnsiConsole.MarkupLine((bool)report["goals_met"]! ? "[green]All three goals met.[/]" : "[yellow]Goals not met.[/]");
+    }
+
+    /// <summary>Allocation, gen-2 counts and CPU time of this process (the site runs in it), to difference around the run.</summary>
+    private readonly record struct GcSnapshot(long AllocatedBytes, int Gen2, TimeSpan Cpu)
+    {
+        public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(2), Process.GetCurrentProcess().TotalProcessorTime);
+
+        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) => new(a.AllocatedBytes - b.AllocatedBytes, a.Gen2 - b.Gen2, a.Cpu - b.Cpu);
+    }
+}

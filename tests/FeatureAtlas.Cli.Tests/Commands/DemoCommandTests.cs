@@ -1,0 +1,99 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using FeatureAtlas.Data;
+
+namespace FeatureAtlas.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>atlas demo</c> end to end at a reduced size, through the real CLI process: every step runs, the site serves a
+/// feature page of the demo model, and a second run reuses every finished step.
+/// </summary>
+public sealed partial class DemoCommandTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "atlas-demo-test-" + Guid.NewGuid().ToString("N"));
+    private readonly string _cache;
+
+    public DemoCommandTests()
+    {
+        Directory.CreateDirectory(_folder);
+        // The corpora come from the npm packages test.sh installed for the tokenizer tests, not from the network.
+        _cache = Path.Combine(_folder, "cache");
+        var modules = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "reference", "tokenizer", "node_modules"));
+        Directory.CreateDirectory(Path.Combine(_cache, "npm"));
+        Directory.CreateSymbolicLink(Path.Combine(_cache, "npm", "node_modules"), modules);
+    }
+
+    [GeneratedRegex(@"open (http://127\.0\.0\.1:\d+/\S+)")]
+    private static partial Regex OpenLine();
+
+    [Fact]
+    public async Task Demo_Small_BuildsEveryStepServesTheModelAndRerunReusesThem()
+    {
+        var dir = Path.Combine(_folder, "demo");
+        using (var demo = Start("demo", "--small", "--tokens", "2048", "--dir", dir, "--urls", "http://127.0.0.1:0"))
+        {
+            var url = await ReadUntilAsync(demo, OpenLine(), TimeSpan.FromMinutes(8));
+            using var http = new HttpClient();
+            var model = await http.GetStringAsync(url);
+            Assert.Contains("demo model (random weights)", model);
+            var feature = await http.GetStringAsync(url + "/demo-res3-topk/0");
+            Assert.Contains("demo-res3-topk", feature);
+            Assert.Contains("Top activations", feature);
+            demo.Kill(entireProcessTree: true);
+        }
+
+        var store = await AtlasDatabase.OpenAsync(Path.Combine(dir, "atlas.db"), CancellationToken.None);
+        foreach (var sae in new[] { "demo-res1-standard", "demo-res3-topk" })
+        {
+            Assert.NotNull(await store.GetEvalAsync("demo-gpt2", sae, CancellationToken.None));
+            Assert.NotNull(await store.GetDashboardSummaryAsync("demo-gpt2", sae, CancellationToken.None));
+            Assert.NotEmpty(await store.ListExplanationsAsync("demo-gpt2", sae, null, 0, 1, CancellationToken.None));
+            Assert.NotNull(await store.GetUmapAsync("demo-gpt2", sae, CancellationToken.None));
+        }
+        var joint = await store.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
+        Assert.Equal(["demo-res1-standard", "demo-res3-topk"], joint!.Saes);
+
+        // Everything is there: a second run does no work, only prints each step as done.
+        var watch = Stopwatch.StartNew();
+        using var again = Start("demo", "--small", "--tokens", "2048", "--dir", dir, "--no-serve");
+        var output = await again.StandardOutput.ReadToEndAsync();
+        await again.WaitForExitAsync();
+        Assert.Equal(0, again.ExitCode);
+        Assert.Contains("maps stored", output);
+        Assert.DoesNotContain("training", output);
+        Assert.True(watch.Elapsed < TimeSpan.FromMinutes(1), $"The rerun took {watch.Elapsed}.");
+    }
+
+    private Process Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.Environment["ATLAS_CACHE"] = _cache;
+        var process = Process.Start(start)!;
+        process.ErrorDataReceived += (_, _) => { };
+        process.BeginErrorReadLine();
+        return process;
+    }
+
+    private static async Task<string> ReadUntilAsync(Process process, Regex pattern, TimeSpan timeout)
+    {
+        using var cancel = new CancellationTokenSource(timeout);
+        while (await process.StandardOutput.ReadLineAsync(cancel.Token) is { } line)
+        {
+            if (pattern.Match(line) is { Success: true } match) return match.Groups[1].Value;
+        }
+        throw new InvalidOperationException($"atlas demo ended (exit {(process.HasExited ? process.ExitCode : -1)}) without printing the site's address.");
+    }
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
