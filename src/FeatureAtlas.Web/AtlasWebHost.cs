@@ -51,7 +51,7 @@ public static class AtlasWebHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         services.AddOpenApi();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        services.AddSingleton<InferenceHost>();
+        services.AddModelRuntime(store, options);
         services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();
