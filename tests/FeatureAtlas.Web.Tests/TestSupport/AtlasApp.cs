@@ -44,6 +44,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
 
     public bool IsSqlite => Provider == TestDatabase.Sqlite;
 
+    /// <summary>The running app's services (its model runtime, stores), for tests that look behind the HTTP surface.</summary>
+    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The app is not running.");
+
     public async Task InitializeAsync()
     {
         _database = await TestDatabase.CreateAsync(Provider);
