@@ -121,9 +121,16 @@ public static class SteerApi
             {
                 // The client went away; the work saw the same token and stopped.
             }
-            catch (Exception e) when (ApiErrors.StatusFor(e) < StatusCodes.Status500InternalServerError)
+            catch (Exception e) when (e is not OperationCanceledException)
             {
-                var problem = new { title = "Steering failed", status = ApiErrors.StatusFor(e), detail = e.Message };
+                // Headers are gone, so the status travels in the frame; a 500's own message stays on the server.
+                var status = ApiErrors.StatusFor(e);
+                if (status == StatusCodes.Status500InternalServerError)
+                {
+                    context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(SteerApi)).LogError(e, "A streamed steering run failed.");
+                }
+                var detail = status == StatusCodes.Status500InternalServerError ? "An unexpected error stopped the run." : e.Message;
+                var problem = new { title = "Steering failed", status, detail };
                 await response.WriteAsync($"event: error\ndata: {JsonSerializer.Serialize(problem, SteerService.Json)}\n\n", ct);
             }
         }

@@ -242,6 +242,20 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
         Assert.False(rerun.TryGetProperty("cached", out _));
     }
 
+    [Theory]
+    [InlineData("/api/steer", "POST", AtlasRateLimits.Inference)]
+    [InlineData("/api/vector/new", "POST", AtlasRateLimits.Writes)]
+    [InlineData("/api/steer/{id}", "GET", AtlasRateLimits.Reads)]
+    public void Endpoint_CountsAgainstItsRateLimit(string route, string method, string policy)
+    {
+        var endpoints = app.Services.GetRequiredService<Microsoft.AspNetCore.Routing.EndpointDataSource>().Endpoints.OfType<Microsoft.AspNetCore.Routing.RouteEndpoint>();
+
+        var endpoint = Assert.Single(endpoints, e => "/" + e.RoutePattern.RawText?.TrimStart('/') == route
+            && e.Metadata.GetMetadata<Microsoft.AspNetCore.Routing.HttpMethodMetadata>()?.HttpMethods.Contains(method) == true);
+
+        Assert.Equal(policy, endpoint.Metadata.GetMetadata<Microsoft.AspNetCore.RateLimiting.EnableRateLimitingAttribute>()?.PolicyName);
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
