@@ -53,6 +53,10 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<SaeEvalEntity> SaeEvals => Set<SaeEvalEntity>();
 
+    public DbSet<SteerRunEntity> SteerRuns => Set<SteerRunEntity>();
+
+    public DbSet<SteerVectorEntity> SteerVectors => Set<SteerVectorEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -5,6 +5,7 @@ using FeatureAtlas.Core.Explain;
 using FeatureAtlas.Core.Explain.Llm;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Pipelines;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tensors;
@@ -22,8 +23,9 @@ public static class ExplainJob
 {
     private const string Magic = "FeatureAtlas explain checkpoint v2";   // v2: JobCheckpoint's binary file (v1 was text)
 
+    /// <param name="runtime">Where the model already runs (the site's); without it the model and SAE are loaded from their folders for this run.</param>
     public static async Task<ExplainJobResult> RunAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, IExplanationStore explanations,
-        OpenAiCompatibleClient? llm, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        OpenAiCompatibleClient? llm, IProgress<JobProgress>? progress, CancellationToken cancellationToken, ModelRuntime? runtime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentOutOfRangeException.ThrowIfNegative(options.First);
@@ -44,7 +46,7 @@ public static class ExplainJob
 
         progress?.Report(new JobProgress("corpus", 0, summary.Windows));
         var counts = CorpusTokenCounts.Create(await ReadAllAsync(corpora, summary.Corpus, summary.Windows, cancellationToken).ConfigureAwait(false), tokenizer.VocabSize, summary.Options.BosTokenId);
-        var pool = await PoolAsync(options, corpora, dashboards, sae, summary, cancellationToken).ConfigureAwait(false);
+        var pool = await PoolAsync(options, corpora, dashboards, sae, summary, runtime, cancellationToken).ConfigureAwait(false);
         var explainer = new TokenStatsExplainer(counts, Text, options.Explain);
 
         var key = JobKey(options, summary, method, modelName, end);
@@ -180,9 +182,9 @@ public static class ExplainJob
 
     /// <summary>
     /// The negative pool: seeded random windows of the dashboard run, measured with the stored model and SAE folders
-    /// when both still load, else assumed zero.
+    /// when both still load (borrowed from <paramref name="runtime"/> when given), else assumed zero.
     /// </summary>
-    private static async Task<NegativePool> PoolAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, SaeRecord sae, SaeDashboardSummary summary, CancellationToken cancellationToken)
+    private static async Task<NegativePool> PoolAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, SaeRecord sae, SaeDashboardSummary summary, ModelRuntime? runtime, CancellationToken cancellationToken)
     {
         var stream = CounterRandom.Stream(options.Explain.Seed, "negative-pool");
         var indexes = Enumerable.Range(0, summary.Windows).OrderBy(w => CounterRandom.Uniform(stream, (ulong)w)).Take(options.PoolWindows).Order().ToArray();
@@ -192,6 +194,18 @@ public static class ExplainJob
         if (model?.Path is not { } modelPath || sae.Path is not { } saePath || !File.Exists(Path.Combine(modelPath, "model.safetensors")) || !File.Exists(Path.Combine(saePath, "sae_weights.safetensors")))
         {
             return NegativePool.AssumedZero(indexes, tokens, sae.DSae);
+        }
+        if (runtime is not null)
+        {
+            try
+            {
+                return await runtime.RunAsync(options.Model, "explain", (loaded, _) =>
+                    NegativePool.Measure(loaded.Session.Model, loaded.FoldedSae(sae.Name), indexes, tokens, summary.Options.BosTokenId), cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is ModelUnavailableException or KeyNotFoundException)
+            {
+                return NegativePool.AssumedZero(indexes, tokens, sae.DSae);
+            }
         }
         var autoencoder = SparseAutoencoder.Load(saePath);
         var network = Gpt2Model.Load(modelPath, InferenceSession.ProcessingFor([autoencoder]));

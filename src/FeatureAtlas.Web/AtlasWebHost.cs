@@ -1,9 +1,11 @@
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Inference;
 using FeatureAtlas.Web.Rendering;
+using FeatureAtlas.Web.Steering;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
 using Microsoft.Extensions.FileProviders;
@@ -51,7 +53,9 @@ public static class AtlasWebHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         services.AddOpenApi();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
-        services.AddSingleton<InferenceHost>();
+        services.AddModelRuntime(store, options);
+        services.AddSingleton<ISteerStore>(new SteerStore(store.Database));
+        services.AddSingleton<SteerService>();
         services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();

@@ -27,6 +27,12 @@ public sealed class AtlasWebOptions
     /// <summary>JSON reads (explanation search, lists) allowed per client per minute.</summary>
     public int ReadsPerMinute { get; init; } = 600;
 
+    /// <summary>Most models held in memory at once; loading one more unloads the least recently used.</summary>
+    public int MaxLoadedModels { get; init; } = 2;
+
+    /// <summary>Most requests waiting for one model; more answer 503 until the queue drains.</summary>
+    public int MaxQueuedPerModel { get; init; } = 64;
+
     /// <summary>Whether anyone may create an account on the site.</summary>
     public bool AllowSignup { get; init; } = true;
 
@@ -41,6 +47,8 @@ public sealed class AtlasWebOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxTextTokens, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxSaesPerSearch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(InferencePerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxLoadedModels, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedPerModel, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WritesPerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadsPerMinute, 1);
     }

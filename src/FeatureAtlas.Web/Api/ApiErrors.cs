@@ -12,7 +12,7 @@ public static class ApiErrors
     public static int StatusFor(Exception exception) => exception switch
     {
         KeyNotFoundException => StatusCodes.Status404NotFound,
-        Inference.InferenceUnavailableException => StatusCodes.Status503ServiceUnavailable,
+        Core.Runtime.ModelUnavailableException or Core.Runtime.ModelBusyException => StatusCodes.Status503ServiceUnavailable,
         ForbiddenException => StatusCodes.Status403Forbidden,
         ArgumentException or InvalidDataException or FormatException => StatusCodes.Status400BadRequest,
         BadHttpRequestException bad => bad.StatusCode,

@@ -14,6 +14,7 @@ public static class AtlasApi
         api.MapCommentsApi();
         api.MapExplanationsApi();
         api.MapMapsApi();
+        api.MapSteerApi();
         return app;
     }
 }

@@ -1,4 +1,5 @@
 using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Data.Social;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
@@ -10,7 +11,7 @@ namespace FeatureAtlas.Web.Api;
 /// <summary>
 /// <c>POST /api/explanation/generate</c>: a signed-in user asks for a feature to be explained now by the offline
 /// explainer (token statistics, scored on held-out examples). It reads the corpus and runs the model on a few
-/// windows, so it counts against the inference rate limit. LLM explanations run from the command line
+/// windows (the site's loaded model, through its queue), so it counts against the inference rate limit. LLM explanations run from the command line
 /// (<c>atlas explain --method llm</c>), where the operator's key and budget apply.
 /// </summary>
 public static class ExplainApi
@@ -33,7 +34,7 @@ public static class ExplainApi
         return Results.Text(rows.ToJsonString(), "application/json");
     }
 
-    public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, ModelRuntime models, CancellationToken cancellationToken)
     {
         if (request.ExplanationType is { } type && !string.Equals(type, "offline", StringComparison.OrdinalIgnoreCase) && type != TokenStatsExplainer.Method)
         {
@@ -46,7 +47,7 @@ public static class ExplainApi
             var options = new ExplainJobOptions { Model = key.Model, Sae = key.Sae, First = key.Index, Count = 1, CheckpointDirectory = checkpoints };
             var sae = await store.GetSaeAsync(key.Model, key.Sae, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {key.Model}/{key.Sae}.");
             if (key.Index < 0 || key.Index >= sae.DSae) throw new KeyNotFoundException($"Feature {key.Index} is not in SAE '{key.Sae}', which has {sae.DSae} features.");
-            var result = await ExplainJob.RunAsync(options, store, store, store, null, null, cancellationToken);
+            var result = await ExplainJob.RunAsync(options, store, store, store, null, null, cancellationToken, models);
             if (result.Features == 0) throw new ArgumentException($"Feature {key} never activates on the corpus, so there is nothing to explain.");
         }
         finally

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Search;
 using FeatureAtlas.Data.Social;
 using FeatureAtlas.Data.Stores;
@@ -32,11 +33,11 @@ public static class InferenceApi
         return api;
     }
 
-    public static async Task<IResult> NewActivation(ActivationRequest request, InferenceHost host, CancellationToken cancellationToken)
+    public static async Task<IResult> NewActivation(ActivationRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
         var feature = ApiInput.Feature(request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
         var (model, sae) = (feature.Model, feature.Sae);
-        var runtime = await host.GetAsync(model, cancellationToken);
+        var runtime = await models.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
         var dSae = runtime.Sae(sae).DSae;
         if (feature.Index < 0 || feature.Index >= dSae) throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{sae}', which has {dSae} features.");
@@ -45,23 +46,23 @@ public static class InferenceApi
         var results = new List<ActivationDto>(texts.Count);
         foreach (var text in texts)
         {
-            var tokens = runtime.Tokenize(text, host.Options);
-            var a = await runtime.Search.ActivationsAsync(tokens, session, feature.Index, request.IgnoreBos, cancellationToken);
+            var tokens = runtime.Tokenize(text, limits);
+            var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
             results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken));
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }
 
-    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, AtlasStore store, HttpContext context, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
-        var runtime = await host.GetAsync(model, cancellationToken);
-        var tokens = runtime.Tokenize(request.Text, host.Options);
+        var runtime = await models.GetAsync(model, cancellationToken);
+        var tokens = runtime.Tokenize(request.Text, limits);
         var selected = (request.SelectedLayers ?? []).Select(runtime.SessionName).ToArray();
         var count = selected.Length > 0 ? selected.Length : runtime.Saes.Count;
-        if (count > host.Options.MaxSaesPerSearch)
+        if (count > limits.MaxSaesPerSearch)
         {
-            throw new ArgumentException($"This search would run {count} SAEs; at most {host.Options.MaxSaesPerSearch} may run at once. Choose some with selectedLayers.");
+            throw new ArgumentException($"This search would run {count} SAEs; at most {limits.MaxSaesPerSearch} may run at once. Choose some with selectedLayers.");
         }
         if (request.NumResults is < 1 or > FeatureSearch.MaxResults) throw new ArgumentException($"numResults must be 1 to {FeatureSearch.MaxResults}; got {request.NumResults}.");
         var sortIndexes = request.SortIndexes ?? [];
@@ -69,7 +70,7 @@ public static class InferenceApi
         {
             if (i < 0 || i >= tokens.Length) throw new ArgumentException($"sortIndexes holds {i}, but the text has {tokens.Length} tokens (0 is BOS).");
         }
-        var matches = await runtime.Search.SearchAsync(tokens, new FeatureSearchOptions
+        var options = new FeatureSearchOptions
         {
             Saes = selected,
             Layers = request.Layers ?? [],
@@ -78,7 +79,8 @@ public static class InferenceApi
             DensityThreshold = request.DensityThreshold,
             FracNonzero = runtime.Densities,
             NumResults = request.NumResults,
-        }, cancellationToken);
+        };
+        var matches = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Search(tokens, options), cancellationToken);
 
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
         var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
@@ -89,20 +91,21 @@ public static class InferenceApi
         return TypedResults.Ok(new SearchAllResponse(runtime.TokenStrings(tokens), results, sortIndexes));
     }
 
-    public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, InferenceHost host, CancellationToken cancellationToken)
+    public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
         var (model, sae) = (ApiInput.Required(request.ModelId, "modelId"), ApiInput.Required(request.Source, "source"));
-        var runtime = await host.GetAsync(model, cancellationToken);
+        var runtime = await models.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
-        var tokens = runtime.Tokenize(request.Text, host.Options);
+        var tokens = runtime.Tokenize(request.Text, limits);
         if (request.NumResults is < 1 or > FeatureSearch.MaxFeaturesPerToken) throw new ArgumentException($"numResults must be 1 to {FeatureSearch.MaxFeaturesPerToken}; got {request.NumResults}.");
-        var byToken = await runtime.Search.TopFeaturesByTokenAsync(tokens, session, new TopFeaturesByTokenOptions
+        var options = new TopFeaturesByTokenOptions
         {
             NumResults = request.NumResults,
             IgnoreBos = request.IgnoreBos,
             DensityThreshold = request.DensityThreshold,
             FracNonzero = runtime.Densities.GetValueOrDefault(session),
-        }, cancellationToken);
+        };
+        var byToken = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.TopFeaturesByToken(tokens, session, options), cancellationToken);
         var strings = runtime.TokenStrings(tokens);
         var results = byToken.Select(t => new TokenResultDto(t.Position, strings[t.Position], t.IsSpecial,
             t.Features.Select(f => new TopFeatureDto(f.Value, f.Feature)).ToArray())).ToArray();

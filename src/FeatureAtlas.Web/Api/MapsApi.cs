@@ -1,3 +1,4 @@
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Data.Social;
 using FeatureAtlas.Data.Stores;
@@ -11,7 +12,7 @@ namespace FeatureAtlas.Web.Api;
 /// Feature maps and neighbours: an SAE's stored UMAP and joint maps of several SAEs as compact arrays, a feature's
 /// nearest features by decoder cosine, and a feature's best explanation alone (for map hovers).
 /// <para>
-/// Similar features are computed on demand from the SAEs <see cref="InferenceHost"/> already holds rather than
+/// Similar features are computed on demand from the SAEs <see cref="ModelRuntime"/> already holds rather than
 /// read from a precomputed table: one query is a product with each S × I decoder (about 20 M multiply-adds per
 /// SAE, milliseconds), always agrees with the weights being served, and needs no job or storage (a table of
 /// the top 10 across 12 SAEs would be 3 M rows per model, to be rebuilt whenever an SAE changes).
@@ -88,19 +89,19 @@ public static class MapsApi
         return TypedResults.Ok(new JointUmapDto(model, map.Name, map.Saes.ToArray(), map.Sae, map.Indices, map.X, map.Y, fracNonzero));
     }
 
-    public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, ModelRuntime models, AtlasStore store, HttpContext context, CancellationToken cancellationToken)
     {
         var count = k ?? 10;
         if (count is < 1 or > MaxSimilar) throw new ArgumentException($"k must be between 1 and {MaxSimilar}, found {count}.");
-        var runtime = await host.GetAsync(model, cancellationToken);
-        var session = runtime.Search.Session.Saes;
+        var runtime = await models.GetAsync(model, cancellationToken);
+        var session = runtime.Session.Saes;
         var sessionName = runtime.SessionName(sae);
         var source = session.First(s => s.Name == sessionName);
         if (index < 0 || index >= source.DSae) throw new KeyNotFoundException($"Feature {index} is not in SAE '{sae}', which has {source.DSae} features.");
 
         // The feature's own SAE first, then the others in the model's order.
         var order = session.OrderBy(s => ReferenceEquals(s, source) ? 0 : 1).ToList();
-        var found = await Task.Run(() => SimilarFeatures.Find(source, index, order, count), cancellationToken);
+        var found = await models.RunAsync(model, InferenceClient.Of(context), (_, _) => SimilarFeatures.Find(source, index, order, count), cancellationToken);
         var keys = found.SelectMany(f => f.Features).Select(f => new FeatureKey(model, runtime.StoredName(f.Sae), f.Index)).ToList();
         var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
         var saes = found.Select(f => new SimilarSaeDto(runtime.StoredName(f.Sae), f.Features.Select(x =>

@@ -1,14 +1,15 @@
 using System.Collections.Concurrent;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 
 namespace FeatureAtlas.Web.Inference;
 
 /// <summary>
-/// Comparisons of two SAEs of a model, computed from the SAEs <see cref="InferenceHost"/> holds and kept: two
+/// Comparisons of two SAEs of a model, computed from the SAEs <see cref="ModelRuntime"/> holds and kept: two
 /// all-against-all GEMMs take seconds at 24,576 features, so each pair is computed once per process (the most
 /// recent 16 pairs are kept, ~0.4 MB each at that size) and concurrent requests for a pair share one computation.
 /// </summary>
-public sealed class SaeComparisons(InferenceHost host)
+public sealed class SaeComparisons(ModelRuntime models)
 {
     private const int Capacity = 16;
     private readonly ConcurrentDictionary<(string Model, string A, string B), Lazy<Task<SaeComparison>>> _cache = new();
@@ -31,11 +32,11 @@ public sealed class SaeComparisons(InferenceHost host)
 
     private async Task<SaeComparison> ComputeAsync(string model, string a, string b)
     {
-        var runtime = await host.GetAsync(model, CancellationToken.None);
-        var saes = runtime.Search.Session.Saes;
+        var runtime = await models.GetAsync(model, CancellationToken.None);
+        var saes = runtime.Session.Saes;
         var first = saes.First(s => s.Name == runtime.SessionName(a));
         var second = saes.First(s => s.Name == runtime.SessionName(b));
         if (first.DIn != second.DIn) throw new ArgumentException($"SAEs '{a}' and '{b}' read different widths (d_in {first.DIn} and {second.DIn}), so their decoders cannot be compared.");
-        return await Task.Run(() => SaeComparison.Create(SimilarFeatures.UnitDecoder(first), first.DSae, SimilarFeatures.UnitDecoder(second), second.DSae, first.DIn));
+        return await models.RunAsync(model, "sae-comparisons", (_, _) => SaeComparison.Create(SimilarFeatures.UnitDecoder(first), first.DSae, SimilarFeatures.UnitDecoder(second), second.DSae, first.DIn), CancellationToken.None);
     }
 }

@@ -1,3 +1,4 @@
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Social;
@@ -48,7 +49,7 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         {
             Result = await comparisons.GetAsync(model, a, b, cancellationToken);
         }
-        catch (Exception e) when (e is InferenceUnavailableException or KeyNotFoundException or ArgumentException)
+        catch (Exception e) when (e is ModelUnavailableException or KeyNotFoundException or ArgumentException)
         {
             Problem = e.Message;
             return Page();

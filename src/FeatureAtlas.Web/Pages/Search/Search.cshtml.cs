@@ -1,4 +1,5 @@
 using System.Globalization;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
@@ -14,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Search;
 /// the features are ranked by their maximum, or by their sum at chosen token positions. The query is the URL, so a
 /// search can be shared; the work is the same as <c>POST /api/search-all</c>.
 /// </summary>
-public sealed class SearchModel(AtlasStore store, InferenceHost host) : PageModel
+public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebOptions limits) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelName { get; set; }
@@ -64,12 +65,12 @@ public sealed class SearchModel(AtlasStore store, InferenceHost host) : PageMode
         {
             var request = new SearchAllRequest(
                 ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
-            Result = (await InferenceApi.SearchAll(request, host, store, cancellationToken)).Value;
+            Result = (await InferenceApi.SearchAll(request, models, limits, store, HttpContext, cancellationToken)).Value;
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InferenceUnavailableException)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException)
         {
             Problem = e.Message;
-            Response.StatusCode = e is InferenceUnavailableException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest;
+            Response.StatusCode = e is ModelUnavailableException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest;
         }
         Milliseconds = watch.Elapsed.TotalMilliseconds;
         return Page();

@@ -1,0 +1,25 @@
+using FeatureAtlas.Core.Runtime;
+using FeatureAtlas.Data.Stores;
+
+namespace FeatureAtlas.Web.Inference;
+
+/// <summary>Registers the process's one <see cref="ModelRuntime"/> over the atlas store.</summary>
+public static class ModelRuntimeRegistration
+{
+    public static IServiceCollection AddModelRuntime(this IServiceCollection services, AtlasStore store, AtlasWebOptions options)
+    {
+        services.AddSingleton<IModelCatalog>(new StoreModelCatalog(store));
+        services.AddSingleton(provider =>
+        {
+            var runtime = new ModelRuntime(provider.GetRequiredService<IModelCatalog>(), new ModelRuntimeOptions
+            {
+                MaxLoadedModels = options.MaxLoadedModels,
+                MaxQueuedPerModel = options.MaxQueuedPerModel,
+            });
+            var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger<ModelRuntime>();
+            runtime.SaeSkipped += (_, reason) => logger.LogWarning("{Reason}", reason);
+            return runtime;
+        });
+        return services;
+    }
+}
