@@ -1,3 +1,5 @@
+using FeatureAtlas.Core.Tensors;
+
 namespace FeatureAtlas.Core.Search;
 
 public sealed partial class FeatureSearch
@@ -57,6 +59,11 @@ public sealed partial class FeatureSearch
     {
         public float[] Values { get; } = new float[rows];
 
-        public override void Visit(int s, ReadOnlySpan<float> x, int rows) => search.Session.Saes[s].EncodeFeature(x, rows, feature, Values);
+        public override void Visit(int s, ReadOnlySpan<float> x, int rows)
+        {
+            var sae = search.Session.Saes[s];
+            sae.EncodeFeature(x, rows, feature, Values);
+            NonFiniteValuesException.ThrowIfAny(Values, 1, $"SAE '{sae.Name}' feature {feature}");
+        }
     }
 }
