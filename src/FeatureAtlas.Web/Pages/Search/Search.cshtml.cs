@@ -66,10 +66,15 @@ public sealed class SearchModel(AtlasStore store, InferenceHost host) : PageMode
                 ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
             Result = (await InferenceApi.SearchAll(request, host, store, cancellationToken)).Value;
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InferenceUnavailableException)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InferenceUnavailableException or Core.Tensors.NonFiniteValuesException)
         {
             Problem = e.Message;
-            Response.StatusCode = e is InferenceUnavailableException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest;
+            Response.StatusCode = e switch
+            {
+                InferenceUnavailableException => StatusCodes.Status503ServiceUnavailable,
+                Core.Tensors.NonFiniteValuesException => StatusCodes.Status422UnprocessableEntity,
+                _ => StatusCodes.Status400BadRequest,
+            };
         }
         Milliseconds = watch.Elapsed.TotalMilliseconds;
         return Page();
