@@ -37,7 +37,7 @@ public sealed record Gpt2Config
             throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
         }
 
-        var modelType = root["model_type"]?.GetValue<string>();
+        var modelType = root["model_type"] is JsonValue type ? Read<string>(type, path, "model_type") : null;
         if (modelType is not null and not "gpt2")
         {
             throw new InvalidDataException($"{path}: model_type is '{modelType}'; FeatureAtlas runs GPT-2-family models (model_type \"gpt2\").");
