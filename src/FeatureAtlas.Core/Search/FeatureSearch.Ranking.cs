@@ -123,7 +123,7 @@ public sealed partial class FeatureSearch
             var dSae = sae.DSae;
             var f = search.FeatureBuffer(rows, dSae);
             sae.Encode(x, rows, f);
-            NonFiniteValuesException.ThrowIfAny(f, dSae, $"SAE '{sae.Name}' activations");
+            if (!TensorPrimitives.IsFiniteAll<float>(f)) throw NonFiniteValuesException.For(f, dSae, $"SAE '{sae.Name}' activations");
             if (_keys.Length < dSae) _keys = new float[dSae];
             var keys = _keys.AsSpan(0, dSae);
             ComputeKeys(f, rows, dSae, keys);

@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using FeatureAtlas.Core.Tensors;
 
 namespace FeatureAtlas.Core.Search;
@@ -63,7 +64,7 @@ public sealed partial class FeatureSearch
         {
             var sae = search.Session.Saes[s];
             sae.EncodeFeature(x, rows, feature, Values);
-            NonFiniteValuesException.ThrowIfAny(Values, 1, $"SAE '{sae.Name}' feature {feature}");
+            if (!TensorPrimitives.IsFiniteAll<float>(Values)) throw NonFiniteValuesException.For(Values, 1, $"SAE '{sae.Name}' feature {feature}");
         }
     }
 }

@@ -26,13 +26,29 @@ public sealed class NonFiniteValuesException : ArithmeticException
     /// </summary>
     public static void ThrowIfAny(ReadOnlySpan<float> values, int rowLength, string tensor)
     {
+        if (!TensorPrimitives.IsFiniteAll(values)) throw For(values, rowLength, tensor);
+    }
+
+    /// <summary>
+    /// The error for <paramref name="values"/>, which hold a non-finite value; for callers that build the tensor's name
+    /// only then (hot paths check <see cref="TensorPrimitives.IsFiniteAll{T}(ReadOnlySpan{T})"/> first and allocate nothing).
+    /// </summary>
+    public static NonFiniteValuesException For(ReadOnlySpan<float> values, int rowLength, string tensor)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowLength, 1);
-        if (TensorPrimitives.IsFiniteAll(values)) return;
-        var at = 0;
-        while (float.IsFinite(values[at])) at++;
+        var at = FirstNonFinite(values);
         var value = values[at];
         var kind = float.IsNaN(value) ? "NaN" : value > 0 ? "+Infinity" : "-Infinity";
-        throw new NonFiniteValuesException(tensor, string.Create(CultureInfo.InvariantCulture,
+        return new NonFiniteValuesException(tensor, string.Create(CultureInfo.InvariantCulture,
             $"Non-finite activations: {tensor} is {kind} at token {at / rowLength}{(rowLength > 1 ? $", index {at % rowLength}" : "")}; the model or SAE overflows float32 on this input, and JSON has no Infinity or NaN."));
+    }
+
+    private static int FirstNonFinite(ReadOnlySpan<float> values)
+    {
+        for (var i = 0; i < values.Length; i++)
+        {
+            if (!float.IsFinite(values[i])) return i;
+        }
+        throw new ArgumentException("Every value is finite.", nameof(values));
     }
 }
