@@ -57,7 +57,7 @@ public static class AtlasCli
             Console.Error.WriteLine($"error: {e.Message}");
             return ExitCodes.Usage;
         }
-        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException or FeatureAtlas.Core.Explain.Llm.LlmException)
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or UnauthorizedAccessException or InvalidOperationException or KeyNotFoundException or FeatureAtlas.Core.Explain.Llm.LlmException or FeatureAtlas.Core.Tensors.NonFiniteValuesException)
         {
             Console.Error.WriteLine($"error: {OneLine(Describe(e))}");
             return ExitCodes.BadInput;

@@ -17,6 +17,9 @@ public sealed class AtlasDatabase
 {
     private const string HistoryTable = "__EFMigrationsHistory";
 
+    /// <summary>EF Core's SQLite migration lock: one row while a process migrates.</summary>
+    private const string SqliteLockTable = "__EFMigrationsLock";
+
     private readonly DbContextOptions _options;
 
     private AtlasDatabase(AtlasProvider provider, string connectionString, string description, DbContextOptions options)
@@ -89,19 +92,29 @@ public sealed class AtlasDatabase
     /// <summary>
     /// Creates the database if missing and applies this version's pending migrations. A database holding tables
     /// but no FeatureAtlas migration history, or migrations this version does not know (a newer FeatureAtlas),
-    /// raises <see cref="InvalidDataException"/> and is left untouched.
+    /// raises <see cref="InvalidDataException"/> and is left untouched. One process at a time checks and migrates,
+    /// under a lock that dies with its holder (<see cref="SqliteMigrationGuard"/>, <see cref="PostgresMigrationGuard"/>),
+    /// so a killed command blocks nobody; waiting longer than <see cref="MigrationLockTimeout"/> for a live one raises
+    /// <see cref="InvalidOperationException"/> saying so.
     /// </summary>
-    public async Task MigrateAsync(CancellationToken cancellationToken)
+    public Task MigrateAsync(CancellationToken cancellationToken) => MigrateAsync(MigrationLockTimeout, cancellationToken);
+
+    /// <summary>How long a command waits for another live process's migration of the same database.</summary>
+    public static readonly TimeSpan MigrationLockTimeout = TimeSpan.FromSeconds(30);
+
+    internal async Task MigrateAsync(TimeSpan lockTimeout, CancellationToken cancellationToken)
     {
-        if (Provider == AtlasProvider.Sqlite)
-        {
-            var folder = Path.GetDirectoryName(new SqliteConnectionStringBuilder(ConnectionString).DataSource);
-            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot create {Description}: folder '{folder}' does not exist.");
-        }
+        await using var guard = await AcquireMigrationGuardAsync(lockTimeout, cancellationToken);
         await using var db = CreateContext();
         if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
         {
-            await CheckIsOursAsync(db, cancellationToken);
+            var tables = await ListTablesAsync(db, cancellationToken);
+            await CheckIsOursAsync(db, tables, cancellationToken);
+            if (Provider == AtlasProvider.Sqlite && tables.Contains(SqliteLockTable))
+            {
+                // We hold the guard, so no live FeatureAtlas process is inside EF's lock: any row is a dead one's.
+                await db.Database.ExecuteSqlRawAsync($"DELETE FROM \"{SqliteLockTable}\";", cancellationToken);
+            }
         }
         await db.Database.MigrateAsync(cancellationToken);
         if (Provider == AtlasProvider.Sqlite)
@@ -111,9 +124,38 @@ public sealed class AtlasDatabase
         }
     }
 
-    private async Task CheckIsOursAsync(AtlasDbContext db, CancellationToken cancellationToken)
+    /// <summary>The lock that lets one process at a time check and migrate this database, and dies with its holder.</summary>
+    private async Task<IAsyncDisposable> AcquireMigrationGuardAsync(TimeSpan timeout, CancellationToken cancellationToken)
     {
-        var tables = await ListTablesAsync(db, cancellationToken);
+        if (Provider == AtlasProvider.Sqlite)
+        {
+            var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            var folder = Path.GetDirectoryName(path);
+            if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot create {Description}: folder '{folder}' does not exist.");
+            return await SqliteMigrationGuard.AcquireAsync(path, Description, timeout, cancellationToken);
+        }
+        // The advisory lock needs a session on the database itself, so create it first; of two processes creating it
+        // at once, the second is told it exists.
+        await using (var db = CreateContext())
+        {
+            var creator = db.GetService<IRelationalDatabaseCreator>();
+            if (!await creator.ExistsAsync(cancellationToken))
+            {
+                try
+                {
+                    await creator.CreateAsync(cancellationToken);
+                }
+                catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+                {
+                    // Created by the other process meanwhile.
+                }
+            }
+        }
+        return await PostgresMigrationGuard.AcquireAsync(ConnectionString, Description, timeout, cancellationToken);
+    }
+
+    private async Task CheckIsOursAsync(AtlasDbContext db, HashSet<string> tables, CancellationToken cancellationToken)
+    {
         var hasHistory = tables.Contains(HistoryTable);
         var others = tables.Where(t => !t.StartsWith("__EFMigrations", StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToList();
         if (!hasHistory)

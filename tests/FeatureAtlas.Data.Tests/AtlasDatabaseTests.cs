@@ -146,6 +146,76 @@ public sealed class AtlasDatabaseTests
         Assert.IsType<SqliteConnection>(context.Database.GetDbConnection());
     }
 
+    [Fact]
+    public async Task OpenAsync_StaleEfMigrationLockRow_ClearsItAndOpens()
+    {
+        // What a process killed while it held EF Core's SQLite migration lock leaves behind: the lock row. Without the
+        // guard every later open waited for that row forever.
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await db!.OpenAsync();
+        await db.ScalarAsync("INSERT INTO \"__EFMigrationsLock\" (\"Id\", \"Timestamp\") VALUES (1, '2026-12-01 10:00:00+00:00')");
+
+        var store = await db.OpenAsync().WaitAsync(TimeSpan.FromSeconds(20));
+
+        Assert.Empty(await store.ListCorporaAsync(None));
+        Assert.Equal(0L, await db.ScalarAsync("SELECT count(*) FROM \"__EFMigrationsLock\""));
+    }
+
+    [Fact]
+    public async Task MigrateAsync_AnotherLiveProcessMigrating_FailsWithinTheTimeoutSayingWhatToDo()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        await db!.OpenAsync();
+        // A live holder: the same exclusive lock another process takes while it migrates.
+        var lockPath = SqliteMigrationGuard.LockPath(db.FilePath!);
+        await using (new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            var error = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => AtlasDatabase.Create(db.Db).MigrateAsync(TimeSpan.FromSeconds(1), None).WaitAsync(TimeSpan.FromSeconds(20)));
+
+            Assert.Contains(db.FilePath!, error.Message);
+            Assert.Contains("another FeatureAtlas process", error.Message);
+            Assert.Contains("run the command again", error.Message);
+        }
+
+        await db.OpenAsync().WaitAsync(TimeSpan.FromSeconds(20));   // the holder is gone: the next open goes ahead
+    }
+
+    [Fact]
+    public async Task MigrateAsync_AnotherLiveProcessMigratingPostgres_FailsWithinTheTimeoutSayingWhatToDo()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        if (db is null) return;
+        await db.OpenAsync();
+        // A live holder: another session holding the migration's advisory lock.
+        await using var holder = new Npgsql.NpgsqlConnection(db.Db);
+        await holder.OpenAsync();
+        await using (var take = new Npgsql.NpgsqlCommand("SELECT pg_advisory_lock(x'4641746C61734D67'::bigint)", holder)) await take.ExecuteScalarAsync();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => AtlasDatabase.Create(db.Db).MigrateAsync(TimeSpan.FromSeconds(1), None).WaitAsync(TimeSpan.FromSeconds(20)));
+
+        Assert.Contains("another FeatureAtlas process", error.Message);
+        Assert.Contains("run the command again", error.Message);
+        await holder.CloseAsync();
+        Npgsql.NpgsqlConnection.ClearAllPools();   // ends the holder's session, as its process's death would
+        await db.OpenAsync().WaitAsync(TimeSpan.FromSeconds(20));
+    }
+
+    [Theory]
+    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    public async Task OpenAsync_FourAtOnceOnAFreshDatabase_EachMigratesOrWaitsItsTurn(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        if (db is null) return;
+
+        var stores = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(db.OpenAsync))).WaitAsync(TimeSpan.FromSeconds(60));
+
+        await using var context = stores[0].Database.CreateContext();
+        Assert.Equal(context.Database.GetMigrations(), await context.Database.GetAppliedMigrationsAsync(None));
+        foreach (var store in stores) Assert.Empty(await store.ListCorporaAsync(None));
+    }
+
     private static string CountTablesSql(TestDatabase db) => db.IsSqlite
         ? "SELECT count(*) FROM sqlite_master WHERE type = 'table'"
         : "SELECT count(*) FROM pg_catalog.pg_tables WHERE schemaname = current_schema()";

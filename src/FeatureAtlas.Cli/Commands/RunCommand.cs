@@ -61,6 +61,17 @@ internal static class RunCommand
 
     private static void WriteJson(int[] ids, string[] strings, InferenceResult result, string[] hooks, InferenceSession session)
     {
+        // JSON has no Infinity or NaN: name the first tensor that went non-finite, in forward order, before writing
+        // (an SAE's input first: ReLU may turn NaN into zeros that look like an answer).
+        var order = HookNames.All(session.Model.Config.Layers).ToList();
+        foreach (var hook in hooks.Concat(session.Saes.Select(s => s.HookName)).Distinct().OrderBy(order.IndexOf))
+        {
+            var tensor = result.Cache[hook];
+            NonFiniteValuesException.ThrowIfAny(tensor.Data, tensor.Data.Length / ids.Length, hook);
+        }
+        foreach (var sae in session.Saes) NonFiniteValuesException.ThrowIfAny(result.Features[sae.Name].Data, sae.DSae, $"SAE '{sae.Name}' activations");
+        NonFiniteValuesException.ThrowIfAny(result.LogitsLast!.Data, result.LogitsLast.Data.Length, "logits_last");
+
         // Through Console.Out (not the raw stdout stream) so hosts and tests that redirect the console see it.
         // Relaxed escaping: the output is read by scripts, not embedded in HTML, so "<|endoftext|>" stays readable.
         var buffer = new MemoryStream();

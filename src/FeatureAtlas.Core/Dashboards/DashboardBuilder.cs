@@ -1,7 +1,9 @@
+using System.Numerics.Tensors;
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Tensors;
 
 namespace FeatureAtlas.Core.Dashboards;
 
@@ -69,7 +71,12 @@ public sealed class DashboardBuilder
             var sae = Saes[s];
             var needed = rows * sae.DSae;
             if (_features.Length < needed) _features = new float[needed];
-            sae.Encode(output.Cache[sae.HookName].Data, rows, _features);
+            var input = output.Cache[sae.HookName].Data;
+            // Infinity or NaN would be stored and break every later export (JSON has neither): stop and say where.
+            if (!TensorPrimitives.IsFiniteAll<float>(input)) throw NonFiniteValuesException.For(input, input.Length / rows, sae.HookName);
+            sae.Encode(input, rows, _features);
+            var features = _features.AsSpan(0, needed);
+            if (!TensorPrimitives.IsFiniteAll<float>(features)) throw NonFiniteValuesException.For(features, sae.DSae, $"SAE '{sae.Name}' activations");
             _accumulators[s].Add(_features, tokens, windowIndexes, length);
         }
     }

@@ -37,7 +37,7 @@ public sealed record Gpt2Config
             throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
         }
 
-        var modelType = root["model_type"]?.GetValue<string>();
+        var modelType = root["model_type"] is JsonValue type ? Read<string>(type, path, "model_type") : null;
         if (modelType is not null and not "gpt2")
         {
             throw new InvalidDataException($"{path}: model_type is '{modelType}'; FeatureAtlas runs GPT-2-family models (model_type \"gpt2\").");
@@ -51,7 +51,7 @@ public sealed record Gpt2Config
             Heads = Int(root, path, "n_head", "num_attention_heads"),
             Positions = Int(root, path, "n_positions", "max_position_embeddings", "n_ctx"),
             Vocab = Int(root, path, "vocab_size"),
-            DMlp = root["n_inner"] is JsonValue inner ? Read<int>(inner, path, "n_inner") : 4 * dModel,
+            DMlp = root["n_inner"] is JsonValue inner ? Read<int>(inner, path, "n_inner") : DefaultDMlp(dModel, path),
             LayerNormEpsilon = root["layer_norm_epsilon"] is JsonValue eps ? (float)Read<double>(eps, path, "layer_norm_epsilon") : 1e-5f,
             ActivationFunction = root["activation_function"] is JsonValue act ? Read<string>(act, path, "activation_function") : "gelu_new",
         };
@@ -67,6 +67,14 @@ public sealed record Gpt2Config
             if (value <= 0) throw new InvalidDataException($"{source}: {field} must be positive, found {value}.");
         }
 
+        void Fits(long elements, string what)
+        {
+            if (elements > Array.MaxLength)
+            {
+                throw new InvalidDataException($"{source}: {what} is {N0(elements)} elements; a GPT-2 weight can hold at most {N0(Array.MaxLength)}.");
+            }
+        }
+
         Positive(Layers, "n_layer");
         Positive(DModel, "n_embd");
         Positive(Heads, "n_head");
@@ -74,6 +82,12 @@ public sealed record Gpt2Config
         Positive(Vocab, "vocab_size");
         Positive(DMlp, "n_inner");
         if (DModel % Heads != 0) throw new InvalidDataException($"{source}: n_embd {DModel} is not divisible by n_head {Heads}.");
+        // Each weight is one float array; sizes multiply in long so a huge field is reported, not wrapped negative.
+        Fits(3L * DModel, "3 × n_embd (the width of attn.c_attn)");
+        Fits((long)Vocab * DModel, "vocab_size × n_embd (wte)");
+        Fits((long)Positions * DModel, "n_positions × n_embd (wpe)");
+        Fits(3L * DModel * DModel, "n_embd × 3·n_embd (attn.c_attn)");
+        Fits((long)DModel * DMlp, "n_embd × n_inner (mlp.c_fc)");
         if (ActivationFunction is not ("gelu_new" or "gelu_pytorch_tanh"))
         {
             throw new InvalidDataException($"{source}: activation_function: expected \"gelu_new\" (GPT-2's tanh GELU), found \"{ActivationFunction}\".");
@@ -100,6 +114,17 @@ public sealed record Gpt2Config
         ["eos_token_id"] = 50256,
     };
 
+    /// <summary>n_inner null means 4·n_embd, which must itself be a valid width.</summary>
+    private static int DefaultDMlp(int dModel, string path)
+    {
+        var dMlp = 4L * dModel;
+        if (dMlp > int.MaxValue)
+        {
+            throw new InvalidDataException($"{path}: n_inner is null, so 4 × n_embd = {N0(dMlp)}, more than the largest width ({N0(int.MaxValue)}); n_embd {N0(dModel)} is too large.");
+        }
+        return (int)dMlp;
+    }
+
     private static int Int(JsonObject root, string path, params string[] names)
     {
         foreach (var name in names)
@@ -120,4 +145,6 @@ public sealed record Gpt2Config
             throw new InvalidDataException($"{path}: field {field} should be {typeof(T).Name.ToLowerInvariant()}, found {value.ToJsonString()}.", e);
         }
     }
+
+    private static string N0(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -59,15 +59,6 @@ public sealed record SaeConfig
             ?? throw new InvalidDataException($"{source}: missing field hook_name (or metadata.hook_name / hook_point).");
 
         var architecture = reader.String("architecture") ?? "standard";
-        var activationFn = reader.String("activation_fn") ?? reader.String("activation_fn_str");
-        var k = 100;
-        if (activationFn == "topk")
-        {
-            architecture = "topk";
-            if (root["activation_fn_kwargs"] is JsonObject kw && kw["k"] is not null) k = new FieldReader(kw, source).Int("k") ?? k;
-        }
-        k = reader.Int("k") ?? k;
-
         var arch = architecture switch
         {
             "standard" => SaeArchitecture.Standard,
@@ -76,6 +67,7 @@ public sealed record SaeConfig
             "gated" => SaeArchitecture.Gated,
             _ => throw new InvalidDataException($"{source}: architecture: expected standard, jumprelu, topk or gated, found \"{architecture}\"."),
         };
+        var k = ReadK(root, reader, source, ref arch);
 
         var normalize = root["normalize_activations"] switch
         {
@@ -122,7 +114,7 @@ public sealed record SaeConfig
             ModelName = meta.String("model_name") ?? reader.String("model_name"),
             ContextSize = meta.Int("context_size") ?? reader.Int("context_size"),
             PrependBos = meta.Bool("prepend_bos") ?? reader.Bool("prepend_bos") ?? true,
-            K = k,
+            K = k ?? 100,
             RescaleActsByDecoderNorm = reader.Bool("rescale_acts_by_decoder_norm") ?? false,
             NormScalingFactor = reader.Float("norm_scaling_factor"),
             NeuronpediaId = meta.String("neuronpedia_id") ?? reader.String("neuronpedia_id"),
@@ -133,10 +125,58 @@ public sealed record SaeConfig
         return config;
     }
 
+    /// <summary>
+    /// The TopK k, read where SAELens reads it: the top-level <c>k</c> (6.x), or <c>activation_fn_kwargs.k</c> in a
+    /// pre-6.0 file, whose <c>activation_fn</c> (or <c>activation_fn_str</c>) <c>"topk"</c> also makes a standard SAE a
+    /// TopK one. Any other activation than relu or topk, a TopK SAE without k, or two different k are errors: running
+    /// such an SAE as something else would give plausible but wrong features.
+    /// </summary>
+    private static int? ReadK(JsonObject root, FieldReader reader, string source, ref SaeArchitecture arch)
+    {
+        var fnField = root["activation_fn"] is not null ? "activation_fn" : "activation_fn_str";
+        var activationFn = reader.String(fnField);
+        switch (activationFn)
+        {
+            case null or "relu":
+                break;
+            case "topk" when arch is SaeArchitecture.Standard or SaeArchitecture.TopK:
+                arch = SaeArchitecture.TopK;
+                break;
+            case "topk":
+                throw new InvalidDataException($"{source}: {fnField} \"topk\" does not fit architecture \"{Name(arch)}\"; expected architecture standard or topk with it.");
+            default:
+                throw new InvalidDataException($"{source}: {fnField}: expected relu or topk, found \"{activationFn}\".");
+        }
+
+        var kwargs = root["activation_fn_kwargs"];
+        if (kwargs is not (null or JsonObject)) throw new InvalidDataException($"{source}: field activation_fn_kwargs should be an object, found {kwargs.ToJsonString()}.");
+        var kwargsK = kwargs is JsonObject kw ? new FieldReader(kw, source).Int("k", "activation_fn_kwargs.k") : null;
+        var k = reader.Int("k");
+        if (arch != SaeArchitecture.TopK) return k;
+        if (k is not null && kwargsK is not null && k != kwargsK)
+        {
+            throw new InvalidDataException($"{source}: k is {k} but activation_fn_kwargs.k is {kwargsK}; a TopK SAE has one k.");
+        }
+        return k ?? kwargsK ?? throw new InvalidDataException(
+            $"{source}: k (the number of features active per token) is missing for architecture \"topk\"; expected an integer in [1, d_sae], as field k or activation_fn_kwargs.k.");
+    }
+
+    private static string Name(SaeArchitecture arch) => arch switch
+    {
+        SaeArchitecture.JumpRelu => "jumprelu",
+        SaeArchitecture.Gated => "gated",
+        SaeArchitecture.TopK => "topk",
+        _ => "standard",
+    };
+
     private void Validate(string source)
     {
         if (DIn <= 0) throw new InvalidDataException($"{source}: d_in must be positive, found {DIn}.");
         if (DSae <= 0) throw new InvalidDataException($"{source}: d_sae must be positive, found {DSae}.");
+        if ((long)DIn * DSae > Array.MaxLength)
+        {
+            throw new InvalidDataException($"{source}: d_in × d_sae = {N0((long)DIn * DSae)} elements for W_enc; an SAE weight can hold at most {N0(Array.MaxLength)}.");
+        }
         if (Architecture == SaeArchitecture.TopK && (K <= 0 || K > DSae)) throw new InvalidDataException($"{source}: k must be in [1, d_sae = {DSae}], found {K}.");
         if (Dtype is not ("float32" or "float16" or "bfloat16" or "float64"))
         {
@@ -152,18 +192,20 @@ public sealed record SaeConfig
 
         public string? String(string name) => Get<string>(name, "a string");
 
-        public int? Int(string name) => obj[name] is null ? null : Get<int>(name, "an integer");
+        public int? Int(string name, string? label = null) => obj[name] is null ? null : Get<int>(name, "an integer", label);
 
         public bool? Bool(string name) => obj[name] is null ? null : Get<bool>(name, "true or false");
 
         public float? Float(string name) => obj[name] is null ? null : (float)Get<double>(name, "a number");
 
-        private T? Get<T>(string name, string expected)
+        private T? Get<T>(string name, string expected, string? label = null)
         {
             var node = obj[name];
             if (node is null) return default;
             if (node is JsonValue value && value.TryGetValue<T>(out var result)) return result;
-            throw new InvalidDataException($"{source}: field {name} should be {expected}, found {node.ToJsonString()}.");
+            throw new InvalidDataException($"{source}: field {label ?? name} should be {expected}, found {node.ToJsonString()}.");
         }
     }
+
+    private static string N0(long value) => value.ToString("N0", System.Globalization.CultureInfo.InvariantCulture);
 }

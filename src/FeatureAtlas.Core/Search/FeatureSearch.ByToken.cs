@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using FeatureAtlas.Core.Tensors;
+
 namespace FeatureAtlas.Core.Search;
 
 public sealed partial class FeatureSearch
@@ -54,6 +57,7 @@ public sealed partial class FeatureSearch
             var dSae = sae.DSae;
             var f = search.FeatureBuffer(rows, dSae);
             sae.Encode(x, rows, f);
+            if (!TensorPrimitives.IsFiniteAll<float>(f)) throw NonFiniteValuesException.For(f, dSae, $"SAE '{sae.Name}' activations");
             var frac = options.DensityThreshold >= 0f ? options.FracNonzero : null;
             var threshold = options.DensityThreshold;
             var best = new TopFeature[options.NumResults];

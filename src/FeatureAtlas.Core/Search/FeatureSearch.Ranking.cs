@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using FeatureAtlas.Core.Tensors;
 
 namespace FeatureAtlas.Core.Search;
 
@@ -122,6 +123,7 @@ public sealed partial class FeatureSearch
             var dSae = sae.DSae;
             var f = search.FeatureBuffer(rows, dSae);
             sae.Encode(x, rows, f);
+            if (!TensorPrimitives.IsFiniteAll<float>(f)) throw NonFiniteValuesException.For(f, dSae, $"SAE '{sae.Name}' activations");
             if (_keys.Length < dSae) _keys = new float[dSae];
             var keys = _keys.AsSpan(0, dSae);
             ComputeKeys(f, rows, dSae, keys);

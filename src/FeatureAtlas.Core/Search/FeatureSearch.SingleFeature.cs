@@ -1,3 +1,6 @@
+using System.Numerics.Tensors;
+using FeatureAtlas.Core.Tensors;
+
 namespace FeatureAtlas.Core.Search;
 
 public sealed partial class FeatureSearch
@@ -57,6 +60,11 @@ public sealed partial class FeatureSearch
     {
         public float[] Values { get; } = new float[rows];
 
-        public override void Visit(int s, ReadOnlySpan<float> x, int rows) => search.Session.Saes[s].EncodeFeature(x, rows, feature, Values);
+        public override void Visit(int s, ReadOnlySpan<float> x, int rows)
+        {
+            var sae = search.Session.Saes[s];
+            sae.EncodeFeature(x, rows, feature, Values);
+            if (!TensorPrimitives.IsFiniteAll<float>(Values)) throw NonFiniteValuesException.For(Values, 1, $"SAE '{sae.Name}' feature {feature}");
+        }
     }
 }

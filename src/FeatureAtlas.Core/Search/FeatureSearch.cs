@@ -1,5 +1,6 @@
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Pipelines;
+using FeatureAtlas.Core.Tensors;
 
 namespace FeatureAtlas.Core.Search;
 
@@ -82,8 +83,11 @@ public sealed partial class FeatureSearch
         {
             var name = _readPoints[s];
             if (hooks.ContainsKey(name)) continue;
+            var hookName = Session.Saes[s].HookName;
             hooks[name] = (_, _, values) =>
             {
+                // An SAE fed Infinity or NaN gives nothing worth ranking; name the model's tensor, not the SAE's.
+                NonFiniteValuesException.ThrowIfAny(values, values.Length / rows, hookName);
                 foreach (var t in saes)
                 {
                     if (_readPoints[t] == name) visitor.Visit(t, values, rows);

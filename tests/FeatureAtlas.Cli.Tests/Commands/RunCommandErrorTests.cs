@@ -65,6 +65,23 @@ public class RunCommandErrorTests(TinyModelFixture fixture) : IClassFixture<Tiny
         AssertError(CliRunner.Run("run", "--model", model, "--token-ids", "1,2"), BadInput, "model.safetensors");
     }
 
+    [Theory]
+    // Issue 14: these failed with System.Text.Json's ".NET number values such as positive and negative infinity…".
+    [InlineData("--hook|blocks.1.hook_resid_pre|--hook|blocks.0.hook_mlp_out", "blocks.0.hook_mlp_out is")]   // the first in forward order
+    [InlineData("--sae|SAE", "blocks.1.hook_resid_pre is")]   // the SAE's input, before its activations
+    [InlineData("", "logits_last is")]
+    public void RunJson_ModelThatOverflows_ExitsOneNamingTheNonFiniteTensor(string extraArgs, string mentioned)
+    {
+        using var temp = new TemporaryDirectory();
+        var model = OverflowingModel.Write(fixture.Checkpoint.ModelDirectory, temp.Combine("overflowing"));
+        var extra = extraArgs.Split('|', StringSplitOptions.RemoveEmptyEntries).Select(a => a == "SAE" ? fixture.Checkpoint.SaeDirectory("standard-resid-pre-1") : a);
+        string[] args = ["run", "--model", model, "--token-ids", "50256,1,2,3", "--json", .. extra];
+
+        var result = CliRunner.Run(args);
+
+        AssertError(result, BadInput, "Non-finite activations: " + mentioned);
+    }
+
     private static void AssertError(CliResult result, int exitCode, string mentioned)
     {
         Assert.True(result.ExitCode == exitCode, $"expected exit {exitCode}: {result}");

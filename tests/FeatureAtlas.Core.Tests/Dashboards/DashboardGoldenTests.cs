@@ -60,6 +60,20 @@ public class DashboardGoldenTests(TinyModelFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void Builder_ModelThatOverflows_StopsNamingTheHookInsteadOfStoringInfinity()
+    {
+        using var temp = new TemporaryDirectory();
+        var model = Gpt2Model.Load(OverflowingModel.Write(fixture.Checkpoint.ModelDirectory, temp.Combine("overflowing")));
+        var (options, _) = Load("default", "standard-resid-pre-1");
+        var builder = new DashboardBuilder(model, [SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory("standard-resid-pre-1"))], options);
+        var windows = WindowList.Value;
+
+        var error = Assert.Throws<Core.Tensors.NonFiniteValuesException>(() => builder.Add(windows.SelectMany(w => w).ToArray(), Enumerable.Range(0, windows.Length).ToArray(), Length));
+
+        Assert.Equal("blocks.1.hook_resid_pre", error.Tensor);
+    }
+
+    [Fact]
     public void Builder_TinyModelEndToEnd_MatchesBruteForceOutsideFragileDecisions()
     {
         var (options, _) = Load("default", "standard-resid-pre-1");

@@ -75,6 +75,15 @@ public class SaeConfigTests
     [InlineData("""{"d_in": null}""", "d_in", "missing")]
     [InlineData("""{"d_in": "96"}""", "d_in", "\"96\"")]
     [InlineData("""{"metadata": {"hook_name": null}}""", "hook_name", "missing")]
+    // Issue 14: settings that were accepted and then run as something else.
+    [InlineData("""{"architecture": "topk"}""", "k", "missing")]
+    [InlineData("""{"architecture": "topk", "k": 8, "activation_fn_kwargs": {"k": 16}}""", "activation_fn_kwargs.k", "16")]
+    [InlineData("""{"architecture": "topk", "activation_fn_kwargs": {"k": "8"}}""", "activation_fn_kwargs.k", "\"8\"")]
+    [InlineData("""{"activation_fn_kwargs": "k=8"}""", "activation_fn_kwargs", "\"k=8\"")]
+    [InlineData("""{"activation_fn_str": "tanh-relu"}""", "activation_fn_str", "tanh-relu")]
+    [InlineData("""{"activation_fn": "gelu"}""", "activation_fn", "gelu")]
+    [InlineData("""{"architecture": "jumprelu", "activation_fn": "topk"}""", "activation_fn", "jumprelu")]
+    [InlineData("""{"d_in": 1000000, "d_sae": 1000000}""", "d_sae", "1,000,000,000,000")]
     public void Parse_BadField_ThrowsInvalidDataNamingTheField(string patch, string field, string found)
     {
         var cfg = MergePatch(ValidConfig(), Json(patch));
@@ -84,6 +93,29 @@ public class SaeConfigTests
         Assert.Matches($@"(^|[^\w]){Regex.Escape(field)}([^\w]|$)", error.Message);
         Assert.Contains(found, error.Message);
         Assert.Contains(Source, error.Message);
+    }
+
+    [Theory]
+    // SAELens 6 reads a pre-6.0 TopK SAE's k from activation_fn_kwargs (handle_pre_6_0_config).
+    [InlineData("""{"architecture": "topk", "activation_fn_kwargs": {"k": 7}}""")]
+    [InlineData("""{"activation_fn_str": "topk", "activation_fn_kwargs": {"k": 7}}""")]
+    [InlineData("""{"architecture": "topk", "activation_fn": "topk", "activation_fn_kwargs": {"k": 7}, "k": 7}""")]
+    [InlineData("""{"architecture": "topk", "k": 7, "activation_fn_kwargs": {}}""")]
+    public void Parse_TopKWithKWhereSaeLensReadsIt_UsesThatK(string patch)
+    {
+        var config = SaeConfig.Parse(MergePatch(ValidConfig(), Json(patch)), Source);
+
+        Assert.Equal(SaeArchitecture.TopK, config.Architecture);
+        Assert.Equal(7, config.K);
+    }
+
+    [Fact]
+    public void Parse_ReluActivationOrKOnANonTopKSae_IsAccepted()
+    {
+        // Gemma Scope style: a JumpReLU SAE saying activation_fn "relu"; a stray k is ignored as SAELens ignores it.
+        var config = SaeConfig.Parse(MergePatch(ValidConfig(), Json("""{"architecture": "jumprelu", "activation_fn": "relu", "k": 5}""")), Source);
+
+        Assert.Equal(SaeArchitecture.JumpRelu, config.Architecture);
     }
 
     [Fact]

@@ -296,4 +296,28 @@ public class FeatureSearchTests(TinyModelFixture fixture) : IClassFixture<TinyMo
             Assert.Equal(e.SumValue, a.SumValue);
         }
     }
+
+    [Theory]
+    [InlineData("standard-resid-pre-1", "blocks.1.hook_resid_pre")]
+    [InlineData("topk-mlp-out-0", "blocks.0.hook_mlp_out")]
+    [InlineData("hookz-1", "blocks.1.attn.hook_z")]
+    public void EverySearch_ModelThatOverflows_ThrowsNamingTheSaesHook(string sae, string hook)
+    {
+        using var temp = new TemporaryDirectory();
+        var model = OverflowingModel.Write(fixture.Checkpoint.ModelDirectory, temp.Combine("overflowing"));
+        var search = new FeatureSearch(InferenceSession.Load(model, [fixture.Checkpoint.SaeDirectory(sae)]));
+
+        var errors = new[]
+        {
+            Assert.Throws<Core.Tensors.NonFiniteValuesException>(() => search.Search(Tokens, new FeatureSearchOptions { NumResults = 10 })),
+            Assert.Throws<Core.Tensors.NonFiniteValuesException>(() => search.TopFeaturesByToken(Tokens, sae, new TopFeaturesByTokenOptions { NumResults = 5 })),
+            Assert.Throws<Core.Tensors.NonFiniteValuesException>(() => search.Activations(Tokens, sae, 0)),
+        };
+
+        foreach (var error in errors)
+        {
+            Assert.Equal(hook, error.Tensor);
+            Assert.StartsWith($"Non-finite activations: {hook} is ", error.Message);
+        }
+    }
 }

@@ -160,4 +160,44 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var stored = await app.Store.ListFeatureExplanationsAsync(new(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index), CancellationToken.None);
         Assert.Contains(stored, e => e.Text == body.GetProperty("description").GetString());
     }
+
+    [Fact]
+    public async Task EveryInferencePath_ModelThatOverflows_Answers422NamingTheNonFiniteHook()
+    {
+        // Issue 14: the API answered with System.Text.Json's message about Infinity. A copy of the live model whose
+        // block-0 MLP overflows, registered beside it with the same SAE (on blocks.1.hook_resid_pre).
+        var ct = CancellationToken.None;
+        var folder = Directory.CreateTempSubdirectory("atlas-overflow-").FullName;
+        try
+        {
+            var model = OverflowingModel.Write(app.ModelDirectory, Path.Combine(folder, "model"));
+            var record = (await app.Store.GetModelAsync(LiveAtlasApp.LiveModel, ct))!;
+            await app.Store.UpsertModelAsync(record with { Name = "overflow-gpt2", Path = model }, ct);
+            await app.Store.UpsertSaeAsync((await app.Store.GetSaeAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, ct))! with { Model = "overflow-gpt2" }, ct);
+            using var client = app.CreateClient();
+
+            HttpResponseMessage[] answers =
+            [
+                await client.PostAsJsonAsync("api/activation/new", new { feature = new { modelId = "overflow-gpt2", source = LiveAtlasApp.LiveSae, index = 0 }, customText = Text }),
+                await client.PostAsJsonAsync("api/search-all", new { modelId = "overflow-gpt2", text = Text, numResults = 5 }),
+                await client.PostAsJsonAsync("api/search-topk-by-token", new { modelId = "overflow-gpt2", source = LiveAtlasApp.LiveSae, text = Text, numResults = 5 }),
+            ];
+            foreach (var answer in answers)
+            {
+                var detail = await HttpAssert.ProblemAsync(HttpStatusCode.UnprocessableEntity, answer);
+                Assert.StartsWith($"Non-finite activations: {LiveAtlasApp.LiveHook} is ", detail);
+                Assert.DoesNotContain(".NET number values", detail);
+                var problem = JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement;
+                Assert.Equal("Non-finite activations", problem.GetProperty("title").GetString());
+            }
+
+            var page = await client.GetAsync("search?model=overflow-gpt2&text=" + Uri.EscapeDataString(Text));
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, page.StatusCode);
+            Assert.Contains($"Non-finite activations: {LiveAtlasApp.LiveHook} is ", System.Net.WebUtility.HtmlDecode(await page.Content.ReadAsStringAsync()));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

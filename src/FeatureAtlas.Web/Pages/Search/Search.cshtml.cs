@@ -67,10 +67,15 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
                 ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
             Result = (await InferenceApi.SearchAll(request, models, limits, store, HttpContext, cancellationToken)).Value;
         }
-        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException)
+        catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)
         {
             Problem = e.Message;
-            Response.StatusCode = e is ModelUnavailableException ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status400BadRequest;
+            Response.StatusCode = e switch
+            {
+                ModelUnavailableException => StatusCodes.Status503ServiceUnavailable,
+                Core.Tensors.NonFiniteValuesException => StatusCodes.Status422UnprocessableEntity,
+                _ => StatusCodes.Status400BadRequest,
+            };
         }
         Milliseconds = watch.Elapsed.TotalMilliseconds;
         return Page();
