@@ -16,6 +16,9 @@ attribute  at the last position, metric = logit[target] - logit[distractor], u =
            w_i = decode(f_i e_i) - decode(0), mapped to the residual (identity; hook_z: @ W_O; mlp.hook_post: @ W_out),
            direct = readout, act_times_grad = grad_hook . w_i, activation in folded units (f_i |W_dec[i]|, topk with
            rescale_acts_by_decoder_norm: f_i). errors: the same for e = x - decode(f).
+           exact_total (every head, MLP and feature): metric - metric with the node zero-ablated (a head's hook_z
+           at all positions, hook_mlp_out at all positions, a feature's write at the last position; an
+           mlp.hook_post write is removed as its image under W_out from hook_mlp_out, which is the same edit).
 patch      clean and corrupted prompts of equal length; metric as above, normalised (m - corrupted) / (clean -
            corrupted); clean activations patched one at a time into the corrupted run: resid_pre [L][T],
            attn_out [L][T], mlp_out [L][T], each head's hook_z at all positions [L][H].
@@ -152,11 +155,41 @@ def attribute(model, saes, tokens):
             write = sae.decode(only, state) - zero
             features.append({"sae": name, "index": i, "activation": float(f[i] if rescaled else f[i] * norms[i]),
                              "direct": readout(to_resid(write)), "act_times_grad": float(g @ write)})
+            features[-1]["_edit"] = feature_edit(model, hook, layer, p, write)
         error = x.reshape(-1) - sae.decode(f, state)
         errors.append({"sae": name, "direct": readout(to_resid(error)), "act_times_grad": float(g @ error)})
+
+    def ablated(edits):
+        with torch.no_grad():
+            out = model.forward(tokens[None], edits=edits)[0]
+        return float(metric) - float(out[p, TARGET] - out[p, DISTRACTOR])
+
+    exact = {}
+    for L in range(model.n_layer):
+        for h in range(H):
+            def zero_head(v, h=h):
+                v = v.clone()
+                v[:, :, h] = 0
+                return v
+            exact[f"L{L}H{h}"] = ablated({f"blocks.{L}.attn.hook_z": zero_head})
+        exact[f"{L}_mlp_out"] = ablated({f"blocks.{L}.hook_mlp_out": lambda v: torch.zeros_like(v)})
+    for f in features:
+        f["exact_total"] = ablated(f.pop("_edit"))
     return {"target": TARGET, "distractor": DISTRACTOR, "logit_diff": float(metric),
-            "components": [{"name": n, "value": v, "act_times_grad": a} for n, v, a in comps],
+            "components": [{"name": n, "value": v, "act_times_grad": a, **({"exact_total": exact[n]} if n in exact else {})} for n, v, a in comps],
             "features": features, "sae_errors": errors}
+
+
+def feature_edit(model, hook, layer, p, write):
+    """Removes a feature's write at position p; an mlp.hook_post write is removed as its W_out image from hook_mlp_out."""
+    if hook.endswith("mlp.hook_post"):
+        hook, write = f"blocks.{layer}.hook_mlp_out", write @ model.w[f"h.{layer}.mlp.c_proj.weight"]
+
+    def fn(v):
+        v = v.clone()
+        v[0, p] = v[0, p] - write.reshape(v[0, p].shape)
+        return v
+    return {hook: fn}
 
 
 def patch(model, clean, corrupted):

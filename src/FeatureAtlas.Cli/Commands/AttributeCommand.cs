@@ -13,7 +13,9 @@ namespace FeatureAtlas.Cli.Commands;
 /// "component_sum" and "sums_to_logit_diff" (within 1e-4), each component's "act_times_grad", and "sae_errors":
 /// [{"sae", "direct", "act_times_grad"}]. "value" and "direct" are direct effects with ln_final's scale frozen;
 /// "act_times_grad" is activation × gradient (components summed over positions; features at the position);
-/// "direct" is null for an SAE with no direct path to the logits. Activations are in folded units.
+/// "direct" is null for an SAE with no direct path to the logits. Activations are in folded units. "exact_total"
+/// (components and features) is the metric minus the metric with that node zero-ablated, measured for the 20 heads,
+/// MLPs and features of largest |act_times_grad| (--exact-top), null for the rest.
 /// </summary>
 internal static class AttributeCommand
 {
@@ -25,6 +27,7 @@ internal static class AttributeCommand
         var target = CircuitsCli.Token("--target", "predicted", required: true);
         var distractor = CircuitsCli.Token("--distractor", "alternative");
         var position = new Option<int?>("--position") { Description = "The position whose next token is explained (default: the last)." };
+        var exactTop = new Option<int>("--exact-top") { Description = "Heads, MLPs and features (largest |act × grad|) whose exact effect is measured by ablation.", DefaultValueFactory = _ => LogitAttribution.DefaultExactTop };
         var saes = new Option<string[]>("--sae") { Description = "An SAELens SAE folder or stored SAE name whose active features to attribute; repeatable." };
         var processing = CliOptions.Processing();
         var json = CliOptions.Json();
@@ -32,7 +35,7 @@ internal static class AttributeCommand
 
         var command = new Command("attribute", "Why this token and not that one: direct effects of every component and SAE feature, and act × grad.")
         {
-            model, prompt, tokenIds, target, distractor, position, saes, processing, json, db,
+            model, prompt, tokenIds, target, distractor, position, saes, exactTop, processing, json, db,
         };
         command.Validators.Add(result => CircuitsCli.RequireOne(result, prompt, tokenIds));
         command.SetAction(async (parse, cancellationToken) =>
@@ -45,7 +48,9 @@ internal static class AttributeCommand
             int? distractorId = parse.GetValue(distractor) is { } d ? CircuitsCli.ParseToken(d, "--distractor", tokenizer, vocab) : null;
             var p = parse.GetValue(position);
             if (p is { } chosen && (chosen < 0 || chosen >= ids.Length)) throw new ArgumentException($"--position {chosen} is outside the prompt's {ids.Length} tokens (0..{ids.Length - 1}).");
-            var result = LogitAttribution.Explain(session.Model, session.Saes, ids, targetId, distractorId, p);
+            var top = parse.GetValue(exactTop);
+            if (top is < 0 or > 1000) throw new UsageException($"--exact-top must be 0 to 1000, found {top}.");
+            var result = LogitAttribution.Explain(session.Model, session.Saes, ids, targetId, distractorId, p, top);
             var sums = Math.Abs(result.ComponentSum - result.LogitDiff) <= 1e-4 * Math.Max(1, Math.Abs(result.LogitDiff));
 
             if (parse.GetValue(json))
@@ -69,6 +74,7 @@ internal static class AttributeCommand
                         writer.WriteString("name", c.Name);
                         writer.WriteNumber("value", c.Direct);
                         writer.WriteNumber("act_times_grad", c.ActTimesGrad);
+                        WriteOptional(writer, "exact_total", c.Exact);
                         writer.WriteEndObject();
                     }
                     writer.WriteEndArray();
@@ -81,6 +87,7 @@ internal static class AttributeCommand
                         writer.WriteNumber("activation", f.Activation);
                         WriteOptional(writer, "direct", f.Direct);
                         writer.WriteNumber("act_times_grad", f.ActTimesGrad);
+                        WriteOptional(writer, "exact_total", f.Exact);
                         writer.WriteEndObject();
                     }
                     writer.WriteEndArray();

@@ -23,12 +23,21 @@ namespace FeatureAtlas.Core.Circuits;
 /// its write through the residual (hook_z via W_O, mlp.hook_post via W_out); SAEs on q, k, v, mlp.hook_pre or a
 /// layer norm's output have no direct path and report null.
 /// </para>
+/// <para>
+/// Exact total effect: for the <c>exactTop</c> heads, MLPs and features with the largest |act × grad|, the metric
+/// minus the metric with that node zero-ablated (a head's hook_z at every position, an MLP's hook_mlp_out at every
+/// position, a feature's write at the chosen position with the SAE error term kept): one forward pass each.
+/// </para>
 /// </summary>
 public static class LogitAttribution
 {
+    /// <summary>The default number of nodes whose exact total effect is measured by ablation.</summary>
+    public const int DefaultExactTop = 20;
+
     public static LogitAttributionResult Explain(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, ReadOnlySpan<int> tokens, int target,
-        int? distractor = null, int? position = null)
+        int? distractor = null, int? position = null, int exactTop = DefaultExactTop)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(exactTop);
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(saes);
         var c = model.Config;
@@ -95,15 +104,70 @@ public static class LogitAttribution
 
         var features = new List<FeatureAttribution>();
         var errors = new List<SaeErrorAttribution>();
-        foreach (var sae in saes) AttributeSae(model, sae, tape, grads, p, readout, features, errors);
+        var writes = new List<float[]>();
+        foreach (var sae in saes) AttributeSae(model, sae, tape, grads, p, readout, features, errors, writes);
+        if (exactTop > 0) MeasureExact(model, saes, tokens.ToArray(), target, distractor, p, logitDiff, exactTop, components, features, writes);
         return new LogitAttributionResult(logitDiff, p, target, distractor, components, features, errors);
     }
+
+    /// <summary>Zero-ablates the <paramref name="count"/> heads, MLPs and features of largest |act × grad| and records metric − ablated metric.</summary>
+    private static void MeasureExact(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, int[] tokens, int target, int? distractor, int p, float clean, int count,
+        List<AttributionComponent> components, List<FeatureAttribution> features, List<float[]> writes)
+    {
+        var c = model.Config;
+        int d = c.DModel, dh = c.HeadDim, v = c.Vocab, t = tokens.Length;
+        var nodes = components.Select((x, i) => (Index: i, IsFeature: false, Score: Math.Abs(x.ActTimesGrad)))
+            .Where(n => IsNode(components[n.Index].Name))
+            .Concat(features.Select((x, i) => (Index: i, IsFeature: true, Score: Math.Abs(x.ActTimesGrad))))
+            .OrderByDescending(n => n.Score).Take(count).ToList();
+        var logits = new float[t * v];
+        foreach (var node in nodes)
+        {
+            string hook;
+            ActivationHook edit;
+            if (node.IsFeature)
+            {
+                var feature = features[node.Index];
+                var write = writes[node.Index];
+                hook = saes.First(s => s.Name == feature.Sae).HookName;
+                var width = write.Length;
+                edit = (_, _, values) => TensorPrimitives.Subtract(values.Slice(p * width, width), write, values.Slice(p * width, width));
+            }
+            else
+            {
+                var name = components[node.Index].Name;
+                if (name.EndsWith("_mlp_out", StringComparison.Ordinal))
+                {
+                    hook = HookNames.MlpOut(int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture));
+                    edit = (_, _, values) => values.Clear();
+                }
+                else
+                {
+                    var split = name.IndexOf('H');
+                    var layer = int.Parse(name.AsSpan(1, split - 1), System.Globalization.CultureInfo.InvariantCulture);
+                    var head = int.Parse(name.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture);
+                    hook = HookNames.Z(layer);
+                    edit = (_, _, values) =>
+                    {
+                        for (var q = 0; q < t; q++) values.Slice(q * d + head * dh, dh).Clear();
+                    };
+                }
+            }
+            model.Run(tokens, 1, new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [hook] = edit } }, logits);
+            var row = logits.AsSpan(p * v, v);
+            var ablated = row[target] - (distractor is { } o ? row[o] : 0f);
+            if (node.IsFeature) features[node.Index] = features[node.Index] with { Exact = clean - ablated };
+            else components[node.Index] = components[node.Index] with { Exact = clean - ablated };
+        }
+    }
+
+    private static bool IsNode(string component) => component.EndsWith("_mlp_out", StringComparison.Ordinal) || (component.StartsWith('L') && component.Contains('H', StringComparison.Ordinal));
 
     private static AttributionComponent Component(string name, float[] activation, float[] gradient, int p, int d, Readout readout) =>
         new(name, readout.Of(activation.AsSpan(p * d, d)), TensorPrimitives.Dot(activation, gradient));
 
     private static void AttributeSae(Gpt2Model model, SparseAutoencoder sae, Gpt2Tape tape, Hooks.ActivationCache grads, int p, Readout readout,
-        List<FeatureAttribution> features, List<SaeErrorAttribution> errors)
+        List<FeatureAttribution> features, List<SaeErrorAttribution> errors, List<float[]> writes)
     {
         var n = sae.DIn;
         var x = tape.Cache[sae.HookName].Data.AsSpan(p * n, n);
@@ -131,13 +195,13 @@ public static class LogitAttribution
 
         var f = new float[sae.DSae];
         var scale = sae.EncodeRow(x, f);
-        var write = new float[n];
         var reconstruction = new float[n];
         for (var i = 0; i < f.Length; i++)
         {
             if (!(f[i] > 0f)) continue;
-            write.AsSpan().Clear();
+            var write = new float[n];
             sae.AddWrite(i, f[i], scale, write);
+            writes.Add(write);
             features.Add(new FeatureAttribution(sae.Name, i, FeatureDirections.FoldedActivation(sae, i, f[i]), Direct(write), TensorPrimitives.Dot(g, write)));
         }
         sae.Reconstruct(x, 1, f, reconstruction);
@@ -176,11 +240,14 @@ public static class LogitAttribution
     }
 }
 
-/// <summary>One residual-stream component: its direct effect at the position and its activation × gradient over all positions.</summary>
-public sealed record AttributionComponent(string Name, float Direct, float ActTimesGrad);
+/// <summary>
+/// One residual-stream component: its direct effect at the position, its activation × gradient over all positions and,
+/// for the nodes measured, the exact total effect of zero-ablating it (else null).
+/// </summary>
+public sealed record AttributionComponent(string Name, float Direct, float ActTimesGrad, float? Exact = null);
 
-/// <summary>An active SAE feature at the position: activation in folded units, direct effect (null without a direct path), act × grad.</summary>
-public sealed record FeatureAttribution(string Sae, int Index, float Activation, float? Direct, float ActTimesGrad);
+/// <summary>An active SAE feature at the position: activation in folded units, direct effect (null without a direct path), act × grad, exact effect when measured.</summary>
+public sealed record FeatureAttribution(string Sae, int Index, float Activation, float? Direct, float ActTimesGrad, float? Exact = null);
 
 /// <summary>An SAE's error term x − x̂ at the position, read out like a feature.</summary>
 public sealed record SaeErrorAttribution(string Sae, float? Direct, float ActTimesGrad);

@@ -79,6 +79,25 @@ public class CircuitsGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
             AssertClose((double)features[i]!["direct"]!, result.Features[i].Direct!.Value, what + " direct");
             AssertClose((double)features[i]!["act_times_grad"]!, result.Features[i].ActTimesGrad, what + " act_times_grad");
         }
+        // Exact total effects by ablation: the 20 heads, MLPs and features with the largest |act × grad|.
+        var measured = 0;
+        for (var i = 0; i < components.Count; i++)
+        {
+            if (result.Components[i].Exact is not { } exact) continue;
+            measured++;
+            AssertClose((double)components[i]!["exact_total"]!, exact, $"{result.Components[i].Name} exact_total");
+        }
+        for (var i = 0; i < features.Count; i++)
+        {
+            if (result.Features[i].Exact is not { } exact) continue;
+            measured++;
+            AssertClose((double)features[i]!["exact_total"]!, exact, $"{result.Features[i].Sae} #{result.Features[i].Index} exact_total");
+        }
+        Assert.Equal(LogitAttribution.DefaultExactTop, measured);
+        var smallestMeasured = result.Components.Where(x => x.Exact is not null).Select(x => Math.Abs(x.ActTimesGrad))
+            .Concat(result.Features.Where(x => x.Exact is not null).Select(x => Math.Abs(x.ActTimesGrad))).Min();
+        Assert.True(result.Features.Where(x => x.Exact is null).All(x => Math.Abs(x.ActTimesGrad) <= smallestMeasured));
+
         var errors = golden["sae_errors"]!.AsArray();
         Assert.Equal(errors.Count, result.SaeErrors.Count);
         for (var i = 0; i < errors.Count; i++)

@@ -84,6 +84,8 @@ public class CircuitsCommandTests(TinyModelFixture fixture) : IClassFixture<Tiny
         {
             foreach (var key in new[] { "activation", "direct", "act_times_grad" }) Close((double)features[i]![key]!, (double)gotFeatures[i]![key]!, $"{Sae} #{features[i]!["index"]} {key}");
         }
+        var exact = got.Where(c => c!["exact_total"] is not null).Concat(gotFeatures.Where(f => f!["exact_total"] is not null)).Count();
+        Assert.Equal(20, exact);
         Close((double)golden["sae_errors"]!.AsArray().Single(e => (string)e!["sae"]! == Sae)!["direct"]!, (double)json["sae_errors"]![0]!["direct"]!, "error direct");
     }
 
