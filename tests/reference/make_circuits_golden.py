@@ -22,6 +22,8 @@ attribute  at the last position, metric = logit[target] - logit[distractor], u =
 patch      clean and corrupted prompts of equal length; metric as above, normalised (m - corrupted) / (clean -
            corrupted); clean activations patched one at a time into the corrupted run: resid_pre [L][T],
            attn_out [L][T], mlp_out [L][T], each head's hook_z at all positions [L][H].
+           attribution: the same grids to first order, (clean - corrupted activation) . d metric / d activation
+           on the corrupted run (autograd), normalised alike; correlation: Pearson r of each grid with exact.
 
 Writes golden/circuits_golden.json.
 """
@@ -234,6 +236,37 @@ def patch(model, clean, corrupted):
     return out
 
 
+def attribution_patch(model, clean, corrupted, exact):
+    w = model.w
+    with torch.no_grad():
+        clean_hooks = {}
+        model.forward(clean[None], clean_hooks)
+    w["wte.weight"].requires_grad_(True)
+    w["wpe.weight"].requires_grad_(True)
+    hooks = {}
+    logits = model.forward(corrupted[None], hooks)
+    for t in hooks.values():
+        t.retain_grad()
+    metric = logits[0, -1, TARGET] - logits[0, -1, DISTRACTOR]
+    metric.backward()
+    w["wte.weight"].requires_grad_(False)
+    w["wpe.weight"].requires_grad_(False)
+    span = exact["clean_metric"] - exact["corrupted_metric"]
+    assert abs(float(metric) - exact["corrupted_metric"]) < 1e-9
+
+    def cell(name, index):
+        delta = clean_hooks[name][index] - hooks[name].detach()[index]
+        return float((delta * hooks[name].grad[index]).sum()) / span
+
+    T, L, H = len(clean), model.n_layer, model.n_head
+    out = {}
+    for kind, key in (("hook_resid_pre", "resid_pre"), ("hook_attn_out", "attn_out"), ("hook_mlp_out", "mlp_out")):
+        out[key] = [[cell(f"blocks.{layer}.{kind}", (0, t)) for t in range(T)] for layer in range(L)]
+    out["heads"] = [[cell(f"blocks.{layer}.attn.hook_z", (0, slice(None), h)) for h in range(H)] for layer in range(L)]
+    correlation = {k: float(np.corrcoef(np.ravel(exact[k]), np.ravel(out[k]))[0, 1]) for k in out}
+    return out, correlation
+
+
 def main() -> None:
     spec, model, saes = load()
     tokens = torch.tensor(spec["token_ids"])
@@ -245,6 +278,9 @@ def main() -> None:
     attribution = attribute(model, saes, tokens)
     with torch.no_grad():
         patching = patch(model, tokens, corrupted)
+    estimate, correlation = attribution_patch(model, tokens, corrupted, patching)
+    print("attribution patching vs exact, Pearson r:", {k: round(v, 3) for k, v in correlation.items()})
+    patching["attribution"], patching["correlation"] = estimate, correlation
     out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution,
            "patch": {"clean_ids": tokens.tolist(), "corrupted_ids": corrupted.tolist(), "target": TARGET, "distractor": DISTRACTOR, **patching}}
     with open(OUT_PATH, "w", encoding="utf-8") as f:

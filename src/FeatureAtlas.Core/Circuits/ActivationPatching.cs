@@ -69,6 +69,74 @@ public static class ActivationPatching
         return new PatchingResult(cleanMetric, corruptedMetric, residPre, attnOut, mlpOut, headGrid);
     }
 
+    /// <summary>
+    /// Attribution patching (Nanda 2023; Syed et al. 2023), the fast preview: each cell of <see cref="Run"/>'s grids
+    /// estimated to first order as (clean − corrupted activation) · ∂metric/∂activation on the corrupted run, from one
+    /// backward pass (<see cref="Gpt2Model.Backward"/>, nothing frozen), normalised the same way.
+    /// </summary>
+    public static PatchingResult Estimate(Gpt2Model model, ReadOnlySpan<int> clean, ReadOnlySpan<int> corrupted, int target, int distractor)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var c = model.Config;
+        if (clean.Length != corrupted.Length)
+        {
+            throw new ArgumentException($"The clean prompt has {clean.Length} tokens and the corrupted prompt {corrupted.Length}; patching needs equal lengths.");
+        }
+        int t = clean.Length, layers = c.Layers, heads = c.Heads, d = c.DModel, dh = c.HeadDim, v = c.Vocab;
+        var names = new List<string>();
+        for (var l = 0; l < layers; l++) names.AddRange([HookNames.ResidPre(l), HookNames.AttnOut(l), HookNames.MlpOut(l), HookNames.Z(l)]);
+        var cleanRun = model.Run(clean, 1, new RunOptions { Cache = names, LogitsLastPositionOnly = true });
+        var cleanMetric = Metric(cleanRun.Logits!.Data, target, distractor);
+        var tape = model.Record(corrupted, 1, new RunOptions { Cache = names });
+        var corruptedMetric = Metric(tape.Logits.Data.AsSpan((t - 1) * v, v), target, distractor);
+        var span = cleanMetric - corruptedMetric;
+        if (!(Math.Abs(span) > 1e-6f * Math.Max(1f, Math.Abs(cleanMetric))))
+        {
+            throw new ArgumentException($"The clean and corrupted prompts give the same metric ({cleanMetric}); there is nothing to normalise patching by.");
+        }
+        var direction = new float[t * d];
+        var other = new float[d];
+        model.UnembeddingColumn(target, direction.AsSpan((t - 1) * d, d));
+        model.UnembeddingColumn(distractor, other);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(direction.AsSpan((t - 1) * d, d), other, direction.AsSpan((t - 1) * d, d));
+        var grads = model.Backward(tape, direction, new BackwardOptions { Gradients = names });
+
+        float Cell(string name, int offset, int length, int stride, int count)
+        {
+            var a = cleanRun.Cache[name].Data;
+            var b = tape.Cache[name].Data;
+            var g = grads[name].Data;
+            double sum = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var start = offset + i * stride;
+                for (var j = start; j < start + length; j++) sum += (a[j] - b[j]) * (double)g[j];
+            }
+            return (float)(sum / span);
+        }
+
+        float[][] PerPosition(Func<int, string> hook) => Enumerable.Range(0, layers)
+            .Select(l => Enumerable.Range(0, t).Select(p => Cell(hook(l), p * d, d, d, 1)).ToArray()).ToArray();
+        var headGrid = Enumerable.Range(0, layers).Select(l => Enumerable.Range(0, heads).Select(h => Cell(HookNames.Z(l), h * dh, dh, d, t)).ToArray()).ToArray();
+        return new PatchingResult(cleanMetric, corruptedMetric, PerPosition(HookNames.ResidPre), PerPosition(HookNames.AttnOut), PerPosition(HookNames.MlpOut), headGrid);
+    }
+
+    /// <summary>Pearson correlation of two grids' cells (exact patching vs <see cref="Estimate"/>); NaN when either is constant.</summary>
+    public static double Correlation(float[][] a, float[][] b)
+    {
+        var x = a.SelectMany(r => r).Select(f => (double)f).ToArray();
+        var y = b.SelectMany(r => r).Select(f => (double)f).ToArray();
+        if (x.Length != y.Length) throw new ArgumentException($"Grids of {x.Length} and {y.Length} cells cannot be compared.");
+        double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
+        for (var i = 0; i < x.Length; i++)
+        {
+            sxy += (x[i] - mx) * (y[i] - my);
+            sxx += (x[i] - mx) * (x[i] - mx);
+            syy += (y[i] - my) * (y[i] - my);
+        }
+        return sxy / Math.Sqrt(sxx * syy);
+    }
+
     /// <summary>Forward passes <see cref="Run"/> makes after its two reference runs: L·(3T + H).</summary>
     public static int Passes(Gpt2Config config, int tokens) => config.Layers * (3 * tokens + config.Heads);
 

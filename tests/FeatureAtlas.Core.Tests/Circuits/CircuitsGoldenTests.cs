@@ -138,6 +138,27 @@ public class CircuitsGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
     }
 
     [Fact]
+    public void AttributionPatching_GridsAndCorrelationWithExact_MatchPyTorch()
+    {
+        var golden = Golden["patch"]!;
+        int[] Ids(string key) => golden[key]!.AsArray().Select(x => (int)x!).ToArray();
+        var (target, distractor) = ((int)golden["target"]!, (int)golden["distractor"]!);
+        var estimate = ActivationPatching.Estimate(Model, Ids("clean_ids"), Ids("corrupted_ids"), target, distractor);
+        var exact = ActivationPatching.Run(Model, Ids("clean_ids"), Ids("corrupted_ids"), target, distractor);
+        AssertClose((double)golden["corrupted_metric"]!, estimate.CorruptedMetric, "corrupted_metric");
+        foreach (var (key, grid, exactGrid) in new[] { ("resid_pre", estimate.ResidPre, exact.ResidPre), ("attn_out", estimate.AttnOut, exact.AttnOut),
+            ("mlp_out", estimate.MlpOut, exact.MlpOut), ("heads", estimate.Heads, exact.Heads) })
+        {
+            var want = golden["attribution"]![key]!.AsArray();
+            for (var l = 0; l < grid.Length; l++)
+            {
+                for (var i = 0; i < grid[l].Length; i++) AssertClose((double)want[l]![i]!, grid[l][i], $"attribution {key}[{l}][{i}]");
+            }
+            AssertClose((double)golden["correlation"]![key]!, ActivationPatching.Correlation(exactGrid, grid), $"correlation {key}");
+        }
+    }
+
+    [Fact]
     public void ActivationPatching_UnequalLengths_NamesBothLengths()
     {
         var error = Assert.Throws<ArgumentException>(() => ActivationPatching.Run(Model, [50256, 1, 2], [50256, 1], 3, 4));

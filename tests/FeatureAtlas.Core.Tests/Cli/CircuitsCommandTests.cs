@@ -141,6 +141,20 @@ public class CircuitsCommandTests(TinyModelFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void Patch_MethodBoth_AddsTheEstimateAndItsCorrelation()
+    {
+        var golden = Goldens["patch"]!;
+        var result = CliRunner.Run("patch", "--model", fixture.Checkpoint.ModelDirectory, "--clean-ids", IdList(golden["clean_ids"]),
+            "--corrupted-ids", IdList(golden["corrupted_ids"]), "--target", $"#{(int)golden["target"]!}", "--distractor", "#13", "--method", "both", "--json");
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var json = JsonNode.Parse(result.StandardOutput)!;
+        Close((double)golden["resid_pre"]![1]![3]!, (double)json["resid_pre"]![1]![3]!, "exact resid_pre[1][3]");
+        Close((double)golden["attribution"]!["heads"]![2]![1]!, (double)json["attribution"]!["heads"]![2]![1]!, "attribution heads[2][1]");
+        foreach (var key in new[] { "resid_pre", "attn_out", "mlp_out", "heads" }) Close((double)golden["correlation"]![key]!, (double)json["correlation"]![key]!, key);
+    }
+
+    [Fact]
     public void Patch_UnequalLengths_FailsNamingBoth()
     {
         var result = CliRunner.Run("patch", "--model", fixture.Checkpoint.ModelDirectory, "--clean", "The quick brown fox", "--corrupted", "The fox",
