@@ -10,7 +10,7 @@ lens       per layer l and position t: softmax(ln_f(resid_post_l[t]) W_U) -> the
 attribute  at the last position, metric = logit[target] - logit[distractor], u = W_U[:, target] - W_U[:, distractor],
            sigma = ln_f's scale there: readout(c) = ((c - mean c) / sigma) . (gamma * u).
            components: embed, pos_embed, L{l}H{h} (z_h W_O[h]), {l}_mlp_out, bias (sum of b_O), ln_final_bias
-           (beta . u); "direct" = readout at the last position, "act_times_grad" = sum over positions of
+           (beta . u); "direct" = readout at the last position (heads also "by_source": pattern[p, s] * readout(v_s W_O[h])), "act_times_grad" = sum over positions of
            activation . d metric / d activation (full autograd).
            features: for every SAE and every feature active at the last position, its write in hook space
            w_i = decode(f_i e_i) - decode(0), mapped to the residual (identity; hook_z: @ W_O; mlp.hook_post: @ W_out),
@@ -113,6 +113,7 @@ def attribute(model, saes, tokens):
 
     comps = [("embed", readout(act["hook_embed"][p]), dot(act["hook_embed"], grad["hook_embed"])),
              ("pos_embed", readout(act["hook_pos_embed"][p]), dot(act["hook_pos_embed"], grad["hook_pos_embed"]))]
+    by_source = {}
     bias_vec = torch.zeros(D, dtype=torch.float64)
     bias_total = 0.0
     for L in range(model.n_layer):
@@ -123,6 +124,8 @@ def attribute(model, saes, tokens):
         for h in range(H):
             result = z[:, h] @ W_O[h * Dh:(h + 1) * Dh]    # [T, D]
             comps.append((f"L{L}H{h}", readout(result[p]), dot(result, g_attn)))
+            pattern, v = act[b + "attn.hook_pattern"][h, p], act[b + "attn.hook_v"][:, h]   # [T], [T, Dh]
+            by_source[f"L{L}H{h}"] = [float(pattern[s]) * readout(v[s] @ W_O[h * Dh:(h + 1) * Dh]) for s in range(len(tokens))]
         comps.append((f"{L}_mlp_out", readout(act[b + "hook_mlp_out"][p]), dot(act[b + "hook_mlp_out"], grad[b + "hook_mlp_out"])))
         b_O = w[f"h.{L}.attn.c_proj.bias"]
         bias_vec = bias_vec + b_O
@@ -178,7 +181,8 @@ def attribute(model, saes, tokens):
     for f in features:
         f["exact_total"] = ablated(f.pop("_edit"))
     return {"target": TARGET, "distractor": DISTRACTOR, "logit_diff": float(metric),
-            "components": [{"name": n, "value": v, "act_times_grad": a, **({"exact_total": exact[n]} if n in exact else {})} for n, v, a in comps],
+            "components": [{"name": n, "value": v, "act_times_grad": a, **({"exact_total": exact[n]} if n in exact else {}),
+                            **({"by_source": by_source[n]} if n in by_source else {})} for n, v, a in comps],
             "features": features, "sae_errors": errors}
 
 

@@ -15,7 +15,8 @@ namespace FeatureAtlas.Cli.Commands;
 /// "act_times_grad" is activation × gradient (components summed over positions; features at the position);
 /// "direct" is null for an SAE with no direct path to the logits. Activations are in folded units. "exact_total"
 /// (components and features) is the metric minus the metric with that node zero-ablated, measured for the 20 heads,
-/// MLPs and features of largest |act_times_grad| (--exact-top), null for the rest.
+/// MLPs and features of largest |act_times_grad| (--exact-top), null for the rest. Each head's component also has
+/// "by_source": [T], its direct effect split by source position.
 /// </summary>
 internal static class AttributeCommand
 {
@@ -75,6 +76,12 @@ internal static class AttributeCommand
                         writer.WriteNumber("value", c.Direct);
                         writer.WriteNumber("act_times_grad", c.ActTimesGrad);
                         WriteOptional(writer, "exact_total", c.Exact);
+                        if (c.BySource is { } parts)
+                        {
+                            writer.WriteStartArray("by_source");
+                            foreach (var part in parts) writer.WriteNumberValue(part);
+                            writer.WriteEndArray();
+                        }
                         writer.WriteEndObject();
                     }
                     writer.WriteEndArray();

@@ -91,7 +91,10 @@ public static class LogitAttribution
             {
                 double total = 0;
                 for (var q = 0; q < t; q++) total += TensorPrimitives.Dot(result.AsSpan((q * heads + h) * d, d), gradAttn.AsSpan(q * d, d));
-                components.Add(new AttributionComponent($"L{l}H{h}", readout.Of(result.AsSpan((p * heads + h) * d, d)), (float)total));
+                components.Add(new AttributionComponent($"L{l}H{h}", readout.Of(result.AsSpan((p * heads + h) * d, d)), (float)total)
+                {
+                    BySource = BySource(model, tape, l, h, p, readout),
+                });
             }
             components.Add(Component($"{l}_mlp_out", tape.Cache[HookNames.MlpOut(l)].Data, grads[HookNames.MlpOut(l)].Data, p, d, readout));
             var bO = model.Weights.Layers[l].BO;
@@ -162,6 +165,25 @@ public static class LogitAttribution
     }
 
     private static bool IsNode(string component) => component.EndsWith("_mlp_out", StringComparison.Ordinal) || (component.StartsWith('L') && component.Contains('H', StringComparison.Ordinal));
+
+    /// <summary>A head's direct effect split by source position s: P[p, s]·readout(v_s·W_O[h]); the parts sum to the head's direct effect.</summary>
+    private static float[] BySource(Gpt2Model model, Gpt2Tape tape, int layer, int head, int p, Readout readout)
+    {
+        var c = model.Config;
+        int t = tape.Length, d = c.DModel, dh = c.HeadDim;
+        var pattern = tape.Cache[HookNames.Pattern(layer)].Data.AsSpan((head * t + p) * t, t);
+        var v = tape.Cache[HookNames.V(layer)].Data;
+        var wO = model.Weights.Layers[layer].WO;
+        var write = new float[d];
+        var parts = new float[t];
+        for (var s = 0; s <= p; s++)
+        {
+            write.AsSpan().Clear();
+            for (var i = 0; i < dh; i++) TensorPrimitives.MultiplyAdd(wO.AsSpan((head * dh + i) * d, d), v[s * d + head * dh + i], write, write);
+            parts[s] = pattern[s] * readout.Of(write);
+        }
+        return parts;
+    }
 
     private static AttributionComponent Component(string name, float[] activation, float[] gradient, int p, int d, Readout readout) =>
         new(name, readout.Of(activation.AsSpan(p * d, d)), TensorPrimitives.Dot(activation, gradient));
@@ -244,7 +266,11 @@ public static class LogitAttribution
 /// One residual-stream component: its direct effect at the position, its activation × gradient over all positions and,
 /// for the nodes measured, the exact total effect of zero-ablating it (else null).
 /// </summary>
-public sealed record AttributionComponent(string Name, float Direct, float ActTimesGrad, float? Exact = null);
+public sealed record AttributionComponent(string Name, float Direct, float ActTimesGrad, float? Exact = null)
+{
+    /// <summary>For a head, its direct effect split by source position [T] (zero after the position); null for other components.</summary>
+    public float[]? BySource { get; init; }
+}
 
 /// <summary>An active SAE feature at the position: activation in folded units, direct effect (null without a direct path), act × grad, exact effect when measured.</summary>
 public sealed record FeatureAttribution(string Sae, int Index, float Activation, float? Direct, float ActTimesGrad, float? Exact = null);

@@ -68,7 +68,19 @@ public class CircuitsGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
         {
             AssertClose((double)components[i]!["value"]!, result.Components[i].Direct, $"{result.Components[i].Name} direct");
             AssertClose((double)components[i]!["act_times_grad"]!, result.Components[i].ActTimesGrad, $"{result.Components[i].Name} act_times_grad");
+            if (components[i]!["by_source"] is JsonArray parts)
+            {
+                var got = result.Components[i].BySource!;
+                Assert.Equal(parts.Count, got.Length);
+                for (var s = 0; s < got.Length; s++) AssertClose((double)parts[s]!, got[s], $"{result.Components[i].Name} by_source[{s}]");
+                AssertClose(result.Components[i].Direct, got.Sum(), $"{result.Components[i].Name}: by_source sums to direct");
+            }
+            else
+            {
+                Assert.Null(result.Components[i].BySource);
+            }
         }
+        Assert.Equal(Model.Config.Layers * Model.Config.Heads, result.Components.Count(x => x.BySource is not null));
 
         var features = golden["features"]!.AsArray();
         Assert.Equal(features.Select(f => $"{f!["sae"]}/{f["index"]}"), result.Features.Select(f => $"{f.Sae}/{f.Index}"));
