@@ -8,7 +8,7 @@ The same work per step as the C# engine: prefill of the prompt, then one positio
 keys and values kept in preallocated [B, H, T, Dh] buffers, the full logits, their log-softmax, the top-5
 alternatives and a greedy pick. With --batch 2 the second sequence is steered (h + c v at
 blocks.{L/2}.hook_resid_pre, every position), as `atlas steer` decodes default and steered together.
-Prints one JSON line: tokens_per_second (batch * new / best time), seconds, max_rss_mb, the OpenBLAS core
+Prints one JSON line: tokens_per_second (batch * new / best time), seconds, peak_rss_mb, the OpenBLAS core
 that ran (openblas_get_corename; Debian's OpenBLAS 0.3.21 does not recognise newer Xeons and falls back to
 Prescott unless OPENBLAS_CORETYPE names the matching kernel), torch_version, threads.
 """
@@ -20,7 +20,6 @@ import ctypes
 import json
 import math
 import os
-import resource
 import sys
 import time
 
@@ -30,6 +29,15 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import gpt2_hf  # noqa: E402
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set (VmHWM). Not ru_maxrss: Linux carries that high-water mark across fork and
+    execve, so a child of the C# benchmark would report the parent's peak."""
+    for line in open("/proc/self/status", encoding="utf-8"):
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def openblas_core() -> str | None:
@@ -135,7 +143,7 @@ def main() -> None:
     print(json.dumps({
         "tokens_per_second": round(args.batch * args.new / best, 2),
         "seconds": round(best, 4),
-        "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        "peak_rss_mb": round(peak_rss_mb(), 1),
         "openblas_core": openblas_core(),
         "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "torch_version": torch.__version__,

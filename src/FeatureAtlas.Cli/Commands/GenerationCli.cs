@@ -50,6 +50,7 @@ internal static class GenerationCli
     public static async Task<(string Directory, string Name)> ResolveModelAsync(string model, string db, CancellationToken cancellationToken)
     {
         if (Directory.Exists(model)) return (model, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))));
+        RequireStore(db, $"--model: '{model}' is not a folder");
         var store = await AtlasDatabase.OpenAsync(db, cancellationToken);
         var (directory, name) = await EvalCommand.ResolveModel(store, model, cancellationToken);
         return (directory, name ?? model);
@@ -59,8 +60,18 @@ internal static class GenerationCli
     public static async Task<string> ResolveSaeAsync(string sae, string modelName, string db, CancellationToken cancellationToken)
     {
         if (Directory.Exists(sae)) return sae;
+        RequireStore(db, $"--sae: '{sae}' is not a folder");
         var store = await AtlasDatabase.OpenAsync(db, cancellationToken);
         return await EvalCommand.ResolveSae(store, modelName, sae, cancellationToken);
+    }
+
+    /// <summary>A name is looked up in the store only when the store exists: opening a missing SQLite file would create it.</summary>
+    private static void RequireStore(string db, string what)
+    {
+        if (!db.Contains('=', StringComparison.Ordinal) && !File.Exists(db))
+        {
+            throw new DirectoryNotFoundException($"{what}, and there is no store '{db}' to look the name up in (pass a folder, or --db).");
+        }
     }
 
     public static int[] PromptTokens(ParseResult parse, Option<string?> prompt, Option<string?> tokenIds, Gpt2Tokenizer tokenizer) =>

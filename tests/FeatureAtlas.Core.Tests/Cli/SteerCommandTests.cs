@@ -126,6 +126,16 @@ public class SteerCommandTests(TinyModelFixture fixture) : IClassFixture<TinyMod
     }
 
     [Fact]
+    public void Steer_UnknownModelName_ExitsOneWithoutCreatingAStore()
+    {
+        using var folder = new TemporaryDirectory();
+        var db = folder.Combine("atlas.db");
+        var result = CliRunner.Run("steer", "--model", "no-such-model", "--token-ids", Prompt, "--sae", "x", "--feature", "1", "--strength", "1", "--db", db);
+        AssertError(result, BadInput, "--model: 'no-such-model' is not a folder");
+        Assert.False(File.Exists(db));
+    }
+
+    [Fact]
     public async Task Generate_SampledOnOneAndTwoCores_SameJson()
     {
         var one = await RunProcessAsync(1);
