@@ -16,6 +16,9 @@ public static class AtlasCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(SteerCommand.Create());
+        root.Subcommands.Add(LensCommand.Create());
+        root.Subcommands.Add(AttributeCommand.Create());
+        root.Subcommands.Add(PatchCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(InitSaeCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());

@@ -11,6 +11,7 @@ public static class HookNames
     public const string Embed = "hook_embed";
     public const string PosEmbed = "hook_pos_embed";
     public const string FinalNormalized = "ln_final.hook_normalized";
+    public const string FinalScale = "ln_final.hook_scale";
 
     public static string ResidPre(int layer) => Block(layer, "hook_resid_pre");
     public static string ResidMid(int layer) => Block(layer, "hook_resid_mid");
@@ -24,12 +25,25 @@ public static class HookNames
     public static string Pattern(int layer) => Block(layer, "attn.hook_pattern");
     public static string MlpPre(int layer) => Block(layer, "mlp.hook_pre");
     public static string MlpPost(int layer) => Block(layer, "mlp.hook_post");
+    public static string AttnScores(int layer) => Block(layer, "attn.hook_attn_scores");
+    public static string Result(int layer) => Block(layer, "attn.hook_result");
+    public static string Ln1Scale(int layer) => Block(layer, "ln1.hook_scale");
+    public static string Ln1Normalized(int layer) => Block(layer, "ln1.hook_normalized");
+    public static string Ln2Scale(int layer) => Block(layer, "ln2.hook_scale");
+    public static string Ln2Normalized(int layer) => Block(layer, "ln2.hook_normalized");
 
-    /// <summary>The per-block hook kinds, in the order the forward pass reaches them.</summary>
+    /// <summary>
+    /// The per-block hook kinds, in the order the forward pass reaches them. <c>ln*.hook_normalized</c> is the
+    /// centred, scaled value before gain and bias (as <see cref="FinalNormalized"/>), <c>ln*.hook_scale</c> is
+    /// √(σ² + ε) [B, T, 1], <c>attn.hook_attn_scores</c> is q·k/√Dh with −∞ above the diagonal [B, H, T, T], and
+    /// <c>attn.hook_result</c> is each head's output z_h·W_O[h] without b_O [B, T, H, D] (TransformerLens's
+    /// use_attn_result; computed only when asked for, and then hook_attn_out is its sum over heads plus b_O).
+    /// </summary>
     public static readonly IReadOnlyList<string> BlockKinds =
     [
-        "hook_resid_pre", "attn.hook_q", "attn.hook_k", "attn.hook_v", "attn.hook_pattern", "attn.hook_z",
-        "hook_attn_out", "hook_resid_mid", "mlp.hook_pre", "mlp.hook_post", "hook_mlp_out", "hook_resid_post",
+        "hook_resid_pre", "ln1.hook_scale", "ln1.hook_normalized", "attn.hook_q", "attn.hook_k", "attn.hook_v",
+        "attn.hook_attn_scores", "attn.hook_pattern", "attn.hook_z", "attn.hook_result", "hook_attn_out", "hook_resid_mid",
+        "ln2.hook_scale", "ln2.hook_normalized", "mlp.hook_pre", "mlp.hook_post", "hook_mlp_out", "hook_resid_post",
     ];
 
     /// <summary>Every hook point of a model with <paramref name="layers"/> blocks, in forward order.</summary>
@@ -41,6 +55,7 @@ public static class HookNames
         {
             foreach (var kind in BlockKinds) yield return Block(l, kind);
         }
+        yield return FinalScale;
         yield return FinalNormalized;
     }
 
@@ -53,7 +68,7 @@ public static class HookNames
         layer = -1;
         kind = name;
         if (name is Embed or PosEmbed) return true;
-        if (name == FinalNormalized)
+        if (name is FinalNormalized or FinalScale)
         {
             layer = layers;
             return true;

@@ -25,7 +25,27 @@ public static unsafe class CausalAttention
     public static void ApplyPattern(ReadOnlySpan<float> pattern, ReadOnlySpan<float> v, int batch, int tokens, int heads, int headDim, Span<float> z)
         => Run(default, default, v, batch, tokens, heads, headDim, z, pattern, Phase.Apply);
 
-    private enum Phase { Fused, Pattern, Apply }
+    /// <summary>
+    /// Phase one without the softmax: scores [B, H, T, T] = q·k / √Dh with −∞ above the diagonal
+    /// (TransformerLens's <c>attn.hook_attn_scores</c>); <see cref="ScoresToPattern"/> finishes phase one.
+    /// </summary>
+    public static void ComputeScores(ReadOnlySpan<float> q, ReadOnlySpan<float> k, int batch, int tokens, int heads, int headDim, Span<float> scores)
+        => Run(q, k, default, batch, tokens, heads, headDim, default, scores, Phase.Scores);
+
+    /// <summary>Turns causal scores [B·H, T, T] into the pattern in place: a softmax over each row's first i + 1 entries, zeros after.</summary>
+    public static void ScoresToPattern(Span<float> scores, int rows, int tokens)
+    {
+        if (scores.Length < (long)rows * tokens * tokens) throw new ArgumentException($"scores needs {(long)rows * tokens * tokens} elements.", nameof(scores));
+        for (var r = 0; r < rows * tokens; r++)
+        {
+            var i = r % tokens;
+            var row = scores.Slice(r * tokens, tokens);
+            Softmax.Row(row[..(i + 1)], row);
+            row[(i + 1)..].Clear();
+        }
+    }
+
+    private enum Phase { Fused, Pattern, Apply, Scores }
 
     private struct Job
     {
@@ -44,7 +64,7 @@ public static unsafe class CausalAttention
         long activations = (long)batch * tokens * heads * headDim;
         long patternSize = (long)batch * heads * tokens * tokens;
         if (phase != Phase.Apply && (q.Length < activations || k.Length < activations)) throw new ArgumentException($"q and k need {activations} elements.");
-        if (phase != Phase.Pattern && (v.Length < activations || z.Length < activations)) throw new ArgumentException($"v and z need {activations} elements.");
+        if (phase is Phase.Fused or Phase.Apply && (v.Length < activations || z.Length < activations)) throw new ArgumentException($"v and z need {activations} elements.");
         if (phase != Phase.Fused && pattern.Length < patternSize) throw new ArgumentException($"pattern needs [B, H, T, T] = {patternSize} elements.", nameof(pattern));
 
         fixed (float* pq = q)
@@ -89,7 +109,7 @@ public static unsafe class CausalAttention
                 }
                 for (var d = 0; d < dh; d++) new Span<float>(kt + d * t16 + t, t16 - t).Clear();
             }
-            if (job.Phase != Phase.Pattern)
+            if (job.Phase is Phase.Fused or Phase.Apply)
             {
                 for (var j = 0; j < t; j++) new ReadOnlySpan<float>(job.V + rowBase + (long)j * width, dh).CopyTo(new Span<float>(vh + j * dh, dh));
             }
@@ -100,6 +120,11 @@ public static unsafe class CausalAttention
                 if (job.Phase != Phase.Apply)
                 {
                     Scores(job.Q + rowBase + (long)i * width, kt, t16, dh, i + 1, scale, probabilities);
+                    if (job.Phase == Phase.Scores)
+                    {
+                        probabilities[(i + 1)..].Fill(float.NegativeInfinity);
+                        continue;
+                    }
                     Softmax.Row(probabilities[..(i + 1)], probabilities);
                     if (job.Phase == Phase.Pattern)
                     {

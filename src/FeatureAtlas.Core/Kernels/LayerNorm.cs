@@ -11,10 +11,11 @@ public static class LayerNorm
     /// <summary>
     /// Normalises each row of <paramref name="x"/> [rows, d] into <paramref name="destination"/>; empty
     /// <paramref name="gain"/> and <paramref name="bias"/> mean LNPre (TransformerLens after fold_ln).
-    /// <paramref name="normalized"/> (optional, [rows, d]) receives the value before gain and bias.
+    /// <paramref name="normalized"/> (optional, [rows, d]) receives the value before gain and bias, and
+    /// <paramref name="scale"/> (optional, [rows]) each row's √(σ² + ε), TransformerLens's <c>hook_scale</c>.
     /// </summary>
     public static void Forward(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, ReadOnlySpan<float> bias, float epsilon, int d,
-        Span<float> destination, Span<float> normalized = default)
+        Span<float> destination, Span<float> normalized = default, Span<float> scale = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(d);
         if (x.Length % d != 0) throw new ArgumentException($"x has {x.Length} elements, not a multiple of d = {d}.", nameof(x));
@@ -22,6 +23,7 @@ public static class LayerNorm
         if (!gain.IsEmpty && gain.Length != d) throw new ArgumentException($"gain needs {d} elements, has {gain.Length}.", nameof(gain));
         if (!bias.IsEmpty && bias.Length != d) throw new ArgumentException($"bias needs {d} elements, has {bias.Length}.", nameof(bias));
         if (!normalized.IsEmpty && normalized.Length < x.Length) throw new ArgumentException("normalized is shorter than x.", nameof(normalized));
+        if (!scale.IsEmpty && scale.Length < x.Length / d) throw new ArgumentException($"scale needs {x.Length / d} elements.", nameof(scale));
 
         var rows = x.Length / d;
         for (var r = 0; r < rows; r++)
@@ -32,7 +34,9 @@ public static class LayerNorm
             var mean = TensorPrimitives.Sum(row) / d;
             TensorPrimitives.Subtract(row, mean, output);
             var variance = TensorPrimitives.Dot(output, output) / d;
-            var inverse = 1f / MathF.Sqrt(variance + epsilon);
+            var sigma = MathF.Sqrt(variance + epsilon);
+            if (!scale.IsEmpty) scale[r] = sigma;
+            var inverse = 1f / sigma;
             TensorPrimitives.Multiply(output, inverse, output);
             if (!normalized.IsEmpty) output.CopyTo(normalized.Slice(r * d, d));
             if (!gain.IsEmpty) TensorPrimitives.Multiply(output, gain, output);

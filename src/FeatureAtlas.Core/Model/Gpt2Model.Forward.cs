@@ -77,7 +77,8 @@ public sealed partial class Gpt2Model
         }
         if (options.StopAtLayer is not null) throw new ArgumentException("A cached run computes every layer; StopAtLayer is not supported.", nameof(options));
         var plan = Plan(options);
-        if (plan.AnyHooks && WantsAnyPattern(options, Config.Layers)) throw new ArgumentException("hook_pattern is not available in a cached run.", nameof(options));
+        if (plan.AnyHooks && WantsAnyPattern(options, Config.Layers)) throw new ArgumentException("hook_pattern and hook_attn_scores are not available in a cached run.", nameof(options));
+        if (plan.AnyHooks && WantsAnyResult(options, Config.Layers)) throw new ArgumentException("hook_result is not available in a cached run.", nameof(options));
         plan = plan with { Layers = Config.Layers, FinalNorm = true, Logits = options.ComputeLogits };
         if (plan.Logits)
         {
@@ -157,14 +158,17 @@ public sealed partial class Gpt2Model
         int d = c.DModel, rows = batch * t, heads = c.Heads, dh = c.HeadDim;
         var wantsPattern = kv is null && plan.AnyHooks && WantsAnyPattern(options, plan.Layers);
         var patternSize = wantsPattern ? batch * heads * t * t : 0;
+        var resultSize = plan.AnyHooks && WantsAnyResult(options, plan.Layers) ? rows * heads * d : 0;
         var ws = kv?.Workspace(rows) ?? Interlocked.Exchange(ref _spare, null);
-        if (ws is null || !ws.Fits(rows, patternSize)) ws = new Gpt2Workspace(c, rows, patternSize);
+        if (ws is null || !ws.Fits(rows, patternSize, resultSize)) ws = new Gpt2Workspace(c, rows, patternSize, resultSize);
         try
         {
             Span<int> rowShape = [batch, t, d];
             Span<int> headShape = [batch, t, heads, dh];
             Span<int> mlpShape = [batch, t, c.DMlp];
             Span<int> patternShape = [batch, heads, t, t];
+            Span<int> scaleShape = [batch, t, 1];
+            Span<int> resultShape = [batch, t, heads, d];
             var residual = ws.Residual.AsSpan(0, rows * d);
             var normalized = ws.Normalized.AsSpan(0, rows * d);
             var scratch = ws.Scratch.AsSpan(0, rows * d);
@@ -183,7 +187,7 @@ public sealed partial class Gpt2Model
                 var mlp = ws.Mlp.AsSpan(0, rows * c.DMlp);
 
                 Emit(options, plan, cache, names[ResidPreKind], rowShape, residual);
-                LayerNorm.Forward(residual, w.Ln1Gain, w.Ln1Bias, c.LayerNormEpsilon, d, normalized);
+                NormalizeHooked(residual, w.Ln1Gain, w.Ln1Bias, normalized, ws, options, plan, cache, names[Ln1ScaleKind], names[Ln1NormalizedKind], rowShape, scaleShape);
                 Sgemm.Multiply(normalized, layer.WQ, q, rows, w.BQ);
                 Sgemm.Multiply(normalized, layer.WK, k, rows, w.BK);
                 Sgemm.Multiply(normalized, layer.WV, v, rows, w.BV);
@@ -195,10 +199,19 @@ public sealed partial class Gpt2Model
                     kv.Append(l, k, v, t);
                     CausalAttention.ForwardCached(q, kv.Keys(l), kv.Values(l), batch, t, kv.Length, heads, dh, kv.Stride, z);
                 }
-                else if (wantsPattern && Wants(options, names[PatternKind]))
+                else if (wantsPattern && (Wants(options, names[PatternKind]) || Wants(options, names[ScoresKind])))
                 {
                     var pattern = ws.Pattern.AsSpan(0, patternSize);
-                    CausalAttention.ComputePattern(q, k, batch, t, heads, dh, pattern);
+                    if (Wants(options, names[ScoresKind]))
+                    {
+                        CausalAttention.ComputeScores(q, k, batch, t, heads, dh, pattern);
+                        Emit(options, plan, cache, names[ScoresKind], patternShape, pattern);
+                        CausalAttention.ScoresToPattern(pattern, batch * heads, t);
+                    }
+                    else
+                    {
+                        CausalAttention.ComputePattern(q, k, batch, t, heads, dh, pattern);
+                    }
                     Emit(options, plan, cache, names[PatternKind], patternShape, pattern);
                     CausalAttention.ApplyPattern(pattern, v, batch, t, heads, dh, z);
                 }
@@ -207,12 +220,21 @@ public sealed partial class Gpt2Model
                     CausalAttention.Forward(q, k, v, batch, t, heads, dh, z);
                 }
                 Emit(options, plan, cache, names[ZKind], headShape, z);
-                Sgemm.Multiply(z, layer.WO, scratch, rows, w.BO);
+                if (plan.AnyHooks && Wants(options, names[ResultKind]))
+                {
+                    HeadResults(z, w, rows, ws.Result.AsSpan(0, rows * heads * d));
+                    Emit(options, plan, cache, names[ResultKind], resultShape, ws.Result.AsSpan(0, rows * heads * d));
+                    SumHeads(ws.Result.AsSpan(0, rows * heads * d), w.BO, rows, heads, d, scratch);
+                }
+                else
+                {
+                    Sgemm.Multiply(z, layer.WO, scratch, rows, w.BO);
+                }
                 Emit(options, plan, cache, names[AttnOutKind], rowShape, scratch);
                 TensorPrimitives.Add(residual, scratch, residual);
                 Emit(options, plan, cache, names[ResidMidKind], rowShape, residual);
 
-                LayerNorm.Forward(residual, w.Ln2Gain, w.Ln2Bias, c.LayerNormEpsilon, d, normalized);
+                NormalizeHooked(residual, w.Ln2Gain, w.Ln2Bias, normalized, ws, options, plan, cache, names[Ln2ScaleKind], names[Ln2NormalizedKind], rowShape, scaleShape);
                 Sgemm.Multiply(normalized, layer.WIn, mlp, rows, w.BIn);
                 Emit(options, plan, cache, names[MlpPreKind], mlpShape, mlp);
                 Gelu.Forward(mlp, mlp);
@@ -253,7 +275,9 @@ public sealed partial class Gpt2Model
         var residual = ws.Residual.AsSpan(0, rows * d);
         var normalized = ws.Normalized.AsSpan(0, rows * d);
         // hook_normalized is the value before γ and β, so normalise, let hooks see it, then apply the gain.
-        LayerNorm.Forward(residual, [], [], c.LayerNormEpsilon, d, normalized);
+        var scale = ws.Scale.AsSpan(0, rows);
+        LayerNorm.Forward(residual, [], [], c.LayerNormEpsilon, d, normalized, scale: scale);
+        Emit(options, plan, cache, HookNames.FinalScale, [batch, t, 1], scale);
         Emit(options, plan, cache, HookNames.FinalNormalized, rowShape, normalized);
         for (var r = 0; r < rows; r++)
         {
@@ -280,9 +304,70 @@ public sealed partial class Gpt2Model
     {
         for (var l = 0; l < layers; l++)
         {
-            if (Wants(options, _hookNames[l][PatternKind])) return true;
+            if (Wants(options, _hookNames[l][PatternKind]) || Wants(options, _hookNames[l][ScoresKind])) return true;
         }
         return false;
+    }
+
+    private bool WantsAnyResult(RunOptions options, int layers)
+    {
+        for (var l = 0; l < layers; l++)
+        {
+            if (Wants(options, _hookNames[l][ResultKind])) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// A block layer norm; when its hook_scale or hook_normalized is wanted, normalises first, lets hooks see
+    /// (and edit) the value before γ and β, then applies them, as TransformerLens's LayerNorm does.
+    /// </summary>
+    private void NormalizeHooked(ReadOnlySpan<float> residual, float[] gain, float[] bias, Span<float> normalized, Gpt2Workspace ws, RunOptions options,
+        RunPlan plan, ActivationCache? cache, string scaleName, string normalizedName, ReadOnlySpan<int> rowShape, ReadOnlySpan<int> scaleShape)
+    {
+        var d = Config.DModel;
+        if (!plan.AnyHooks || !(Wants(options, scaleName) || Wants(options, normalizedName)))
+        {
+            LayerNorm.Forward(residual, gain, bias, Config.LayerNormEpsilon, d, normalized);
+            return;
+        }
+        var rows = residual.Length / d;
+        var scale = ws.Scale.AsSpan(0, rows);
+        LayerNorm.Forward(residual, [], [], Config.LayerNormEpsilon, d, normalized, scale: scale);
+        Emit(options, plan, cache, scaleName, scaleShape, scale);
+        Emit(options, plan, cache, normalizedName, rowShape, normalized);
+        for (var r = 0; r < rows; r++)
+        {
+            var row = normalized.Slice(r * d, d);
+            if (gain.Length > 0) TensorPrimitives.Multiply(row, gain, row);
+            if (bias.Length > 0) TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    /// <summary>result [R, H, D]: each head's z_h [R, Dh] times its rows of W_O [Dh, D], without b_O.</summary>
+    private void HeadResults(ReadOnlySpan<float> z, Gpt2LayerWeights w, int rows, Span<float> result)
+    {
+        int d = Config.DModel, heads = Config.Heads, dh = Config.HeadDim;
+        result.Clear();
+        for (var r = 0; r < rows; r++)
+        {
+            for (var h = 0; h < heads; h++)
+            {
+                var output = result.Slice((r * heads + h) * d, d);
+                var zh = z.Slice(r * d + h * dh, dh);
+                for (var i = 0; i < dh; i++) TensorPrimitives.MultiplyAdd(w.WO.AsSpan((h * dh + i) * d, d), zh[i], output, output);
+            }
+        }
+    }
+
+    private static void SumHeads(ReadOnlySpan<float> result, ReadOnlySpan<float> bias, int rows, int heads, int d, Span<float> destination)
+    {
+        for (var r = 0; r < rows; r++)
+        {
+            var output = destination.Slice(r * d, d);
+            bias.CopyTo(output);
+            for (var h = 0; h < heads; h++) TensorPrimitives.Add(output, result.Slice((r * heads + h) * d, d), output);
+        }
     }
 
     private static bool Wants(RunOptions options, string name) => options.Hooks.ContainsKey(name) || options.Cache.Contains(name);
@@ -295,6 +380,7 @@ public sealed partial class Gpt2Model
     }
 
     // Indexes into HookNames.BlockKinds.
-    private const int ResidPreKind = 0, QKind = 1, KKind = 2, VKind = 3, PatternKind = 4, ZKind = 5,
-        AttnOutKind = 6, ResidMidKind = 7, MlpPreKind = 8, MlpPostKind = 9, MlpOutKind = 10, ResidPostKind = 11;
+    private const int ResidPreKind = 0, Ln1ScaleKind = 1, Ln1NormalizedKind = 2, QKind = 3, KKind = 4, VKind = 5, ScoresKind = 6,
+        PatternKind = 7, ZKind = 8, ResultKind = 9, AttnOutKind = 10, ResidMidKind = 11, Ln2ScaleKind = 12, Ln2NormalizedKind = 13,
+        MlpPreKind = 14, MlpPostKind = 15, MlpOutKind = 16, ResidPostKind = 17;
 }

@@ -6,10 +6,12 @@ namespace FeatureAtlas.Core.Model;
 /// </summary>
 internal sealed class Gpt2Workspace
 {
-    public Gpt2Workspace(Gpt2Config config, int rows, int patternSize)
+    public Gpt2Workspace(Gpt2Config config, int rows, int patternSize, int resultSize = 0)
     {
         Rows = rows;
         PatternSize = patternSize;
+        Scale = new float[rows];
+        Result = new float[resultSize];
         int d = config.DModel;
         Residual = new float[rows * d];
         Normalized = new float[rows * d];
@@ -32,7 +34,9 @@ internal sealed class Gpt2Workspace
     public float[] V { get; }           // [R, H·Dh]
     public float[] Z { get; }           // [R, H·Dh]
     public float[] Mlp { get; }         // [R, F]
-    public float[] Pattern { get; }     // [B, H, T, T] when hook_pattern is used
+    public float[] Pattern { get; }     // [B, H, T, T] when hook_pattern or hook_attn_scores is used
+    public float[] Scale { get; }       // [R] layer-norm √(σ² + ε)
+    public float[] Result { get; }      // [R, H, D] when hook_result is used
 
-    public bool Fits(int rows, int patternSize) => rows <= Rows && patternSize <= PatternSize;
+    public bool Fits(int rows, int patternSize, int resultSize = 0) => rows <= Rows && patternSize <= PatternSize && resultSize <= Result.Length;
 }

@@ -8,6 +8,7 @@ public static class AtlasApi
         var api = app.MapGroup("/api").WithTags("FeatureAtlas");
         api.MapFeaturesApi();
         api.MapInferenceApi();
+        api.MapCircuitsApi();
         api.MapExplainApi();
         api.MapListsApi();
         api.MapBookmarksApi();

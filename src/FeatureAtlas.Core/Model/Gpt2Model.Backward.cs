@@ -1,0 +1,273 @@
+using System.Numerics.Tensors;
+using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Kernels;
+using FeatureAtlas.Core.Tensors;
+using Tensor = FeatureAtlas.Core.Tensors.Tensor;
+
+namespace FeatureAtlas.Core.Model;
+
+/// <summary>
+/// The backward pass: vector–Jacobian products through every part of GPT-2 (unembedding, ln_final and the block
+/// layer norms, MLP with gelu_new, attention, embeddings), giving the gradient of a scalar metric with respect
+/// to every hook activation, optionally with attention patterns and layer-norm scales frozen
+/// (<see cref="BackwardOptions"/>). Written once, here, for every circuit tool (attribution, attribution
+/// patching, attribution graphs) and for training.
+/// <para>
+/// Parameter gradients: every linear map y = x·W + b is undone here as dx = dy·Wᵀ with x recorded in the tape,
+/// so dW = xᵀ·dy and db = Σ_rows dy can be accumulated at the same points (W_O from z and the hook_attn_out
+/// gradient, W_in from ln2's output and the mlp.hook_pre gradient, W_out from mlp.hook_post and the hook_mlp_out
+/// gradient, W_Q/W_K/W_V from ln1's output and the q/k/v gradients; γ and β from the hook_normalized gradient
+/// before the gain is applied: dγ = Σ dy ⊙ x̂, dβ = Σ dy; embeddings by scattering the hook_embed and
+/// hook_pos_embed gradients into their rows). A training loop adds those sums beside each dx below; nothing
+/// else changes. Shapes: R = B·T rows, D d_model, H heads, Dh head dim, F d_mlp, V vocab.
+/// </para>
+/// </summary>
+public sealed partial class Gpt2Model
+{
+    private TransposedLayer[]? _transposed;
+    private PackedMatrix? _unembedTransposed;                   // [V, D] = W_Uᵀ
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> (as <see cref="Run(ReadOnlySpan{int}, int, RunOptions?)"/>: no BOS added)
+    /// and records what <see cref="Backward"/> needs. Hooks in <paramref name="options"/> (e.g. a patch) edit the
+    /// recorded run; the backward pass then treats each edit as a constant added at its hook.
+    /// </summary>
+    public Gpt2Tape Record(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null)
+    {
+        var names = new HashSet<string>(options?.Cache ?? [], StringComparer.Ordinal);
+        for (var l = 0; l < Config.Layers; l++)
+        {
+            names.UnionWith([HookNames.ResidPre(l), HookNames.Q(l), HookNames.K(l), HookNames.V(l), HookNames.Pattern(l), HookNames.Z(l),
+                HookNames.ResidMid(l), HookNames.MlpPre(l)]);
+        }
+        names.Add(HookNames.ResidPost(Config.Layers - 1));
+        var output = Run(tokens, batch, new RunOptions { Cache = names, Hooks = options?.Hooks ?? new Dictionary<string, ActivationHook>() });
+        return new Gpt2Tape(tokens.ToArray(), batch, output.Logits!, output.Cache);
+    }
+
+    /// <summary>
+    /// Gradients of the metric whose gradient with respect to the logits is <paramref name="logitGradient"/>
+    /// [B·T, V] (e.g. +1 at (t, target), −1 at (t, distractor) for a logit difference).
+    /// </summary>
+    public ActivationCache BackwardFromLogits(Gpt2Tape tape, ReadOnlySpan<float> logitGradient, BackwardOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        var rows = tape.Tokens.Length;
+        if (logitGradient.Length != (long)rows * Config.Vocab) throw new ArgumentException($"logitGradient needs [{rows}, {Config.Vocab}] elements, has {logitGradient.Length}.", nameof(logitGradient));
+        var unembedT = LazyInitializer.EnsureInitialized(ref _unembedTransposed, () => Weights.WU is null
+            ? PackedMatrix.Pack(Weights.WE, Config.Vocab, Config.DModel)
+            : PackedMatrix.PackTransposed(Weights.WU, Config.Vocab, Config.DModel));
+        var outputGradient = new float[rows * Config.DModel];
+        Sgemm.Multiply(logitGradient, unembedT, outputGradient, rows);
+        return Backward(tape, outputGradient, options);
+    }
+
+    /// <summary>
+    /// Gradients of a scalar metric given its gradient <paramref name="outputGradient"/> [B·T, D] with respect to
+    /// ln_final's output (after γ and β: what W_U reads). For a logit difference at position t that is
+    /// W_U[:, target] − W_U[:, distractor] in row t (<see cref="UnembeddingColumn"/>) and zero elsewhere.
+    /// Returns gradients by hook name in TransformerLens shapes ([B, T, D], q/k/v/z [B, T, H, Dh],
+    /// pattern and attn_scores [B, H, T, T], result [B, T, H, D], hook_scale [B, T, 1], mlp [B, T, F]).
+    /// </summary>
+    public ActivationCache Backward(Gpt2Tape tape, ReadOnlySpan<float> outputGradient, BackwardOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(tape);
+        options ??= BackwardOptions.Full;
+        var c = Config;
+        int d = c.DModel, heads = c.Heads, dh = c.HeadDim, f = c.DMlp, batch = tape.Batch, t = tape.Length, rows = tape.Tokens.Length;
+        if (outputGradient.Length != rows * d) throw new ArgumentException($"outputGradient needs [{rows}, {d}] elements, has {outputGradient.Length}.", nameof(outputGradient));
+        var wanted = options.Gradients.Count == 0 ? null : new HashSet<string>(options.Gradients, StringComparer.Ordinal);
+        foreach (var name in wanted ?? [])
+        {
+            if (!HookNames.TryParse(name, c.Layers, out _, out _)) throw new ArgumentException($"Unknown hook point '{name}' for a {c.Layers}-layer GPT-2 (see HookNames.All).");
+        }
+        var transposed = LazyInitializer.EnsureInitialized(ref _transposed, () => _layers.Select(l => new TransposedLayer(l.Source, c)).ToArray());
+        var grads = new ActivationCache();
+        int[] rowShape = [batch, t, d], headShape = [batch, t, heads, dh], mlpShape = [batch, t, f], scaleShape = [batch, t, 1],
+            patternShape = [batch, heads, t, t], resultShape = [batch, t, heads, d];
+        void Add(string name, int[] shape, ReadOnlySpan<float> values)
+        {
+            if (wanted is null || wanted.Contains(name)) grads.Add(name, shape, values);
+        }
+
+        var dResid = new float[rows * d];      // gradient flowing along the residual stream
+        var dIn = new float[rows * d];         // gradient at a layer norm's output
+        var dMlp = new float[rows * f];
+        var dQ = new float[rows * d];
+        var dK = new float[rows * d];
+        var dV = new float[rows * d];
+        var dZ = new float[rows * d];
+        var dScale = new float[rows];
+        var dPattern = new float[batch * heads * t * t];
+        var dScores = new float[batch * heads * t * t];
+
+        outputGradient.CopyTo(dIn);
+        LayerNormBackward(tape.Cache[HookNames.ResidPost(c.Layers - 1)].Data, Weights.LnFinalGain, dIn, dScale, dResid, options.FreezeLayerNorm);
+        Add(HookNames.FinalScale, scaleShape, dScale);
+        Add(HookNames.FinalNormalized, rowShape, dIn);
+
+        for (var l = c.Layers - 1; l >= 0; l--)
+        {
+            var w = _layers[l].Source;
+            var wt = transposed[l];
+            Add(HookNames.ResidPost(l), rowShape, dResid);
+
+            // MLP: resid_post = resid_mid + gelu(ln2(resid_mid)·W_in + b_in)·W_out + b_out.
+            Add(HookNames.MlpOut(l), rowShape, dResid);
+            Sgemm.Multiply(dResid, wt.WOut, dMlp, rows);
+            Add(HookNames.MlpPost(l), mlpShape, dMlp);
+            GeluBackward(tape.Cache[HookNames.MlpPre(l)].Data, dMlp);
+            Add(HookNames.MlpPre(l), mlpShape, dMlp);
+            Sgemm.Multiply(dMlp, wt.WIn, dIn, rows);
+            LayerNormBackward(tape.Cache[HookNames.ResidMid(l)].Data, w.Ln2Gain, dIn, dScale, dResid, options.FreezeLayerNorm);
+            Add(HookNames.Ln2Scale(l), scaleShape, dScale);
+            Add(HookNames.Ln2Normalized(l), rowShape, dIn);
+            Add(HookNames.ResidMid(l), rowShape, dResid);
+
+            // Attention: resid_mid = resid_pre + Σ_h pattern_h·v_h·W_O[h] + b_O.
+            Add(HookNames.AttnOut(l), rowShape, dResid);
+            if (wanted is null || wanted.Contains(HookNames.Result(l))) Add(HookNames.Result(l), resultShape, Broadcast(dResid, rows, heads, d));
+            Sgemm.Multiply(dResid, wt.WO, dZ, rows);
+            Add(HookNames.Z(l), headShape, dZ);
+            AttentionBackward(tape.Cache[HookNames.Q(l)].Data, tape.Cache[HookNames.K(l)].Data, tape.Cache[HookNames.V(l)].Data,
+                tape.Cache[HookNames.Pattern(l)].Data, dZ, batch, t, heads, dh, options.FreezeAttention, dPattern, dScores, dQ, dK, dV);
+            Add(HookNames.Pattern(l), patternShape, dPattern);
+            Add(HookNames.AttnScores(l), patternShape, dScores);
+            Add(HookNames.Q(l), headShape, dQ);
+            Add(HookNames.K(l), headShape, dK);
+            Add(HookNames.V(l), headShape, dV);
+            Sgemm.Multiply(dQ, wt.WQ, dIn, rows);
+            Sgemm.Multiply(dK, wt.WK, dIn, rows, accumulate: true);
+            Sgemm.Multiply(dV, wt.WV, dIn, rows, accumulate: true);
+            LayerNormBackward(tape.Cache[HookNames.ResidPre(l)].Data, w.Ln1Gain, dIn, dScale, dResid, options.FreezeLayerNorm);
+            Add(HookNames.Ln1Scale(l), scaleShape, dScale);
+            Add(HookNames.Ln1Normalized(l), rowShape, dIn);
+            Add(HookNames.ResidPre(l), rowShape, dResid);
+        }
+        Add(HookNames.Embed, rowShape, dResid);
+        Add(HookNames.PosEmbed, rowShape, dResid);
+        return grads;
+    }
+
+    /// <summary>W_U[:, <paramref name="token"/>] [D] into <paramref name="destination"/> (a row of W_E while the unembedding is tied).</summary>
+    public void UnembeddingColumn(int token, Span<float> destination)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(token);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(token, Config.Vocab);
+        int d = Config.DModel, v = Config.Vocab;
+        if (destination.Length < d) throw new ArgumentException($"destination needs {d} elements.", nameof(destination));
+        if (Weights.WU is null)
+        {
+            Weights.WE.AsSpan(token * d, d).CopyTo(destination);
+            return;
+        }
+        for (var i = 0; i < d; i++) destination[i] = Weights.WU[i * v + token];
+    }
+
+    /// <summary>
+    /// Layer norm y = γ ⊙ x̂ + β, x̂ = (x − μ)/σ, σ = √(var + ε), row by row. On entry <paramref name="dOut"/> holds
+    /// ∂m/∂y; on exit ∂m/∂x̂ (hook_normalized's gradient), <paramref name="dScale"/> ∂m/∂σ, and ∂m/∂x is added
+    /// to <paramref name="dX"/>: (g − mean g − x̂·mean(g ⊙ x̂))/σ with g = ∂m/∂x̂, or (g − mean g)/σ with σ frozen.
+    /// </summary>
+    private void LayerNormBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, Span<float> dOut, Span<float> dScale, Span<float> dX, bool freezeScale)
+    {
+        var d = Config.DModel;
+        Span<float> xhat = d <= 1024 ? stackalloc float[d] : new float[d];
+        for (var r = 0; r < x.Length / d; r++)
+        {
+            var row = x.Slice(r * d, d);
+            var g = dOut.Slice(r * d, d);
+            var mean = TensorPrimitives.Sum(row) / d;
+            TensorPrimitives.Subtract(row, mean, xhat);
+            var sigma = MathF.Sqrt(TensorPrimitives.Dot(xhat, xhat) / d + Config.LayerNormEpsilon);
+            TensorPrimitives.Multiply(xhat, 1f / sigma, xhat);
+            if (!gain.IsEmpty) TensorPrimitives.Multiply(g, gain, g);
+            var gDotXhat = TensorPrimitives.Dot(g, xhat);
+            dScale[r] = -gDotXhat / sigma;
+            var gMean = TensorPrimitives.Sum(g) / d;
+            var projection = freezeScale ? 0f : gDotXhat / d;
+            var dx = dX.Slice(r * d, d);
+            for (var i = 0; i < d; i++) dx[i] += (g[i] - gMean - xhat[i] * projection) / sigma;
+        }
+    }
+
+    /// <summary>In place: ∂m/∂pre = ∂m/∂post ⊙ gelu_new′(pre), gelu_new(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
+    private static void GeluBackward(ReadOnlySpan<float> pre, Span<float> grad)
+    {
+        var c = MathF.Sqrt(2f / MathF.PI);
+        for (var i = 0; i < grad.Length; i++)
+        {
+            var x = pre[i];
+            var tanh = MathF.Tanh(c * (x + 0.044715f * x * x * x));
+            grad[i] *= 0.5f * (1 + tanh) + 0.5f * x * (1 - tanh * tanh) * c * (1 + 3 * 0.044715f * x * x);
+        }
+    }
+
+    /// <summary>
+    /// z_q = Σ_s P[q, s]·v_s with P = softmax_s(q·k_s/√Dh) over s ≤ q, per batch and head. ∂m/∂P is reported for
+    /// every (q, s), above the diagonal too (P is zero there but z still reads it); scores get P ⊙ (∂P − Σ P ⊙ ∂P)
+    /// below the diagonal, zero above and zero everywhere with the pattern frozen.
+    /// </summary>
+    private static void AttentionBackward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> pattern,
+        ReadOnlySpan<float> dZ, int batch, int t, int heads, int dh, bool freeze, Span<float> dPattern, Span<float> dScores,
+        Span<float> dQ, Span<float> dK, Span<float> dV)
+    {
+        var width = heads * dh;
+        var scale = 1f / MathF.Sqrt(dh);
+        dQ.Clear();
+        dK.Clear();
+        dV.Clear();
+        dScores.Clear();
+        for (var b = 0; b < batch; b++)
+        {
+            for (var h = 0; h < heads; h++)
+            {
+                var plane = (b * heads + h) * t * t;
+                for (var i = 0; i < t; i++)
+                {
+                    var qi = (b * t + i) * width + h * dh;
+                    var dz = dZ.Slice(qi, dh);
+                    var p = pattern.Slice(plane + i * t, t);
+                    var dp = dPattern.Slice(plane + i * t, t);
+                    for (var s = 0; s < t; s++)
+                    {
+                        var ks = (b * t + s) * width + h * dh;
+                        dp[s] = TensorPrimitives.Dot(dz, v.Slice(ks, dh));
+                        if (s <= i) TensorPrimitives.MultiplyAdd(dz, p[s], dV.Slice(ks, dh), dV.Slice(ks, dh));
+                    }
+                    if (freeze) continue;
+                    var weighted = TensorPrimitives.Dot(p[..(i + 1)], dp[..(i + 1)]);
+                    var ds = dScores.Slice(plane + i * t, t);
+                    for (var s = 0; s <= i; s++)
+                    {
+                        ds[s] = p[s] * (dp[s] - weighted);
+                        var ks = (b * t + s) * width + h * dh;
+                        TensorPrimitives.MultiplyAdd(k.Slice(ks, dh), ds[s] * scale, dQ.Slice(qi, dh), dQ.Slice(qi, dh));
+                        TensorPrimitives.MultiplyAdd(q.Slice(qi, dh), ds[s] * scale, dK.Slice(ks, dh), dK.Slice(ks, dh));
+                    }
+                }
+            }
+        }
+    }
+
+    private static float[] Broadcast(ReadOnlySpan<float> rowsByD, int rows, int heads, int d)
+    {
+        var result = new float[rows * heads * d];
+        for (var r = 0; r < rows; r++)
+        {
+            for (var h = 0; h < heads; h++) rowsByD.Slice(r * d, d).CopyTo(result.AsSpan((r * heads + h) * d, d));
+        }
+        return result;
+    }
+
+    /// <summary>A block's weights packed transposed for dx = dy·Wᵀ, made on the first backward pass only.</summary>
+    private sealed class TransposedLayer(Gpt2LayerWeights w, Gpt2Config c)
+    {
+        public PackedMatrix WQ { get; } = PackedMatrix.PackTransposed(w.WQ, c.DModel, c.DModel);     // [D(q), D]
+        public PackedMatrix WK { get; } = PackedMatrix.PackTransposed(w.WK, c.DModel, c.DModel);
+        public PackedMatrix WV { get; } = PackedMatrix.PackTransposed(w.WV, c.DModel, c.DModel);
+        public PackedMatrix WO { get; } = PackedMatrix.PackTransposed(w.WO, c.DModel, c.DModel);     // [D, D(z)]
+        public PackedMatrix WIn { get; } = PackedMatrix.PackTransposed(w.WIn, c.DMlp, c.DModel);     // [F, D]
+        public PackedMatrix WOut { get; } = PackedMatrix.PackTransposed(w.WOut, c.DModel, c.DMlp);   // [D, F]
+    }
+}

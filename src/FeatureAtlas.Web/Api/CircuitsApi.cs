@@ -1,0 +1,120 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using FeatureAtlas.Core.Circuits;
+using FeatureAtlas.Web.Inference;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// Circuit tools over HTTP (issue 17). <c>POST /api/lens</c> streams the logit lens as NDJSON frames shaped like
+/// Neuronpedia's lens: <c>{"type": "meta", "types", "layers_by_type", "top_n", "prompt_len"}</c>,
+/// <c>{"type": "prompt", "tokens", "token_ids"}</c>, one <c>{"type": "token", "position", "token", "id",
+/// "is_generated": false, "results": [{"type": "LOGIT_LENS", "top_tokens": [layer][n], "top_ids", "top_probs"}]}</c>
+/// per position, then <c>{"type": "done", "seq_len", "vocab_size"}</c>. Prompts are limited as live inference is
+/// (characters and tokens, <see cref="AtlasWebOptions"/>); each client is rate-limited. Everything is computed
+/// before the first frame, so an error is still a ProblemDetails answer.
+/// </summary>
+public static class CircuitsApi
+{
+    public static IEndpointRouteBuilder MapCircuitsApi(this IEndpointRouteBuilder api)
+    {
+        var group = api.MapGroup("")
+            .RequireRateLimiting(AtlasRateLimits.Inference)
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64 * 1024));
+        group.MapPost("/lens", Lens)
+            .WithSummary("Logit lens: each layer's residual stream read out through ln_final and the unembedding, top N tokens per position (NDJSON frames).");
+        return api;
+    }
+
+    public sealed record LensRequest(
+        [property: JsonPropertyName("modelId")] string? ModelId,
+        [property: JsonPropertyName("prompt")] string? Prompt,
+        [property: JsonPropertyName("top_n")] int? TopN);
+
+    public static async Task Lens(LensRequest request, InferenceHost host, HttpContext context, CancellationToken cancellationToken)
+    {
+        var model = ApiInput.Required(request.ModelId, "modelId");
+        var top = request.TopN ?? 10;
+        if (top is < 1 or > LogitLens.MaxTop) throw new ArgumentException($"top_n must be 1 to {LogitLens.MaxTop}; got {top}.");
+        var runtime = await host.GetAsync(model, cancellationToken);
+        var tokens = runtime.Tokenize(request.Prompt, host.Options);
+        var gpt2 = runtime.Search.Session.Model;
+        var layers = LogitLens.Run(gpt2, tokens, top);
+        var strings = runtime.TokenStrings(tokens);
+
+        context.Response.ContentType = "application/x-ndjson";
+        await using var writer = new Utf8JsonWriter(context.Response.Body);
+        async Task Frame(Action<Utf8JsonWriter> body)
+        {
+            writer.Reset();
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+            await writer.FlushAsync(cancellationToken);
+            await context.Response.Body.WriteAsync("\n"u8.ToArray(), cancellationToken);
+        }
+
+        await Frame(w =>
+        {
+            w.WriteString("type", "meta");
+            w.WriteStartArray("types");
+            w.WriteStringValue("LOGIT_LENS");
+            w.WriteEndArray();
+            w.WriteStartObject("layers_by_type");
+            w.WriteStartArray("LOGIT_LENS");
+            foreach (var layer in layers) w.WriteNumberValue(layer.Layer);
+            w.WriteEndArray();
+            w.WriteEndObject();
+            w.WriteNumber("top_n", top);
+            w.WriteNumber("prompt_len", tokens.Length);
+        });
+        await Frame(w =>
+        {
+            w.WriteString("type", "prompt");
+            w.WriteStartArray("tokens");
+            foreach (var s in strings) w.WriteStringValue(s);
+            w.WriteEndArray();
+            w.WriteStartArray("token_ids");
+            foreach (var id in tokens) w.WriteNumberValue(id);
+            w.WriteEndArray();
+        });
+        for (var p = 0; p < tokens.Length; p++)
+        {
+            var position = p;
+            await Frame(w =>
+            {
+                w.WriteString("type", "token");
+                w.WriteNumber("position", position);
+                w.WriteString("token", strings[position]);
+                w.WriteNumber("id", tokens[position]);
+                w.WriteBoolean("is_generated", false);
+                w.WriteStartArray("results");
+                w.WriteStartObject();
+                w.WriteString("type", "LOGIT_LENS");
+                Grid(w, "top_tokens", layers, position, e => w.WriteStringValue(runtime.TokenStrings([e.TokenId])[0]));
+                Grid(w, "top_ids", layers, position, e => w.WriteNumberValue(e.TokenId));
+                Grid(w, "top_probs", layers, position, e => w.WriteNumberValue(e.Prob));
+                w.WriteEndObject();
+                w.WriteEndArray();
+            });
+        }
+        await Frame(w =>
+        {
+            w.WriteString("type", "done");
+            w.WriteNumber("seq_len", tokens.Length);
+            w.WriteNumber("vocab_size", gpt2.Config.Vocab);
+        });
+    }
+
+    private static void Grid(Utf8JsonWriter w, string name, IReadOnlyList<LensLayer> layers, int position, Action<LensToken> value)
+    {
+        w.WriteStartArray(name);
+        foreach (var layer in layers)
+        {
+            w.WriteStartArray();
+            foreach (var entry in layer.Top[position]) value(entry);
+            w.WriteEndArray();
+        }
+        w.WriteEndArray();
+    }
+}
