@@ -1,3 +1,5 @@
+using System.Diagnostics.CodeAnalysis;
+
 namespace FeatureAtlas.Core.Runtime;
 
 /// <summary>
@@ -6,6 +8,7 @@ namespace FeatureAtlas.Core.Runtime;
 /// does not hold back another's one. Bounded: past <see cref="Capacity"/> waiting pieces, more is refused at once.
 /// Work whose caller cancels before it starts is dropped without running; once running it sees the same token.
 /// </summary>
+[SuppressMessage("Naming", "CA1711", Justification = "It is a queue of work; the name says what it is.")]
 public sealed class FairWorkQueue
 {
     private readonly object _lock = new();

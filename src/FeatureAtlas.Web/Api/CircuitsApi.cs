@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using FeatureAtlas.Core.Circuits;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Web.Inference;
 
 namespace FeatureAtlas.Web.Api;
@@ -31,15 +32,14 @@ public static class CircuitsApi
         [property: JsonPropertyName("prompt")] string? Prompt,
         [property: JsonPropertyName("top_n")] int? TopN);
 
-    public static async Task Lens(LensRequest request, InferenceHost host, HttpContext context, CancellationToken cancellationToken)
+    public static async Task Lens(LensRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var top = request.TopN ?? 10;
         if (top is < 1 or > LogitLens.MaxTop) throw new ArgumentException($"top_n must be 1 to {LogitLens.MaxTop}; got {top}.");
-        var runtime = await host.GetAsync(model, cancellationToken);
-        var tokens = runtime.Tokenize(request.Prompt, host.Options);
-        var gpt2 = runtime.Search.Session.Model;
-        var layers = LogitLens.Run(gpt2, tokens, top);
+        var runtime = await models.GetAsync(model, cancellationToken);
+        var tokens = runtime.Tokenize(request.Prompt, limits);
+        var layers = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => LogitLens.Run(m.Search.Session.Model, tokens, top), cancellationToken);
         var strings = runtime.TokenStrings(tokens);
 
         context.Response.ContentType = "application/x-ndjson";

@@ -14,7 +14,7 @@ public class CircuitsGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
 {
     private const double Tolerance = 1e-4;
 
-    private static readonly JsonObject Golden = (JsonObject)JsonNode.Parse(File.ReadAllText(TestSupport.Golden.Path("circuits_golden.json")))!;
+    private static readonly JsonObject Golden = (JsonObject)JsonNode.Parse(File.ReadAllText(global::FeatureAtlas.TestSupport.Golden.Path("circuits_golden.json")))!;
 
     private Gpt2Model Model { get; } = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory);
 

@@ -116,7 +116,7 @@ public class FairWorkQueueTests
         var blocker = queue.RunAsync("blocker", _ =>
         {
             started.Set();
-            release.Task.Wait();
+            release.Task.Wait(CancellationToken.None);
             return 0;
         }, CancellationToken.None);
         Assert.True(started.Wait(Timeout));

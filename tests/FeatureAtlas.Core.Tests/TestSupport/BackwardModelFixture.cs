@@ -14,13 +14,13 @@ public sealed class BackwardModelFixture : IDisposable
 
     public BackwardModelFixture()
     {
-        Spec = (JsonObject)JsonNode.Parse(File.ReadAllText(TestSupport.Golden.Path("backward_spec.json")))!;
+        Spec = (JsonObject)JsonNode.Parse(File.ReadAllText(global::FeatureAtlas.TestSupport.Golden.Path("backward_spec.json")))!;
         var model = Spec["model"]!.AsObject();
         File.WriteAllText(Path.Combine(_folder.Path, "config.json"), model["config"]!.ToJsonString());
         var tensors = model["tensors"]!.AsArray().Select(e => new SafetensorsWriter.Entry((string)e!["name"]!,
             e["shape"]!.AsArray().Select(x => (int)x!).ToArray(), Generate(e.AsObject()))).ToList();
         SafetensorsWriter.Write(Path.Combine(_folder.Path, "model.safetensors"), tensors);
-        Goldens = SafetensorsFile.Open(TestSupport.Golden.Path("backward_golden.safetensors"));
+        Goldens = SafetensorsFile.Open(global::FeatureAtlas.TestSupport.Golden.Path("backward_golden.safetensors"));
     }
 
     public JsonObject Spec { get; }

@@ -10,11 +10,10 @@ public sealed class SteerStoreTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Theory]
-    [MemberData(nameof(TestDatabase.Providers), MemberType = typeof(TestDatabase))]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SaveSteerRunAsync_SameIdTwice_KeepsTheFirstAndReadsItBack(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
-        if (db is null) return;
         var store = new SteerStore((await db.OpenAsync()).Database);
         var at = new DateTimeOffset(2026, 12, 2, 6, 0, 0, TimeSpan.Zero).AddTicks(1234560);
         var first = new SteerRunRecord("0123456789abcdef0123", new string('a', 64), "m", 1, """{"prompt":"x"}""", """{"STEERED":"x y"}""", null, at);

@@ -15,7 +15,7 @@ public sealed class SteerPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task SteerButton_SliderToTheEnd_BothColumnsFillAndTheShareLinkReloadsTheRun()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var stored = await FeaturePageTests.BusiestFeatureAsync(app);
         var page = await chromium.NewPageAsync(app);
         var errors = new List<string>();
@@ -84,7 +84,7 @@ public sealed class SteerPageTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task SteerPage_Embed_NoSiteChromeAndFramable()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
 
         var response = await page.GotoAsync($"steer?model={LiveAtlasApp.LiveModel}&f={LiveAtlasApp.LiveSae}:3:25&embed=true");
