@@ -1,18 +1,17 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using FeatureAtlas.Cli.Commands;
 using FeatureAtlas.Core.Generation;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Steering;
 using FeatureAtlas.Core.Tensors;
 
-using FeatureAtlas.Cli.Commands;
-
 namespace FeatureAtlas.Bench;
 
 /// <summary>
-/// <c>atlas-bench generate</c>: greedy key/value-cache decoding tokens/s (a --prompt-token prompt, --new tokens, with
+/// <c>generate</c>: greedy key/value-cache decoding tokens/s (a --prompt-token prompt, --new tokens, with
 /// logprobs and top-5 alternatives every step), batch 1 (default) and batch 2 (default + steered at
 /// blocks.{L/2}.hook_resid_pre), best of --reps after a warm-up; with --torch, the same decode in PyTorch
 /// (tests/reference/torch_generate_bench.py, 2 threads) right after ours in the same run, and the ratios. The PyTorch
