@@ -26,8 +26,6 @@ public static class ApiErrors
         if (error is null) return;
         var status = StatusFor(error);
         if (status == StatusCodes.Status500InternalServerError) return;
-        context.ProblemDetails.Detail = error is ArgumentException { ParamName: { } name } argument
-            ? argument.Message.Replace($" (Parameter '{name}')", "", StringComparison.Ordinal)
-            : error.Message;
+        context.ProblemDetails.Detail = Rendering.UserMessages.Of(error);
     }
 }

@@ -62,7 +62,9 @@ public sealed class ModelRuntime
         if (string.IsNullOrEmpty(text)) throw new ArgumentException("The text is empty.");
         if (text.Length > limits.MaxTextCharacters) throw new ArgumentException($"The text is {text.Length} characters long; at most {limits.MaxTextCharacters} are allowed.");
         var tokens = Tokenizer.Encode(text, prependBos: true);
-        if (tokens.Length > limits.MaxTextTokens) throw new ArgumentException($"The text is {tokens.Length} tokens long; at most {limits.MaxTextTokens} are allowed.");
+        // The site's limit, or the model's context where that is shorter (BOS counts: it takes a position).
+        var most = Math.Min(limits.MaxTextTokens, Search.Session.Model.Config.Positions);
+        if (tokens.Length > most) throw new ArgumentException($"The text is {tokens.Length} tokens long; at most {most} are allowed.");
         return tokens;
     }
 

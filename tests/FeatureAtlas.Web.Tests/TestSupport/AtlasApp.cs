@@ -33,6 +33,15 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Tests write far more than a person would; the rate-limit tests lower this.</summary>
     protected virtual int WritesPerMinute => 1_000_000;
 
+    /// <summary>Live-inference requests a client may make a minute; the inference-limit tests lower this.</summary>
+    protected virtual int InferencePerMinute => 1_000_000;
+
+    /// <summary>Live-inference requests one network address may make a minute, whoever signs in from it.</summary>
+    protected virtual int InferencePerAddressPerMinute => 1_000_000;
+
+    /// <summary>Sign-in attempts one network address may make a minute; the sign-in throttle tests lower this.</summary>
+    protected virtual int SignInsPerMinute => 1_000_000;
+
     /// <summary>True when this provider's server is not configured (PostgreSQL outside CI): tests return at once.</summary>
     public bool Skipped { get; private set; }
 
@@ -57,7 +66,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
             Db = _database.Db,
             Urls = "http://127.0.0.1:0",
             WritesPerMinute = WritesPerMinute,
-            InferencePerMinute = 1_000_000,
+            InferencePerMinute = InferencePerMinute,
+            InferencePerAddressPerMinute = InferencePerAddressPerMinute,
+            SignInsPerMinute = SignInsPerMinute,
             ReadsPerMinute = 1_000_000,
         }, CancellationToken.None);
         await _app.StartAsync();
@@ -84,9 +95,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects (tests see the 302 and where it goes).</summary>
-    public HttpClient CreateClient(string? apiKey = null)
+    public HttpClient CreateClient(string? apiKey = null, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies ?? new CookieContainer() })
         {
             BaseAddress = BaseAddress,
         };

@@ -50,7 +50,7 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         }
         catch (Exception e) when (e is InferenceUnavailableException or KeyNotFoundException or ArgumentException)
         {
-            Problem = e.Message;
+            Problem = Rendering.UserMessages.Of(e);
             return Page();
         }
         var r = Result;
