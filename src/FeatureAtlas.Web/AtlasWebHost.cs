@@ -70,7 +70,13 @@ public static class AtlasWebHost
         });
         app.UseWhen(c => !IsApi(c), pages =>
         {
-            pages.UseExceptionHandler("/error");
+            pages.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                ExceptionHandlingPath = "/error",
+                // A request the server could not read is the client's error (400, 413), not a 500.
+                StatusCodeSelector = ApiErrors.StatusFor,
+                SuppressDiagnosticsCallback = c => ApiErrors.StatusFor(c.Exception) < StatusCodes.Status500InternalServerError,
+            });
             pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         });
         app.UseAtlasSecurityHeaders();
@@ -88,6 +94,7 @@ public static class AtlasWebHost
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseInputGuard();
         app.UseFeaturePageEviction();
         app.UseOutputCache();
 
