@@ -1,0 +1,31 @@
+using System.Net;
+using FeatureAtlas.Web.Tests.TestSupport;
+
+namespace FeatureAtlas.Web.Tests.Auth;
+
+/// <summary>
+/// Sign-in attempts are bounded per network address, whichever accounts they name: past the budget the sign-in page
+/// answers 429 with a retry time, even for the right password, and says nothing about the account.
+/// </summary>
+public sealed class SignInLimitTests(SignInLimitedAtlasApp app) : IClassFixture<SignInLimitedAtlasApp>
+{
+    [Fact]
+    public async Task SignIn_PastTheAddressBudget_Answers429ForAnyAccount()
+    {
+        var user = await app.SignUpAsync("target");
+        using var client = app.CreateClient();
+        for (var i = 0; i < SignInLimitedAtlasApp.SignIns; i++)
+        {
+            var wrong = await AtlasApp.PostFormAsync(client, "account/signin", new() { ["UserName"] = "someone" + i, ["Password"] = "not the password" });
+            Assert.Equal(HttpStatusCode.BadRequest, wrong.StatusCode);
+        }
+
+        var refused = await AtlasApp.PostFormAsync(client, "account/signin", new() { ["UserName"] = user.Name, ["Password"] = AtlasApp.Password });
+
+        await HttpAssert.StatusAsync(HttpStatusCode.TooManyRequests, refused);
+        Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, "429 carries Retry-After");
+        var html = await refused.Content.ReadAsStringAsync();
+        Assert.Matches(@"Too many sign-in attempts[^<]*retry in \d+ s", html);
+        Assert.DoesNotContain("atlas.auth", string.Join(";", refused.Headers.TryGetValues("Set-Cookie", out var set) ? set : []), StringComparison.Ordinal);
+    }
+}
