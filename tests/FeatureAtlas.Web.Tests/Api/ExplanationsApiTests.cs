@@ -214,6 +214,11 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         Assert.Contains("your own explanation", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var votes = (await app.Store.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
         Assert.Equal(0, votes);
+        // The page offers its author no vote buttons on it; anyone else gets them.
+        var voteForm = $"name=\"explanationId\" value=\"{id}\"";
+        var other = await app.SignUpAsync();
+        Assert.DoesNotContain(voteForm, await author.Client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}/7"), StringComparison.Ordinal);
+        Assert.Contains(voteForm, await other.Client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}/7"), StringComparison.Ordinal);
     }
 
     [Fact]
