@@ -1,12 +1,15 @@
 using System.Net;
 using System.Net.Http.Json;
+using FeatureAtlas.Data.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Auth;
 
 /// <summary>
-/// A sign-in cookie stops working once its session is ended: after sign-out, and after the user is made an admin
-/// (the role lives in the cookie). Someone who copied the cookie can then neither open Settings nor write through
+/// A sign-in cookie stops working once its session is ended: after sign-out, a password change, and after the user
+/// is made an admin (the role lives in the cookie). Someone who copied the cookie can then neither open Settings nor write through
 /// the API.
 /// </summary>
 public sealed class SessionTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlasApp>
@@ -60,6 +63,23 @@ public sealed class SessionTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         var (_, fresh) = await SignInAsync(user.Name);
         using var again = Replay(fresh);
         await HttpAssert.StatusAsync(HttpStatusCode.OK, await again.GetAsync("account/settings"));
+    }
+
+    [Fact]
+    public async Task PasswordChanged_OldCookieReused_NoLongerOpensSettingsOrWrites()
+    {
+        var user = await app.SignUpAsync("changer");
+        var (_, cookies) = await SignInAsync(user.Name);
+
+        using (var scope = app.Services.CreateScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>();
+            var entity = await users.FindByNameAsync(user.Name);
+            Assert.True((await users.ChangePasswordAsync(entity!, AtlasApp.Password, "a brand new password")).Succeeded);
+        }
+
+        using var replay = Replay(cookies);
+        await AssertSignedOutAsync(replay);
     }
 
     [Fact]

@@ -48,6 +48,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Where the app listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>The app's services, for what only the app can do (Identity's user manager).</summary>
+    public IServiceProvider Services => _app!.Services;
+
     /// <summary>The app's own store, for seeding and for checks behind its back.</summary>
     public AtlasStore Store { get; private set; } = null!;
 
