@@ -49,6 +49,8 @@ public static class AtlasWebHost
         services.AddFeaturePageCache();
         services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
+        // A request the API cannot bind throws, so ApiErrors can name the field instead of answering a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddSingleton<InferenceHost>();

@@ -167,4 +167,35 @@ public abstract class MalformedRequestTests(AtlasApp app)
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, response);
         Assert.Contains($"'{field}'", detail, StringComparison.Ordinal);
     }
+
+    /// <summary>Bodies and values the framework cannot bind are described in our words, naming the field, never with .NET's message (type names, "Failed to read parameter ...").</summary>
+    [Theory]
+    [InlineData("api/comment/new", """{"modelId":"M","layer":"S","index":"four","text":"x"}""", "'index'")]
+    [InlineData("api/comment/new", """{"modelId":"M","layer":"S","index":4,"text":""", "not valid JSON")]
+    [InlineData("api/search-all", """["not","an","object"]""", "not valid JSON")]
+    public async Task Json_Unbindable_Answers400InOurWords(string path, string json, string expected)
+    {
+        if (app.Skipped) return;
+        var user = await app.SharedUserAsync("writer");
+        json = json.Replace("\"M\"", $"\"{M}\"", StringComparison.Ordinal).Replace("\"S\"", $"\"{S}\"", StringComparison.Ordinal);
+
+        var response = await user.Client.PostAsync(path, new StringContent(json, Encoding.UTF8, "application/json"));
+
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, response);
+        Assert.Contains(expected, detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Failed to", detail, StringComparison.Ordinal);
+        Assert.DoesNotContain("Request", detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Query_Unbindable_Answers400NamingTheParameter()
+    {
+        if (app.Skipped) return;
+        using var client = app.CreateClient();
+
+        var response = await client.GetAsync($"api/feature/{M}/{S}/1/similar?k=many");
+
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, response);
+        Assert.Equal("'k' could not be read from 'many'.", detail);
+    }
 }
