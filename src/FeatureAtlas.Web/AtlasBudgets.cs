@@ -6,7 +6,7 @@ namespace FeatureAtlas.Web;
 /// Budgets that pages spend themselves, so that going over shows the page with a message (and 429) rather than a
 /// bare error: <see cref="Inference"/>, shared by the search page and every inference endpoint (per client, and per
 /// network address so that many accounts from one address do not multiply it), and <see cref="SignIns"/>, sign-in
-/// attempts per network address whichever accounts they name.
+/// and sign-up attempts per network address whichever accounts they name.
 /// </summary>
 public sealed class AtlasBudgets : IDisposable
 {
@@ -26,7 +26,7 @@ public sealed class AtlasBudgets : IDisposable
     /// <summary>Spends one inference request; null when allowed, else the seconds to wait.</summary>
     public int? Inference(HttpContext context) => Spend(_inference, context);
 
-    /// <summary>Spends one sign-in attempt of the request's network address; null when allowed, else the seconds to wait.</summary>
+    /// <summary>Spends one sign-in (or sign-up) attempt of the request's network address; null when allowed, else the seconds to wait.</summary>
     public int? SignIns(HttpContext context) => Spend(_signIns, context);
 
     /// <summary>The inference budget as a limiter that charges only the requests <paramref name="runsInference"/> picks.</summary>

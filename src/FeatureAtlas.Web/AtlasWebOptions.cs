@@ -27,7 +27,7 @@ public sealed class AtlasWebOptions
     /// </summary>
     public int InferencePerAddressPerMinute { get; init; } = 240;
 
-    /// <summary>Sign-in attempts allowed per network address per minute, whichever accounts they name.</summary>
+    /// <summary>Sign-in and sign-up attempts allowed per network address per minute, whichever accounts they name.</summary>
     public int SignInsPerMinute { get; init; } = 20;
 
     /// <summary>Writes (comments, lists, stars, explanations) allowed per client per minute.</summary>

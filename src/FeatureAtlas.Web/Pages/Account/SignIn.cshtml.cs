@@ -28,7 +28,7 @@ public sealed class SignInModel(SignInManager<UserEntity> signIn, AtlasBudgets b
     {
         if (budgets.SignIns(HttpContext) is { } wait)
         {
-            ModelState.AddModelError("", $"Too many sign-in attempts from your network address; retry in {wait} s.");
+            ModelState.AddModelError("", $"Too many sign-in and sign-up attempts from your network address; retry in {wait} s.");
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
         }
