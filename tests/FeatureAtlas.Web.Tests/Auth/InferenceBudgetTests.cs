@@ -5,8 +5,8 @@ using FeatureAtlas.Web.Tests.TestSupport;
 namespace FeatureAtlas.Web.Tests.Auth;
 
 /// <summary>
-/// Every path that runs the model spends one budget per client: the search page (GET) and the inference API (POST)
-/// together. Past it, the page is shown with a "too many requests, retry in N s" message and 429, the API answers 429
+/// Every path that runs the model spends one budget per client: the search page (GET), the SAE comparison page and
+/// the inference API (POST) together. Past it, the page is shown with a "too many requests, retry in N s" message and 429, the API answers 429
 /// ProblemDetails; both carry Retry-After.
 /// </summary>
 public sealed class InferenceBudgetTests(InferenceLimitedAtlasApp app) : IClassFixture<InferenceLimitedAtlasApp>
@@ -27,6 +27,7 @@ public sealed class InferenceBudgetTests(InferenceLimitedAtlasApp app) : IClassF
         var page = await client.GetAsync(Search);
         var api = await client.PostAsJsonAsync("api/activation/new", activation);
         var blank = await client.GetAsync($"search?model={AtlasApp.Model}");
+        var compare = await client.GetAsync($"compare?model={AtlasApp.Model}&a={AtlasApp.Sae}&b={AtlasApp.Sae}");
 
         await HttpAssert.StatusAsync(HttpStatusCode.TooManyRequests, page);
         var html = await page.Content.ReadAsStringAsync();
@@ -35,6 +36,9 @@ public sealed class InferenceBudgetTests(InferenceLimitedAtlasApp app) : IClassF
         Assert.True(page.Headers.RetryAfter?.Delta > TimeSpan.Zero, "the page's 429 carries Retry-After");
         await HttpAssert.ProblemAsync(HttpStatusCode.TooManyRequests, api);
         Assert.True(api.Headers.RetryAfter?.Delta > TimeSpan.Zero, "the API's 429 carries Retry-After");
+        // Comparing two SAEs (loading them and two all-against-all GEMMs) spends the same budget.
+        await HttpAssert.StatusAsync(HttpStatusCode.TooManyRequests, compare);
+        Assert.Matches(@"Too many requests[^<]*retry in \d+ s", await compare.Content.ReadAsStringAsync());
         // The search page without a text runs nothing, so it is shown whatever the budget.
         await HttpAssert.StatusAsync(HttpStatusCode.OK, blank);
     }
