@@ -39,6 +39,7 @@ public static class AtlasWebHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (options.RequestLogging) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
+        if (options.LoggerProvider is { } provider) builder.Logging.AddProvider(provider);
 
         var services = builder.Services;
         services.AddSingleton(options);

@@ -42,6 +42,9 @@ public sealed class AtlasWebOptions
     /// <summary>Log each request (off in benchmarks).</summary>
     public bool RequestLogging { get; init; }
 
+    /// <summary>A further destination for the site's log beside the console (tests read what was logged).</summary>
+    public ILoggerProvider? LoggerProvider { get; init; }
+
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Db);

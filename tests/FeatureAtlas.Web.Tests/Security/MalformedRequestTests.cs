@@ -8,7 +8,7 @@ namespace FeatureAtlas.Web.Tests.Security;
 /// Malformed requests from anyone, on SQLite and PostgreSQL (which refuses NUL in text): a NUL byte in a form field,
 /// query or path, a form body over 1 MiB, more than 1,024 form fields, a 3,000-character field name, and JSON text
 /// with a lone UTF-16 surrogate or a NUL. Each is refused as bad input (400, or 413 for the body) with a clear
-/// answer, never a 500.
+/// answer and a warning in the log, never a 500.
 /// </summary>
 public abstract class MalformedRequestTests(AtlasApp app)
 {
@@ -63,6 +63,9 @@ public abstract class MalformedRequestTests(AtlasApp app)
         Assert.True(status == expected, $"{malformed} to {target}: answered {(int)status}, expected {(int)expected}: {body[..Math.Min(300, body.Length)]}");
         Assert.Equal("application/problem+json", contentType);
         Assert.DoesNotContain("Exception", body, StringComparison.Ordinal);
+        var path = "/" + target.Split('?')[0];
+        Assert.Contains(app.Log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Message.StartsWith($"Refused POST {path}: {(int)expected} ", StringComparison.Ordinal));
     }
 
     private static async Task<(HttpStatusCode, string?, string)> PostAsync(HttpClient client, string target, string form)

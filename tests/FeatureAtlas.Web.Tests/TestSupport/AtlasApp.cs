@@ -48,6 +48,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Where the app listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
 
+    /// <summary>Warnings and errors the app logged.</summary>
+    public RecordedLog Log { get; } = new();
+
     /// <summary>The app's services, for what only the app can do (Identity's user manager).</summary>
     public IServiceProvider Services => _app!.Services;
 
@@ -72,6 +75,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
             InferencePerMinute = InferencePerMinute,
             InferencePerAddressPerMinute = InferencePerAddressPerMinute,
             SignInsPerMinute = SignInsPerMinute,
+            LoggerProvider = Log,
             ReadsPerMinute = 1_000_000,
         }, CancellationToken.None);
         await _app.StartAsync();
