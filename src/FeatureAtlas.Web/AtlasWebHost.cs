@@ -41,6 +41,7 @@ public static class AtlasWebHost
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (options.RequestLogging) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
+        if (options.LoggerProvider is { } provider) builder.Logging.AddProvider(provider);
 
         var services = builder.Services;
         services.AddSingleton(options);
@@ -51,6 +52,8 @@ public static class AtlasWebHost
         services.AddFeaturePageCache();
         services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
+        // A request the API cannot bind throws, so ApiErrors can name the field instead of answering a bare 400.
+        services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
         services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
         services.AddModelRuntime(store, options);
@@ -74,7 +77,13 @@ public static class AtlasWebHost
         });
         app.UseWhen(c => !IsApi(c), pages =>
         {
-            pages.UseExceptionHandler("/error");
+            pages.UseExceptionHandler(new ExceptionHandlerOptions
+            {
+                ExceptionHandlingPath = "/error",
+                // A request the server could not read is the client's error (400, 413), not a 500.
+                StatusCodeSelector = ApiErrors.StatusFor,
+                SuppressDiagnosticsCallback = c => ApiErrors.StatusFor(c.Exception) < StatusCodes.Status500InternalServerError,
+            });
             pages.UseStatusCodePagesWithReExecute("/error", "?status={0}");
         });
         app.UseAtlasSecurityHeaders();
@@ -92,6 +101,7 @@ public static class AtlasWebHost
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();
+        app.UseInputGuard();
         app.UseFeaturePageEviction();
         app.UseOutputCache();
 

@@ -21,6 +21,15 @@ public sealed class AtlasWebOptions
     /// <summary>Live-inference requests allowed per client (user or IP address) per minute.</summary>
     public int InferencePerMinute { get; init; } = 120;
 
+    /// <summary>
+    /// Live-inference requests allowed per network address (an IPv4 address, an IPv6 /64) per minute, whoever is
+    /// signed in from it: accounts are free to make, so per-account budgets alone would multiply.
+    /// </summary>
+    public int InferencePerAddressPerMinute { get; init; } = 240;
+
+    /// <summary>Sign-in and sign-up attempts allowed per network address per minute, whichever accounts they name.</summary>
+    public int SignInsPerMinute { get; init; } = 20;
+
     /// <summary>Writes (comments, lists, stars, explanations) allowed per client per minute.</summary>
     public int WritesPerMinute { get; init; } = 120;
 
@@ -39,6 +48,9 @@ public sealed class AtlasWebOptions
     /// <summary>Log each request (off in benchmarks).</summary>
     public bool RequestLogging { get; init; }
 
+    /// <summary>A further destination for the site's log beside the console (tests read what was logged).</summary>
+    public ILoggerProvider? LoggerProvider { get; init; }
+
     public void Validate()
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(Db);
@@ -49,6 +61,8 @@ public sealed class AtlasWebOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(InferencePerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLoadedModels, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxQueuedPerModel, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(InferencePerAddressPerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(SignInsPerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WritesPerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadsPerMinute, 1);
     }

@@ -19,7 +19,9 @@ internal static class UsersCommand
             var user = parse.GetValue(name)!;
             var isAdmin = !parse.GetValue(revoke);
             await store.SetAdminAsync(user, isAdmin, cancellationToken);
-            Console.WriteLine(isAdmin ? $"{user} is now an admin (effective at their next sign-in)." : $"{user} is no longer an admin (effective at their next sign-in).");
+            Console.WriteLine(isAdmin
+                ? $"{user} is now an admin; their current sessions have ended, and the role applies when they sign in again."
+                : $"{user} is no longer an admin; their current sessions have ended.");
             return ExitCodes.Success;
         });
         users.Subcommands.Add(admin);

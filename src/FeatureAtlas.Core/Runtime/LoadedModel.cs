@@ -88,7 +88,9 @@ public sealed class LoadedModel
         if (string.IsNullOrEmpty(text)) throw new ArgumentException($"The {field} is empty.");
         if (text.Length > maxCharacters) throw new ArgumentException($"The {field} is {text.Length} characters long; at most {maxCharacters} are allowed.");
         var tokens = Tokenizer.Encode(text, prependBos: true);
-        if (tokens.Length > maxTokens) throw new ArgumentException($"The {field} is {tokens.Length} tokens long; at most {maxTokens} are allowed.");
+        // The caller's limit, or the model's context where that is shorter (BOS counts: it takes a position).
+        var most = Math.Min(maxTokens, Session.Model.Config.Positions);
+        if (tokens.Length > most) throw new ArgumentException($"The {field} is {tokens.Length} tokens long; at most {most} are allowed.");
         return tokens;
     }
 

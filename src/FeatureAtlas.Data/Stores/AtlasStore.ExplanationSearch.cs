@@ -44,7 +44,9 @@ public sealed partial class AtlasStore
         ArgumentNullException.ThrowIfNull(actor);
         if (points is < -1 or > 1) throw new ArgumentException($"A vote is +1, -1 or 0; got {points}.");
         await using var db = _database.CreateContext();
-        if (!await db.Explanations.AnyAsync(e => e.Id == explanationId, cancellationToken)) throw new KeyNotFoundException($"Explanation {explanationId} does not exist.");
+        var author = await db.Explanations.Where(e => e.Id == explanationId).Select(e => new { e.AuthorId }).SingleOrDefaultAsync(cancellationToken)
+            ?? throw new KeyNotFoundException($"Explanation {explanationId} does not exist.");
+        if (points != 0 && author.AuthorId == actor.UserId) throw new ForbiddenException("You cannot vote on your own explanation.");
         await db.ExplanationVotes.Where(v => v.ExplanationId == explanationId && v.UserId == actor.UserId).ExecuteDeleteAsync(cancellationToken);
         if (points != 0)
         {

@@ -23,12 +23,19 @@ public sealed partial class AtlasStore
         return row is null ? null : new Actor(row.Id, row.UserName!, row.IsAdmin);
     }
 
-    /// <summary>Makes a user an admin (or not): done from the command line, never from the web.</summary>
+    /// <summary>
+    /// Makes a user an admin (or not): done from the command line, never from the web. A new security stamp ends the
+    /// user's sessions, whose cookies carry the old role; they sign in again to get the new one.
+    /// </summary>
     public async Task SetAdminAsync(string name, bool isAdmin, CancellationToken cancellationToken)
     {
         var normalized = name.ToUpperInvariant();
+        var stamp = Guid.NewGuid().ToString("N").ToUpperInvariant();
         await using var db = _database.CreateContext();
-        var changed = await db.Users.Where(u => u.NormalizedUserName == normalized).ExecuteUpdateAsync(s => s.SetProperty(u => u.IsAdmin, isAdmin), cancellationToken);
+        var changed = await db.Users.Where(u => u.NormalizedUserName == normalized).ExecuteUpdateAsync(s => s
+            .SetProperty(u => u.IsAdmin, isAdmin)
+            .SetProperty(u => u.SecurityStamp, stamp)
+            .SetProperty(u => u.ConcurrencyStamp, Guid.NewGuid().ToString()), cancellationToken);
         if (changed == 0) throw new KeyNotFoundException($"User '{name}' does not exist.");
     }
 

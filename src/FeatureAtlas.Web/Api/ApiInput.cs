@@ -14,6 +14,11 @@ public static class ApiInput
     public static FeatureKey Feature(string? modelId, string? layer, int? index) =>
         new(Required(modelId, "modelId"), Required(layer, "layer (the SAE's name)"), Required(index, "index"));
 
+    /// <summary>A vote's points: +1 or −1 (withdrawing is <c>unvote</c>, not a vote of 0).</summary>
+    public static int Vote(int? points) => Required(points, "points") is 1 or -1
+        ? points!.Value
+        : throw new ArgumentException($"points must be 1 or -1; got {points}. To withdraw a vote, use unvote.");
+
     public static string ListId(string? listId) => Required(listId, "listId").Trim();
 
     public static T Required<T>(T? value, string field) where T : struct =>

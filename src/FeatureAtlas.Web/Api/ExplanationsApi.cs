@@ -25,7 +25,7 @@ public static class ExplanationsApi
         explanations.MapPost("/search-all", SearchAll).AsRead()
             .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
         explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
-            .WithSummary("Sets the caller's vote on an explanation: +1, -1, or 0 to withdraw it.");
+            .WithSummary("Sets the caller's vote on someone else's explanation: +1 or -1 (unvote withdraws it).");
         explanations.MapPost("/{id:int}/unvote", Unvote).AsWrite()
             .WithSummary("Withdraws the caller's vote on an explanation.");
         explanations.MapPost("/delete", Delete).AsWrite()
@@ -71,7 +71,7 @@ public static class ExplanationsApi
 
     public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {
-        var votes = await store.VoteExplanationAsync(ApiInput.Caller(user), id, ApiInput.Required(body.Points, "points"), cancellationToken);
+        var votes = await store.VoteExplanationAsync(ApiInput.Caller(user), id, ApiInput.Vote(body.Points), cancellationToken);
         return TypedResults.Ok(new VoteDto(id, votes));
     }
 

@@ -36,13 +36,13 @@ public static class InferenceApi
     public static async Task<IResult> NewActivation(ActivationRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
         var feature = ApiInput.Feature(request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var texts = Texts(request.CustomText);
         var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await models.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
         var dSae = runtime.Sae(sae).DSae;
         if (feature.Index < 0 || feature.Index >= dSae) throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{sae}', which has {dSae} features.");
 
-        var texts = Texts(request.CustomText);
         var results = new List<ActivationDto>(texts.Count);
         foreach (var text in texts)
         {
@@ -119,15 +119,28 @@ public static class InferenceApi
         return new ActivationDto(tokens[1..], a.Values[1..], a.MaxValue, Math.Max(0, a.MaxValueIndex - 1), a.MinValue);
     }
 
+    /// <summary>A JSON string as text; invalid UTF-16 (a lone surrogate) is bad input naming the field, as everywhere.</summary>
+    private static string Text(JsonElement element)
+    {
+        try
+        {
+            return element.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw new ArgumentException("'customText' holds invalid UTF-16 (a lone surrogate such as \\ud800); send well-formed text.");
+        }
+    }
+
     private static List<string> Texts(JsonElement customText)
     {
         switch (customText.ValueKind)
         {
             case JsonValueKind.String:
-                return [customText.GetString()!];
+                return [Text(customText)];
             case JsonValueKind.Array:
                 var texts = customText.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
-                    ? e.GetString()!
+                    ? Text(e)
                     : throw new ArgumentException("customText must be a string or an array of strings.")).ToList();
                 if (texts.Count is 0 or > MaxTexts) throw new ArgumentException($"customText may hold 1 to {MaxTexts} texts; got {texts.Count}.");
                 return texts;

@@ -25,9 +25,11 @@ public static class AtlasAuthExtensions
                 o.Password.RequireUppercase = false;
                 o.Password.RequireLowercase = false;
                 o.Password.RequireDigit = false;
-                o.Lockout.MaxFailedAccessAttempts = 10;
-                o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(5);
+                // No account lockout: anyone could lock anyone out, and its message told who has an account.
+                // Sign-in attempts are bounded per network address instead (AtlasBudgets.SignIns).
+                o.Lockout.AllowedForNewUsers = false;
             })
+            .AddUserValidator<UserNameLength>()
             .AddSignInManager()
             .AddEntityFrameworkStores<AtlasDbContext>()
             .AddClaimsPrincipalFactory<AtlasUserClaimsFactory>();
@@ -52,6 +54,7 @@ public static class AtlasAuthExtensions
                 o.AccessDeniedPath = "/account/denied";
                 o.ExpireTimeSpan = TimeSpan.FromDays(30);
                 o.SlidingExpiration = true;
+                o.Events.OnValidatePrincipal = SecurityStampCheck.ValidateAsync;
                 o.Events.OnRedirectToLogin = context => ApiStatusOrRedirect(context, StatusCodes.Status401Unauthorized);
                 o.Events.OnRedirectToAccessDenied = context => ApiStatusOrRedirect(context, StatusCodes.Status403Forbidden);
             }));

@@ -165,18 +165,74 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     {
         app.SkipWhenUnavailable();
         var author = await app.SharedUserAsync("explainer");
-        var voter = await app.SignUpAsync();
+        var first = await app.SignUpAsync();
+        var second = await app.SignUpAsync();
         var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
             new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "votes" }))).GetProperty("id").GetInt32();
 
-        await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
-        var both = await HttpAssert.OkJsonAsync(await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
-        var withdrawn = await HttpAssert.OkJsonAsync(await voter.Client.PostAsync($"api/explanation/{id}/unvote", null));
+        await HttpAssert.OkJsonAsync(await first.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
+        var both = await HttpAssert.OkJsonAsync(await second.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 }));
+        var withdrawn = await HttpAssert.OkJsonAsync(await second.Client.PostAsync($"api/explanation/{id}/unvote", null));
 
         Assert.Equal(2, both.GetProperty("votes").GetInt32());
         Assert.Equal(1, withdrawn.GetProperty("votes").GetInt32());
-        await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 5 }));
-        await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await voter.Client.PostAsJsonAsync("api/explanation/999999/vote", new { points = 1 }));
+        await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await second.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 5 }));
+        await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await second.Client.PostAsJsonAsync("api/explanation/999999/vote", new { points = 1 }));
+    }
+
+    [Fact]
+    public async Task Vote_ZeroPoints_Answers400AndChangesNothing()
+    {
+        if (app.Skipped) return;
+        var author = await app.SharedUserAsync("explainer");
+        var voter = await app.SignUpAsync();
+        var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "zero points" }))).GetProperty("id").GetInt32();
+        await HttpAssert.OkJsonAsync(await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = -1 }));
+
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 0 }));
+
+        Assert.Contains("unvote", detail, StringComparison.Ordinal);
+        var votes = (await app.Store.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
+        Assert.Equal(-1, votes);
+    }
+
+    [Fact]
+    public async Task Vote_OnOwnExplanation_Answers403AndChangesNothing()
+    {
+        if (app.Skipped) return;
+        var author = await app.SignUpAsync();
+        var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "my own" }))).GetProperty("id").GetInt32();
+
+        var api = await author.KeyClient.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 1 });
+        var page = await AtlasApp.PostFormAsync(author.Client, $"{AtlasApp.Model}/{AtlasApp.Sae}/7?handler=Vote",
+            new() { ["explanationId"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["points"] = "1" });
+
+        await HttpAssert.ProblemAsync(HttpStatusCode.Forbidden, api);
+        await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, page);
+        Assert.Contains("your own explanation", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var votes = (await app.Store.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
+        Assert.Equal(0, votes);
+        // The page offers its author no vote buttons on it; anyone else gets them.
+        var voteForm = $"name=\"explanationId\" value=\"{id}\"";
+        var other = await app.SignUpAsync();
+        Assert.DoesNotContain(voteForm, await author.Client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}/7"), StringComparison.Ordinal);
+        Assert.Contains(voteForm, await other.Client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}/7"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignUp_UserNameOver64Characters_Answers400AndCreatesNoUser()
+    {
+        if (app.Skipped) return;
+        var name = new string('n', 300);
+        using var client = app.CreateClient();
+
+        var response = await AtlasApp.PostFormAsync(client, "account/signup", new() { ["UserName"] = name, ["Password"] = AtlasApp.Password }, tokenFrom: "account/signup");
+
+        await HttpAssert.StatusAsync(HttpStatusCode.BadRequest, response);
+        Assert.Contains("at most 64 characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Null(await app.Store.FindUserAsync(name, CancellationToken.None));
     }
 
     [Fact]

@@ -59,7 +59,7 @@ public abstract class AccessMatrixTests(AtlasApp app)
         WriteCase.Page("feature?handler=Comment", false, _ => $"{M}/{S}/4?handler=Comment", _ => new() { ["comment"] = "a comment" }, CommentState),
         WriteCase.Page("feature?handler=DeleteComment", true, _ => $"{M}/{S}/4?handler=DeleteComment", t => new() { ["commentId"] = t.CommentId.ToString() }, CommentState),
         WriteCase.Page("feature?handler=Explanation", false, _ => $"{M}/{S}/5?handler=Explanation", _ => new() { ["explanation"] = "an explanation" }, ExplanationState),
-        WriteCase.Page("feature?handler=Vote", false, _ => $"{M}/{S}/5?handler=Vote", t => new() { ["explanationId"] = t.ExplanationId.ToString(), ["points"] = "1" }, ExplanationState),
+        WriteCase.Page("feature?handler=Vote", false, _ => $"{M}/{S}/5?handler=Vote", t => new() { ["explanationId"] = t.VotedExplanationId.ToString(), ["points"] = "1" }, ExplanationState),
         WriteCase.Page("feature?handler=AddToList", true, _ => $"{M}/{S}/2?handler=AddToList", t => new() { ["list"] = t.Slug }, ListState),
         WriteCase.Page("list?handler=Update", true, t => $"list/{t.Slug}?handler=Update", _ => new() { ["name"] = "renamed " + Guid.NewGuid(), ["description"] = "changed", ["isPublic"] = "true" }, ListState),
         WriteCase.Page("list?handler=Remove", true, t => $"list/{t.Slug}?handler=Remove", _ => new() { ["model"] = M, ["sae"] = S, ["index"] = "1" }, ListState),
@@ -166,6 +166,7 @@ public abstract class AccessMatrixTests(AtlasApp app)
         await app.Store.AddListItemsAsync(owner, list.Slug, [(OnList, "note")], None);
         var comment = await app.Store.AddCommentAsync(owner, Commented, "owner's comment", None);
         var explanation = await app.Store.AddManualExplanationAsync(owner, Explained, "owner's explanation", None);
-        return new WriteTarget(list.Slug, comment.Id, explanation.Id);
+        var voted = await app.Store.AddManualExplanationAsync((await app.SharedUserAsync("author")).Actor, Explained, "an explanation to vote on", None);
+        return new WriteTarget(list.Slug, comment.Id, explanation.Id, voted.Id);
     }
 }

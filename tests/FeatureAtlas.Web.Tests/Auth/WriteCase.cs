@@ -14,7 +14,7 @@ public sealed record WriteCase(
     Func<AtlasApp, WriteTarget, Task<string>>? State = null)
 {
     public static WriteCase Api(string path, bool ownerOnly, Func<WriteTarget, object?> body, Func<AtlasApp, WriteTarget, Task<string>>? state = null) =>
-        new(path, ownerOnly, IsPage: false, (client, t) => client.PostAsJsonAsync(path.Replace("{id}", t.ExplanationId.ToString(System.Globalization.CultureInfo.InvariantCulture)), body(t)), state);
+        new(path, ownerOnly, IsPage: false, (client, t) => client.PostAsJsonAsync(path.Replace("{id}", t.VotedExplanationId.ToString(System.Globalization.CultureInfo.InvariantCulture)), body(t)), state);
 
     public static WriteCase Page(string name, bool ownerOnly, Func<WriteTarget, string> path, Func<WriteTarget, Dictionary<string, string>> fields, Func<AtlasApp, WriteTarget, Task<string>>? state = null) =>
         new(name, ownerOnly, IsPage: true, (client, t) => AtlasApp.PostFormAsync(client, path(t), fields(t)), state);

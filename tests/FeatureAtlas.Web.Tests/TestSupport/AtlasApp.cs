@@ -32,11 +32,26 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Tests write far more than a person would; the rate-limit tests lower this.</summary>
     protected virtual int WritesPerMinute => 1_000_000;
 
+    /// <summary>Live-inference requests a client may make a minute; the inference-limit tests lower this.</summary>
+    protected virtual int InferencePerMinute => 1_000_000;
+
+    /// <summary>Live-inference requests one network address may make a minute, whoever signs in from it.</summary>
+    protected virtual int InferencePerAddressPerMinute => 1_000_000;
+
+    /// <summary>Sign-in attempts one network address may make a minute; the sign-in throttle tests lower this.</summary>
+    protected virtual int SignInsPerMinute => 1_000_000;
+
     /// <summary>True when this provider's server is not configured (PostgreSQL outside CI); see <see cref="SkipWhenUnavailable"/>.</summary>
     public bool Skipped { get; private set; }
 
     /// <summary>Where the app listens, e.g. http://127.0.0.1:41234/.</summary>
     public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Warnings and errors the app logged.</summary>
+    public RecordedLog Log { get; } = new();
+
+    /// <summary>The app's services, for what only the app can do (Identity's user manager).</summary>
+    public IServiceProvider Services => _app!.Services;
 
     /// <summary>The app's own store, for seeding and for checks behind its back.</summary>
     public AtlasStore Store { get; private set; } = null!;
@@ -65,7 +80,10 @@ public abstract partial class AtlasApp : IAsyncLifetime
             Db = _database.Db,
             Urls = "http://127.0.0.1:0",
             WritesPerMinute = WritesPerMinute,
-            InferencePerMinute = 1_000_000,
+            InferencePerMinute = InferencePerMinute,
+            InferencePerAddressPerMinute = InferencePerAddressPerMinute,
+            SignInsPerMinute = SignInsPerMinute,
+            LoggerProvider = Log,
             ReadsPerMinute = 1_000_000,
         }, CancellationToken.None);
         await _app.StartAsync();
@@ -93,9 +111,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
     }
 
     /// <summary>A client with its own cookie jar that does not follow redirects (tests see the 302 and where it goes).</summary>
-    public HttpClient CreateClient(string? apiKey = null)
+    public HttpClient CreateClient(string? apiKey = null, CookieContainer? cookies = null)
     {
-        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = new CookieContainer() })
+        var client = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies ?? new CookieContainer() })
         {
             BaseAddress = BaseAddress,
         };

@@ -14,7 +14,7 @@ namespace FeatureAtlas.Web.Tests.TestSupport;
 /// with dashboards built by <see cref="DashboardJob"/> over a small corpus of <see cref="CorpusText"/>. Feature pages
 /// of <see cref="LiveSae"/> show real examples, and live inference on it returns real activations. About 2 s to build.
 /// </summary>
-public sealed class LiveAtlasApp : AtlasApp
+public class LiveAtlasApp : AtlasApp
 {
     public const string LiveModel = "tiny-gpt2";
     public const string LiveSae = "tiny-res1";

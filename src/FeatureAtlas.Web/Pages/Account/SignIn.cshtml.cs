@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FeatureAtlas.Web.Pages.Account;
 
-/// <summary>Signs in with user name and password; repeated failures lock the account for a few minutes.</summary>
-public sealed class SignInModel(SignInManager<UserEntity> signIn) : PageModel
+/// <summary>
+/// Signs in with user name and password. Every failure gets the same answer, whether the account exists or not, and
+/// no account is ever locked (that would let anyone lock anyone out); attempts are bounded per network address.
+/// </summary>
+public sealed class SignInModel(SignInManager<UserEntity> signIn, AtlasBudgets budgets) : PageModel
 {
     [BindProperty]
     public string UserName { get; set; } = "";
@@ -23,9 +26,15 @@ public sealed class SignInModel(SignInManager<UserEntity> signIn) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var result = await signIn.PasswordSignInAsync(UserName.Trim(), Password, isPersistent: true, lockoutOnFailure: true);
+        if (budgets.SignIns(HttpContext) is { } wait)
+        {
+            ModelState.AddModelError("", $"Too many sign-in and sign-up attempts from your network address; retry in {wait} s.");
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        var result = await signIn.PasswordSignInAsync(UserName.Trim(), Password, isPersistent: true, lockoutOnFailure: false);
         if (result.Succeeded) return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : "/");
-        ModelState.AddModelError("", result.IsLockedOut ? "Too many failed attempts: try again in a few minutes." : "Wrong user name or password.");
+        ModelState.AddModelError("", "Wrong user name or password.");
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return Page();
     }

@@ -5,8 +5,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FeatureAtlas.Web.Pages.Account;
 
-/// <summary>Creates an account (user name and password, no e-mail needed) and signs it in.</summary>
-public sealed class SignUpModel(UserManager<UserEntity> users, SignInManager<UserEntity> signIn, AtlasWebOptions options) : PageModel
+/// <summary>
+/// Creates an account (user name and password, no e-mail needed) and signs it in. Sign-ups spend the network
+/// address's sign-in budget, so one address cannot mint accounts without bound.
+/// </summary>
+public sealed class SignUpModel(UserManager<UserEntity> users, SignInManager<UserEntity> signIn, AtlasWebOptions options, AtlasBudgets budgets) : PageModel
 {
     [BindProperty]
     public string UserName { get; set; } = "";
@@ -26,6 +29,12 @@ public sealed class SignUpModel(UserManager<UserEntity> users, SignInManager<Use
     public async Task<IActionResult> OnPostAsync()
     {
         if (!Allowed) return Forbid();
+        if (budgets.SignIns(HttpContext) is { } wait)
+        {
+            ModelState.AddModelError("", $"Too many sign-in and sign-up attempts from your network address; retry in {wait} s.");
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
         var user = new UserEntity { UserName = UserName.Trim(), CreatedAt = DateTimeOffset.UtcNow };
         var result = await users.CreateAsync(user, Password);
         if (!result.Succeeded)

@@ -11,9 +11,10 @@ namespace FeatureAtlas.Web.Pages.Compare;
 
 /// <summary>
 /// <c>/compare?model=&amp;a=&amp;b=</c>: two SAEs of a model matched by decoder cosine: the best-match histogram
-/// each way, the closest pairs side by side, and the features unique to each (best match below 0.7).
+/// each way, the closest pairs side by side, and the features unique to each (best match below 0.7). A comparison
+/// spends the inference budget (<see cref="AtlasBudgets"/>).
 /// </summary>
-public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparisons) : PageModel
+public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparisons, AtlasBudgets budgets) : PageModel
 {
     public const int Listed = 50;
 
@@ -45,13 +46,20 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         Saes = await store.ListSaesAsync(model, cancellationToken);
         if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b)) return Page();
         if (Saes.All(s => s.Name != a) || Saes.All(s => s.Name != b)) return NotFound();
+        // Loading the model's SAEs and two all-against-all GEMMs cost seconds: the same budget as running the model.
+        if (budgets.Inference(HttpContext) is { } wait)
+        {
+            Problem = $"Too many requests: this client has run the model too often in the last minute; retry in {wait} s.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
         try
         {
             Result = await comparisons.GetAsync(model, a, b, cancellationToken);
         }
         catch (Exception e) when (e is ModelUnavailableException or KeyNotFoundException or ArgumentException)
         {
-            Problem = e.Message;
+            Problem = Rendering.UserMessages.Of(e);
             return Page();
         }
         var r = Result;

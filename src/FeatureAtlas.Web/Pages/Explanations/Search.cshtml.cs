@@ -65,7 +65,7 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
         }
         catch (KeyNotFoundException e)
         {
-            Problem = e.Message;
+            Problem = Rendering.UserMessages.Of(e);
             return;
         }
         Searched = true;

@@ -14,6 +14,7 @@ namespace FeatureAtlas.Web.Pages.Features;
 /// form posts are rate-limited site-wide, see <see cref="AtlasRateLimits"/>).
 /// </summary>
 [OutputCache(PolicyName = FeaturePageCache.PolicyName)]
+[Embeddable]
 public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
 {
     public FeatureView View { get; private set; } = null!;
@@ -68,7 +69,7 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
         WriteAsync(model, sae, index, (actor, key) => store.AddManualExplanationAsync(actor, key, explanation ?? "", cancellationToken), cancellationToken, "explanations");
 
     public Task<IActionResult> OnPostVoteAsync(string model, string sae, int index, int explanationId, int points, CancellationToken cancellationToken) =>
-        WriteAsync(model, sae, index, (actor, _) => store.VoteExplanationAsync(actor, explanationId, points, cancellationToken), cancellationToken, "explanations");
+        WriteAsync(model, sae, index, (actor, _) => store.VoteExplanationAsync(actor, explanationId, Api.ApiInput.Vote(points), cancellationToken), cancellationToken, "explanations");
 
     public Task<IActionResult> OnPostAddToListAsync(string model, string sae, int index, string? list, string? newList, string? note, CancellationToken cancellationToken) =>
         WriteAsync(model, sae, index, async (actor, key) =>
@@ -92,7 +93,7 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
         {
             var view = await views.GetAsync(key, social: true, actor.UserId, cancellationToken);
             if (view is null) return NotFound();
-            Problem = e.Message;
+            Problem = UserMessages.Of(e);
             Response.StatusCode = e is ForbiddenException ? StatusCodes.Status403Forbidden : StatusCodes.Status400BadRequest;
             await ShowAsync(view, cancellationToken);
             return Page();

@@ -11,6 +11,7 @@ namespace FeatureAtlas.Web.Pages.Lists;
 /// A list (<c>/list/{slug}</c>, also <c>?embed=true</c>): its owner, Markdown description and features, each with its
 /// best explanation. Anyone with the id may read it (unlisted lists included); its owner (or an admin) edits it here.
 /// </summary>
+[Embeddable]
 public sealed class ListPageModel(AtlasStore store, MarkdownRenderer markdown) : PageModel
 {
     public FeatureListInfo Info { get; private set; } = null!;
@@ -54,7 +55,7 @@ public sealed class ListPageModel(AtlasStore store, MarkdownRenderer markdown) :
         catch (Exception e) when (e is ArgumentException or ForbiddenException or KeyNotFoundException)
         {
             if (!await LoadAsync(slug, cancellationToken)) return NotFound();
-            Problem = e.Message;
+            Problem = UserMessages.Of(e);
             Response.StatusCode = e switch
             {
                 ForbiddenException => StatusCodes.Status403Forbidden,

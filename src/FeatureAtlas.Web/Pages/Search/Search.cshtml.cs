@@ -5,6 +5,7 @@ using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
+using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -15,7 +16,7 @@ namespace FeatureAtlas.Web.Pages.Search;
 /// the features are ranked by their maximum, or by their sum at chosen token positions. The query is the URL, so a
 /// search can be shared; the work is the same as <c>POST /api/search-all</c>.
 /// </summary>
-public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebOptions limits) : PageModel
+public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebOptions limits, AtlasBudgets budgets) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelName { get; set; }
@@ -59,6 +60,13 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         if (!Models.Any(m => m.Name == ModelName)) return NotFound();
         Saes = await store.ListSaesAsync(ModelName, cancellationToken);
         if (string.IsNullOrWhiteSpace(Text)) return Page();
+        // The same budget as POST /api/search-all: a search by URL runs the model just as the API does.
+        if (budgets.Inference(HttpContext) is { } wait)
+        {
+            Problem = $"Too many requests: this client has run the model too often in the last minute; retry in {wait} s.";
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();
         try
@@ -69,7 +77,7 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)
         {
-            Problem = e.Message;
+            Problem = UserMessages.Of(e);
             Response.StatusCode = e switch
             {
                 ModelUnavailableException => StatusCodes.Status503ServiceUnavailable,

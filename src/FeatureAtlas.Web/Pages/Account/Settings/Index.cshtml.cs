@@ -26,7 +26,7 @@ public sealed class SettingsModel(AtlasStore store) : PageModel
         }
         catch (ArgumentException e)
         {
-            Problem = e.Message;
+            Problem = Rendering.UserMessages.Of(e);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
         Keys = await store.ListApiKeysAsync(actor.UserId, cancellationToken);
