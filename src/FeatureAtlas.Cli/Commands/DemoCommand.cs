@@ -53,6 +53,8 @@ internal static class DemoCommand
             var isSmall = parse.GetValue(small);
             var tokens = parse.GetValue(trainTokens) ?? (isSmall ? 8_192 : 1_000_000);
             if (tokens < 1024) throw new UsageException($"--tokens must be at least 1024 (one training batch), found {tokens}.");
+            // Before minutes of training, not after: a taken port (or bad --urls) fails now, in one line.
+            if (!parse.GetValue(noServe)) ListenCheck.EnsureAvailable(parse.GetValue(urls)!);
             Directory.CreateDirectory(root);
             var db = Path.Combine(root, "atlas.db");
             using var stop = StopSignal.Register(cancellationToken);

@@ -49,6 +49,45 @@ public sealed partial class AtlasStore
         return rows.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex))).ToArray();
     }
 
+    /// <summary>
+    /// One page of an SAE's features in the order a reader picked: by density, max activation or explanation score
+    /// (the best <see cref="ExplanationScore.Primary"/> of the feature's explanations; unscored features come last
+    /// either way), ties by index. <see cref="FeatureOrder.Index"/> ascending is the plain paged list.
+    /// </summary>
+    public async Task<IReadOnlyList<FeatureSummary>> ListFeatureSummariesAsync(string model, string sae, FeatureOrder order, bool descending, int offset, int count, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        await using var db = _database.CreateContext();
+        var (saeId, _) = await SaeRowAsync(db, model, sae, cancellationToken);
+        // Every feature's two numbers (24,576 rows for a large SAE: a list page can afford them, and it sorts any way).
+        var rows = await db.Features.AsNoTracking().Where(f => f.SaeId == saeId)
+            .Select(f => new { f.FeatureIndex, f.FracNonzero, f.MaxActivation }).ToListAsync(cancellationToken);
+        var scored = await db.Explanations.AsNoTracking().Where(e => e.SaeId == saeId && e.ScoresJson != null)
+            .Select(e => new { e.FeatureIndex, e.ScoresJson }).ToListAsync(cancellationToken);
+        var scores = new Dictionary<int, double>();
+        foreach (var e in scored)
+        {
+            if (ExplanationScore.Primary(e.ScoresJson) is not { } score) continue;
+            scores[e.FeatureIndex] = scores.TryGetValue(e.FeatureIndex, out var best) ? Math.Max(best, score) : score;
+        }
+        var sign = descending ? -1 : 1;
+        double? Key(int index, double frac, float max) => order switch
+        {
+            FeatureOrder.Density => frac,
+            FeatureOrder.MaxActivation => max,
+            FeatureOrder.ExplanationScore => scores.TryGetValue(index, out var s) ? s : null,
+            _ => index,
+        };
+        var page = rows.Select(r => (r.FeatureIndex, r.FracNonzero, r.MaxActivation, Key: Key(r.FeatureIndex, r.FracNonzero, r.MaxActivation)))
+            .OrderBy(r => r.Key is null).ThenBy(r => sign * (r.Key ?? 0)).ThenBy(r => r.FeatureIndex)
+            .Skip(offset).Take(count).ToList();
+        var indexes = page.Select(r => r.FeatureIndex).ToArray();
+        var explanations = await BestExplanationsAsync(db, saeId, e => indexes.Contains(e.FeatureIndex), cancellationToken);
+        return page.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex),
+            scores.TryGetValue(r.FeatureIndex, out var s) ? s : null)).ToArray();
+    }
+
     /// <summary>The number of features with a stored dashboard.</summary>
     public async Task<int> CountFeaturesAsync(string model, string sae, CancellationToken cancellationToken)
     {
