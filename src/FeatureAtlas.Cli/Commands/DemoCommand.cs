@@ -140,7 +140,8 @@ internal static class DemoCommand
             if (await store.GetEvalAsync(ModelName, sae.Name, ct) is null)
             {
                 var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 32_768 };
-                await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
+                var eval = await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
+                AnsiConsole.MarkupLine($"  evaluated [bold]{Markup.Escape(sae.Name)}[/]: {Markup.Escape(EvalCommand.Summary(eval))}");
             }
         }
         Done(string.Join(", ", Saes.Select(s => s.Name)));

@@ -97,6 +97,22 @@ public sealed partial class AtlasStore
     }
 
     /// <summary>
+    /// Every feature's max_act by index (0 where the SAE has no dashboard for it), for search ranked relative to each
+    /// feature's maximum; null when the SAE has no dashboards at all.
+    /// </summary>
+    public async Task<float[]?> GetMaxActivationsAsync(string model, string sae, CancellationToken cancellationToken)
+    {
+        await using var db = _database.CreateContext();
+        var (saeId, dSae) = await SaeRowAsync(db, model, sae, cancellationToken);
+        var rows = await db.Features.AsNoTracking().Where(f => f.SaeId == saeId)
+            .Select(f => new { f.FeatureIndex, f.MaxActivation }).ToListAsync(cancellationToken);
+        if (rows.Count == 0) return null;
+        var max = new float[Math.Max(dSae, rows.Max(r => r.FeatureIndex) + 1)];
+        foreach (var r in rows) max[r.FeatureIndex] = r.MaxActivation;
+        return max;
+    }
+
+    /// <summary>
     /// Every feature's frac_nonzero by index (−1 where the SAE has no dashboard for it), for density filters in
     /// search; null when the SAE has no dashboards at all.
     /// </summary>
