@@ -153,6 +153,18 @@ public sealed partial class FirstHourPageTests(SqliteAtlasApp app) : IClassFixtu
         Assert.Contains("<a href=\"/map?model=gpt2\">Feature maps</a> · <a href=\"/compare?model=gpt2\">Compare SAEs</a> · <a href=\"/gpt2/leaderboard\">SAE leaderboard</a>", html);
     }
 
+    [Fact]
+    public async Task SearchPage_Default_RanksRelativeToEachFeaturesMax()
+    {
+        await PrepareAsync();
+        using var client = app.CreateClient();
+
+        var html = await client.GetStringAsync("search");
+
+        Assert.Contains("<option value=\"relative\" selected=\"selected\">", html);
+        Assert.DoesNotContain("<option value=\"activation\" selected=\"selected\">", html);
+    }
+
     [Theory]
     [InlineData(0.00214f, "0.00214")]
     [InlineData(0f, "0")]
