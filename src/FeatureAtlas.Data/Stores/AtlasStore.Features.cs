@@ -46,7 +46,23 @@ public sealed partial class AtlasStore
             .Select(f => new { f.FeatureIndex, f.FracNonzero, f.MaxActivation })
             .ToListAsync(cancellationToken);
         var explanations = await BestExplanationsAsync(db, saeId, e => e.FeatureIndex >= offset && e.FeatureIndex < end, cancellationToken);
-        return rows.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex))).ToArray();
+        var scores = await ScoresAsync(db, saeId, e => e.FeatureIndex >= offset && e.FeatureIndex < end, cancellationToken);
+        return rows.Select(r => new FeatureSummary(r.FeatureIndex, r.FracNonzero, r.MaxActivation, explanations.GetValueOrDefault(r.FeatureIndex),
+            scores.TryGetValue(r.FeatureIndex, out var s) ? s : null)).ToArray();
+    }
+
+    /// <summary>The best <see cref="ExplanationScore.Primary"/> of each selected feature's scored explanations.</summary>
+    private static async Task<Dictionary<int, double>> ScoresAsync(AtlasDbContext db, int saeId, System.Linq.Expressions.Expression<Func<Entities.ExplanationEntity, bool>> features, CancellationToken cancellationToken)
+    {
+        var scored = await db.Explanations.AsNoTracking().Where(e => e.SaeId == saeId && e.ScoresJson != null).Where(features)
+            .Select(e => new { e.FeatureIndex, e.ScoresJson }).ToListAsync(cancellationToken);
+        var scores = new Dictionary<int, double>();
+        foreach (var e in scored)
+        {
+            if (ExplanationScore.Primary(e.ScoresJson) is not { } score) continue;
+            scores[e.FeatureIndex] = scores.TryGetValue(e.FeatureIndex, out var best) ? Math.Max(best, score) : score;
+        }
+        return scores;
     }
 
     /// <summary>
@@ -63,14 +79,7 @@ public sealed partial class AtlasStore
         // Every feature's two numbers (24,576 rows for a large SAE: a list page can afford them, and it sorts any way).
         var rows = await db.Features.AsNoTracking().Where(f => f.SaeId == saeId)
             .Select(f => new { f.FeatureIndex, f.FracNonzero, f.MaxActivation }).ToListAsync(cancellationToken);
-        var scored = await db.Explanations.AsNoTracking().Where(e => e.SaeId == saeId && e.ScoresJson != null)
-            .Select(e => new { e.FeatureIndex, e.ScoresJson }).ToListAsync(cancellationToken);
-        var scores = new Dictionary<int, double>();
-        foreach (var e in scored)
-        {
-            if (ExplanationScore.Primary(e.ScoresJson) is not { } score) continue;
-            scores[e.FeatureIndex] = scores.TryGetValue(e.FeatureIndex, out var best) ? Math.Max(best, score) : score;
-        }
+        var scores = await ScoresAsync(db, saeId, e => true, cancellationToken);
         var sign = descending ? -1 : 1;
         double? Key(int index, double frac, float max) => order switch
         {

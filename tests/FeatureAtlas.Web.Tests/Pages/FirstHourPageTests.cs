@@ -39,6 +39,14 @@ public sealed partial class FirstHourPageTests(SqliteAtlasApp app) : IClassFixtu
             await app.Store.UpsertSaeAsync(second, ct);
             await app.Store.SaveEvalAsync(AtlasApp.Model, AtlasApp.Sae, Eval(AtlasApp.Sae, clean: 3.0, withSae: 3.1, zero: 2.8), ct);
             await app.Store.SaveEvalAsync(AtlasApp.Model, "res8-b", Eval("res8-b", clean: 3.0, withSae: 3.4, zero: 5.0), ct);
+            // Scored explanations of features 0, 1, 2 (simulation r 0.2, 0.9, 0.5) and an unscored one of feature 4.
+            await app.Store.SaveExplanationsAsync(AtlasApp.Model, AtlasApp.Sae,
+            [
+                new(0, "zero", "test", null, "{\"correlation\":0.2}", DateTimeOffset.UnixEpoch),
+                new(1, "one", "test", null, "{\"correlation\":0.9}", DateTimeOffset.UnixEpoch),
+                new(2, "two", "test", null, "{\"correlation\":0.5}", DateTimeOffset.UnixEpoch),
+                new(4, "four", "test", null, null, DateTimeOffset.UnixEpoch),
+            ], ct);
             await app.Store.UpsertModelAsync(model with { DisplayName = Description }, ct);
         }
         finally
@@ -138,6 +146,20 @@ public sealed partial class FirstHourPageTests(SqliteAtlasApp app) : IClassFixtu
         Assert.Equal(expected, FeatureRows().Matches(html).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
         // The column's link sorts the other way next.
         Assert.Contains($"href=\"?sort={sort}&amp;desc={(descending ? "false" : "true")}\" data-sort=\"{sort}\"", html);
+    }
+
+    [Fact]
+    public async Task SaePage_SortedByScore_ScoredFeaturesFirstBestFirst()
+    {
+        await PrepareAsync();
+        using var client = app.CreateClient();
+
+        var byScore = await client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}?sort=score&desc=true");
+        var byIndex = await client.GetStringAsync($"{AtlasApp.Model}/{AtlasApp.Sae}");
+
+        // 1 (0.9), 2 (0.5), 0 (0.2), then the unscored by index.
+        Assert.Equal([1, 2, 0, 3, 4, 5, 6, 7], FeatureRows().Matches(byScore).Select(m => int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture)));
+        Assert.Contains("<td>one</td>\n                    <td class=\"num\">0.90</td>", byIndex);
     }
 
     [Theory]
