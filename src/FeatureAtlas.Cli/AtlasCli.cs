@@ -42,6 +42,9 @@ public static class AtlasCli
     {
         // Spectre keeps the Console.Out it first saw; bind it to the current one so redirection works.
         AnsiConsole.Console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Out) });
+        // Without a terminal Spectre assumes 80 columns and hard-wraps longer lines (paths, names) mid-word; a log's
+        // reader wraps them better.
+        if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = 4096;
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

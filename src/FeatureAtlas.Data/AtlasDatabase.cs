@@ -80,8 +80,31 @@ public sealed class AtlasDatabase
     public static async Task<AtlasStore> OpenAsync(string db, CancellationToken cancellationToken)
     {
         var database = Create(db);
-        await database.MigrateAsync(cancellationToken);
+        try
+        {
+            await database.MigrateAsync(cancellationToken);
+        }
+        catch (Exception e) when (database.Provider == AtlasProvider.Postgres && Cause(e) is { } cause)
+        {
+            // EF wraps a refused connection in "An exception has been raised that is likely due to a transient
+            // failure.", which names neither the server nor what went wrong.
+            throw new IOException($"Cannot open {database.Description}: {cause}", e);
+        }
         return new AtlasStore(database);
+    }
+
+    /// <summary>What Npgsql said and why (e.g. "Failed to connect to 127.0.0.1:5433: Connection refused"), or null.</summary>
+    private static string? Cause(Exception e)
+    {
+        var npgsql = Chain(e).OfType<NpgsqlException>().FirstOrDefault();
+        if (npgsql is null) return null;
+        var messages = Chain(npgsql).Select(x => x.Message.TrimEnd('.')).Distinct().ToList();
+        return string.Join(": ", messages) + ".";
+    }
+
+    private static IEnumerable<Exception> Chain(Exception e)
+    {
+        for (var x = e; x is not null; x = x.InnerException) yield return x;
     }
 
     /// <summary>A new context on this database (the caller disposes it); cheap, the model is built once.</summary>

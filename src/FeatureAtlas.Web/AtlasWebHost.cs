@@ -39,6 +39,11 @@ public static class AtlasWebHost
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        // Logs (and any exception's stack trace in them) go to stderr: stdout carries only what the commands print.
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        // A failed start (a port taken after all) is reported by the caller in one line; the host's own error log of
+        // it is a 3 KB stack trace.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (options.RequestLogging) builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Information);
         if (options.LoggerProvider is { } provider) builder.Logging.AddProvider(provider);

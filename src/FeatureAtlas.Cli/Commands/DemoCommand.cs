@@ -54,6 +54,8 @@ internal static class DemoCommand
             var isSmall = parse.GetValue(small);
             var tokens = parse.GetValue(trainTokens) ?? (isSmall ? 8_192 : 1_000_000);
             if (tokens < 1024) throw new UsageException($"--tokens must be at least 1024 (one training batch), found {tokens}.");
+            // Before minutes of training, not after: a taken port (or bad --urls) fails now, in one line.
+            if (!parse.GetValue(noServe)) ListenCheck.EnsureAvailable(parse.GetValue(urls)!);
             Directory.CreateDirectory(root);
             var db = Path.Combine(root, "atlas.db");
             using var stop = StopSignal.Register(cancellationToken);
@@ -139,7 +141,8 @@ internal static class DemoCommand
             if (await store.GetEvalAsync(ModelName, sae.Name, ct) is null)
             {
                 var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 32_768 };
-                await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
+                var eval = await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
+                AnsiConsole.MarkupLine($"  evaluated [bold]{Markup.Escape(sae.Name)}[/]: {Markup.Escape(EvalCommand.Summary(eval))}");
             }
         }
         Done(string.Join(", ", Saes.Select(s => s.Name)));

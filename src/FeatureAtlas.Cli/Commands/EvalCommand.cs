@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
@@ -102,6 +103,17 @@ internal static class EvalCommand
         return result;
     }
 
+    /// <summary>One line of an evaluation's main figures, as the demo prints it after each SAE.</summary>
+    internal static string Summary(SaeEvalRecord record)
+    {
+        var r = record.Result;
+        var recovered = ViewPercent(r.CeLossRecovered) + (CeLossRecoveredCaveat.Of(r) is { } caveat ? $" (not meaningful: {caveat})" : "");
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"L0 {r.L0:F1}, explained variance {r.ExplainedVariance:F3}, CE loss recovered {recovered}, dead {r.DeadFeatures:N0} of {r.DSae:N0}, over {r.Tokens:N0} tokens of {record.Corpus}");
+    }
+
+    private static string ViewPercent(double fraction) => (fraction * 100).ToString("F2", System.Globalization.CultureInfo.InvariantCulture) + "%";
+
     private static void Print(string model, SaeEvalRecord record)
     {
         var r = record.Result;
@@ -113,7 +125,7 @@ internal static class EvalCommand
         Row("explained variance", $"{r.ExplainedVariance:F4}");
         Row("cosine similarity", $"{r.CosineSimilarity:F4}");
         Row("CE loss clean / with SAE / zero-ablated", $"{r.CeLossClean:F4} / {r.CeLossWithSae:F4} / {r.CeLossZeroAblation:F4}");
-        Row("CE loss recovered", $"{r.CeLossRecovered:F4}");
+        Row("CE loss recovered", $"{r.CeLossRecovered:F4}" + (CeLossRecoveredCaveat.Of(r) is { } caveat ? $" (not meaningful: {caveat})" : ""));
         Row("dead features", $"{r.DeadFeatures:N0} of {r.DSae:N0}");
         Row("dense features (> 10%)", $"{r.DenseFeatures:N0}");
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(record.Sae)}[/] on {Markup.Escape(record.HookName)} of {Markup.Escape(model)}, corpus {Markup.Escape(record.Corpus)}:");

@@ -25,6 +25,8 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the FeatureAtlas site and JSON API.") { db, urls, noSignup, inferencePerMinute, log };
         command.SetAction(async (parse, cancellationToken) =>
         {
+            // The address first: it costs nothing, and a database may take a while to open or migrate.
+            ListenCheck.EnsureAvailable(parse.GetValue(urls)!);
             var options = new AtlasWebOptions
             {
                 Db = parse.GetValue(db)!,

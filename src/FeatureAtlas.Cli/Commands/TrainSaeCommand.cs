@@ -128,7 +128,7 @@ internal static class TrainSaeCommand
         return command;
     }
 
-    /// <summary>A progress bar with tokens/s, loss, MSE, AuxK loss (when not 0), L0, dead features and ETA; plain lines every 10 s without a terminal.</summary>
+    /// <summary>A progress bar with tokens/s, loss, MSE, AuxK loss (when not 0), L0, dead features and ETA (cut to the terminal's width); plain lines every 10 s without a terminal.</summary>
     internal static async Task<T> RunWithProgress<T>(Func<IProgress<TrainProgress>, Task<T>> job)
     {
         var watch = Stopwatch.StartNew();
@@ -156,8 +156,7 @@ internal static class TrainSaeCommand
                 Console.Error.WriteLine($"train-sae: {Describe(p)}, ETA {remaining:hh\\:mm\\:ss}");
             }));
         }
-        return await AnsiConsole.Progress()
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn(), new SpinnerColumn())
+        return await ProgressDisplay.Bars()
             .StartAsync(async context =>
             {
                 ProgressTask? task = null;
@@ -166,7 +165,7 @@ internal static class TrainSaeCommand
                     Start(p);
                     task ??= context.AddTask("train-sae", maxValue: p.TotalTokens);
                     task.Value = p.Tokens;
-                    task.Description = $"train-sae: {Markup.Escape(Describe(p))}";
+                    task.Description = ProgressDisplay.Fit($"train-sae: {Describe(p)}");
                 }));
             });
     }

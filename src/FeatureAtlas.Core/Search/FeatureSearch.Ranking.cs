@@ -47,6 +47,7 @@ public sealed partial class FeatureSearch
         }
         var selected = Select(options);
         foreach (var s in selected) CheckDensities(options, s);
+        foreach (var s in selected) CheckMaxActivations(options, s);
 
         var ranking = _ranking ??= new Ranking(this);
         ranking.Begin(options, tokens.Length, skipBos: options.IgnoreBos && tokens[0] == BosToken);
@@ -81,6 +82,17 @@ public sealed partial class FeatureSearch
         {
             throw new ArgumentException($"frac_nonzero for SAE '{sae.Name}' has {frac.Length} values; the SAE has d_sae = {sae.DSae}.", nameof(options));
         }
+    }
+
+    private void CheckMaxActivations(FeatureSearchOptions options, int s)
+    {
+        if (!options.RelativeToMax) return;
+        var sae = Session.Saes[s];
+        if (options.MaxActivation is not { } all || !all.TryGetValue(sae.Name, out var max) || max is null)
+        {
+            throw new ArgumentException($"Ranking relative to the maximum needs SAE '{sae.Name}''s stored max activations (build its dashboards).", nameof(options));
+        }
+        if (max.Length != sae.DSae) throw new ArgumentException($"max_act for SAE '{sae.Name}' has {max.Length} values; the SAE has d_sae = {sae.DSae}.", nameof(options));
     }
 
     /// <summary>
@@ -127,6 +139,12 @@ public sealed partial class FeatureSearch
             if (_keys.Length < dSae) _keys = new float[dSae];
             var keys = _keys.AsSpan(0, dSae);
             ComputeKeys(f, rows, dSae, keys);
+            if (_options.RelativeToMax)
+            {
+                // Checked on entry: every searched SAE has a max_act array of d_sae values.
+                var max = _options.MaxActivation![sae.Name];
+                for (var i = 0; i < keys.Length; i++) keys[i] = max[i] > 0f ? keys[i] / max[i] : 0f;
+            }
 
             float[]? frac = null;
             var threshold = _options.DensityThreshold;
@@ -181,8 +199,16 @@ public sealed partial class FeatureSearch
             }
             entry.Max = max;
             entry.MaxIndex = at;
-            entry.Sum = _bySum ? entry.Key : 0f;
+            entry.Sum = !_bySum ? 0f : _options.RelativeToMax ? SumAtSortIndexes(values) : entry.Key;
             entry.Filled = true;
+        }
+
+        /// <summary>The raw sum at the sort positions (the key is relative), added in the order ComputeKeys adds.</summary>
+        private float SumAtSortIndexes(ReadOnlySpan<float> values)
+        {
+            var sum = 0f;
+            foreach (var r in _options.SortIndexes) sum += values[r];
+            return sum;
         }
 
         /// <summary>Whether <paramref name="a"/> ranks below (key, sae, feature): smaller key, or equal key and later in source order.</summary>

@@ -28,6 +28,16 @@ public sealed class FeatureSearchOptions
     /// <summary>frac_nonzero [S] by SAE name, from the dashboards; an SAE absent here is not density-filtered.</summary>
     public IReadOnlyDictionary<string, float[]>? FracNonzero { get; init; }
 
+    /// <summary>
+    /// Rank by the key divided by the feature's largest activation in its dashboards (<see cref="MaxActivation"/>), so
+    /// SAEs whose activations differ in scale compete fairly (Neuronpedia readers expect it); features without a
+    /// positive stored maximum are left out. False: the raw key, as Neuronpedia's search-all ranks.
+    /// </summary>
+    public bool RelativeToMax { get; init; }
+
+    /// <summary>max_act [S] by SAE name, from the dashboards; needed by <see cref="RelativeToMax"/> for every SAE searched.</summary>
+    public IReadOnlyDictionary<string, float[]>? MaxActivation { get; init; }
+
     /// <summary>How many features to return, 1 to <see cref="FeatureSearch.MaxResults"/> (Neuronpedia's default 50).</summary>
     public int NumResults { get; init; } = 50;
 }

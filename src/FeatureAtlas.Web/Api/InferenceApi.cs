@@ -70,6 +70,13 @@ public static class InferenceApi
         {
             if (i < 0 || i >= tokens.Length) throw new ArgumentException($"sortIndexes holds {i}, but the text has {tokens.Length} tokens (0 is BOS).");
         }
+        var relative = request.Ranking switch
+        {
+            null or "" or "activation" => false,
+            "relative" => true,
+            _ => throw new ArgumentException($"ranking must be 'activation' or 'relative'; got '{request.Ranking}'."),
+        };
+        var maxActivation = relative ? await MaxActivationsAsync(runtime, selected, model, store, cancellationToken) : null;
         var options = new FeatureSearchOptions
         {
             Saes = selected,
@@ -79,6 +86,8 @@ public static class InferenceApi
             DensityThreshold = request.DensityThreshold,
             FracNonzero = runtime.Densities,
             NumResults = request.NumResults,
+            RelativeToMax = relative,
+            MaxActivation = maxActivation,
         };
         var matches = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Search(tokens, options), cancellationToken);
 
@@ -87,8 +96,23 @@ public static class InferenceApi
         var results = matches.Select((m, i) => new SearchResultDto(
             model, keys[i].Sae, m.Feature, m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
-            explanations.GetValueOrDefault(keys[i]))).ToArray();
+            explanations.GetValueOrDefault(keys[i]),
+            maxActivation is null ? null : (sortIndexes.Length > 0 ? m.SumValue : m.MaxValue) / maxActivation[m.Sae][m.Feature])).ToArray();
         return TypedResults.Ok(new SearchAllResponse(runtime.TokenStrings(tokens), results, sortIndexes));
+    }
+
+    /// <summary>Each searched SAE's stored max_act (session name → [S]); an SAE without dashboards cannot be ranked relatively.</summary>
+    private static async Task<Dictionary<string, float[]>> MaxActivationsAsync(LoadedModel runtime, string[] selected, string model, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var sessions = selected.Length > 0 ? selected : runtime.Saes.Select(s => runtime.SessionName(s.Name)).ToArray();
+        var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
+        foreach (var session in sessions)
+        {
+            var stored = runtime.StoredName(session);
+            result[session] = await store.GetMaxActivationsAsync(model, stored, cancellationToken)
+                ?? throw new ArgumentException($"SAE '{stored}' has no dashboards, so its features have no max activation to rank relative to: rank by activation, or build its dashboards.");
+        }
+        return result;
     }
 
     public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)

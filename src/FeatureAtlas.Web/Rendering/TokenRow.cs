@@ -95,7 +95,7 @@ public static class TokenRow
         // As ViewHelpers.Value formats, without a string per value.
         private static void Format(ref CharBuffer row, float value)
         {
-            if (!float.IsFinite(value) || !row.TryAppend(value, "0.###")) row.Append(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
+            if (!float.IsFinite(value) || !row.TryAppend(value, Math.Abs(value) >= 1 || value == 0 ? "0.###" : "G3")) row.Append(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
         }
     }
 

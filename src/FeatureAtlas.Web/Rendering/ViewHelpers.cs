@@ -20,7 +20,9 @@ public static class ViewHelpers
     }
 
     /// <summary>An activation or logit to 3 significant decimals.</summary>
-    public static string Value(float value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+    public static string Value(float value) => Math.Abs(value) >= 1 || value == 0 || !float.IsFinite(value)
+        ? value.ToString("0.###", CultureInfo.InvariantCulture)
+        : value.ToString("G3", CultureInfo.InvariantCulture);
 
     /// <summary>A density as a percentage a reader can compare: 0.0123 → "1.23%", 3e-6 → "0.0003%".</summary>
     public static string Percent(double fraction)

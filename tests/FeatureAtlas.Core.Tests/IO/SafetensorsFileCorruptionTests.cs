@@ -83,15 +83,19 @@ public sealed class SafetensorsFileCorruptionTests : IDisposable
         AssertCorrupt("missing-field.safetensors", SafetensorsTestFiles.Build(header, 8), "'a'", field);
 
     [Theory]
-    [InlineData("""{"a":{"dtype":32,"shape":[2],"data_offsets":[0,8]}}""", "'dtype'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}""", "'shape'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}""", "'shape'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}}""", "'shape'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}}""", "'data_offsets'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":["0","8"]}}""", "'data_offsets'")]
-    [InlineData("""{"a":{"dtype":"F32","shape":[2],"data_offsets":null}}""", "'data_offsets'")]
-    public void Open_IllTypedField_Throws(string header, string field) =>
+    [InlineData("dtype a number", """{"a":{"dtype":32,"shape":[2],"data_offsets":[0,8]}}""", "'dtype'")]
+    [InlineData("shape a string", """{"a":{"dtype":"F32","shape":"2","data_offsets":[0,8]}}""", "'shape'")]
+    [InlineData("shape a fraction", """{"a":{"dtype":"F32","shape":[2.5],"data_offsets":[0,8]}}""", "'shape'")]
+    [InlineData("shape past long", """{"a":{"dtype":"F32","shape":[99999999999999999999],"data_offsets":[0,8]}}""", "'shape'")]
+    [InlineData("three data_offsets", """{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8,16]}}""", "'data_offsets'")]
+    [InlineData("data_offsets strings", """{"a":{"dtype":"F32","shape":[2],"data_offsets":["0","8"]}}""", "'data_offsets'")]
+    [InlineData("data_offsets null", """{"a":{"dtype":"F32","shape":[2],"data_offsets":null}}""", "'data_offsets'")]
+    // The case comes first: xUnit shows 50 characters of each argument, and three headers share their first 50.
+    public void Open_IllTypedField_Throws(string wrong, string header, string field)
+    {
+        _ = wrong;   // names the case in the runner's output only
         AssertCorrupt("ill-typed.safetensors", SafetensorsTestFiles.Build(header, 8), "'a'", field);
+    }
 
     [Fact]
     public void Open_UnknownDtype_Throws() => AssertCorrupt("dtype.safetensors",

@@ -74,6 +74,47 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
     }
 
     [Fact]
+    public async Task SearchAll_RankingRelative_RanksByMaxOverTheStoredMaxActivation()
+    {
+        var acts = Encode(Text, out _);
+        var stored = (await app.Store.GetFeaturesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
+            .ToDictionary(f => f.Index, f => f.MaxActivation);
+        // Each feature's live maximum over its largest activation in the dashboards; features never seen firing there
+        // (no positive stored maximum) have nothing to be relative to and are left out.
+        var expected = Enumerable.Range(0, LiveAtlasApp.LiveDSae)
+            .Where(f => stored.GetValueOrDefault(f) > 0)
+            .Select(f => (Feature: f, Max: acts.Skip(1).Max(r => r[f]), Relative: acts.Skip(1).Max(r => r[f]) / stored[f]))
+            .Where(x => x.Max > 0).OrderByDescending(x => x.Relative).ThenBy(x => x.Feature).Take(7).ToArray();
+        using var client = app.CreateClient();
+
+        var body = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 7, ranking = "relative" }));
+
+        var results = body.GetProperty("result").EnumerateArray().ToArray();
+        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetInt32()));
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.Equal(expected[i].Max, results[i].GetProperty("maxValue").GetSingle(), 5);
+            Assert.Equal(expected[i].Relative, results[i].GetProperty("relativeToMax").GetSingle(), 4);
+        }
+    }
+
+    [Fact]
+    public async Task SearchAll_DefaultRanking_IsRawAndHasNoRelativeField()
+    {
+        using var client = app.CreateClient();
+
+        var raw = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 5 }));
+        var explicitRaw = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 5, ranking = "activation" }));
+
+        Assert.All(raw.GetProperty("result").EnumerateArray(), r => Assert.False(r.TryGetProperty("relativeToMax", out _)));
+        Assert.Equal(raw.GetProperty("result").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()),
+            explicitRaw.GetProperty("result").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()));
+        var problem = await HttpAssert.ProblemAsync(System.Net.HttpStatusCode.BadRequest,
+            await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, ranking = "loudest" }));
+        Assert.Contains("ranking must be 'activation' or 'relative'; got 'loudest'", problem);
+    }
+
+    [Fact]
     public async Task SearchAll_SortIndexes_RanksBySumAtThosePositions()
     {
         var acts = Encode(Text, out _);

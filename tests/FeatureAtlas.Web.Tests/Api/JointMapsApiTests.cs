@@ -9,13 +9,13 @@ public sealed class JointMapsApiTests(JointMapAtlasApp app) : IClassFixture<Join
     private const string Model = JointMapAtlasApp.JointModel;
 
     [Fact]
-    public async Task ListUmaps_AfterTheJobs_NamesTheSaeWithItsOwnMapAndTheJointMap()
+    public async Task ListUmaps_AfterTheJobs_NamesTheSaesWithTheirOwnMapsAndTheJointMap()
     {
         using var client = app.CreateClient();
 
         var body = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/umap/{Model}"));
 
-        Assert.Equal([JointMapAtlasApp.SaeA], body.GetProperty("saes").EnumerateArray().Select(s => s.GetString()));
+        Assert.Equal([JointMapAtlasApp.SaeA, JointMapAtlasApp.SaeB], body.GetProperty("saes").EnumerateArray().Select(s => s.GetString()));
         var joint = Assert.Single(body.GetProperty("joint").EnumerateArray());
         Assert.Equal(JointMapAtlasApp.JointName, joint.GetProperty("name").GetString());
         Assert.Equal([JointMapAtlasApp.SaeA, JointMapAtlasApp.SaeB], joint.GetProperty("saes").EnumerateArray().Select(s => s.GetString()));

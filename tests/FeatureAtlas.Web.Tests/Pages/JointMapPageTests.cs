@@ -72,6 +72,37 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
     }
 
     [Fact]
+    public async Task SeparateMaps_TwoSaes_AreDrawnSideBySideNotOverlapping()
+    {
+        if (chromium.Skipped) return;
+        var page = await chromium.NewPageAsync(app);
+        await page.GotoAsync($"map?model={Model}&sae={JointMapAtlasApp.SaeA}&sae={JointMapAtlasApp.SaeB}");
+        await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-testid=map-status]")).ToHaveTextAsync($"{Points} features");
+
+        // The x-extent of each SAE's colour on the canvas: two independent UMAPs, each in its own panel.
+        var extents = await page.EvaluateAsync<int[][]>("""
+            palette => {
+              const c = document.querySelector('#map canvas');
+              const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+              const extents = palette.map(() => [c.width, -1]);
+              for (let y = 0; y < c.height; y++) for (let x = 0; x < c.width; x++) {
+                const o = (y * c.width + x) * 4;
+                palette.forEach((rgb, s) => {
+                  if (data[o + 3] > 200 && rgb.every((v, k) => Math.abs(data[o + k] - v) <= 6)) {
+                    extents[s][0] = Math.min(extents[s][0], x); extents[s][1] = Math.max(extents[s][1], x);
+                  }
+                });
+              }
+              return extents;
+            }
+            """, Palette);
+
+        Assert.All(extents, e => Assert.True(e[1] >= e[0], "each SAE's points are painted"));
+        Assert.True(extents[0][1] < extents[1][0], $"{JointMapAtlasApp.SaeA} spans x {extents[0][0]}–{extents[0][1]}, {JointMapAtlasApp.SaeB} {extents[1][0]}–{extents[1][1]}: they overlap");
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
     public async Task JointMap_HoverAndClick_ReachThePointsOwnSae()
     {
         chromium.SkipWhenUnavailable();

@@ -54,6 +54,18 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
         await page.Context.CloseAsync();
     }
 
+    /// <summary>WCAG contrast ratio of an element's text colour on its background colour.</summary>
+    private const string ContrastScript = """
+        e => {
+          const rgb = s => s.match(/[\d.]+/g).slice(0, 3).map(Number);
+          const lum = c => c.map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
+                            .reduce((sum, v, i) => sum + [0.2126, 0.7152, 0.0722][i] * v, 0);
+          const style = getComputedStyle(e);
+          const [a, b] = [lum(rgb(style.color)), lum(rgb(style.backgroundColor))];
+          return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+        }
+        """;
+
     [Fact]
     public async Task Star_SignedIn_ButtonShowsStarredAndCountsIt()
     {
@@ -69,6 +81,9 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
         await page.Locator("[data-testid=star].on").WaitForAsync();
         Assert.Equal($"★ Starred · {before + 1}", (await page.Locator("[data-testid=star]").InnerTextAsync()).Trim());
         Assert.Equal(before + 1, (await app.Store.GetStarsAsync(key, null, CancellationToken.None)).Count);
+        // Readable when on: WCAG AA for text, 4.5:1 (it was amber on the submit buttons' orange, 1.6:1).
+        var contrast = await page.Locator("[data-testid=star]").EvaluateAsync<double>(ContrastScript);
+        Assert.True(contrast >= 4.5, $"'★ Starred' has contrast {contrast:F2}:1");
 
         await page.Locator("[data-testid=star]").ClickAsync();
 

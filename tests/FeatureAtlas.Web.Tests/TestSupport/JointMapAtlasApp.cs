@@ -42,6 +42,7 @@ public sealed class JointMapAtlasApp : AtlasApp
 
         var checkpoints = Path.Combine(_folder, "checkpoints");
         await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeA, CheckpointDirectory = checkpoints }, Store, Store, null, ct);
+        await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeB, CheckpointDirectory = checkpoints }, Store, Store, null, ct);
         await JointUmapJob.RunAsync(new JointUmapJobOptions { Model = JointModel, Saes = [SaeA, SaeB], CheckpointDirectory = checkpoints }, Store, Store, null, ct);
     }
 

@@ -22,6 +22,8 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
 
     public string? ModelName { get; private set; }
 
+    public ModelRecord? ModelRecord { get; private set; }
+
     public string? A { get; private set; }
 
     public string? B { get; private set; }
@@ -42,7 +44,8 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         A = a;
         B = b;
         if (string.IsNullOrEmpty(model)) return Page();
-        if (await store.GetModelAsync(model, cancellationToken) is null) return NotFound();
+        ModelRecord = await store.GetModelAsync(model, cancellationToken);
+        if (ModelRecord is null) return NotFound();
         Saes = await store.ListSaesAsync(model, cancellationToken);
         if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b)) return Page();
         if (Saes.All(s => s.Name != a) || Saes.All(s => s.Name != b)) return NotFound();

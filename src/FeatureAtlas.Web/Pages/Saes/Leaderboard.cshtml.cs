@@ -1,3 +1,4 @@
+using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Mvc;
@@ -7,13 +8,15 @@ namespace FeatureAtlas.Web.Pages.Saes;
 
 /// <summary>
 /// Evaluated SAEs of a model side by side (<c>/{model}/leaderboard?hook=…&amp;sort=…&amp;desc=…</c>), sorted by any
-/// metric; the default puts the best CE loss recovered first.
+/// metric; the default puts the smallest CE loss increase (loss with the SAE minus clean loss) first: it means what it
+/// says on any model, where CE loss recovered divides by the damage zero ablation does, which can be none.
 /// </summary>
 public sealed class LeaderboardPageModel(AtlasStore store) : PageModel
 {
     /// <summary>Sortable columns: query value, heading, value, whether larger is better.</summary>
     public static readonly (string Key, string Heading, Func<SaeEvalRecord, double> Value, bool HigherIsBetter)[] Metrics =
     [
+        ("ce_increase", "CE loss increase", e => e.Result.CeLossWithSae - e.Result.CeLossClean, false),
         ("ce_loss_recovered", "CE loss recovered", e => e.Result.CeLossRecovered, true),
         ("l0", "L0", e => e.Result.L0, false),
         ("explained_variance", "Explained variance", e => e.Result.ExplainedVariance, true),
@@ -33,7 +36,7 @@ public sealed class LeaderboardPageModel(AtlasStore store) : PageModel
 
     public string? Hook { get; private set; }
 
-    public string Sort { get; private set; } = "ce_loss_recovered";
+    public string Sort { get; private set; } = "ce_increase";
 
     public bool Descending { get; private set; }
 
@@ -50,7 +53,9 @@ public sealed class LeaderboardPageModel(AtlasStore store) : PageModel
         Sort = metric.Key;
         Descending = desc ?? metric.HigherIsBetter;
         var rows = all.Where(e => Hook is null || e.HookName == Hook);
-        Evals = (Descending ? rows.OrderByDescending(metric.Value) : rows.OrderBy(metric.Value)).ThenBy(e => e.Sae, StringComparer.Ordinal).ToList();
+        // A CE loss recovered that means nothing (see CeLossRecoveredCaveat) sorts after those that do, either way.
+        var flaggedLast = rows.OrderBy(e => metric.Key == "ce_loss_recovered" && CeLossRecoveredCaveat.Of(e.Result) is not null);
+        Evals = (Descending ? flaggedLast.ThenByDescending(metric.Value) : flaggedLast.ThenBy(metric.Value)).ThenBy(e => e.Sae, StringComparer.Ordinal).ToList();
         return Page();
     }
 }

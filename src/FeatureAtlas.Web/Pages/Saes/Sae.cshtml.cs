@@ -13,6 +13,8 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
 
     public SaeRecord Sae { get; private set; } = null!;
 
+    public ModelRecord ModelRecord { get; private set; } = null!;
+
     public SaeDashboardSummary? Run { get; private set; }
 
     public IReadOnlyList<FeatureSummary> Features { get; private set; } = [];
@@ -21,15 +23,65 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
 
     public SaeEvalRecord? Eval { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(string model, string sae, int offset, CancellationToken cancellationToken)
+    /// <summary>The list's order (<c>?sort=index|density|max|score</c>) and direction (<c>?desc=true|false</c>).</summary>
+    public FeatureOrder Order { get; private set; }
+
+    public bool Descending { get; private set; }
+
+    /// <summary>Sortable columns: query value, order, and the direction a first click sorts by (largest first).</summary>
+    public static readonly (string Key, FeatureOrder Order, bool FirstDescending)[] Sorts =
+    [
+        ("index", FeatureOrder.Index, false),
+        ("density", FeatureOrder.Density, true),
+        ("max", FeatureOrder.MaxActivation, true),
+        ("score", FeatureOrder.ExplanationScore, true),
+    ];
+
+    public string SortKey => Sorts.First(s => s.Order == Order).Key;
+
+    /// <summary>A link to this list sorted by <paramref name="key"/>: the other direction when it is already so sorted.</summary>
+    public string SortUrl(string key)
+    {
+        var sort = Sorts.First(s => s.Key == key);
+        var desc = sort.Order == Order ? !Descending : sort.FirstDescending;
+        return $"?sort={key}&desc={(desc ? "true" : "false")}";
+    }
+
+    /// <summary>"Features 0–49" by index; "Features by density, largest first: 1–50" (ranks) otherwise.</summary>
+    public string ListHeading => Order == FeatureOrder.Index && !Descending
+        ? $"Features {Offset:N0}–{Offset + Features.Count - 1:N0}"
+        : $"Features by {OrderName}, {(Descending ? "largest" : "smallest")} first: {Offset + 1:N0}–{Offset + Features.Count:N0}";
+
+    private string OrderName => Order switch
+    {
+        FeatureOrder.Density => "density",
+        FeatureOrder.MaxActivation => "max activation",
+        FeatureOrder.ExplanationScore => "explanation score",
+        _ => "index",
+    };
+
+    /// <summary>The query that keeps the order when paging.</summary>
+    public string OrderQuery => Order == FeatureOrder.Index && !Descending ? "" : $"sort={SortKey}&desc={(Descending ? "true" : "false")}&";
+
+    public async Task<IActionResult> OnGetAsync(string model, string sae, int offset, string? sort, bool? desc, CancellationToken cancellationToken)
     {
         var record = await store.GetSaeAsync(model, sae, cancellationToken);
         if (record is null) return NotFound();
         Sae = record;
+        ModelRecord = await store.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' of SAE '{sae}' is not stored.");
         Offset = Math.Clamp(offset, 0, Math.Max(0, record.DSae - 1));
         Run = await store.GetDashboardSummaryAsync(model, sae, cancellationToken);
         Eval = await store.GetEvalAsync(model, sae, cancellationToken);
-        if (Run is not null) Features = await store.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken);
+        var chosen = Sorts.FirstOrDefault(s => s.Key == sort);
+        if (chosen.Key is null) chosen = Sorts[0];
+        Order = chosen.Order;
+        Descending = desc ?? chosen.FirstDescending;
+        if (Run is not null)
+        {
+            Features = Order == FeatureOrder.Index && !Descending
+                ? await store.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken)
+                : await store.ListFeatureSummariesAsync(model, sae, Order, Descending, Offset, PageSize, cancellationToken);
+        }
         return Page();
     }
 }

@@ -42,6 +42,13 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
     [BindProperty(SupportsGet = true)]
     public int N { get; set; } = 20;
 
+    /// <summary>
+    /// <c>relative</c> (the page's default): each activation over the feature's largest in its dashboards, so one SAE
+    /// with larger activations does not take every place; <c>activation</c>: raw values (the API's default).
+    /// </summary>
+    [BindProperty(SupportsGet = true)]
+    public string Rank { get; set; } = "relative";
+
     public IReadOnlyList<ModelRecord> Models { get; private set; } = [];
 
     public IReadOnlyList<SaeRecord> Saes { get; private set; } = [];
@@ -72,7 +79,7 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         try
         {
             var request = new SearchAllRequest(
-                ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
+                ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100), Ranking: Rank);
             Result = (await InferenceApi.SearchAll(request, models, limits, store, HttpContext, cancellationToken)).Value;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)

@@ -31,7 +31,10 @@ export function initFeatureTest(article) {
       }
       const scale = Number(article.querySelector('.tokens')?.dataset.max) || body.maxValue;
       renderTokens(result, body.tokens, body.values, scale);
-      status.textContent = `max ${format(body.maxValue)} at token ${body.maxValueTokenIndex}`;
+      // A text the feature ignores has every value 0; "max 0 at token 0" would read as a result about token 0.
+      status.textContent = body.maxValue > 0
+        ? `max ${format(body.maxValue)} at token ${body.maxValueTokenIndex} (${JSON.stringify(body.tokens[body.maxValueTokenIndex] ?? '')})`
+        : 'Did not fire: this feature is 0 on every token of this text.';
     } catch (error) {
       status.textContent = `Could not reach the server: ${error.message}`;
     }

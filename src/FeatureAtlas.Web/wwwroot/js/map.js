@@ -14,8 +14,11 @@ const MaxListFeatures = 1000;
 const state = {
   model: root?.dataset.model, saes: (root?.dataset.saes || '').split('\n').filter(Boolean), joint: root?.dataset.joint || '',
   n: 0, x: null, y: null, sae: null, index: null, density: null,
-  view: { scale: 1, dx: 0, dy: 0 }, colour: 'sae', grid: null, selected: [], hover: -1,
+  view: { scale: 1, dx: 0, dy: 0 }, colour: 'sae', grid: null, selected: [], hover: -1, panels: [],
 };
+// Separate maps are independent UMAPs whose coordinates do not compare: each gets its own square panel, side by
+// side (1 data unit wide, PanelGap apart), rather than one frame where one SAE looks like a blob inside the other.
+const PanelGap = 0.15;
 const explanations = new Map();
 
 function status(text) { side.querySelector('.status').textContent = text; }
@@ -46,9 +49,25 @@ async function load() {
   state.x = new Float32Array(state.n); state.y = new Float32Array(state.n);
   state.sae = new Uint8Array(state.n); state.index = new Int32Array(state.n); state.density = new Float32Array(state.n);
   let o = 0;
-  for (const { sae, body } of parts) {
+  const panelled = !state.joint && parts.length > 1;
+  state.panels = [];
+  for (const [p, { sae, body }] of parts.entries()) {
+    // Panelled: the part's bounding box scaled into [0, 1]², keeping its aspect, shifted right by its panel.
+    let place = (x, y) => [x, y];
+    if (panelled) {
+      let minX = Infinity, minY = Infinity, maxX = -Infinity, maxY = -Infinity;
+      for (let i = 0; i < body.index.length; i++) {
+        minX = Math.min(minX, body.x[i]); maxX = Math.max(maxX, body.x[i]); minY = Math.min(minY, body.y[i]); maxY = Math.max(maxY, body.y[i]);
+      }
+      const span = Math.max(maxX - minX, maxY - minY) || 1;
+      const left = p * (1 + PanelGap);
+      const padX = (1 - (maxX - minX) / span) / 2, padY = (1 - (maxY - minY) / span) / 2;
+      place = (x, y) => [left + padX + (x - minX) / span, padY + (y - minY) / span];
+      state.panels.push({ sae, x0: left, x1: left + 1 });
+    }
     for (let i = 0; i < body.index.length; i++, o++) {
-      state.x[o] = body.x[i]; state.y[o] = body.y[i]; state.sae[o] = typeof sae === 'number' ? sae : sae[i]; state.index[o] = body.index[i];
+      [state.x[o], state.y[o]] = place(body.x[i], body.y[i]);
+      state.sae[o] = typeof sae === 'number' ? sae : sae[i]; state.index[o] = body.index[i];
       state.density[o] = body.fracNonzero ? body.fracNonzero[i] : -1;
     }
   }
@@ -121,6 +140,17 @@ function draw(box) {
   ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
   ctx.clearRect(0, 0, width, height);
   const radius = Math.max(1.2, Math.min(4, state.view.scale / 40));
+  // Each separate map's panel: a frame a little outside its [0, 1]² box, and its SAE's name above it.
+  ctx.font = '12px system-ui, sans-serif';
+  for (const panel of state.panels) {
+    const m = PanelGap / 4;
+    const x0 = state.view.dx + state.view.scale * (panel.x0 - m), x1 = state.view.dx + state.view.scale * (panel.x1 + m);
+    const y0 = state.view.dy - state.view.scale * (1 + m), y1 = state.view.dy + state.view.scale * m;
+    ctx.strokeStyle = '#e4e7ec';
+    ctx.strokeRect(x0, y0, x1 - x0, y1 - y0);
+    ctx.fillStyle = palette[panel.sae % palette.length];
+    ctx.fillText(`${state.saes[panel.sae]} (own UMAP)`, x0 + 4, y0 - 5);
+  }
   const buckets = new Map();
   for (let i = 0; i < state.n; i++) {
     const c = colourOf(i);

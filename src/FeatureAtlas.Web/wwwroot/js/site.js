@@ -73,6 +73,8 @@ if (explanationSearch) {
       if (!mine) for (const option of group.querySelectorAll('option')) option.selected = false;
     }
     saes.disabled = model.value === '';
+    // With all models there is no SAE to choose: no empty box.
+    saes.closest('label').hidden = model.value === '';
   };
   model.addEventListener('change', showModelSaes);
   showModelSaes();

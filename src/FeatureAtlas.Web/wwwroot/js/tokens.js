@@ -21,6 +21,8 @@ export function renderTokens(container, tokens, values, scale) {
   container.replaceChildren(row);
 }
 
+// As ViewHelpers.Value: three decimals from 1 up, three significant digits below (0.00214, not 0).
 export function format(v) {
-  return Number.isFinite(v) ? String(Math.round(v * 1000) / 1000) : String(v);
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1 || v === 0 ? String(Math.round(v * 1000) / 1000) : String(Number(v.toPrecision(3)));
 }
