@@ -53,6 +53,8 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<SaeEvalEntity> SaeEvals => Set<SaeEvalEntity>();
 
+    public DbSet<SourceSetEntity> SourceSets => Set<SourceSetEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

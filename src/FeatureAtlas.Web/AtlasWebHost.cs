@@ -50,8 +50,14 @@ public static class AtlasWebHost
         services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         services.AddOpenApi();
-        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            // Neuronpedia keys features by strings ("index": "14057"); its client and frontend send them so.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString;
+        });
         services.AddSingleton<InferenceHost>();
+        services.AddSingleton<SourceIds>();
         services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();
@@ -85,6 +91,7 @@ public static class AtlasWebHost
         });
 
         app.UseRouting();
+        app.UseApiNotFound();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -2,6 +2,7 @@ namespace FeatureAtlas.Core.Storage;
 
 /// <summary>
 /// An SAE as the store knows it: name unique within its model, hook, layer (−1 for embeddings), widths (d_in 0
-/// when unknown, for dashboards imported without weights), cfg.json.
+/// when unknown, for dashboards imported without weights), cfg.json, and its Neuronpedia source set (null: not chosen,
+/// named after the hook kind; on an upsert, null keeps the set chosen before).
 /// </summary>
-public sealed record SaeRecord(string Model, string Name, string? Path, string HookName, int Layer, int DIn, int DSae, string Architecture, string CfgJson);
+public sealed record SaeRecord(string Model, string Name, string? Path, string HookName, int Layer, int DIn, int DSae, string Architecture, string CfgJson, string? SetName = null);

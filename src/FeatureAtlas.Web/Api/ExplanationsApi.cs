@@ -24,19 +24,23 @@ public static class ExplanationsApi
             .WithSummary($"Explanations of one model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
         explanations.MapPost("/search-all", SearchAll).AsRead()
             .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+        explanations.MapGet("/{id:int}", Get).AsRead()
+            .WithSummary("One explanation by id, with its feature, scores and author.");
         explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
-            .WithSummary("Sets the caller's vote on an explanation: +1, -1, or 0 to withdraw it.");
+            .WithSummary("Sets the caller's vote on an explanation: +1, -1, or 0 to withdraw it; no points (Neuronpedia's {}) is +1.");
         explanations.MapPost("/{id:int}/unvote", Unvote).AsWrite()
             .WithSummary("Withdraws the caller's vote on an explanation.");
         explanations.MapPost("/delete", Delete).AsWrite()
             .WithSummary("Deletes one of the caller's explanations (admins: any explanation).");
+        explanations.MapPost("/{id:int}/delete", DeleteById).AsWrite()
+            .WithSummary("Deletes one of the caller's explanations (admins: any explanation), Neuronpedia's path; answers {message}.");
         return api;
     }
 
-    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var f = body.Feature;
-        var feature = f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index);
+        var feature = await sources.KeyAsync(f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index), cancellationToken);
         var explanation = await store.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
         return TypedResults.Ok(FeaturesApi.ToDto(explanation));
     }
@@ -69,14 +73,29 @@ public static class ExplanationsApi
         return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
     }
 
-    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> Get(int id, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(FeaturesApi.ToDto(await store.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.")));
+
+    /// <summary>Neuronpedia's frontend posts no body (or <c>{}</c>): an upvote.</summary>
+    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest? body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {
-        var votes = await store.VoteExplanationAsync(ApiInput.Caller(user), id, ApiInput.Required(body.Points, "points"), cancellationToken);
-        return TypedResults.Ok(new VoteDto(id, votes));
+        var caller = ApiInput.Caller(user);
+        var points = body?.Points ?? 1;
+        var votes = await store.VoteExplanationAsync(caller, id, points, cancellationToken);
+        return TypedResults.Ok(new VoteDto(id, votes, id, FeaturesApi.Id(caller.UserId), points));
     }
 
-    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(ApiInput.Caller(user), id, 0, cancellationToken)));
+    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var caller = ApiInput.Caller(user);
+        return TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(caller, id, 0, cancellationToken), id, FeaturesApi.Id(caller.UserId), 0));
+    }
+
+    public static async Task<Ok<MessageDto>> DeleteById(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        if (!await store.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        return TypedResults.Ok(new MessageDto("Explanation deleted"));
+    }
 
     public static async Task<NoContent> Delete(ExplanationIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {

@@ -13,7 +13,7 @@ namespace FeatureAtlas.Web.Api;
 /// across SAEs) and <c>search-topk-by-token</c>. Anyone may call them; each client is rate-limited, and text length
 /// and SAE count are bounded (<see cref="AtlasWebOptions"/>).
 /// </summary>
-public static class InferenceApi
+public static partial class InferenceApi
 {
     private const int MaxTexts = 4;
 
@@ -25,16 +25,19 @@ public static class InferenceApi
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(128 * 1024));
         group.MapPost("/activation/new", NewActivation)
             .WithSummary("One feature's activation at every token of a text (or of up to 4 texts).");
-        group.MapPost("/search-all", SearchAll)
+        group.MapPost("/activation/source", ActivationSource)
+            .WithSummary("Every active feature of one SAE at each token of a text (or of up to 4 texts).");
+        group.MapPost("/search-all", SearchAllTexts)
             .WithSummary("The features that fire most on a text, across the model's SAEs, ranked by maximum or by the sum at chosen positions.");
-        group.MapPost("/search-topk-by-token", TopkByToken)
+        group.MapPost("/search-topk-by-token", TopkByTokenTexts)
             .WithSummary("One SAE's strongest features at each token of a text.");
         return api;
     }
 
-    public static async Task<IResult> NewActivation(ActivationRequest request, InferenceHost host, CancellationToken cancellationToken)
+    public static async Task<IResult> NewActivation(ActivationRequest request, InferenceHost host, SourceIds sources, CancellationToken cancellationToken)
     {
-        var feature = ApiInput.Feature(request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var named = request.Neuron is { } n ? (n.ModelId, n.Sae, n.Index) : (request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(named.ModelId, named.Sae, named.Index), cancellationToken);
         var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await host.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
@@ -47,7 +50,10 @@ public static class InferenceApi
         {
             var tokens = runtime.Tokenize(text, host.Options);
             var a = await runtime.Search.ActivationsAsync(tokens, session, feature.Index, request.IgnoreBos, cancellationToken);
-            results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken));
+            results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
+            {
+                ModelId = feature.Model, Layer = feature.Sae, Index = FeaturesApi.Index(feature.Index),
+            });
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }
@@ -56,7 +62,7 @@ public static class InferenceApi
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var runtime = await host.GetAsync(model, cancellationToken);
-        var tokens = runtime.Tokenize(request.Text, host.Options);
+        var tokens = runtime.Tokenize(SingleText(request.Text), host.Options);
         var selected = (request.SelectedLayers ?? []).Select(runtime.SessionName).ToArray();
         var count = selected.Length > 0 ? selected.Length : runtime.Saes.Count;
         if (count > host.Options.MaxSaesPerSearch)
@@ -83,7 +89,7 @@ public static class InferenceApi
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
         var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
         var results = matches.Select((m, i) => new SearchResultDto(
-            model, keys[i].Sae, m.Feature, m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
+            model, keys[i].Sae, FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
             explanations.GetValueOrDefault(keys[i]))).ToArray();
         return TypedResults.Ok(new SearchAllResponse(runtime.TokenStrings(tokens), results, sortIndexes));
@@ -94,7 +100,7 @@ public static class InferenceApi
         var (model, sae) = (ApiInput.Required(request.ModelId, "modelId"), ApiInput.Required(request.Source, "source"));
         var runtime = await host.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
-        var tokens = runtime.Tokenize(request.Text, host.Options);
+        var tokens = runtime.Tokenize(SingleText(request.Text), host.Options);
         if (request.NumResults is < 1 or > FeatureSearch.MaxFeaturesPerToken) throw new ArgumentException($"numResults must be 1 to {FeatureSearch.MaxFeaturesPerToken}; got {request.NumResults}.");
         var byToken = await runtime.Search.TopFeaturesByTokenAsync(tokens, session, new TopFeaturesByTokenOptions
         {
@@ -116,7 +122,7 @@ public static class InferenceApi
         return new ActivationDto(tokens[1..], a.Values[1..], a.MaxValue, Math.Max(0, a.MaxValueIndex - 1), a.MinValue);
     }
 
-    private static List<string> Texts(JsonElement customText)
+    private static List<string> Texts(JsonElement customText, string field = "customText")
     {
         switch (customText.ValueKind)
         {
@@ -125,11 +131,11 @@ public static class InferenceApi
             case JsonValueKind.Array:
                 var texts = customText.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
                     ? e.GetString()!
-                    : throw new ArgumentException("customText must be a string or an array of strings.")).ToList();
-                if (texts.Count is 0 or > MaxTexts) throw new ArgumentException($"customText may hold 1 to {MaxTexts} texts; got {texts.Count}.");
+                    : throw new ArgumentException($"{field} must be a string or an array of strings.")).ToList();
+                if (texts.Count is 0 or > MaxTexts) throw new ArgumentException($"{field} may hold 1 to {MaxTexts} texts; got {texts.Count}.");
                 return texts;
             default:
-                throw new ArgumentException("The request has no 'customText' (a string, or up to 4 strings).");
+                throw new ArgumentException($"The request has no '{field}' (a string, or up to 4 strings).");
         }
     }
 }

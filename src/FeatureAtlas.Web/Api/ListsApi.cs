@@ -20,7 +20,7 @@ public static class ListsApi
         lists.MapPost("/new-with-features", NewWithFeatures).AsWrite(ApiConventions.ListBody)
             .WithSummary("Creates a list holding 1 to 100 features; nothing is created if any feature is unknown.");
         lists.MapPost("/add-features", AddFeatures).AsWrite(ApiConventions.ListBody)
-            .WithSummary("Adds up to 100 features (with optional notes) to one of your lists.");
+            .WithSummary("Adds up to 100 features (with optional notes) to one of your lists; answers the added rows (modelId, layer, index, listId, description, addedAt, userId).");
         lists.MapPost("/remove", Remove).AsWrite()
             .WithSummary("Removes a feature from one of your lists.");
         lists.MapPost("/edit-feature", EditFeature).AsWrite()
@@ -43,10 +43,10 @@ public static class ListsApi
         return TypedResults.Ok(ToDto(info, [], request));
     }
 
-    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(user);
-        var items = Items(body.Features, "features");
+        var items = await ResolveAsync(sources, Items(body.Features, "features"), cancellationToken);
         var info = await store.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         try
         {
@@ -61,17 +61,22 @@ public static class ListsApi
         return TypedResults.Ok(await ReadAsync(store, info.Slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    /// <summary>Neuronpedia answers the ListsOnNeurons rows it created, which its client reads; so do we.</summary>
+    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        await store.AddListItemsAsync(ApiInput.Caller(user), slug, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
-        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+        var items = await ResolveAsync(sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        await store.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
+        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
+        var stored = list.Items.ToDictionary(i => i.Feature);
+        return TypedResults.Ok(items.Select(i => i.Feature).Distinct().Select(f => Neuron(list.Info, stored[f])).ToArray());
     }
 
-    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         if (!await store.RemoveListItemAsync(ApiInput.Caller(user), slug, feature, cancellationToken))
         {
             throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
@@ -79,10 +84,10 @@ public static class ListsApi
         return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         if (!list.Items.Any(i => i.Feature == feature)) throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         // Adding a feature already on the list only replaces its note; an empty note clears it.
@@ -115,10 +120,22 @@ public static class ListsApi
         return TypedResults.Ok(lists.Select(l => ToDto(l, null, request)).ToArray());
     }
 
-    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest request) => new(
-        info.Slug, $"{request.Scheme}://{request.Host}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
+    /// <summary>The list as JSON; its <c>url</c> is absolute when <paramref name="request"/> is given, else a path.</summary>
+    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest? request) => new(
+        info.Slug, $"{(request is null ? "" : $"{request.Scheme}://{request.Host}")}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
         info.DefaultTestText, info.IsPublic, info.OwnerName, info.FeatureCount, info.CreatedAt, info.UpdatedAt,
-        items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray());
+        items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray(),
+        items?.Select(i => Neuron(info, i)).ToArray(), FeaturesApi.Id(info.OwnerId), new UserNameDto(FeaturesApi.Id(info.OwnerId), info.OwnerName), []);
+
+    private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i) =>
+        new(i.Feature.Model, i.Feature.Sae, FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
+
+    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
+    {
+        var resolved = new List<(FeatureKey, string?)>(items.Count);
+        foreach (var (feature, note) in items) resolved.Add((await sources.KeyAsync(feature, cancellationToken), note));
+        return resolved;
+    }
 
     private static async Task<ListDto> ReadAsync(AtlasStore store, string slug, HttpRequest request, CancellationToken cancellationToken)
     {

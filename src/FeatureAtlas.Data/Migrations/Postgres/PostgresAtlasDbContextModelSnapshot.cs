@@ -665,6 +665,11 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("path");
 
+                    b.Property<string>("SetName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("set_name");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ModelId", "Name")
@@ -748,6 +753,39 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasKey("SaeId");
 
                     b.ToTable("sae_evals", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("description");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("source_sets", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
@@ -1121,6 +1159,15 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithOne()
                         .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

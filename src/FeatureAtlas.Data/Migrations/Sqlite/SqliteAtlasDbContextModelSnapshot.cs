@@ -644,6 +644,11 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("path");
 
+                    b.Property<string>("SetName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("set_name");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ModelId", "Name")
@@ -727,6 +732,37 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasKey("SaeId");
 
                     b.ToTable("sae_evals", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("source_sets", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
@@ -1096,6 +1132,15 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithOne()
                         .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

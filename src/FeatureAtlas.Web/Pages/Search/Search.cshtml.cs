@@ -63,7 +63,7 @@ public sealed class SearchModel(AtlasStore store, InferenceHost host) : PageMode
         try
         {
             var request = new SearchAllRequest(
-                ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
+                ModelName, System.Text.Json.JsonSerializer.SerializeToElement(Text), SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100));
             Result = (await InferenceApi.SearchAll(request, host, store, cancellationToken)).Value;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or InferenceUnavailableException)
