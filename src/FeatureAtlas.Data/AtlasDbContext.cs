@@ -55,6 +55,8 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<SourceSetEntity> SourceSets => Set<SourceSetEntity>();
 
+    public DbSet<ListCommentEntity> ListComments => Set<ListCommentEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -11,14 +11,19 @@ public static partial class InferenceApi
     /// <summary>
     /// <c>search-all</c> as Neuronpedia serves it: <c>text</c> a string (answered as one search) or an array (a batch,
     /// answered as <c>{results: [...]}</c> in order); SAEs named by folder name or source id; <c>sourceSet</c>, when
-    /// given, must be one of the model's sets (404 naming it otherwise) and, with no <c>selectedLayers</c>, chooses its SAEs.
+    /// given, must be one of the model's sets (404 naming it otherwise; unless it is what Neuronpedia's client derives
+    /// from SAEs named by folder name) and, with no <c>selectedLayers</c>, chooses its SAEs.
     /// </summary>
     public static async Task<IResult> SearchAllTexts(SearchAllRequest request, InferenceHost host, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var selected = new List<string>();
         foreach (var sae in request.SelectedLayers ?? []) selected.Add((await sources.GetAsync(model, sae, cancellationToken)).Sae.Name);
-        if (!string.IsNullOrWhiteSpace(request.SourceSet))
+        // Neuronpedia's client derives sourceSet from the source it was given (the text after the first '-'); given a
+        // folder name, that is no set, but the SAEs are named exactly, so the set adds nothing to check.
+        var derivedFromFolders = request.SelectedLayers is { Length: > 0 } named
+            && named.All(n => selected.Contains(n) && SourceIds.SetOf(n) == request.SourceSet);
+        if (!string.IsNullOrWhiteSpace(request.SourceSet) && !derivedFromFolders)
         {
             var set = await sources.InSetAsync(model, request.SourceSet, cancellationToken);
             var outside = selected.Where(s => !set.Any(x => x.Sae.Name == s)).ToArray();

@@ -31,6 +31,10 @@ public static class ListsApi
             .WithSummary("Deletes one of your lists.");
         lists.MapPost("/get", Get).AsRead()
             .WithSummary("A list and its features, by id; no sign-in needed (unlisted lists are readable by whoever has the id).");
+        lists.MapPost("/comment/new", NewComment).AsWrite()
+            .WithSummary($"Comments on a list anyone with its id can read ({AtlasStore.MinListComment} to {AtlasStore.MaxComment} characters).");
+        lists.MapPost("/comment/delete", DeleteComment).AsWrite()
+            .WithSummary("Deletes one of the caller's list comments (admins: anyone's); answers {count}.");
         lists.MapPost("/list", Mine).AsRead().RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("The caller's lists, public and unlisted, most recently changed first.");
@@ -111,8 +115,26 @@ public static class ListsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ReadAsync(store, ApiInput.ListId(body.ListId), request, cancellationToken));
+    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        var list = await ReadAsync(store, slug, request, cancellationToken);
+        var comments = await store.ListListCommentsAsync(slug, cancellationToken);
+        return TypedResults.Ok(list with { Comments = comments.Select(ToDto).ToArray() });
+    }
+
+    public static async Task<Ok<ListCommentDto>> NewComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToDto(await store.AddListCommentAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), body.Text ?? "", cancellationToken)));
+
+    public static async Task<Ok<DeletedCountDto>> DeleteComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var id = ApiInput.Required(body.CommentId, "commentId");
+        if (!await store.DeleteListCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"List comment {id} does not exist.");
+        return TypedResults.Ok(new DeletedCountDto(1));
+    }
+
+    public static ListCommentDto ToDto(ListCommentInfo c) =>
+        new(c.Id, c.ListSlug, c.Text, FeaturesApi.Id(c.UserId), new UserNameDto(FeaturesApi.Id(c.UserId), c.UserName), c.CreatedAt);
 
     public static async Task<Ok<ListDto[]>> Mine(ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
     {

@@ -216,6 +216,33 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
             new { text = Text, modelId = Model, sourceSet = "res-jb", selectedLayers = new[] { "1-res-jb" }, ignoreBos = true, sortIndexes = Array.Empty<int>(), densityThreshold = -1, numResults = 20 }));
 
         Assert.Contains("res-jb", detail);
+        // The client given a folder name derives the set from it ("tiny-res1" → "res1"): the SAE is named exactly, so it runs.
+        var byFolder = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all",
+            new { text = Text, modelId = Model, sourceSet = "res1", selectedLayers = new[] { LiveAtlasApp.LiveSae }, ignoreBos = true, sortIndexes = Array.Empty<int>(), densityThreshold = -1, numResults = 20 }));
+        Assert.NotEqual(0, byFolder.GetProperty("result").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task ListComments_FrontendBodies_AddShowAndDelete()
+    {
+        var owner = await app.SignUpAsync("listowner");
+        var reader = await app.SignUpAsync("listreader");
+        var list = await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new", new { name = "Commented", description = "" }));
+        var id = list.GetProperty("id").GetString()!;
+
+        // list.tsx: list/comment/new {listId, text}; list/comment/delete {commentId}.
+        var comment = await HttpAssert.OkJsonAsync(await reader.Client.PostAsJsonAsync("api/list/comment/new", new { listId = id, text = "Nice list" }));
+        var got = await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/get", new { listId = id }));
+        var shown = Assert.Single(got.GetProperty("comments").EnumerateArray());
+        Assert.Equal(("Nice list", reader.Name, id), (shown.GetProperty("text").GetString(), shown.GetProperty("user").GetProperty("name").GetString(), shown.GetProperty("listId").GetString()));
+        await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await reader.Client.PostAsJsonAsync("api/list/comment/new", new { listId = id, text = " x " }));
+        await HttpAssert.ProblemAsync(HttpStatusCode.Forbidden, await owner.Client.PostAsJsonAsync("api/list/comment/delete", new { commentId = comment.GetProperty("id").GetInt32() }));
+
+        var deleted = await HttpAssert.OkJsonAsync(await reader.Client.PostAsJsonAsync("api/list/comment/delete", new { commentId = comment.GetProperty("id").GetInt32() }));
+
+        Assert.Equal(1, deleted.GetProperty("count").GetInt32());
+        Assert.Empty((await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/get", new { listId = id }))).GetProperty("comments").EnumerateArray());
+        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsJsonAsync("api/list/comment/new", new { listId = id, text = "anonymous" }));
     }
 
     [Fact]

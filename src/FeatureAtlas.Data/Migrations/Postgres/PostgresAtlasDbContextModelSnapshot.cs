@@ -569,6 +569,41 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("joint_umap_saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ListId")
+                        .HasColumnType("integer")
+                        .HasColumnName("list_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("integer")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("list_comments", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -1141,6 +1176,21 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -552,6 +552,39 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("joint_umap_saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ListId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("list_comments", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -1114,6 +1147,21 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithMany()
                         .HasForeignKey("SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
