@@ -22,6 +22,8 @@ public static class ExplanationsApi
             .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model (modelId) and some of its SAEs (layers: SAE names).");
         explanations.MapPost("/search-model", SearchModel).AsRead()
             .WithSummary($"Explanations of one model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+        explanations.MapPost("/search-release", SearchRelease).AsRead()
+            .WithSummary($"Explanations of one release's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page; a release here is one model's source set (releaseName: {{modelId}}-{{set}}, or the set's name where one model has it).");
         explanations.MapPost("/search-all", SearchAll).AsRead()
             .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
         explanations.MapGet("/{id:int}", Get).AsRead()
@@ -59,6 +61,32 @@ public static class ExplanationsApi
 
     public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
         SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, store, cancellationToken);
+
+    /// <summary>
+    /// Neuronpedia groups source sets into releases named after model and set (<c>gpt2sm-res-jb</c>); the atlas has no
+    /// releases, so a release is one model's source set, named <c>{modelId}-{set}</c> (<c>gpt2-res</c>), or by the set's
+    /// name alone where only one model has it. A name that matches none is a 404; a bare set name several models have
+    /// is a 400 naming them.
+    /// </summary>
+    public static async Task<Ok<ExplanationSearchResponse>> SearchRelease(SearchReleaseExplanationsRequest body, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    {
+        var release = ApiInput.Required(body.ReleaseName, "releaseName");
+        var found = new List<(string Model, string[] Saes)>();
+        foreach (var model in await store.ListModelsAsync(cancellationToken))
+        {
+            var all = await sources.ListAsync(model.Name, cancellationToken);
+            var named = all.Where(s => $"{model.Name}-{s.Set.Name}" == release).Select(s => s.Sae.Name).ToArray();
+            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, store, cancellationToken);
+            var inSet = all.Where(s => s.Set.Name == release).Select(s => s.Sae.Name).ToArray();
+            if (inSet.Length > 0) found.Add((model.Name, inSet));
+        }
+        if (found.Count == 0) throw new KeyNotFoundException($"There is no release (source set) named '{release}'.");
+        if (found.Count > 1)
+        {
+            throw new ArgumentException($"Source set '{release}' is in {found.Count} models; name the release as one of {string.Join(", ", found.Select(f => $"'{f.Model}-{release}'"))}.");
+        }
+        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, store, cancellationToken);
+    }
 
     public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
         SearchAsync(null, [], body.Query, body.Offset, store, cancellationToken);

@@ -377,6 +377,30 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsync("api/user/bookmarks", new StringContent("{}", Encoding.UTF8, "application/json")));
     }
 
+    [Fact]
+    public async Task ExplanationSearchRelease_SourceSetAsRelease_FindsItsExplanations()
+    {
+        var author = await app.SharedUserAsync("releaser");
+        var index = await LiveFeatureAsync();
+        await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = Model, layer = SourceId, index = index.ToString(), explanation = "harpoons and whaleboats" } }));
+        using var client = app.CreateClient();
+
+        // Neuronpedia's search-release body: {releaseName, query, offset}.
+        var page = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-release", new { releaseName = $"{Model}-res", query = "whaleboats", offset = 0 }));
+
+        var hit = Assert.Single(page.GetProperty("results").EnumerateArray());
+        Assert.Equal((Model, LiveAtlasApp.LiveSae, index.ToString(), "harpoons and whaleboats"),
+            (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetString(), hit.GetProperty("description").GetString()));
+        Assert.Equal(1, page.GetProperty("resultsCount").GetInt32());
+        Assert.False(page.GetProperty("hasMore").GetBoolean());
+        var detail = await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await client.PostAsJsonAsync("api/explanation/search-release", new { releaseName = "gpt2sm-res-jb", query = "whaleboats" }));
+        Assert.Contains("gpt2sm-res-jb", detail);
+        // "res" alone is a set of both models here: a 400 naming the releases to choose from.
+        var ambiguous = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await client.PostAsJsonAsync("api/explanation/search-release", new { releaseName = "res", query = "whaleboats" }));
+        Assert.Contains($"'{Model}-res'", ambiguous);
+    }
+
     [Theory]
     [InlineData("POST", "api/no-such-endpoint")]
     [InlineData("GET", "api/no-such-endpoint")]

@@ -7,7 +7,7 @@ namespace FeatureAtlas.Web.Api.Contracts;
 /// (its other fields are ignored). The SAE is <c>layer</c>; <c>source</c> is read only when it is a string (in the
 /// feature JSON it is the Source object).
 /// </summary>
-public sealed record NeuronRef(string? ModelId, string? Layer, int? Index, JsonElement Source = default)
+public sealed record NeuronRef(string? ModelId, string? Layer, int? Index, JsonElement? Source = null)
 {
-    public string? Sae => Layer ?? (Source.ValueKind == JsonValueKind.String ? Source.GetString() : null);
+    public string? Sae => Layer ?? (Source is { ValueKind: JsonValueKind.String } source ? source.GetString() : null);
 }
