@@ -50,7 +50,7 @@ public static class ListsApi
     public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(user);
-        var items = await ResolveAsync(sources, Items(body.Features, "features"), cancellationToken);
+        var items = await ResolveAsync(store, sources, Items(body.Features, "features"), cancellationToken);
         var info = await store.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         try
         {
@@ -69,7 +69,7 @@ public static class ListsApi
     public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var items = await ResolveAsync(sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        var items = await ResolveAsync(store, sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
         await store.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
         var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
@@ -152,10 +152,21 @@ public static class ListsApi
     private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i) =>
         new(i.Feature.Model, i.Feature.Sae, FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
 
-    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
+    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(AtlasStore store, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
     {
+        // One read of each model's SAEs, not one per feature: a list takes up to 100 at once.
+        var byModel = new Dictionary<string, IReadOnlyList<SourceInfo>>(StringComparer.Ordinal);
         var resolved = new List<(FeatureKey, string?)>(items.Count);
-        foreach (var (feature, note) in items) resolved.Add((await sources.KeyAsync(feature, cancellationToken), note));
+        foreach (var (feature, note) in items)
+        {
+            if (!byModel.TryGetValue(feature.Model, out var saes))
+            {
+                saes = await store.GetModelAsync(feature.Model, cancellationToken) is null ? [] : await sources.ListAsync(feature.Model, cancellationToken);
+                byModel[feature.Model] = saes;
+            }
+            var name = (saes.FirstOrDefault(s => s.Sae.Name == feature.Sae) ?? saes.FirstOrDefault(s => s.Id == feature.Sae))?.Sae.Name;
+            resolved.Add((name is null ? feature : feature with { Sae = name }, note));
+        }
         return resolved;
     }
 
