@@ -14,6 +14,8 @@ public static class AtlasCli
     {
         var root = new RootCommand("FeatureAtlas: run GPT-2 and sparse autoencoders, and explore their features.");
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(SteerCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(InitSaeCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());

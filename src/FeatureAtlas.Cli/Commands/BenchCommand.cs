@@ -30,6 +30,7 @@ internal static class BenchCommand
         bench.Subcommands.Add(UmapBench.Create());
         bench.Subcommands.Add(SimilarBench.Create());
         bench.Subcommands.Add(TrainSaeBench.Create());
+        bench.Subcommands.Add(GenerateBench.Create());
         return bench;
     }
 

@@ -61,7 +61,7 @@ internal static class EvalCommand
         return command;
     }
 
-    private static async Task<(string Directory, string? Name)> ResolveModel(AtlasStore store, string model, CancellationToken cancellationToken)
+    internal static async Task<(string Directory, string? Name)> ResolveModel(AtlasStore store, string model, CancellationToken cancellationToken)
     {
         if (Directory.Exists(model)) return (model, null);
         var record = await store.GetModelAsync(model, cancellationToken)
@@ -70,7 +70,7 @@ internal static class EvalCommand
         return (record.Path, record.Name);
     }
 
-    private static async Task<string> ResolveSae(AtlasStore store, string model, string sae, CancellationToken cancellationToken)
+    internal static async Task<string> ResolveSae(AtlasStore store, string model, string sae, CancellationToken cancellationToken)
     {
         if (Directory.Exists(sae)) return sae;
         var record = await store.GetSaeAsync(model, sae, cancellationToken)

@@ -112,6 +112,60 @@ public static unsafe class CausalAttention
         }
     }
 
+    /// <summary>
+    /// Attention for <paramref name="tokens"/> new positions per sequence against a key/value cache that already
+    /// holds them: query i (absolute position past + i) attends to cached positions 0..past + i. q and z are
+    /// [B·n, H·Dh]; keys are [B·H, Dh, stride] (transposed) and values [B·H, stride, Dh], as
+    /// <see cref="Model.KeyValueCache"/> keeps them. The same score and weighted-sum loops as the full pass,
+    /// so a decode step's numbers match a full recompute to float rounding.
+    /// </summary>
+    public static void ForwardCached(ReadOnlySpan<float> q, ReadOnlySpan<float> keys, ReadOnlySpan<float> values, int batch, int tokens, int past,
+        int heads, int headDim, int stride, Span<float> z)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegative(past);
+        if ((stride & 15) != 0 || past + tokens > stride) throw new ArgumentException($"stride {stride} must be a multiple of 16 holding {past + tokens} positions.", nameof(stride));
+        long activations = (long)batch * tokens * heads * headDim;
+        long cache = (long)batch * heads * headDim * stride;
+        if (q.Length < activations || z.Length < activations) throw new ArgumentException($"q and z need {activations} elements.");
+        if (keys.Length < cache || values.Length < cache) throw new ArgumentException($"keys and values need [B·H, Dh, stride] = {cache} elements.");
+        fixed (float* pq = q)
+        fixed (float* pk = keys)
+        fixed (float* pv = values)
+        fixed (float* pz = z)
+        {
+            var job = new CachedJob { Q = pq, K = pk, V = pv, Z = pz, Tokens = tokens, Past = past, Heads = heads, HeadDim = headDim, Stride = stride };
+            WorkerPool.For(batch * heads, &RunCachedHead, (nint)(&job));
+        }
+    }
+
+    private struct CachedJob
+    {
+        public float* Q, K, V, Z;
+        public int Tokens, Past, Heads, HeadDim, Stride;
+    }
+
+    private static void RunCachedHead(nint context, int index)
+    {
+        ref var job = ref Unsafe.AsRef<CachedJob>((void*)context);
+        int n = job.Tokens, dh = job.HeadDim, width = job.Heads * dh, stride = job.Stride;
+        var b = index / job.Heads;
+        var h = index % job.Heads;
+        var scale = 1f / MathF.Sqrt(dh);
+        var rowBase = (long)b * n * width + h * dh;
+        var kt = job.K + (long)index * dh * stride;
+        var vh = job.V + (long)index * dh * stride;
+        Span<float> probabilities = stackalloc float[stride];
+        for (var i = 0; i < n; i++)
+        {
+            var count = job.Past + i + 1;
+            Scores(job.Q + rowBase + (long)i * width, kt, stride, dh, count, scale, probabilities);
+            Softmax.Row(probabilities[..count], probabilities);
+            WeightedSum(probabilities, count, vh, dh, new Span<float>(job.Z + rowBase + (long)i * width, dh));
+        }
+    }
+
     /// <summary>scores[j] = (q · key j)·scale for j &lt; count, from keys transposed [Dh, stride].</summary>
     private static void Scores(float* q, float* kt, int stride, int dh, int count, float scale, Span<float> scores)
     {

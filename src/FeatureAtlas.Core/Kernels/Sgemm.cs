@@ -67,6 +67,15 @@ public static unsafe partial class Sgemm
         if (a.Length < (long)m * k) throw new ArgumentException($"A needs [{m}, {k}] = {(long)m * k} elements, has {a.Length}.", nameof(a));
         if (c.Length < (long)m * n) throw new ArgumentException($"C needs [{m}, {n}] = {(long)m * n} elements, has {c.Length}.", nameof(c));
         if (m == 0) return;
+        if (m <= SkinnyRows && path == GemmPath.Vector512)
+        {
+            fixed (float* pa = a)
+            fixed (float* pc = c)
+            {
+                RunSkinny(pa, packedB, k, n, pc, m, bias, accumulate);
+            }
+            return;
+        }
 
         var mBlocks = (m + Mc - 1) / Mc;
         // A is packed once, in parallel, before any tile runs: packing it per tile instead repeated the

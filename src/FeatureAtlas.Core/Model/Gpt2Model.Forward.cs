@@ -46,6 +46,48 @@ public sealed partial class Gpt2Model
         RunCore(tokens, batch, tokensPerSequence, options, plan, logits, cache: null);
     }
 
+    /// <summary>
+    /// A key/value cache for <paramref name="batch"/> sequences of up to <paramref name="capacity"/> positions, for
+    /// incremental decoding with <see cref="RunCached"/>.
+    /// </summary>
+    public KeyValueCache CreateKeyValueCache(int batch, int capacity)
+    {
+        if (capacity > Config.Positions) throw new ArgumentOutOfRangeException(nameof(capacity), $"A cache of {capacity} positions exceeds the model's n_positions = {Config.Positions}.");
+        return new KeyValueCache(Config, batch, capacity);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="tokens"/> ([B·n] row-major: n new tokens per sequence) as the next n positions of every
+    /// sequence in <paramref name="cache"/>, attending to the positions cached before, then appends their keys and
+    /// values. The prompt goes in once (prefill), then one token per step. Hooks in <paramref name="options"/>
+    /// see only the new positions ([B, n, …]); hook_pattern is not available here. Logits go into
+    /// <paramref name="logits"/> as in <see cref="Run(ReadOnlySpan{int}, int, RunOptions, Span{float})"/>.
+    /// Allocates nothing once the cache has run a call of this size.
+    /// </summary>
+    public void RunCached(ReadOnlySpan<int> tokens, KeyValueCache cache, RunOptions options, Span<float> logits)
+    {
+        ArgumentNullException.ThrowIfNull(cache);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!ReferenceEquals(cache.Config, Config) && cache.Config != Config) throw new ArgumentException("The cache was made for another model shape.", nameof(cache));
+        var batch = cache.Batch;
+        var n = ValidateTokens(tokens, batch);
+        if (cache.Length + n > cache.Capacity)
+        {
+            throw new ArgumentException($"{n} more positions do not fit: the cache holds {cache.Length} of {cache.Capacity}.", nameof(tokens));
+        }
+        if (options.StopAtLayer is not null) throw new ArgumentException("A cached run computes every layer; StopAtLayer is not supported.", nameof(options));
+        var plan = Plan(options);
+        if (plan.AnyHooks && WantsAnyPattern(options, Config.Layers)) throw new ArgumentException("hook_pattern is not available in a cached run.", nameof(options));
+        plan = plan with { Layers = Config.Layers, FinalNorm = true, Logits = options.ComputeLogits };
+        if (plan.Logits)
+        {
+            long needed = (long)batch * (options.LogitsLastPositionOnly ? 1 : n) * Config.Vocab;
+            if (logits.Length < needed) throw new ArgumentException($"logits needs {needed} elements, has {logits.Length}.", nameof(logits));
+        }
+        RunCore(tokens, batch, n, options, plan, logits, cache: null, kv: cache);
+        cache.Advance(n);
+    }
+
     private readonly record struct RunPlan(int Layers, bool FinalNorm, bool Logits, bool AnyHooks);
 
     private int ValidateTokens(ReadOnlySpan<int> tokens, int batch)
@@ -108,13 +150,14 @@ public sealed partial class Gpt2Model
             : new RunPlan(deepest + 1, false, false, anyHooks);
     }
 
-    private void RunCore(ReadOnlySpan<int> tokens, int batch, int t, RunOptions options, RunPlan plan, Span<float> logits, ActivationCache? cache)
+    private void RunCore(ReadOnlySpan<int> tokens, int batch, int t, RunOptions options, RunPlan plan, Span<float> logits, ActivationCache? cache,
+        KeyValueCache? kv = null)
     {
         var c = Config;
         int d = c.DModel, rows = batch * t, heads = c.Heads, dh = c.HeadDim;
-        var wantsPattern = plan.AnyHooks && WantsAnyPattern(options, plan.Layers);
+        var wantsPattern = kv is null && plan.AnyHooks && WantsAnyPattern(options, plan.Layers);
         var patternSize = wantsPattern ? batch * heads * t * t : 0;
-        var ws = Interlocked.Exchange(ref _spare, null);
+        var ws = kv?.Workspace(rows) ?? Interlocked.Exchange(ref _spare, null);
         if (ws is null || !ws.Fits(rows, patternSize)) ws = new Gpt2Workspace(c, rows, patternSize);
         try
         {
@@ -126,7 +169,7 @@ public sealed partial class Gpt2Model
             var normalized = ws.Normalized.AsSpan(0, rows * d);
             var scratch = ws.Scratch.AsSpan(0, rows * d);
 
-            Embed(tokens, batch, t, options, plan, cache, ws, rowShape);
+            Embed(tokens, batch, t, kv?.Length ?? 0, options, plan, cache, ws, rowShape);
 
             for (var l = 0; l < plan.Layers; l++)
             {
@@ -147,7 +190,12 @@ public sealed partial class Gpt2Model
                 Emit(options, plan, cache, names[QKind], headShape, q);
                 Emit(options, plan, cache, names[KKind], headShape, k);
                 Emit(options, plan, cache, names[VKind], headShape, v);
-                if (wantsPattern && Wants(options, names[PatternKind]))
+                if (kv is not null)
+                {
+                    kv.Append(l, k, v, t);
+                    CausalAttention.ForwardCached(q, kv.Keys(l), kv.Values(l), batch, t, kv.Length, heads, dh, kv.Stride, z);
+                }
+                else if (wantsPattern && Wants(options, names[PatternKind]))
                 {
                     var pattern = ws.Pattern.AsSpan(0, patternSize);
                     CausalAttention.ComputePattern(q, k, batch, t, heads, dh, pattern);
@@ -179,11 +227,11 @@ public sealed partial class Gpt2Model
         }
         finally
         {
-            _spare = ws;
+            if (kv is null) _spare = ws;
         }
     }
 
-    private void Embed(ReadOnlySpan<int> tokens, int batch, int t, RunOptions options, RunPlan plan, ActivationCache? cache, Gpt2Workspace ws, ReadOnlySpan<int> rowShape)
+    private void Embed(ReadOnlySpan<int> tokens, int batch, int t, int past, RunOptions options, RunPlan plan, ActivationCache? cache, Gpt2Workspace ws, ReadOnlySpan<int> rowShape)
     {
         var d = Config.DModel;
         var residual = ws.Residual.AsSpan(0, batch * t * d);
@@ -191,7 +239,7 @@ public sealed partial class Gpt2Model
         for (var r = 0; r < batch * t; r++)
         {
             Weights.WE.AsSpan(tokens[r] * d, d).CopyTo(scratch.Slice(r * d, d));
-            Weights.WPos.AsSpan(r % t * d, d).CopyTo(residual.Slice(r * d, d));
+            Weights.WPos.AsSpan((past + r % t) * d, d).CopyTo(residual.Slice(r * d, d));
         }
         Emit(options, plan, cache, HookNames.Embed, rowShape, scratch);
         Emit(options, plan, cache, HookNames.PosEmbed, rowShape, residual);

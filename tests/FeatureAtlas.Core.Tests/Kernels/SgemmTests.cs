@@ -11,7 +11,7 @@ public class SgemmTests
         foreach (var path in new[] { GemmPath.Vector512, GemmPath.Vector256, GemmPath.Scalar })
         {
             // Odd tails in every dimension; 600 crosses the 256-wide K blocks, 200 and 530 the M and N tiles.
-            foreach (var (m, k, n) in new[] { (1, 1, 1), (7, 13, 33), (9, 257, 17), (97, 65, 130), (200, 600, 530), (3, 96, 50) })
+            foreach (var (m, k, n) in new[] { (1, 1, 1), (7, 13, 33), (9, 257, 17), (97, 65, 130), (200, 600, 530), (3, 96, 50), (2, 600, 77), (4, 257, 33) })
             {
                 data.Add(path, m, k, n);
             }
@@ -59,6 +59,28 @@ public class SgemmTests
         Sgemm.Multiply(a, PackedMatrix.Pack(bt, k, n, transposed: true, path), actual, m, accumulate: true);
 
         TestData.AssertClose(expected, actual, 1e-5, $"{path} {m}x{k}x{n} transposed, accumulate");
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Multiply_SkinnyRows_SameBitsAsTheBlockedPath(int m)
+    {
+        // Decode steps (m ≤ 4) take the skinny path; a KV-cache step must equal a full recompute exactly.
+        const int k = 600, n = 77, tall = 9;
+        var a = TestData.Uniform(tall * k, 7);
+        var b = PackedMatrix.Pack(TestData.Uniform(k * n, 8), k, n);
+        var bias = TestData.Uniform(n, 9);
+        var initial = TestData.Uniform(tall * n, 10);
+        var blocked = (float[])initial.Clone();
+        Sgemm.Multiply(a, b, blocked, tall, bias, accumulate: true);
+
+        var skinny = initial[..(m * n)];
+        Sgemm.Multiply(a.AsSpan(0, m * k), b, skinny, m, bias, accumulate: true);
+
+        Assert.Equal(blocked[..(m * n)], skinny);
     }
 
     [Fact]
