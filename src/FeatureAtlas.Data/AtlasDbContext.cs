@@ -56,6 +56,9 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
     public DbSet<SteerRunEntity> SteerRuns => Set<SteerRunEntity>();
 
     public DbSet<SteerVectorEntity> SteerVectors => Set<SteerVectorEntity>();
+    public DbSet<SourceSetEntity> SourceSets => Set<SourceSetEntity>();
+
+    public DbSet<ListCommentEntity> ListComments => Set<ListCommentEntity>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

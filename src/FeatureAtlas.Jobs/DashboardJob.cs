@@ -79,10 +79,14 @@ public static class DashboardJob
         var results = builder.Build();
         await store.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
+        if (options.SetName is not null && options.SetDescription is not null)
+        {
+            await store.UpsertSourceSetAsync(modelName, options.SetName, options.SetDescription, cancellationToken).ConfigureAwait(false);
+        }
         for (var i = 0; i < saes.Count; i++)
         {
             var sae = saes[i];
-            await store.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory), cancellationToken).ConfigureAwait(false);
+            await store.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
             await store.SaveDashboardsAsync(modelName, sae.Name, corpus.Name, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
             progress?.Report(new JobProgress("saving", i + 1, saes.Count));
         }

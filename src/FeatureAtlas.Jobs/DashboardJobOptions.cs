@@ -18,6 +18,15 @@ public sealed record DashboardJobOptions
     /// <summary>The model's name in the store (its folder name by default).</summary>
     public string? ModelName { get; init; }
 
+    /// <summary>
+    /// The Neuronpedia source set the SAEs join (their source ids become <c>{layer}-{set}</c>, unless a cfg.json names
+    /// its <c>neuronpedia_id</c>); null keeps any set chosen before, else the set is named after the hook kind.
+    /// </summary>
+    public string? SetName { get; init; }
+
+    /// <summary>The source set's description, stored with it when given.</summary>
+    public string? SetDescription { get; init; }
+
     public DashboardOptions Dashboard { get; init; } = new();
 
     /// <summary>Forced processing; null: what the SAEs were trained under (SAELens's loading).</summary>

@@ -60,10 +60,16 @@ public static class AtlasWebHost
         // A request the API cannot bind throws, so ApiErrors can name the field instead of answering a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
         services.AddOpenApi();
-        services.Configure<JsonOptions>(o => o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase);
+        services.Configure<JsonOptions>(o =>
+        {
+            o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;
+            // Neuronpedia keys features by strings ("index": "14057"); its client and frontend send them so.
+            o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString;
+        });
         services.AddModelRuntime(store, options);
         services.AddSingleton<ISteerStore>(new SteerStore(store.Database));
         services.AddSingleton<SteerService>();
+        services.AddSingleton<SourceIds>();
         services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();
@@ -103,6 +109,7 @@ public static class AtlasWebHost
         });
 
         app.UseRouting();
+        app.UseApiNotFound();
         app.UseAuthentication();
         app.UseRateLimiter();
         app.UseAuthorization();

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Tokenization;
 using FeatureAtlas.Data;
+using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
 using Spectre.Console;
 
@@ -36,10 +37,12 @@ internal static class DashboardsCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the interval sampling.", DefaultValueFactory = _ => 0 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 30 };
+        var set = new Option<string?>("--set") { Description = "The Neuronpedia source set the SAEs join, e.g. res-jb: their source ids become {layer}-{set} unless a cfg.json names its neuronpedia_id (default: named after the hook kind, e.g. res)." };
+        var setDescription = new Option<string?>("--set-description") { Description = "A description of the source set, stored with it." };
         var db = StoreOptions.Db();
         var command = new Command("build", "Compute every feature's dashboard over a corpus and store it (resumable: rerun to continue).")
         {
-            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, checkpoints, checkpointSeconds, db,
+            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, set, setDescription, checkpoints, checkpointSeconds, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -47,6 +50,16 @@ internal static class DashboardsCommand
             {
                 throw new UsageException("--tokens, --batch and --top must be positive; --intervals and --interval-examples not negative.");
             }
+            var setName = parse.GetValue(set);
+            try
+            {
+                if (setName is not null) AtlasStore.SourceSetName(setName);
+            }
+            catch (ArgumentException e)
+            {
+                throw new UsageException($"--set: {e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal)}");
+            }
+            if (parse.GetValue(setDescription) is not null && setName is null) throw new UsageException("--set-description needs --set (the set it describes).");
             var options = new DashboardJobOptions
             {
                 ModelDirectory = parse.GetValue(model)!,
@@ -54,6 +67,8 @@ internal static class DashboardsCommand
                 Corpus = parse.GetValue(corpus)!,
                 Tokens = parse.GetValue(tokens),
                 ModelName = parse.GetValue(name),
+                SetName = setName,
+                SetDescription = parse.GetValue(setDescription),
                 Processing = CliOptions.ParseProcessing(parse.GetValue(processing)),
                 BatchWindows = parse.GetValue(batch),
                 CheckpointDirectory = parse.GetValue(checkpoints)!,

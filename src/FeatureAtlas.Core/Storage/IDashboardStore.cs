@@ -11,6 +11,9 @@ public interface IDashboardStore
     /// <summary>Adds or updates an SAE by (model, name); the model must exist.</summary>
     Task UpsertSaeAsync(SaeRecord sae, CancellationToken cancellationToken);
 
+    /// <summary>Names or describes a Neuronpedia source set of the model (SAEs join it by <see cref="SaeRecord.SetName"/>); the model must exist.</summary>
+    Task UpsertSourceSetAsync(string model, string name, string description, CancellationToken cancellationToken);
+
     Task<ModelRecord?> GetModelAsync(string name, CancellationToken cancellationToken);
 
     Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken);

@@ -11,6 +11,7 @@ public sealed class SaeConfiguration : IEntityTypeConfiguration<SaeEntity>
         builder.ToTable("saes");
         builder.HasKey(s => s.Id);
         builder.HasIndex(s => new { s.ModelId, s.Name }).IsUnique();
+        builder.Property(s => s.SetName).HasMaxLength(SourceSetEntity.MaxName);
         builder.HasOne<ModelEntity>().WithMany().HasForeignKey(s => s.ModelId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -24,4 +24,7 @@ public sealed class SaeEntity
     public required string Architecture { get; set; }
 
     public required string CfgJson { get; set; }
+
+    /// <summary>The source set chosen at <c>atlas dashboards build --set</c> (null: named after the hook kind).</summary>
+    public string? SetName { get; set; }
 }

@@ -22,7 +22,7 @@ public sealed partial class AtlasStore
         var row = new ExplanationEntity { SaeId = saeId, FeatureIndex = feature.Index, Text = text, Method = "manual", AuthorId = actor.UserId, CreatedAt = Now() };
         db.Explanations.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        return new ExplanationInfo(row.Id, feature, text, row.Method, null, actor.UserName, null, 0, row.CreatedAt);
+        return new ExplanationInfo(row.Id, feature, text, row.Method, null, actor.UserName, null, 0, row.CreatedAt, actor.UserId);
     }
 
     /// <summary>Deletes an explanation: its author or an admin only (machine explanations: admins only).</summary>
@@ -54,6 +54,14 @@ public sealed partial class AtlasStore
             await db.SaveChangesAsync(cancellationToken);
         }
         return await db.ExplanationVotes.Where(v => v.ExplanationId == explanationId).SumAsync(v => v.Points, cancellationToken);
+    }
+
+    /// <summary>One explanation by id, with its feature, author, scores and vote total; null when there is none.</summary>
+    public async Task<ExplanationInfo?> GetExplanationAsync(int explanationId, CancellationToken cancellationToken)
+    {
+        await using var db = _database.CreateContext();
+        var row = await ExplanationQuery(db).Where(r => r.Id == explanationId).SingleOrDefaultAsync(cancellationToken);
+        return row?.ToInfo();
     }
 
     /// <summary>A feature's explanations, best first: most votes, then newest.</summary>
@@ -163,12 +171,13 @@ public sealed partial class AtlasStore
         public required string Method { get; init; }
         public string? ExplainerModel { get; init; }
         public string? AuthorName { get; init; }
+        public int? AuthorId { get; init; }
         public string? ScoresJson { get; init; }
         public int Votes { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
 
         public ExplanationInfo ToInfo() =>
-            new(Id, new FeatureKey(ModelId, SaeName, FeatureIndex), Text, Method, ExplainerModel, AuthorName, ScoresJson, Votes, CreatedAt);
+            new(Id, new FeatureKey(ModelId, SaeName, FeatureIndex), Text, Method, ExplainerModel, AuthorName, ScoresJson, Votes, CreatedAt, AuthorId);
     }
 
     private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) => ExplanationShape.On(db);
@@ -184,7 +193,7 @@ public sealed partial class AtlasStore
         select new ExplanationRow
         {
             Id = e.Id, SaeId = e.SaeId, FeatureIndex = e.FeatureIndex, ModelId = m.Name, SaeName = s.Name, Text = e.Text,
-            Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, ScoresJson = e.ScoresJson,
+            Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, AuthorId = e.AuthorId, ScoresJson = e.ScoresJson,
             Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0, CreatedAt = e.CreatedAt,
         };
 

@@ -55,6 +55,14 @@ public sealed partial class AtlasStore
         row.DSae = sae.DSae;
         row.Architecture = sae.Architecture;
         row.CfgJson = sae.CfgJson;
+        if (sae.SetName is not null)
+        {
+            row.SetName = SourceSetName(sae.SetName);
+            if (!await db.SourceSets.AnyAsync(s => s.ModelId == modelId && s.Name == row.SetName, cancellationToken))
+            {
+                db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = row.SetName, Description = "" });
+            }
+        }
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -98,5 +106,5 @@ public sealed partial class AtlasStore
 
     private static ModelRecord ToRecord(ModelEntity m) => new(m.Name, m.Path, m.ConfigJson, m.Layers, m.DModel, m.Vocab, m.DisplayName);
 
-    private static SaeRecord ToRecord(string model, SaeEntity s) => new(model, s.Name, s.Path, s.HookName, s.Layer, s.DIn, s.DSae, s.Architecture, s.CfgJson);
+    private static SaeRecord ToRecord(string model, SaeEntity s) => new(model, s.Name, s.Path, s.HookName, s.Layer, s.DIn, s.DSae, s.Architecture, s.CfgJson, s.SetName);
 }

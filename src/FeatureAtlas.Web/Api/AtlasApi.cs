@@ -7,6 +7,7 @@ public static class AtlasApi
     {
         var api = app.MapGroup("/api").WithTags("FeatureAtlas");
         api.MapFeaturesApi();
+        api.MapActivationsApi();
         api.MapInferenceApi();
         api.MapCircuitsApi();
         api.MapExplainApi();

@@ -8,6 +8,8 @@ namespace FeatureAtlas.Web.Api;
 /// <summary><c>/api/bookmark/add</c> and <c>/delete</c>: the caller's star on a feature (Neuronpedia calls stars bookmarks).</summary>
 public static class BookmarksApi
 {
+    public const int MaxListed = 10_000;
+
     public static IEndpointRouteBuilder MapBookmarksApi(this IEndpointRouteBuilder api)
     {
         var bookmarks = api.MapGroup("/bookmark");
@@ -15,20 +17,30 @@ public static class BookmarksApi
             .WithSummary("Stars a feature for the caller; starring twice is one star.");
         bookmarks.MapPost("/delete", Delete).AsWrite()
             .WithSummary("Removes the caller's star from a feature, if any.");
+        api.MapPost("/user/bookmarks", Mine).AsRead().RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary($"The caller's bookmarks (stars), newest first, at most {MaxListed}.");
         return api;
     }
 
-    public static async Task<Ok<BookmarkDto>> Add(FeatureRef body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<BookmarkDto>> Add(FeatureRef body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
-        var feature = ApiInput.Feature(body.ModelId, body.Sae, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
         var count = await store.StarAsync(ApiInput.Caller(user), feature, cancellationToken);
         return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: true, count));
     }
 
-    public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
-        var feature = ApiInput.Feature(body.ModelId, body.Sae, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
         var count = await store.UnstarAsync(ApiInput.Caller(user), feature, cancellationToken);
         return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: false, count));
+    }
+
+    public static async Task<Ok<UserBookmarkDto[]>> Mine(ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var caller = ApiInput.Caller(user);
+        var stars = await store.ListStarsAsync(caller.UserId, MaxListed, cancellationToken);
+        return TypedResults.Ok(stars.Select(k => new UserBookmarkDto(k.Model, k.Sae, FeaturesApi.Index(k.Index), FeaturesApi.Id(caller.UserId))).ToArray());
     }
 }

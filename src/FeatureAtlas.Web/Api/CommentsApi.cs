@@ -15,23 +15,25 @@ public static class CommentsApi
         comments.MapPost("/new", New).AsWrite()
             .WithSummary($"Comments on a feature (Markdown, 1 to {AtlasStore.MaxComment} characters).");
         comments.MapPost("/delete", Delete).AsWrite()
-            .WithSummary("Deletes one of the caller's comments (admins: anyone's).");
+            .WithSummary("Deletes one of the caller's comments (admins: anyone's), named by id (or commentId); answers {message: \"ok\"}.");
         return api;
     }
 
-    public static async Task<Ok<CommentDto>> New(NewCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<CommentDto>> New(NewCommentRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
-        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         var comment = await store.AddCommentAsync(ApiInput.Caller(user), feature, body.Text ?? "", cancellationToken);
         return TypedResults.Ok(ToDto(comment));
     }
 
-    public static async Task<NoContent> Delete(CommentIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<MessageDto>> Delete(CommentIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {
-        var id = ApiInput.Required(body.CommentId, "commentId");
+        var id = ApiInput.Required(body.Id ?? body.CommentId, "id (or commentId)");
         if (!await store.DeleteCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Comment {id} does not exist.");
-        return TypedResults.NoContent();
+        return TypedResults.Ok(new MessageDto("ok"));
     }
 
-    public static CommentDto ToDto(CommentInfo c) => new(c.Id, c.Feature.Model, c.Feature.Sae, c.Feature.Index, c.UserName, c.Text, c.CreatedAt);
+    public static CommentDto ToDto(CommentInfo c) => new(
+        c.Id, c.Feature.Model, c.Feature.Sae, FeaturesApi.Index(c.Feature.Index), c.Text, FeaturesApi.Id(c.UserId),
+        new UserNameDto(FeaturesApi.Id(c.UserId), c.UserName), c.UserName, c.CreatedAt);
 }

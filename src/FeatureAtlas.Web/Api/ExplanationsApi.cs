@@ -22,21 +22,27 @@ public static class ExplanationsApi
             .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model (modelId) and some of its SAEs (layers: SAE names).");
         explanations.MapPost("/search-model", SearchModel).AsRead()
             .WithSummary($"Explanations of one model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+        explanations.MapPost("/search-release", SearchRelease).AsRead()
+            .WithSummary($"Explanations of one release's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page; a release here is one model's source set (releaseName: {{modelId}}-{{set}}, or the set's name where one model has it).");
         explanations.MapPost("/search-all", SearchAll).AsRead()
             .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+        explanations.MapGet("/{id:int}", Get).AsRead()
+            .WithSummary("One explanation by id, with its feature, scores and author.");
         explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
-            .WithSummary("Sets the caller's vote on someone else's explanation: +1 or -1 (unvote withdraws it).");
+            .WithSummary("Sets the caller's vote on someone else's explanation: +1 or -1 (unvote withdraws it); no points (Neuronpedia's {}) is +1.");
         explanations.MapPost("/{id:int}/unvote", Unvote).AsWrite()
             .WithSummary("Withdraws the caller's vote on an explanation.");
         explanations.MapPost("/delete", Delete).AsWrite()
             .WithSummary("Deletes one of the caller's explanations (admins: any explanation).");
+        explanations.MapPost("/{id:int}/delete", DeleteById).AsWrite()
+            .WithSummary("Deletes one of the caller's explanations (admins: any explanation), Neuronpedia's path; answers {message}.");
         return api;
     }
 
-    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var f = body.Feature;
-        var feature = f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index);
+        var feature = await sources.KeyAsync(f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index), cancellationToken);
         var explanation = await store.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
         return TypedResults.Ok(FeaturesApi.ToDto(explanation));
     }
@@ -56,6 +62,32 @@ public static class ExplanationsApi
     public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
         SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, store, cancellationToken);
 
+    /// <summary>
+    /// Neuronpedia groups source sets into releases named after model and set (<c>gpt2sm-res-jb</c>); the atlas has no
+    /// releases, so a release is one model's source set, named <c>{modelId}-{set}</c> (<c>gpt2-res</c>), or by the set's
+    /// name alone where only one model has it. A name that matches none is a 404; a bare set name several models have
+    /// is a 400 naming them.
+    /// </summary>
+    public static async Task<Ok<ExplanationSearchResponse>> SearchRelease(SearchReleaseExplanationsRequest body, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    {
+        var release = ApiInput.Required(body.ReleaseName, "releaseName");
+        var found = new List<(string Model, string[] Saes)>();
+        foreach (var model in await store.ListModelsAsync(cancellationToken))
+        {
+            var all = await sources.ListAsync(model.Name, cancellationToken);
+            var named = all.Where(s => $"{model.Name}-{s.Set.Name}" == release).Select(s => s.Sae.Name).ToArray();
+            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, store, cancellationToken);
+            var inSet = all.Where(s => s.Set.Name == release).Select(s => s.Sae.Name).ToArray();
+            if (inSet.Length > 0) found.Add((model.Name, inSet));
+        }
+        if (found.Count == 0) throw new KeyNotFoundException($"There is no release (source set) named '{release}'.");
+        if (found.Count > 1)
+        {
+            throw new ArgumentException($"Source set '{release}' is in {found.Count} models; name the release as one of {string.Join(", ", found.Select(f => $"'{f.Model}-{release}'"))}.");
+        }
+        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, store, cancellationToken);
+    }
+
     public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
         SearchAsync(null, [], body.Query, body.Offset, store, cancellationToken);
 
@@ -69,14 +101,29 @@ public static class ExplanationsApi
         return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
     }
 
-    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> Get(int id, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(FeaturesApi.ToDto(await store.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.")));
+
+    /// <summary>Neuronpedia's frontend posts no body (or <c>{}</c>): an upvote.</summary>
+    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest? body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {
-        var votes = await store.VoteExplanationAsync(ApiInput.Caller(user), id, ApiInput.Vote(body.Points), cancellationToken);
-        return TypedResults.Ok(new VoteDto(id, votes));
+        var caller = ApiInput.Caller(user);
+        var points = ApiInput.Vote(body?.Points ?? 1);
+        var votes = await store.VoteExplanationAsync(caller, id, points, cancellationToken);
+        return TypedResults.Ok(new VoteDto(id, votes, id, FeaturesApi.Id(caller.UserId), points));
     }
 
-    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(ApiInput.Caller(user), id, 0, cancellationToken)));
+    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var caller = ApiInput.Caller(user);
+        return TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(caller, id, 0, cancellationToken), id, FeaturesApi.Id(caller.UserId), 0));
+    }
+
+    public static async Task<Ok<MessageDto>> DeleteById(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        if (!await store.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        return TypedResults.Ok(new MessageDto("Explanation deleted"));
+    }
 
     public static async Task<NoContent> Delete(ExplanationIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
     {

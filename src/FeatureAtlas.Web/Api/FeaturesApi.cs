@@ -1,6 +1,11 @@
+using System.Globalization;
 using System.Text.Json;
+using FeatureAtlas.Core.Similarity;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Social;
+using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api.Contracts;
+using FeatureAtlas.Web.Inference;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -9,20 +14,23 @@ namespace FeatureAtlas.Web.Api;
 /// <summary><c>GET /api/feature/{model}/{sae}/{index}</c>: one feature's dashboard, in Neuronpedia's shape.</summary>
 public static class FeaturesApi
 {
+    /// <summary>How many decoder neighbours <c>topkCosSimIndices</c> holds, the feature itself first (as Neuronpedia's).</summary>
+    public const int TopkCosSim = 25;
+
     public static IEndpointRouteBuilder MapFeaturesApi(this IEndpointRouteBuilder api)
     {
         api.MapGet("/feature/{model}/{sae}/{index:int}", GetFeature)
             .WithName("GetFeature")
             .ProducesProblem(StatusCodes.Status404NotFound)
-            .WithSummary("A feature's dashboard: top and interval activations, logits, histograms and explanations.");
+            .WithSummary("A feature's dashboard: activations (maximum first), logits, histograms, explanations, its model, source, source set, lists and comments.");
         return api;
     }
 
     public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
-        string model, string sae, int index, FeatureViews views, CancellationToken cancellationToken)
+        string model, string sae, int index, FeatureViews views, SourceIds sources, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
     {
-        var key = new FeatureKey(model, sae, index);
-        var view = await views.GetAsync(key, cancellationToken);
+        var key = await sources.KeyAsync(new FeatureKey(model, sae, index), cancellationToken);
+        var view = await views.GetAsync(key, social: true, viewerId: null, cancellationToken);
         if (view?.Dashboard is null)
         {
             // TypedResults.Problem, not NotFound(problem): only it answers application/problem+json.
@@ -31,22 +39,48 @@ public static class FeaturesApi
                 detail: view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        return TypedResults.Ok(ToDto(view));
+        var (indices, values) = await NeighboursAsync(host, store, key, cancellationToken);
+        var source = await sources.GetAsync(model, key.Sae, cancellationToken);
+        return TypedResults.Ok(ToDto(view, source, indices, values));
     }
 
-    public static FeatureDto ToDto(FeatureView view)
+    /// <summary>The feature's nearest decoder directions in its own SAE (itself first), when this server can load the SAE; empty otherwise.</summary>
+    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(InferenceHost host, AtlasStore store, FeatureKey key, CancellationToken cancellationToken)
+    {
+        if (!SourceIds.CanRun(await store.GetModelAsync(key.Model, cancellationToken), await store.GetSaeAsync(key.Model, key.Sae, cancellationToken))) return ([], []);
+        try
+        {
+            var runtime = await host.GetAsync(key.Model, cancellationToken);
+            var name = runtime.SessionName(key.Sae);
+            var own = runtime.Search.Session.Saes.First(s => s.Name == name);
+            if (key.Index >= own.DSae) return ([], []);
+            var found = await Task.Run(() => SimilarFeatures.Find(own, key.Index, [own], TopkCosSim - 1), cancellationToken);
+            var features = found.Single().Features;
+            // Neuronpedia's list starts with the feature itself, at cosine 1; Find leaves it out.
+            return ([key.Index, .. features.Select(f => f.Index)], [1f, .. features.Select(f => f.Cosine)]);
+        }
+        catch (InferenceUnavailableException)
+        {
+            return ([], []);
+        }
+    }
+
+    public static FeatureDto ToDto(FeatureView view, SourceInfo source, int[] topkCosSimIndices, float[] topkCosSimValues)
     {
         var d = view.Dashboard!;
-        var activations = view.Top.Select(e => Activation(e))
-            .Concat(view.Intervals.SelectMany(i => i.Examples.Select(e => Activation(e, i))))
-            .ToArray();
+        var key = view.Key;
+        var index = Index(key.Index);
+        var social = view.Social;
         return new FeatureDto
         {
-            ModelId = view.Key.Model,
-            Layer = view.Key.Sae,
-            Index = view.Key.Index,
+            ModelId = key.Model,
+            Layer = key.Sae,
+            Index = index,
+            SourceSetName = source.Set.Name,
             HookName = view.Sae.HookName,
             MaxActApprox = d.MaxActivation,
+            TopkCosSimIndices = topkCosSimIndices,
+            TopkCosSimValues = topkCosSimValues,
             FracNonzero = d.FracNonzero,
             PosStr = view.PositiveLogits.Select(l => l.Token).ToArray(),
             PosValues = view.PositiveLogits.Select(l => l.Value).ToArray(),
@@ -56,17 +90,78 @@ public static class FeaturesApi
             FreqHistDataBarValues = d.ActivationHistogram.BarValues,
             LogitsHistDataBarHeights = d.Logits?.Histogram.BarHeights ?? [],
             LogitsHistDataBarValues = d.Logits?.Histogram.BarValues ?? [],
-            Activations = activations,
+            Model = ToDto(view.Model, source.InferenceEnabled),
+            Source = ToDto(source),
+            SourceSet = ToDto(source.Set),
+            Lists = social?.Lists.Select(l => new FeatureListLinkDto(key.Model, key.Sae, index, l.Slug, null, l.UpdatedAt, Id(l.OwnerId), ListsApi.ToDto(l, null, null))).ToArray() ?? [],
+            Comments = social?.Comments.Select(c => CommentsApi.ToDto(c)).ToArray() ?? [],
+            Activations = Activations(view),
             Explanations = view.Explanations.Select(ToDto).ToArray(),
             Corpus = view.Run?.Corpus,
             CorpusTokens = view.Run?.TotalTokens ?? 0,
         };
     }
 
-    public static ExplanationDto ToDto(ExplanationInfo e) => new(
-        e.Id, e.Feature.Model, e.Feature.Sae, e.Feature.Index, e.Text, e.Method, e.ModelName, e.AuthorName, e.Votes,
-        e.ScoresJson is null ? null : JsonDocument.Parse(e.ScoresJson).RootElement.Clone(), e.CreatedAt);
+    public static ModelDto ToDto(ModelRecord model, bool inferenceEnabled) =>
+        new(model.Name, model.DisplayName ?? model.Name, model.Layers, model.DModel, 0, inferenceEnabled, Instruct: false, "PUBLIC");
 
-    private static ActivationDto Activation(ExampleView e, IntervalView? interval = null) =>
-        new(e.Tokens, e.Values, e.MaxValue, e.MaxValueTokenIndex, e.MinValue, interval?.Low, interval?.High, interval?.ContainsFraction);
+    public static SourceDto ToDto(SourceInfo s) => new(
+        s.Id, s.Sae.Model, s.Set.Name, HasDashboards: true, s.InferenceEnabled, "PUBLIC", Cfg(s.Sae.CfgJson), s.Sae.Name, s.Sae.HookName,
+        s.Sae.DIn, s.Sae.DSae, s.Sae.Architecture);
+
+    public static SourceSetDto ToDto(SourceSetInfo s) => new(
+        s.Model, s.Name, s.Description, Type: "", CreatorName: "", HasDashboards: true, AllowInferenceSearch: true, "PUBLIC", [], ShowDfa: false,
+        ShowUmap: false, DefaultRange: 1);
+
+    /// <summary>An explanation as Neuronpedia's row.</summary>
+    public static ExplanationDto ToDto(ExplanationInfo e)
+    {
+        var sae = e.Feature.Sae;
+        return new ExplanationDto(
+            e.Id, e.Feature.Model, sae, sae, Index(e.Feature.Index), e.Text, e.Method, e.ModelName, e.AuthorName, e.Votes,
+            ExplanationScores.Rows(e), e.AuthorId is { } author && e.AuthorName is { } name ? new UserNameDto(Id(author), name) : null,
+            e.ScoresJson is null ? null : JsonDocument.Parse(e.ScoresJson).RootElement.Clone(), e.CreatedAt);
+    }
+
+    /// <summary>Neuronpedia keys features, users and lists by strings; ours are numbers, written the same way.</summary>
+    public static string Index(int index) => index.ToString(CultureInfo.InvariantCulture);
+
+    public static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
+
+    private static JsonElement? Cfg(string cfgJson)
+    {
+        try
+        {
+            return JsonDocument.Parse(cfgJson).RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The feature's stored examples as Activation rows, ordered as Neuronpedia's: by maxValue, highest first (stable, so ties keep top examples first).</summary>
+    public static FeatureActivationDto[] Activations(FeatureView view)
+    {
+        var key = view.Key;
+        var top = view.Top.Select((e, i) => Activation(key, $"top-{i}", e, null));
+        var intervals = view.Intervals.SelectMany((g, j) => g.Examples.Select((e, i) => Activation(key, $"interval-{j}-{i}", e, g)));
+        return top.Concat(intervals).OrderByDescending(a => a.MaxValue).ToArray();
+    }
+
+    private static FeatureActivationDto Activation(FeatureKey key, string id, ExampleView e, IntervalView? interval)
+    {
+        // maxValue and its position are the maximum of values (first on ties), as Neuronpedia stores them; the token
+        // the example was chosen for is qualifyingTokenIndex.
+        var at = 0;
+        for (var i = 1; i < e.Values.Length; i++)
+        {
+            if (e.Values[i] > e.Values[at]) at = i;
+        }
+        var max = e.Values.Length == 0 ? 0 : e.Values[at];
+        var min = e.Values.Length == 0 ? 0 : e.Values.Min();
+        return new FeatureActivationDto(
+            $"{key.Model}/{key.Sae}/{key.Index}/{id}", key.Model, key.Sae, key.Sae, Index(key.Index), e.Tokens, e.Values, max, at, min,
+            e.MaxValueTokenIndex, interval?.Low, interval?.High, interval?.ContainsFraction, null, null, [], null, null, null);
+    }
 }

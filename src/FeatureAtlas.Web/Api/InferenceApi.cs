@@ -14,7 +14,7 @@ namespace FeatureAtlas.Web.Api;
 /// across SAEs) and <c>search-topk-by-token</c>. Anyone may call them; each client is rate-limited, and text length
 /// and SAE count are bounded (<see cref="AtlasWebOptions"/>).
 /// </summary>
-public static class InferenceApi
+public static partial class InferenceApi
 {
     private const int MaxTexts = 4;
 
@@ -26,16 +26,19 @@ public static class InferenceApi
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(128 * 1024));
         group.MapPost("/activation/new", NewActivation)
             .WithSummary("One feature's activation at every token of a text (or of up to 4 texts).");
-        group.MapPost("/search-all", SearchAll)
+        group.MapPost("/activation/source", ActivationSource)
+            .WithSummary("Every active feature of one SAE at each token of a text (or of up to 4 texts).");
+        group.MapPost("/search-all", SearchAllTexts)
             .WithSummary("The features that fire most on a text, across the model's SAEs, ranked by maximum or by the sum at chosen positions.");
-        group.MapPost("/search-topk-by-token", TopkByToken)
+        group.MapPost("/search-topk-by-token", TopkByTokenTexts)
             .WithSummary("One SAE's strongest features at each token of a text.");
         return api;
     }
 
-    public static async Task<IResult> NewActivation(ActivationRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<IResult> NewActivation(ActivationRequest request, ModelRuntime models, AtlasWebOptions limits, SourceIds sources, HttpContext context, CancellationToken cancellationToken)
     {
-        var feature = ApiInput.Feature(request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var named = request.Neuron is { } n ? (n.ModelId, n.Sae, n.Index) : (request.Feature?.ModelId, request.Feature?.Sae, request.Feature?.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(named.ModelId, named.Sae, named.Index), cancellationToken);
         var texts = Texts(request.CustomText);
         var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await models.GetAsync(model, cancellationToken);
@@ -48,7 +51,10 @@ public static class InferenceApi
         {
             var tokens = runtime.Tokenize(text, limits);
             var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
-            results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken));
+            results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
+            {
+                ModelId = feature.Model, Layer = feature.Sae, Index = FeaturesApi.Index(feature.Index),
+            });
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }
@@ -57,7 +63,7 @@ public static class InferenceApi
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var runtime = await models.GetAsync(model, cancellationToken);
-        var tokens = runtime.Tokenize(request.Text, limits);
+        var tokens = runtime.Tokenize(SingleText(request.Text), limits);
         var selected = (request.SelectedLayers ?? []).Select(runtime.SessionName).ToArray();
         var count = selected.Length > 0 ? selected.Length : runtime.Saes.Count;
         if (count > limits.MaxSaesPerSearch)
@@ -94,7 +100,7 @@ public static class InferenceApi
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
         var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
         var results = matches.Select((m, i) => new SearchResultDto(
-            model, keys[i].Sae, m.Feature, m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
+            model, keys[i].Sae, FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
             explanations.GetValueOrDefault(keys[i]),
             maxActivation is null ? null : (sortIndexes.Length > 0 ? m.SumValue : m.MaxValue) / maxActivation[m.Sae][m.Feature])).ToArray();
@@ -120,7 +126,7 @@ public static class InferenceApi
         var (model, sae) = (ApiInput.Required(request.ModelId, "modelId"), ApiInput.Required(request.Source, "source"));
         var runtime = await models.GetAsync(model, cancellationToken);
         var session = runtime.SessionName(sae);
-        var tokens = runtime.Tokenize(request.Text, limits);
+        var tokens = runtime.Tokenize(SingleText(request.Text), limits);
         if (request.NumResults is < 1 or > FeatureSearch.MaxFeaturesPerToken) throw new ArgumentException($"numResults must be 1 to {FeatureSearch.MaxFeaturesPerToken}; got {request.NumResults}.");
         var options = new TopFeaturesByTokenOptions
         {
@@ -144,7 +150,7 @@ public static class InferenceApi
     }
 
     /// <summary>A JSON string as text; invalid UTF-16 (a lone surrogate) is bad input naming the field, as everywhere.</summary>
-    private static string Text(JsonElement element)
+    private static string Text(JsonElement element, string field)
     {
         try
         {
@@ -152,11 +158,11 @@ public static class InferenceApi
         }
         catch (InvalidOperationException)
         {
-            throw new ArgumentException("'customText' holds invalid UTF-16 (a lone surrogate such as \\ud800); send well-formed text.");
+            throw new ArgumentException($"'{field}' holds invalid UTF-16 (a lone surrogate such as \\ud800); send well-formed text.");
         }
     }
 
-    private static List<string> Texts(JsonElement customText)
+    private static List<string> Texts(JsonElement customText, string field = "customText")
     {
         switch (customText.ValueKind)
         {
@@ -164,12 +170,12 @@ public static class InferenceApi
                 return [Text(customText)];
             case JsonValueKind.Array:
                 var texts = customText.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
-                    ? Text(e)
-                    : throw new ArgumentException("customText must be a string or an array of strings.")).ToList();
-                if (texts.Count is 0 or > MaxTexts) throw new ArgumentException($"customText may hold 1 to {MaxTexts} texts; got {texts.Count}.");
+                    ? Text(e, field)
+                    : throw new ArgumentException($"{field} must be a string or an array of strings.")).ToList();
+                if (texts.Count is 0 or > MaxTexts) throw new ArgumentException($"{field} may hold 1 to {MaxTexts} texts; got {texts.Count}.");
                 return texts;
             default:
-                throw new ArgumentException("The request has no 'customText' (a string, or up to 4 strings).");
+                throw new ArgumentException($"The request has no '{field}' (a string, or up to 4 strings).");
         }
     }
 }

@@ -20,7 +20,7 @@ public static class ListsApi
         lists.MapPost("/new-with-features", NewWithFeatures).AsWrite(ApiConventions.ListBody)
             .WithSummary("Creates a list holding 1 to 100 features; nothing is created if any feature is unknown.");
         lists.MapPost("/add-features", AddFeatures).AsWrite(ApiConventions.ListBody)
-            .WithSummary("Adds up to 100 features (with optional notes) to one of your lists.");
+            .WithSummary("Adds up to 100 features (with optional notes) to one of your lists; answers the added rows (modelId, layer, index, listId, description, addedAt, userId).");
         lists.MapPost("/remove", Remove).AsWrite()
             .WithSummary("Removes a feature from one of your lists.");
         lists.MapPost("/edit-feature", EditFeature).AsWrite()
@@ -31,6 +31,10 @@ public static class ListsApi
             .WithSummary("Deletes one of your lists.");
         lists.MapPost("/get", Get).AsRead()
             .WithSummary("A list and its features, by id; no sign-in needed (unlisted lists are readable by whoever has the id).");
+        lists.MapPost("/comment/new", NewComment).AsWrite()
+            .WithSummary($"Comments on a list anyone with its id can read ({AtlasStore.MinListComment} to {AtlasStore.MaxComment} characters).");
+        lists.MapPost("/comment/delete", DeleteComment).AsWrite()
+            .WithSummary("Deletes one of the caller's list comments (admins: anyone's); answers {count}.");
         lists.MapPost("/list", Mine).AsRead().RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("The caller's lists, public and unlisted, most recently changed first.");
@@ -43,10 +47,10 @@ public static class ListsApi
         return TypedResults.Ok(ToDto(info, [], request));
     }
 
-    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(user);
-        var items = Items(body.Features, "features");
+        var items = await ResolveAsync(store, sources, Items(body.Features, "features"), cancellationToken);
         var info = await store.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         try
         {
@@ -61,17 +65,22 @@ public static class ListsApi
         return TypedResults.Ok(await ReadAsync(store, info.Slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    /// <summary>Neuronpedia answers the ListsOnNeurons rows it created, which its client reads; so do we.</summary>
+    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        await store.AddListItemsAsync(ApiInput.Caller(user), slug, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
-        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+        var items = await ResolveAsync(store, sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        await store.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
+        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
+        var stored = list.Items.ToDictionary(i => i.Feature);
+        return TypedResults.Ok(items.Select(i => i.Feature).Distinct().Select(f => Neuron(list.Info, stored[f])).ToArray());
     }
 
-    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         if (!await store.RemoveListItemAsync(ApiInput.Caller(user), slug, feature, cancellationToken))
         {
             throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
@@ -79,10 +88,10 @@ public static class ListsApi
         return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var feature = ApiInput.Feature(body.ModelId, body.Layer, body.Index);
+        var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         if (!list.Items.Any(i => i.Feature == feature)) throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         // Adding a feature already on the list only replaces its note; an empty note clears it.
@@ -106,8 +115,26 @@ public static class ListsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(await ReadAsync(store, ApiInput.ListId(body.ListId), request, cancellationToken));
+    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var slug = ApiInput.ListId(body.ListId);
+        var list = await ReadAsync(store, slug, request, cancellationToken);
+        var comments = await store.ListListCommentsAsync(slug, cancellationToken);
+        return TypedResults.Ok(list with { Comments = comments.Select(ToDto).ToArray() });
+    }
+
+    public static async Task<Ok<ListCommentDto>> NewComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToDto(await store.AddListCommentAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), body.Text ?? "", cancellationToken)));
+
+    public static async Task<Ok<DeletedCountDto>> DeleteComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    {
+        var id = ApiInput.Required(body.CommentId, "commentId");
+        if (!await store.DeleteListCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"List comment {id} does not exist.");
+        return TypedResults.Ok(new DeletedCountDto(1));
+    }
+
+    public static ListCommentDto ToDto(ListCommentInfo c) =>
+        new(c.Id, c.ListSlug, c.Text, FeaturesApi.Id(c.UserId), new UserNameDto(FeaturesApi.Id(c.UserId), c.UserName), c.CreatedAt);
 
     public static async Task<Ok<ListDto[]>> Mine(ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
     {
@@ -115,10 +142,33 @@ public static class ListsApi
         return TypedResults.Ok(lists.Select(l => ToDto(l, null, request)).ToArray());
     }
 
-    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest request) => new(
-        info.Slug, $"{request.Scheme}://{request.Host}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
+    /// <summary>The list as JSON; its <c>url</c> is absolute when <paramref name="request"/> is given, else a path.</summary>
+    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest? request) => new(
+        info.Slug, $"{(request is null ? "" : $"{request.Scheme}://{request.Host}")}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
         info.DefaultTestText, info.IsPublic, info.OwnerName, info.FeatureCount, info.CreatedAt, info.UpdatedAt,
-        items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray());
+        items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray(),
+        items?.Select(i => Neuron(info, i)).ToArray(), FeaturesApi.Id(info.OwnerId), new UserNameDto(FeaturesApi.Id(info.OwnerId), info.OwnerName), []);
+
+    private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i) =>
+        new(i.Feature.Model, i.Feature.Sae, FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
+
+    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(AtlasStore store, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
+    {
+        // One read of each model's SAEs, not one per feature: a list takes up to 100 at once.
+        var byModel = new Dictionary<string, IReadOnlyList<SourceInfo>>(StringComparer.Ordinal);
+        var resolved = new List<(FeatureKey, string?)>(items.Count);
+        foreach (var (feature, note) in items)
+        {
+            if (!byModel.TryGetValue(feature.Model, out var saes))
+            {
+                saes = await store.GetModelAsync(feature.Model, cancellationToken) is null ? [] : await sources.ListAsync(feature.Model, cancellationToken);
+                byModel[feature.Model] = saes;
+            }
+            var name = (saes.FirstOrDefault(s => s.Sae.Name == feature.Sae) ?? saes.FirstOrDefault(s => s.Id == feature.Sae))?.Sae.Name;
+            resolved.Add((name is null ? feature : feature with { Sae = name }, note));
+        }
+        return resolved;
+    }
 
     private static async Task<ListDto> ReadAsync(AtlasStore store, string slug, HttpRequest request, CancellationToken cancellationToken)
     {

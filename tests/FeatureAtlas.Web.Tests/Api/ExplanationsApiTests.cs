@@ -44,7 +44,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         var page = await SearchAsync(app.CreateClient(), "quotation");
 
         var hit = Assert.Single(page.GetProperty("results").EnumerateArray());
-        Assert.Equal((AtlasApp.Model, AtlasApp.Sae, 2), (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetInt32()));
+        Assert.Equal((AtlasApp.Model, AtlasApp.Sae, 2), (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetString()!.ParseIndex()));
         Assert.Equal(("Opening quotation marks in dialogue", "manual"), (hit.GetProperty("description").GetString(), hit.GetProperty("typeName").GetString()));
         Assert.True(hit.TryGetProperty("explanationModelName", out _));
         Assert.Equal((1, false, 1), (page.GetProperty("resultsCount").GetInt32(), page.GetProperty("hasMore").GetBoolean(), page.GetProperty("nextOffset").GetInt32()));
@@ -71,10 +71,10 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         var second = await SearchAsync(client, "zebra", first.GetProperty("nextOffset").GetInt32());
 
         var firstResults = first.GetProperty("results").EnumerateArray().ToArray();
-        Assert.Equal(40, firstResults[0].GetProperty("index").GetInt32());
+        Assert.Equal(40, firstResults[0].GetProperty("index").GetString()!.ParseIndex());
         Assert.Equal((20, true, 20), (firstResults.Length, first.GetProperty("hasMore").GetBoolean(), first.GetProperty("nextOffset").GetInt32()));
         Assert.Equal((5, false), (second.GetProperty("resultsCount").GetInt32(), second.GetProperty("hasMore").GetBoolean()));
-        var all = firstResults.Concat(second.GetProperty("results").EnumerateArray()).Select(r => r.GetProperty("index").GetInt32()).ToArray();
+        var all = firstResults.Concat(second.GetProperty("results").EnumerateArray()).Select(r => r.GetProperty("index").GetString()!.ParseIndex()).ToArray();
         Assert.Equal(Enumerable.Range(10, 24).Append(40).Order(), all.Order());
     }
 
@@ -110,7 +110,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     }
 
     private static string[] Keys(JsonElement page) =>
-        page.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("layer").GetString()}/{r.GetProperty("index").GetInt32()}").Order().ToArray();
+        page.GetProperty("results").EnumerateArray().Select(r => $"{r.GetProperty("layer").GetString()}/{r.GetProperty("index").GetString()!.ParseIndex()}").Order().ToArray();
 
     [Fact]
     public async Task Search_WithLayers_FindsExactlyTheMatchesInThoseSaes()

@@ -19,13 +19,19 @@ public abstract class FeaturesApiTests(AtlasApp app)
 
         Assert.Equal(AtlasApp.Model, feature.GetProperty("modelId").GetString());
         Assert.Equal(AtlasApp.Sae, feature.GetProperty("layer").GetString());
-        Assert.Equal(3, feature.GetProperty("index").GetInt32());
+        Assert.Equal(3, feature.GetProperty("index").GetString()!.ParseIndex());
         var stored = await app.Store.GetFeatureAsync(AtlasApp.Model, AtlasApp.Sae, 3, CancellationToken.None);
         Assert.Equal(stored!.MaxActivation, feature.GetProperty("maxActApprox").GetSingle());
         Assert.Equal(stored.FracNonzero, feature.GetProperty("frac_nonzero").GetDouble());
         var activations = feature.GetProperty("activations").EnumerateArray().ToArray();
         Assert.NotEmpty(activations);
-        Assert.Equal(stored.Top[0].Value, activations[0].GetProperty("maxValue").GetSingle());
+        // maxValue is the maximum of the row's values (Neuronpedia's); the stored top value sits at the qualifying token.
+        foreach (var a in activations)
+        {
+            var values = a.GetProperty("values").EnumerateArray().Select(v => v.GetSingle()).ToArray();
+            Assert.Equal(values.Max(), a.GetProperty("maxValue").GetSingle());
+        }
+        Assert.Contains(activations, a => a.GetProperty("values")[a.GetProperty("qualifyingTokenIndex").GetInt32()].GetSingle() == stored.Top[0].Value);
         Assert.Equal(10, feature.GetProperty("pos_str").GetArrayLength());
     }
 

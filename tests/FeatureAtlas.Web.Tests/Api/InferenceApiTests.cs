@@ -65,7 +65,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var body = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 7 }));
 
         var results = body.GetProperty("result").EnumerateArray().ToArray();
-        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetString()!.ParseIndex()));
         for (var i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Max, results[i].GetProperty("maxValue").GetSingle(), 5);
@@ -127,7 +127,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var body = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 5, sortIndexes = positions }));
 
         var results = body.GetProperty("result").EnumerateArray().ToArray();
-        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetString()!.ParseIndex()));
         Assert.Equal(positions, body.GetProperty("sortIndexes").EnumerateArray().Select(p => p.GetInt32()));
     }
 
@@ -197,7 +197,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var body = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/generate", request));
 
         Assert.StartsWith("the token", body.GetProperty("description").GetString());
-        Assert.Equal(JsonValueKind.Number, body.GetProperty("scores").GetProperty("correlation").ValueKind);
+        Assert.Equal(JsonValueKind.Number, body.GetProperty("scoreDetails").GetProperty("correlation").ValueKind);
         var stored = await app.Store.ListFeatureExplanationsAsync(new(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index), CancellationToken.None);
         Assert.Contains(stored, e => e.Text == body.GetProperty("description").GetString());
     }

@@ -31,12 +31,15 @@ public abstract class ListsApiTests(AtlasApp app)
         Assert.Equal(owner.Name, created.GetProperty("userName").GetString());
 
         var added = await HttpAssert.OkJsonAsync(await c.PostAsJsonAsync("api/list/add-features", new { listId = slug, featuresToAdd = new[] { Feature(1, "opens"), Feature(5), Feature(2) } }));
-        Assert.Equal(3, added.GetProperty("featureCount").GetInt32());
-        // Features added in one call share their time and sort by index.
-        Assert.Equal([1, 2, 5], Indexes(added));
+        // Neuronpedia answers the added rows, in the order asked.
+        Assert.Equal(["1", "5", "2"], added.EnumerateArray().Select(r => r.GetProperty("index").GetString()));
+        Assert.Equal((slug, "opens"), (added[0].GetProperty("listId").GetString(), added[0].GetProperty("description").GetString()));
 
         var read = await HttpAssert.OkJsonAsync(await anonymous.PostAsJsonAsync("api/list/get", new { listId = slug }));
+        Assert.Equal(3, read.GetProperty("featureCount").GetInt32());
+        // Features added in one call share their time and sort by index.
         Assert.Equal([1, 2, 5], Indexes(read));
+        Assert.Equal(["1", "2", "5"], read.GetProperty("neurons").EnumerateArray().Select(r => r.GetProperty("index").GetString()));
         var first = read.GetProperty("features")[0];
         Assert.Equal((AtlasApp.Model, AtlasApp.Sae, "opens"), (first.GetProperty("modelId").GetString(), first.GetProperty("layer").GetString(), first.GetProperty("description").GetString()));
 

@@ -23,6 +23,6 @@ public sealed class OpenApiTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         Assert.False(string.IsNullOrWhiteSpace(post.GetProperty("summary").GetString()));
         Assert.True(post.GetProperty("responses").TryGetProperty(status, out var problem), $"{path} documents no {status}");
         Assert.True(problem.GetProperty("content").TryGetProperty("application/problem+json", out _));
-        Assert.Equal(JsonValueKind.Object, post.GetProperty("responses").GetProperty(path.EndsWith("delete") ? "204" : "200").ValueKind);
+        Assert.Equal(JsonValueKind.Object, post.GetProperty("responses").GetProperty("200").ValueKind);
     }
 }

@@ -60,7 +60,7 @@ public abstract class SocialApiTests(AtlasApp app)
             new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 4, text }));
 
         var id = comment.GetProperty("id").GetInt32();
-        Assert.Equal((text, user.Name, 4), (comment.GetProperty("text").GetString(), comment.GetProperty("userName").GetString(), comment.GetProperty("index").GetInt32()));
+        Assert.Equal((text, user.Name, 4), (comment.GetProperty("text").GetString(), comment.GetProperty("userName").GetString(), comment.GetProperty("index").GetString()!.ParseIndex()));
         foreach (var page in new[] { $"{AtlasApp.Model}/{AtlasApp.Sae}/4", $"user/{user.Name}" })
         {
             var html = await anonymous.GetStringAsync(page);
@@ -69,7 +69,7 @@ public abstract class SocialApiTests(AtlasApp app)
             Assert.DoesNotContain("javascript:alert(2)", html);
         }
 
-        await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await user.Client.PostAsJsonAsync("api/comment/delete", new { commentId = id }));
+        Assert.Equal("ok", (await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/comment/delete", new { commentId = id }))).GetProperty("message").GetString());
 
         Assert.DoesNotContain(await app.Store.ListCommentsAsync(Key, CancellationToken.None), c => c.Id == id);
         await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await user.Client.PostAsJsonAsync("api/comment/delete", new { commentId = id }));

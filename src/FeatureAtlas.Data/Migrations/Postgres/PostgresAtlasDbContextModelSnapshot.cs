@@ -569,6 +569,41 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.ToTable("joint_umap_saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ListId")
+                        .HasColumnType("integer")
+                        .HasColumnName("list_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("text");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("integer")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("list_comments", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -665,6 +700,11 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("text")
                         .HasColumnName("path");
 
+                    b.Property<string>("SetName")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("set_name");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ModelId", "Name")
@@ -748,6 +788,39 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasKey("SaeId");
 
                     b.ToTable("sae_evals", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("character varying(1024)")
+                        .HasColumnName("description");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("source_sets", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
@@ -1205,6 +1278,21 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEntity", b =>
                 {
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
@@ -1219,6 +1307,15 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithOne()
                         .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -552,6 +552,39 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.ToTable("joint_umap_saes", (string)null);
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<int>("ListId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("list_id");
+
+                    b.Property<string>("Text")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("text");
+
+                    b.Property<int>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ListId");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("list_comments", (string)null);
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.ModelEntity", b =>
                 {
                     b.Property<int>("Id")
@@ -644,6 +677,11 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("path");
 
+                    b.Property<string>("SetName")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("set_name");
+
                     b.HasKey("Id");
 
                     b.HasIndex("ModelId", "Name")
@@ -727,6 +765,37 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasKey("SaeId");
 
                     b.ToTable("sae_evals", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(1024)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("description");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("model_id");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("ModelId", "Name")
+                        .IsUnique();
+
+                    b.ToTable("source_sets", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.StarEntity", b =>
@@ -1178,6 +1247,21 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.ListCommentEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.FeatureListEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ListId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("FeatureAtlas.Data.Entities.SaeEntity", b =>
                 {
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
@@ -1192,6 +1276,15 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasOne("FeatureAtlas.Data.Entities.SaeEntity", null)
                         .WithOne()
                         .HasForeignKey("FeatureAtlas.Data.Entities.SaeEvalEntity", "SaeId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -3,10 +3,10 @@ using System.Text.Json.Serialization;
 namespace FeatureAtlas.Web.Api.Contracts;
 
 /// <summary>
-/// One ranked feature: its activation at every token, maximum and where; with its density and best explanation, and
+/// One ranked feature (<c>index</c> a string, as Neuronpedia's): its activation at every token, maximum and where; with its density and best explanation, and
 /// (ranking <c>relative</c> only) its ranking key over its stored max_act.
 /// </summary>
 public sealed record SearchResultDto(
-    string ModelId, string Layer, int Index, float[] Values, float MaxValue, int MaxValueIndex, float SumValue, int HookLayer,
+    string ModelId, string Layer, string Index, float[] Values, float MaxValue, int MaxValueIndex, float SumValue, int HookLayer,
     [property: JsonPropertyName("frac_nonzero")] float? FracNonzero, string? Explanation,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] float? RelativeToMax = null);

@@ -79,7 +79,7 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         try
         {
             var request = new SearchAllRequest(
-                ModelName, Text, SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100), Ranking: Rank);
+                ModelName, System.Text.Json.JsonSerializer.SerializeToElement(Text), SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100), Ranking: Rank);
             Result = (await InferenceApi.SearchAll(request, models, limits, store, HttpContext, cancellationToken)).Value;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)

@@ -269,7 +269,12 @@ async function newList() {
   if (response.status === 404 || response.status === 405) {
     // Servers without new-with-features: make the list, then add the features.
     ({ response, json } = await post('/api/list/new', { name }));
-    if (response.ok) ({ response, json } = await post('/api/list/add-features', { listId: json.id, featuresToAdd: features }));
+    if (response.ok) {
+      // add-features answers the added rows, not the list, so keep the list that /new answered.
+      const list = json;
+      ({ response, json } = await post('/api/list/add-features', { listId: list.id, featuresToAdd: features }));
+      if (response.ok) json = list;
+    }
   }
   if (!response.ok) { note.textContent = json.detail || json.title || `Error ${response.status}`; return; }
   note.replaceChildren();

@@ -1,0 +1,21 @@
+namespace FeatureAtlas.Data.Entities;
+
+/// <summary>
+/// A source set (table <c>source_sets</c>): Neuronpedia's name for SAEs of one model trained alike, named uniquely
+/// within the model (the <c>res-jb</c> of source id <c>8-res-jb</c>), with a description. SAEs join one by
+/// <see cref="SaeEntity.SetName"/>.
+/// </summary>
+public sealed class SourceSetEntity
+{
+    public const int MaxName = 64;
+
+    public const int MaxDescription = 1024;
+
+    public int Id { get; set; }
+
+    public int ModelId { get; set; }
+
+    public required string Name { get; set; }
+
+    public required string Description { get; set; }
+}

@@ -1,0 +1,128 @@
+using System.Text.Json;
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Stores;
+
+namespace FeatureAtlas.Web.Api;
+
+/// <summary>
+/// Neuronpedia's names for a model's SAEs: each has a source id <c>{layer}-{set}</c> (<c>8-res-jb</c>; <c>e-…</c> for
+/// the embeddings), taken from <c>neuronpedia_id</c> in its cfg.json when present, else built from its hook layer
+/// and its set: the one chosen at <c>atlas dashboards build --set</c>, else one named after its hook kind (<c>res</c>,
+/// <c>res-mid</c>, <c>res-post</c>, <c>mlp</c>, <c>att</c>). A set's description is the stored one, else a list of its SAEs. Two SAEs
+/// that would share an id get Neuronpedia's <c>__{extra}</c> suffix, here their folder name. The folder name stays
+/// valid wherever a source id is: <see cref="ResolveAsync"/> takes either.
+/// </summary>
+public sealed class SourceIds(AtlasStore store)
+{
+    /// <summary>The model's SAEs with their source ids and sets, in folder-name order; an unknown model is a <see cref="KeyNotFoundException"/>.</summary>
+    public async Task<IReadOnlyList<SourceInfo>> ListAsync(string model, CancellationToken cancellationToken)
+    {
+        var record = await store.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
+        var saes = await store.ListSaesAsync(model, cancellationToken);
+        var described = await store.ListSourceSetsAsync(model, cancellationToken);
+        var ids = saes.Select(Of).ToArray();
+        var sources = new List<SourceInfo>(saes.Count);
+        for (var i = 0; i < saes.Count; i++)
+        {
+            var id = ids.Count(x => x == ids[i]) > 1 ? $"{ids[i]}__{saes[i].Name}" : ids[i];
+            var set = SetOf(id);
+            sources.Add(new SourceInfo(id, saes[i], new SourceSetInfo(model, set, described.GetValueOrDefault(set) is { Length: > 0 } d ? d : Describe(saes.Where((s, j) => SetOf(ids[j]) == set).ToArray())), CanRun(record, saes[i])));
+        }
+        return sources;
+    }
+
+    /// <summary>The stored (folder) name of the SAE that <paramref name="idOrName"/> names, by folder name or source id; null when none does.</summary>
+    public async Task<string?> ResolveAsync(string model, string idOrName, CancellationToken cancellationToken)
+    {
+        if (await store.GetModelAsync(model, cancellationToken) is null) return null;
+        var sources = await ListAsync(model, cancellationToken);
+        return (sources.FirstOrDefault(s => s.Sae.Name == idOrName) ?? sources.FirstOrDefault(s => s.Id == idOrName))?.Sae.Name;
+    }
+
+    /// <summary>The feature with its SAE by stored (folder) name, when <paramref name="key"/> names it by source id; unchanged when nothing matches (the store then answers its own 404).</summary>
+    public async Task<Data.Social.FeatureKey> KeyAsync(Data.Social.FeatureKey key, CancellationToken cancellationToken) =>
+        await ResolveAsync(key.Model, key.Sae, cancellationToken) is { } name && name != key.Sae ? key with { Sae = name } : key;
+
+    /// <summary>The SAE stored as <paramref name="sae"/> (folder name or source id) with its source id and set; <see cref="KeyNotFoundException"/> if none.</summary>
+    public async Task<SourceInfo> GetAsync(string model, string sae, CancellationToken cancellationToken)
+    {
+        var sources = await ListAsync(model, cancellationToken);
+        return sources.FirstOrDefault(s => s.Sae.Name == sae) ?? sources.FirstOrDefault(s => s.Id == sae)
+            ?? throw new KeyNotFoundException($"Model '{model}' has no SAE '{sae}' (by folder name or source id).");
+    }
+
+    /// <summary>The model's SAEs in source set <paramref name="set"/>; a set the model does not have is a <see cref="KeyNotFoundException"/> naming it.</summary>
+    public async Task<IReadOnlyList<SourceInfo>> InSetAsync(string model, string set, CancellationToken cancellationToken)
+    {
+        var sources = await ListAsync(model, cancellationToken);
+        var inSet = sources.Where(s => s.Set.Name == set).ToArray();
+        if (inSet.Length == 0)
+        {
+            var sets = sources.Select(s => s.Set.Name).Distinct().Order(StringComparer.Ordinal);
+            throw new KeyNotFoundException($"Model '{model}' has no source set '{set}'; its sets are: {string.Join(", ", sets)}.");
+        }
+        return inSet;
+    }
+
+    /// <summary>Whether this server holds the weights of both the model and the SAE, so it can run the SAE live.</summary>
+    public static bool CanRun(ModelRecord? model, SaeRecord? sae) =>
+        model?.Path is { } m && Directory.Exists(m) && sae?.Path is { } s && Directory.Exists(s);
+
+    /// <summary>The SAE's source id before any <c>__</c> suffix: cfg.json's <c>neuronpedia_id</c> (its part after the model's <c>/</c>), else <c>{layer}-{set}</c>, the set chosen or named after the hook kind.</summary>
+    public static string Of(SaeRecord sae)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        if (NeuronpediaId(sae.CfgJson) is { } id) return id;
+        return $"{(sae.Layer < 0 ? "e" : sae.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture))}-{sae.SetName ?? DefaultSet(sae.HookName)}";
+    }
+
+    /// <summary>The set of a source id: the text after its first <c>-</c> and before any <c>__</c> (Neuronpedia's rule).</summary>
+    public static string SetOf(string sourceId)
+    {
+        var dash = sourceId.IndexOf('-', StringComparison.Ordinal);
+        var set = dash < 0 ? sourceId : sourceId[(dash + 1)..];
+        var extra = set.IndexOf("__", StringComparison.Ordinal);
+        return extra < 0 ? set : set[..extra];
+    }
+
+    /// <summary>A set named after the hook kind: <c>blocks.8.hook_resid_pre</c> is <c>res</c>, <c>blocks.8.hook_mlp_out</c> is <c>mlp</c>.</summary>
+    public static string DefaultSet(string hookName) => hookName switch
+    {
+        _ when hookName.EndsWith("hook_resid_pre", StringComparison.Ordinal) => "res",
+        _ when hookName.EndsWith("hook_resid_mid", StringComparison.Ordinal) => "res-mid",
+        _ when hookName.EndsWith("hook_resid_post", StringComparison.Ordinal) => "res-post",
+        _ when hookName.EndsWith("hook_mlp_out", StringComparison.Ordinal) => "mlp",
+        _ when hookName.Contains(".attn.", StringComparison.Ordinal) || hookName.EndsWith("hook_attn_out", StringComparison.Ordinal) => "att",
+        _ => "sae",
+    };
+
+    private static string? NeuronpediaId(string cfgJson)
+    {
+        try
+        {
+            using var cfg = JsonDocument.Parse(cfgJson);
+            var root = cfg.RootElement;
+            if (root.ValueKind != JsonValueKind.Object) return null;
+            // SAELens keeps it at the top level (older configs) or under "metadata" (newer ones).
+            var id = root.TryGetProperty("neuronpedia_id", out var top) ? top
+                : root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("neuronpedia_id", out var inner) ? inner
+                : default;
+            if (id.ValueKind != JsonValueKind.String) return null;
+            var text = id.GetString()!;
+            var part = text[(text.LastIndexOf('/') + 1)..];
+            // Only a well-formed "{layer}-{set}" (layer a number or e) serves as an id.
+            var dash = part.IndexOf('-', StringComparison.Ordinal);
+            return dash > 0 && dash < part.Length - 1 && (part[..dash] == "e" || part[..dash].All(char.IsAsciiDigit)) && !part.Any(char.IsWhiteSpace) ? part : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static string Describe(IReadOnlyList<SaeRecord> saes)
+    {
+        var hooks = saes.Select(s => s.HookName).Distinct().Count();
+        return $"{saes.Count} SAE{(saes.Count == 1 ? "" : "s")} on {hooks} hook point{(hooks == 1 ? "" : "s")} ({string.Join(", ", saes.Select(s => s.Name))}).";
+    }
+}
