@@ -7,7 +7,7 @@ public sealed class TinyModelFixture : IDisposable
 {
     public SyntheticCheckpoint Checkpoint { get; } = SyntheticCheckpoint.Create();
 
-    public SafetensorsFile Goldens { get; } = SafetensorsFile.Open(FeatureAtlas.global::FeatureAtlas.TestSupport.Golden.Path("tiny_golden.safetensors"));
+    public SafetensorsFile Goldens { get; } = SafetensorsFile.Open(global::FeatureAtlas.TestSupport.Golden.Path("tiny_golden.safetensors"));
 
     public float[] Golden(string name) => Goldens.ReadFloat32(name);
 

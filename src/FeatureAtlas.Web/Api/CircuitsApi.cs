@@ -102,7 +102,7 @@ public static class CircuitsApi
         {
             w.WriteString("type", "done");
             w.WriteNumber("seq_len", tokens.Length);
-            w.WriteNumber("vocab_size", gpt2.Config.Vocab);
+            w.WriteNumber("vocab_size", runtime.Session.Model.Config.Vocab);
         });
     }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Social;
@@ -27,7 +28,7 @@ public static class FeaturesApi
     }
 
     public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
-        string model, string sae, int index, FeatureViews views, SourceIds sources, InferenceHost host, AtlasStore store, CancellationToken cancellationToken)
+        string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, AtlasStore store, CancellationToken cancellationToken)
     {
         var key = await sources.KeyAsync(new FeatureKey(model, sae, index), cancellationToken);
         var view = await views.GetAsync(key, social: true, viewerId: null, cancellationToken);
@@ -39,18 +40,18 @@ public static class FeaturesApi
                 detail: view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        var (indices, values) = await NeighboursAsync(host, store, key, cancellationToken);
+        var (indices, values) = await NeighboursAsync(models, store, key, cancellationToken);
         var source = await sources.GetAsync(model, key.Sae, cancellationToken);
         return TypedResults.Ok(ToDto(view, source, indices, values));
     }
 
     /// <summary>The feature's nearest decoder directions in its own SAE (itself first), when this server can load the SAE; empty otherwise.</summary>
-    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(InferenceHost host, AtlasStore store, FeatureKey key, CancellationToken cancellationToken)
+    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, AtlasStore store, FeatureKey key, CancellationToken cancellationToken)
     {
         if (!SourceIds.CanRun(await store.GetModelAsync(key.Model, cancellationToken), await store.GetSaeAsync(key.Model, key.Sae, cancellationToken))) return ([], []);
         try
         {
-            var runtime = await host.GetAsync(key.Model, cancellationToken);
+            var runtime = await models.GetAsync(key.Model, cancellationToken);
             var name = runtime.SessionName(key.Sae);
             var own = runtime.Search.Session.Saes.First(s => s.Name == name);
             if (key.Index >= own.DSae) return ([], []);
@@ -59,7 +60,7 @@ public static class FeaturesApi
             // Neuronpedia's list starts with the feature itself, at cosine 1; Find leaves it out.
             return ([key.Index, .. features.Select(f => f.Index)], [1f, .. features.Select(f => f.Cosine)]);
         }
-        catch (InferenceUnavailableException)
+        catch (ModelUnavailableException)
         {
             return ([], []);
         }

@@ -167,7 +167,7 @@ public static partial class InferenceApi
         switch (customText.ValueKind)
         {
             case JsonValueKind.String:
-                return [Text(customText)];
+                return [Text(customText, field)];
             case JsonValueKind.Array:
                 var texts = customText.EnumerateArray().Select(e => e.ValueKind == JsonValueKind.String
                     ? Text(e, field)

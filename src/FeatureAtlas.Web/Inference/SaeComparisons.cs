@@ -37,6 +37,6 @@ public sealed class SaeComparisons(ModelRuntime models)
         var first = saes.First(s => s.Name == runtime.SessionName(a));
         var second = saes.First(s => s.Name == runtime.SessionName(b));
         if (first.DIn != second.DIn) throw new ArgumentException($"SAEs '{a}' and '{b}' read different widths (d_in {first.DIn} and {second.DIn}), so their decoders cannot be compared.");
-        return await models.RunAsync(model, "sae-comparisons", (_, _) => SaeComparison.Create(SimilarFeatures.UnitDecoder(first), first.DSae, SimilarFeatures.UnitDecoder(second), second.DSae, first.DIn), CancellationToken.None);
+        return await models.RunAsync(model, "sae-comparisons", (_, token) => SaeComparison.Create(SimilarFeatures.UnitDecoder(first), first.DSae, SimilarFeatures.UnitDecoder(second), second.DSae, first.DIn, cancellationToken: token), CancellationToken.None);
     }
 }

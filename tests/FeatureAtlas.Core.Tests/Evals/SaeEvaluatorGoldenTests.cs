@@ -9,7 +9,7 @@ namespace FeatureAtlas.Core.Tests.Evals;
 /// <summary>The evaluator against PyTorch (tests/reference/make_eval_golden.py) on the tiny model and three of its SAEs.</summary>
 public sealed class SaeEvaluatorGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>
 {
-    private static readonly JsonObject Golden = (JsonObject)JsonNode.Parse(File.ReadAllText(FeatureAtlas.global::FeatureAtlas.TestSupport.Golden.Path("eval_golden.json")))!;
+    private static readonly JsonObject Golden = (JsonObject)JsonNode.Parse(File.ReadAllText(global::FeatureAtlas.TestSupport.Golden.Path("eval_golden.json")))!;
 
     [Theory]
     [InlineData("standard-resid-pre-1")]

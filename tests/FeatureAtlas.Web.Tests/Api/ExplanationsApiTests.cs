@@ -183,7 +183,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Vote_ZeroPoints_Answers400AndChangesNothing()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var author = await app.SharedUserAsync("explainer");
         var voter = await app.SignUpAsync();
         var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
@@ -200,7 +200,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task Vote_OnOwnExplanation_Answers403AndChangesNothing()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var author = await app.SignUpAsync();
         var id = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
             new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 7, explanation = "my own" }))).GetProperty("id").GetInt32();
@@ -224,7 +224,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     [Fact]
     public async Task SignUp_UserNameOver64Characters_Answers400AndCreatesNoUser()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var name = new string('n', 300);
         using var client = app.CreateClient();
 

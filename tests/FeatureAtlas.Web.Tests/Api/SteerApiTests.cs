@@ -217,7 +217,7 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
         var blocker = runtime.RunAsync(Model, "test-blocker", (_, _) =>
         {
             started.SetResult();
-            release.Task.Wait();
+            release.Task.Wait(CancellationToken.None);
             return 0;
         }, CancellationToken.None);
         await started.Task;

@@ -13,7 +13,7 @@ public sealed class FeatureTestBoxBrowserTests(Chromium chromium, LiveAtlasApp a
     [Fact]
     public async Task TestBox_TextTheFeatureIgnores_SaysItDidNotFire()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         // A feature that is 0 on every token of the text after BOS, found with the SAE's full encode.
         var session = InferenceSession.Load(app.ModelDirectory, [app.SaeDirectory]);
         var tokens = Gpt2Tokenizer.CreateDefault().Encode(Text, prependBos: true);

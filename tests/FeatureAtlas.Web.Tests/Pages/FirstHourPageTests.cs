@@ -4,7 +4,6 @@ using System.Text.RegularExpressions;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Tests.TestSupport;
 using FeatureAtlas.Web.Rendering;
 using FeatureAtlas.Web.Tests.TestSupport;
 

@@ -74,7 +74,7 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
     [Fact]
     public async Task SeparateMaps_TwoSaes_AreDrawnSideBySideNotOverlapping()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync($"map?model={Model}&sae={JointMapAtlasApp.SaeA}&sae={JointMapAtlasApp.SaeB}");
         await Microsoft.Playwright.Assertions.Expect(page.Locator("[data-testid=map-status]")).ToHaveTextAsync($"{Points} features");

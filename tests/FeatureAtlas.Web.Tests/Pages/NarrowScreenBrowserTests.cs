@@ -12,7 +12,7 @@ public sealed class NarrowScreenBrowserTests(Chromium chromium, LiveAtlasApp app
     [Fact]
     public async Task FeaturePage_At400Pixels_BreaksExamplesOnlyBetweenTokens()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var stored = await FeaturePageTests.BusiestFeatureAsync(app);
         var page = await chromium.NewPageAsync(app);
         await page.SetViewportSizeAsync(400, 900);
@@ -55,7 +55,7 @@ public sealed class NarrowScreenBrowserTests(Chromium chromium, LiveAtlasApp app
     [InlineData("search-explanations?q=token")]
     public async Task Page_At400Pixels_IsNoWiderThanTheScreen(string path)
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         await page.SetViewportSizeAsync(400, 900);
         await page.GotoAsync(path);

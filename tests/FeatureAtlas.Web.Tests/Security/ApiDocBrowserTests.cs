@@ -9,7 +9,7 @@ public sealed class ApiDocBrowserTests(Chromium chromium, LiveAtlasApp app)
     [Fact]
     public async Task ApiDoc_UnderTheSitePolicy_RendersTheOperationsWithNoViolation()
     {
-        if (chromium.Skipped) return;
+        chromium.SkipWhenUnavailable();
         var page = await chromium.NewPageAsync(app);
         var violations = new List<string>();
         page.Console += (_, message) =>

@@ -33,7 +33,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [MemberData(nameof(FormCases))]
     public async Task FormPost_Malformed_Answers4xxNot500(string target, string malformed)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var jar = new CookieContainer();
         using var client = app.CreateClient(cookies: jar);
         var token = await AtlasApp.AntiforgeryTokenAsync(client);
@@ -123,7 +123,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [InlineData("api/explanation/export?modelId=" + M + "&layer=a%00b")]
     public async Task Get_NulInQuery_Answers400(string path)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         using var client = app.CreateClient();
 
         var response = await client.GetAsync(path);
@@ -140,7 +140,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [InlineData("api/feature/" + M + "/a%00b/1")]
     public async Task Get_NulInPath_Answers400(string path)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         using var client = app.CreateClient();
 
         var response = await client.GetAsync(path);
@@ -161,7 +161,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [InlineData("api/explanation/new", """{"modelId":"M","layer":"S","index":4,"explanation":"a\u0000b"}""", "explanation")]
     public async Task Json_InvalidText_Answers400NamingTheField(string path, string json, string field)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("writer");
         json = json.Replace("\"M\"", $"\"{M}\"", StringComparison.Ordinal).Replace("\"S\"", $"\"{S}\"", StringComparison.Ordinal);
 
@@ -178,7 +178,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [InlineData("api/search-all", """["not","an","object"]""", "not valid JSON")]
     public async Task Json_Unbindable_Answers400InOurWords(string path, string json, string expected)
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         var user = await app.SharedUserAsync("writer");
         json = json.Replace("\"M\"", $"\"{M}\"", StringComparison.Ordinal).Replace("\"S\"", $"\"{S}\"", StringComparison.Ordinal);
 
@@ -193,7 +193,7 @@ public abstract class MalformedRequestTests(AtlasApp app)
     [Fact]
     public async Task Query_Unbindable_Answers400NamingTheParameter()
     {
-        if (app.Skipped) return;
+        app.SkipWhenUnavailable();
         using var client = app.CreateClient();
 
         var response = await client.GetAsync($"api/feature/{M}/{S}/1/similar?k=many");

@@ -64,9 +64,6 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// </summary>
     public void SkipWhenUnavailable() => Assert.SkipWhen(Skipped, TestDatabase.MissingServer);
 
-    /// <summary>The running app's services (its model runtime, stores), for tests that look behind the HTTP surface.</summary>
-    public IServiceProvider Services => _app?.Services ?? throw new InvalidOperationException("The app is not running.");
-
     public virtual async ValueTask InitializeAsync()
     {
         _database = await TestDatabase.TryCreateAsync(Provider);

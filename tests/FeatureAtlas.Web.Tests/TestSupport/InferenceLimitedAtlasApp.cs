@@ -1,4 +1,3 @@
-using FeatureAtlas.Data.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;
 

@@ -51,6 +51,7 @@ public class LiveAtlasApp : AtlasApp
     {
         await base.DisposeAsync();
         if (Directory.Exists(_folder)) Directory.Delete(_folder, recursive: true);
+        GC.SuppressFinalize(this);
     }
 
     private async Task BuildLiveModelAsync()

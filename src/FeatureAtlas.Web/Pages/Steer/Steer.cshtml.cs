@@ -54,7 +54,7 @@ public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageMod
         }
         else
         {
-            var modelName = model ?? Models.FirstOrDefault()?.Name;
+            var modelName = model ?? (Models.Count > 0 ? Models[0].Name : null);
             var features = new List<SteerFeatureRequest>();
             if (sae is not null && index is { } i) features.Add(new SteerFeatureRequest { ModelId = modelName, Layer = sae, Index = i, Strength = strength });
             foreach (var spec in f ?? [])

@@ -2,9 +2,10 @@ using FeatureAtlas.Cli;
 using FeatureAtlas.Cli.Commands;
 using FeatureAtlas.Data;
 
-namespace FeatureAtlas.Jobs.Tests;
+namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary><c>atlas dashboards build --set</c>: the Neuronpedia source set the SAE joins, checked before any work, and stored with its description.</summary>
+[Collection(CliCollection.Name)]
 public sealed class DashboardsSetCliTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
     [Fact]
