@@ -3,7 +3,7 @@ namespace FeatureAtlas.Web;
 /// <summary>
 /// Headers on every answer: scripts only from this site (no inline script, so injected markup cannot run), no MIME
 /// sniffing, no referrer to other sites, no camera, microphone, location or other powerful browser features. Only
-/// pages marked <see cref="EmbeddableAttribute"/> (a feature, a list) may be framed by other sites, and only in embed
+/// pages marked <see cref="EmbeddableAttribute"/> (a feature, a list, the steering page) may be framed by other sites, and only in embed
 /// mode (<c>?embed=true</c>); every other page, sign-in, settings and the API documentation included, may be framed
 /// by this site alone.
 /// </summary>

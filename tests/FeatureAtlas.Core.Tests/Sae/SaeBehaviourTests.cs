@@ -90,7 +90,6 @@ public class SaeBehaviourTests(TinyModelFixture fixture) : IClassFixture<TinyMod
         { "topk-rescaled-attn-out-1", "blocks.1.hook_attn_out" },
         { "gated-resid-mid-1", "blocks.1.hook_resid_mid" },
         { "layernorm-resid-pre-2", "blocks.2.hook_resid_pre" },
-        { "topk-mlp-out-0", "blocks.0.hook_mlp_out" },
     };
 
     /// <summary>

@@ -90,7 +90,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var body = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 7, ranking = "relative" }));
 
         var results = body.GetProperty("result").EnumerateArray().ToArray();
-        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(expected.Select(e => e.Feature), results.Select(r => int.Parse(r.GetProperty("index").GetString()!, System.Globalization.CultureInfo.InvariantCulture)));
         for (var i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Max, results[i].GetProperty("maxValue").GetSingle(), 5);
@@ -107,8 +107,8 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         var explicitRaw = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, numResults = 5, ranking = "activation" }));
 
         Assert.All(raw.GetProperty("result").EnumerateArray(), r => Assert.False(r.TryGetProperty("relativeToMax", out _)));
-        Assert.Equal(raw.GetProperty("result").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()),
-            explicitRaw.GetProperty("result").EnumerateArray().Select(r => r.GetProperty("index").GetInt32()));
+        Assert.Equal(raw.GetProperty("result").EnumerateArray().Select(r => int.Parse(r.GetProperty("index").GetString()!, System.Globalization.CultureInfo.InvariantCulture)),
+            explicitRaw.GetProperty("result").EnumerateArray().Select(r => int.Parse(r.GetProperty("index").GetString()!, System.Globalization.CultureInfo.InvariantCulture)));
         var problem = await HttpAssert.ProblemAsync(System.Net.HttpStatusCode.BadRequest,
             await client.PostAsJsonAsync("api/search-all", new { modelId = Model, text = Text, ranking = "loudest" }));
         Assert.Contains("ranking must be 'activation' or 'relative'; got 'loudest'", problem);

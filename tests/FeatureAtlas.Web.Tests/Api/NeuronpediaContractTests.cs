@@ -355,10 +355,11 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         var deleted = await HttpAssert.OkJsonAsync(await c.PostAsJsonAsync("api/comment/delete", new { id = comment.GetProperty("id").GetInt32().ToString() }));
         Assert.Equal("ok", deleted.GetProperty("message").GetString());
 
-        // vote-widget.tsx posts '{}' to explanation/{id}/vote: an upvote.
+        // vote-widget.tsx posts '{}' to explanation/{id}/vote: an upvote (by another user: nobody votes on their own).
         var explanation = await HttpAssert.OkJsonAsync(await c.PostAsJsonAsync("api/explanation/new", new { feature = new { key.modelId, key.layer, key.index, explanation = "waves" } }));
         var id = explanation.GetProperty("id").GetInt32();
-        var vote = await HttpAssert.OkJsonAsync(await c.PostAsync($"api/explanation/{id}/vote", new StringContent("{}", Encoding.UTF8, "application/json")));
+        var voter = await app.SignUpAsync("voter");
+        var vote = await HttpAssert.OkJsonAsync(await voter.Client.PostAsync($"api/explanation/{id}/vote", new StringContent("{}", Encoding.UTF8, "application/json")));
         Assert.Equal((1, 1, id), (vote.GetProperty("points").GetInt32(), vote.GetProperty("votes").GetInt32(), vote.GetProperty("explanationId").GetInt32()));
         var read = await HttpAssert.OkJsonAsync(await c.GetAsync($"api/explanation/{id}"));
         Assert.Equal(("waves", 1, index.ToString()), (read.GetProperty("description").GetString(), read.GetProperty("votes").GetInt32(), read.GetProperty("index").GetString()));

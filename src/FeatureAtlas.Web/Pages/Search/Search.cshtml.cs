@@ -57,6 +57,9 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
 
     public string? Problem { get; private set; }
 
+    /// <summary>Why the results are ranked by raw activation although relative ranking was asked for.</summary>
+    public string? RankNote { get; private set; }
+
     public double Milliseconds { get; private set; }
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
@@ -73,6 +76,18 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
             Problem = $"Too many requests: this client has run the model too often in the last minute; retry in {wait} s.";
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
             return Page();
+        }
+
+        // Relative ranking needs each searched SAE's dashboards; without them the page ranks by raw activation and says why.
+        if (Rank == "relative")
+        {
+            foreach (var name in SelectedSaes.Count > 0 ? SelectedSaes : Saes.Select(s => s.Name).ToList())
+            {
+                if (await store.GetMaxActivationsAsync(ModelName, name, cancellationToken) is not null) continue;
+                Rank = "activation";
+                RankNote = $"SAE '{name}' has no dashboards yet, so there is no max activation to rank relative to: results are ranked by raw activation.";
+                break;
+            }
         }
 
         var watch = System.Diagnostics.Stopwatch.StartNew();

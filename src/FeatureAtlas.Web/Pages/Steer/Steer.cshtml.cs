@@ -15,6 +15,7 @@ namespace FeatureAtlas.Web.Pages.Steer;
 /// run at <c>/steer/{id}</c>. The settings are rendered here; wwwroot/js/steer.js runs them through
 /// <c>POST /api/steer</c> with streaming and draws the Normal and Steered columns.
 /// </summary>
+[Embeddable]
 public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageModel
 {
     /// <summary>Neuronpedia's start for a feature without a dashboard.</summary>
