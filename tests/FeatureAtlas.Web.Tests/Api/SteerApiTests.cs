@@ -120,8 +120,10 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
         var frames = (await response.Content.ReadAsStringAsync()).Split("\n\n", StringSplitOptions.RemoveEmptyEntries)
             .Select(f => JsonDocument.Parse(f["data: ".Length..]).RootElement).ToArray();
 
-        Assert.Equal(7, frames.Length);   // one per generated token, then the answer
-        for (var i = 0; i < 6; i++)
+        // At most one frame per generated token, then the answer: each frame carries the texts so far, so the server
+        // drops a frame the client has not read before the next token (a slow reader gets fewer, never stale, frames).
+        Assert.InRange(frames.Length, 1, 7);
+        for (var i = 0; i < frames.Length - 1; i++)
         {
             Assert.False(frames[i].GetProperty("done").GetBoolean());
             Assert.StartsWith(frames[i].GetProperty("DEFAULT").GetString()!, frames[i + 1].GetProperty("DEFAULT").GetString()!);
@@ -133,7 +135,6 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
         Assert.Equal(plain.GetProperty("STEERED").GetString(), last.GetProperty("STEERED").GetString());
         Assert.Equal(plain.GetProperty("DEFAULT").GetString(), last.GetProperty("DEFAULT").GetString());
         Assert.Equal(6, last.GetProperty("steeredLogProbs").GetArrayLength());
-        Assert.Equal(last.GetProperty("STEERED").GetString(), frames[5].GetProperty("STEERED").GetString());
     }
 
     public static TheoryData<string, HttpStatusCode, string> BadRequests => new()
