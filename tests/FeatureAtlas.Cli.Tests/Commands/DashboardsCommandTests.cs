@@ -9,9 +9,6 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 /// </summary>
 public partial class DashboardsCommandTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
-
     [Theory]
     [InlineData("KILL", 137)]
     // Ctrl+C (SIGINT) and SIGTERM share StopSignal's handler. The test sends SIGTERM: a shell that runs the tests in
@@ -23,12 +20,12 @@ public partial class DashboardsCommandTests(DashboardJobFixture fixture) : IClas
         var expected = await fixture.UninterruptedDashboardsAsync();
         var db = fixture.NewPath("killed") + ".db";
         var checkpoints = fixture.NewPath("checkpoints");
-        Assert.Equal(0, await Atlas("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
         string[] build = ["dashboards", "build", "--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "32000",
             "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3",
             "--db", db, "--checkpoint-dir", checkpoints, "--checkpoint-seconds", "0", "--name", "model"];
 
-        var process = Atlas(build);
+        var process = AtlasProcess.Start(build);
         // Kill as soon as a checkpoint exists while the run is still going: a real mid-run SIGKILL.
         var watch = Stopwatch.StartNew();
         while (!Directory.Exists(checkpoints) || Directory.GetFiles(checkpoints, "*.ckpt").Length == 0)
@@ -40,37 +37,14 @@ public partial class DashboardsCommandTests(DashboardJobFixture fixture) : IClas
         Assert.False(process.Process.HasExited, "The run finished before it could be stopped; give it more tokens.");
         // Sent straight from this process (libc kill), not by starting /bin/kill: on a loaded machine, starting a
         // process took long enough for the run to finish first.
-        Assert.Equal(0, Kill(process.Process.Id, signal == "TERM" ? 15 : 9));
+        Assert.Equal(0, process.Signal(signal == "TERM" ? 15 : 9));
         await process.Process.WaitForExitAsync();
         Assert.Equal(exitCode, process.Process.ExitCode);   // 128 + SIGKILL, or Ctrl+C's clean stop
         if (signal == "TERM") Assert.Contains("run the same command again", await process.ErrorText);
         Assert.Single(Directory.GetFiles(checkpoints, "*.ckpt"));
 
-        Assert.Equal(0, await Atlas(build).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start(build).WaitAsync());
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
         Assert.Equal(expected, await DashboardJobFixture.DumpAsync(store));
-    }
-
-    private static AtlasProcess Atlas(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        return new AtlasProcess(process, error);
-    }
-
-    private sealed record AtlasProcess(Process Process, Task<string> ErrorText)
-    {
-        public string Error => ErrorText.IsCompleted ? ErrorText.Result : "(still running)";
-
-        public async Task<int> WaitAsync()
-        {
-            await Process.WaitForExitAsync();
-            Assert.True(Process.ExitCode == 0, $"atlas exited {Process.ExitCode}: {await ErrorText}");
-            return Process.ExitCode;
-        }
     }
 }

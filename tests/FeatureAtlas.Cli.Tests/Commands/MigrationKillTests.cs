@@ -13,9 +13,6 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 /// </summary>
 public sealed partial class MigrationKillTests : IDisposable
 {
-    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
-    private static partial int Kill(int pid, int signal);
-
     private const string PostgresVariable = "ATLAS_TEST_POSTGRES";
 
     /// <summary>Generous for a loaded CI machine's process start; without the fix the command never ends.</summary>
@@ -34,7 +31,7 @@ public sealed partial class MigrationKillTests : IDisposable
         var first = NewDatabase(provider);
 
         var watch = Stopwatch.StartNew();
-        Assert.Equal(0, await Atlas("corpus", "list", "--db", first).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "list", "--db", first).WaitAsync());
         var whole = (int)watch.ElapsedMilliseconds;
         var random = new Random(14);
         for (var round = 0; round < 6; round++)
@@ -43,13 +40,13 @@ public sealed partial class MigrationKillTests : IDisposable
             // on the previous round's (complete or half-made), as the issue's `corpus list` did.
             var db = round % 2 == 0 ? NewDatabase(provider)! : _last!;
             _last = db;
-            var process = Atlas("corpus", "list", "--db", db);
+            var process = AtlasProcess.Start("corpus", "list", "--db", db);
             var delay = random.Next(whole / 3, whole);
             await Task.Delay(delay);
-            if (!process.Process.HasExited) Assert.Equal(0, Kill(process.Process.Id, 9));
+            if (!process.Process.HasExited) Assert.Equal(0, process.Signal(9));
             await process.Process.WaitForExitAsync();
 
-            var next = Atlas("corpus", "list", "--db", db);
+            var next = AtlasProcess.Start("corpus", "list", "--db", db);
             var finished = await next.Process.WaitForExitAsync(new CancellationTokenSource(NextCommandLimit).Token).ContinueWith(t => t.IsCompletedSuccessfully);
             if (!finished) next.Process.Kill();
             Assert.True(finished, $"Round {round} (killed after {delay} of {whole} ms): the next command was still waiting after {NextCommandLimit.TotalSeconds} s.");
@@ -62,7 +59,7 @@ public sealed partial class MigrationKillTests : IDisposable
     public async Task Cli_StaleSqliteLockRowLeftByAKilledProcess_NextCommandSucceeds()
     {
         var db = NewDatabase("sqlite")!;
-        Assert.Equal(0, await Atlas("corpus", "list", "--db", db).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "list", "--db", db).WaitAsync());
         // The row a process killed inside EF Core's SQLite migration lock leaves behind.
         await using (var connection = new SqliteConnection($"Data Source={db};Pooling=False"))
         {
@@ -72,7 +69,7 @@ public sealed partial class MigrationKillTests : IDisposable
             Assert.Equal(1, await insert.ExecuteNonQueryAsync());
         }
 
-        var next = Atlas("corpus", "list", "--db", db);
+        var next = AtlasProcess.Start("corpus", "list", "--db", db);
         var finished = await next.Process.WaitForExitAsync(new CancellationTokenSource(NextCommandLimit).Token).ContinueWith(t => t.IsCompletedSuccessfully);
         if (!finished) next.Process.Kill();
         Assert.True(finished, $"The command was still waiting on the stale lock after {NextCommandLimit.TotalSeconds} s.");
@@ -102,27 +99,6 @@ public sealed partial class MigrationKillTests : IDisposable
         await using var context = store.Database.CreateContext();
         Assert.Equal(context.Database.GetMigrations(), await context.Database.GetAppliedMigrationsAsync(CancellationToken.None));
         Assert.Empty(await store.ListCorporaAsync(CancellationToken.None));
-    }
-
-    private static AtlasProcess Atlas(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        var process = Process.Start(start)!;
-        var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        return new AtlasProcess(process, error);
-    }
-
-    private sealed record AtlasProcess(Process Process, Task<string> ErrorText)
-    {
-        public async Task<int> WaitAsync()
-        {
-            await Process.WaitForExitAsync();
-            Assert.True(Process.ExitCode == 0, $"atlas exited {Process.ExitCode}: {await ErrorText}");
-            return Process.ExitCode;
-        }
     }
 
     public void Dispose()
