@@ -113,7 +113,7 @@ class HfGpt2:
                               w[p + "mlp.c_fc.weight"]).reshape(B, T, -1)
             rec(f"blocks.{L}.mlp.hook_pre", pre)
             post = F.gelu(pre, approximate="tanh")
-            rec(f"blocks.{L}.mlp.hook_post", post)
+            post = rec(f"blocks.{L}.mlp.hook_post", post)
             mlp_out = torch.addmm(w[p + "mlp.c_proj.bias"], post.reshape(B * T, -1),
                                   w[p + "mlp.c_proj.weight"]).reshape(B, T, -1)
             mlp_out = rec(f"blocks.{L}.hook_mlp_out", mlp_out)
