@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using FeatureAtlas.Core.Circuits;
 using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Tokenization;
 
@@ -44,19 +45,11 @@ internal static class CircuitsCli
     /// <summary>"#262" or a string that encodes to one token; anything else names what it encodes to.</summary>
     public static int ParseToken(string value, string option, Gpt2Tokenizer tokenizer, int vocab)
     {
-        if (value.StartsWith('#') && value.Length > 1)
+        if (value.StartsWith('#') && value.Length > 1 && !int.TryParse(value.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out _))
         {
-            if (!int.TryParse(value.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var id)) throw new UsageException($"{option} '{value}': after # give a token id such as #262.");
-            if (id >= vocab) throw new ArgumentException($"{option} {value} is outside the model's vocabulary [0, {vocab}).");
-            return id;
+            throw new UsageException($"{option} '{value}': after # give a token id such as #262.");
         }
-        var ids = tokenizer.Encode(value, prependBos: false);
-        if (ids.Length != 1)
-        {
-            var spelled = string.Join(", ", tokenizer.GetTokenStrings(ids).Zip(ids, (s, i) => $"'{s}' #{i}"));
-            throw new ArgumentException($"{option} '{value}' encodes to {ids.Length} tokens ({spelled}); give a string that is exactly one token, or #ID.");
-        }
-        return ids[0];
+        return CircuitTokens.Parse(value, option, tokenizer, vocab);
     }
 
     public static async Task<InferenceSession> LoadAsync(string model, IReadOnlyList<string> saes, string db, string? processing, CancellationToken cancellationToken)

@@ -7,7 +7,9 @@ using FeatureAtlas.Web.Inference;
 namespace FeatureAtlas.Web.Api;
 
 /// <summary>
-/// Circuit tools over HTTP (issue 17). <c>POST /api/lens</c> streams the logit lens as NDJSON frames shaped like
+/// Circuit tools over HTTP (issue 17): <c>/api/lens</c> here, <c>/api/attribute</c>, <c>/api/patch</c> and
+/// <c>/api/ablate</c> in the partials beside this file, all borrowing the model from the runtime's fair queue under the
+/// inference rate limit. <c>POST /api/lens</c> streams the logit lens as NDJSON frames shaped like
 /// Neuronpedia's lens: <c>{"type": "meta", "types", "layers_by_type", "top_n", "prompt_len"}</c>,
 /// <c>{"type": "prompt", "tokens", "token_ids"}</c>, one <c>{"type": "token", "position", "token", "id",
 /// "is_generated": false, "results": [{"type": "LOGIT_LENS", "top_tokens": [layer][n], "top_ids", "top_probs"}]}</c>
@@ -15,7 +17,7 @@ namespace FeatureAtlas.Web.Api;
 /// (characters and tokens, <see cref="AtlasWebOptions"/>); each client is rate-limited. Everything is computed
 /// before the first frame, so an error is still a ProblemDetails answer.
 /// </summary>
-public static class CircuitsApi
+public static partial class CircuitsApi
 {
     public static IEndpointRouteBuilder MapCircuitsApi(this IEndpointRouteBuilder api)
     {
@@ -24,6 +26,24 @@ public static class CircuitsApi
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64 * 1024));
         group.MapPost("/lens", Lens)
             .WithSummary("Logit lens: each layer's residual stream read out through ln_final and the unembedding, top N tokens per position (NDJSON frames).");
+        group.MapPost("/attribute", Attribute)
+            .Produces<Contracts.AttributeResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary($"Why this token and not that one: direct effects of every component and active SAE feature (summing to the logit difference), act × grad, and exact total effects by ablation. Prompts up to {CircuitLimits.MaxAttributeTokens} tokens.");
+        group.MapPost("/patch", Patch)
+            .Produces<Contracts.PatchResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary($"Activation patching of a clean prompt into a corrupted one of equal length: normalised grids per layer × position and per head. Prompts up to {CircuitLimits.MaxPatchTokens} tokens.");
+        group.MapPost("/ablate", Ablate)
+            .Produces<Contracts.AblateResponse>()
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .WithSummary($"Feature ablation and clamping: set SAE features to zero or a value at chosen positions (error term kept); the next-token distribution before and after. Prompts up to {CircuitLimits.MaxAblateTokens} tokens.");
         return api;
     }
 
