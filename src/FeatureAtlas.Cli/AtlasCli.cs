@@ -19,6 +19,7 @@ public static class AtlasCli
         root.Subcommands.Add(LensCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(PatchCommand.Create());
+        root.Subcommands.Add(AblateCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(InitSaeCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());

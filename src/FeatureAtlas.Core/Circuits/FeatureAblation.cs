@@ -122,7 +122,42 @@ public static class FeatureAblation
 /// One edit: feature <paramref name="Index"/> of SAE <paramref name="Sae"/> (by session name) set to
 /// <paramref name="Value"/> (folded units; null is zero, an ablation) at <paramref name="Positions"/> (null: every position).
 /// </summary>
-public sealed record FeatureEdit(string Sae, int Index, float? Value = null, IReadOnlyList<int>? Positions = null);
+public sealed record FeatureEdit(string Sae, int Index, float? Value = null, IReadOnlyList<int>? Positions = null)
+{
+    /// <summary>
+    /// <c>SAE:INDEX[:VALUE][@P,Q,…]</c>, e.g. <c>blocks.8.hook_resid_pre:1234</c> (zero it everywhere) or
+    /// <c>hookz-1:7:2.5@3,4</c>; anything else is an <see cref="ArgumentException"/> quoting <paramref name="spec"/>.
+    /// </summary>
+    public static FeatureEdit Parse(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var at = spec.IndexOf('@', StringComparison.Ordinal);
+        var parts = (at >= 0 ? spec[..at] : spec).Split(':');
+        if (parts.Length is < 2 or > 3 || parts[0].Length == 0 || !int.TryParse(parts[1], System.Globalization.NumberStyles.None, inv, out var index))
+        {
+            throw new ArgumentException($"Feature '{spec}' is not SAE:INDEX[:VALUE][@P,Q,...], e.g. hookz-1:7:2.5@3,4.");
+        }
+        float? value = null;
+        if (parts.Length == 3)
+        {
+            if (!float.TryParse(parts[2], System.Globalization.NumberStyles.Float, inv, out var v) || !float.IsFinite(v)) throw new ArgumentException($"Feature '{spec}': the value '{parts[2]}' is not a finite number.");
+            value = v;
+        }
+        int[]? positions = null;
+        if (at >= 0)
+        {
+            var list = spec[(at + 1)..].Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            positions = new int[list.Length];
+            for (var i = 0; i < list.Length; i++)
+            {
+                if (!int.TryParse(list[i], System.Globalization.NumberStyles.None, inv, out positions[i])) throw new ArgumentException($"Feature '{spec}': the position '{list[i]}' is not a whole number.");
+            }
+            if (positions.Length == 0) throw new ArgumentException($"Feature '{spec}': give positions after @, or leave out the @ for every position.");
+        }
+        return new FeatureEdit(parts[0], index, value, positions);
+    }
+}
 
 /// <summary>A token's probability before and after the edits.</summary>
 public readonly record struct TokenChange(int TokenId, float Before, float After);
