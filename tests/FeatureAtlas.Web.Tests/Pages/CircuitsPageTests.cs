@@ -80,6 +80,13 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
         // Two layers × (heads, MLP, features).
         Assert.Equal(6, await page.Locator("[data-testid=layer-chart] rect").CountAsync());
 
+        // Each head names its largest direct effects by source position on hover.
+        var sources = await page.Locator("[data-testid=head-sources]", new() { HasText = "L1H0" }).GetAttributeAsync("title");
+        Assert.StartsWith("L1H0 by source position: ", sources);
+        var bySource = api.GetProperty("components").EnumerateArray().Single(c => c.GetProperty("name").GetString() == "L1H0").GetProperty("by_source").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        var largest = Enumerable.Range(0, bySource.Length).MaxBy(s => Math.Abs(bySource[s]));
+        Assert.Contains($": {largest} “", sources);
+
         // Sorting by act × grad: largest |value| first, then reversed.
         await page.Locator("button.sort[data-key=act_times_grad]").ClickAsync();
         var sorted = await Column(page, 5);

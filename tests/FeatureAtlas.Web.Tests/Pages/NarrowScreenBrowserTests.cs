@@ -53,6 +53,11 @@ public sealed class NarrowScreenBrowserTests(Chromium chromium, LiveAtlasApp app
     [InlineData($"map?model={LiveAtlasApp.LiveModel}&sae={LiveAtlasApp.LiveSae}")]
     [InlineData($"search?model={LiveAtlasApp.LiveModel}&text=Call+me+Ishmael")]
     [InlineData("search-explanations?q=token")]
+    [InlineData($"{LiveAtlasApp.LiveModel}/circuits")]
+    [InlineData($"{LiveAtlasApp.LiveModel}/circuits/lens")]
+    [InlineData($"{LiveAtlasApp.LiveModel}/circuits/attribution")]
+    [InlineData($"{LiveAtlasApp.LiveModel}/circuits/patching")]
+    [InlineData($"{LiveAtlasApp.LiveModel}/circuits/ablation")]
     public async Task Page_At400Pixels_IsNoWiderThanTheScreen(string path)
     {
         chromium.SkipWhenUnavailable();

@@ -101,7 +101,12 @@ function rows(r) {
   const list = [];
   for (const c of r.components) {
     const kind = /^L\d+H\d+$/.test(c.name) ? 'head' : c.name.endsWith('_mlp_out') ? 'mlp' : 'other';
-    list.push({ node: c.name, kind, layer: layerOf(c.name), activation: null, direct: c.value, act_times_grad: c.act_times_grad, exact_total: c.exact_total });
+    // A head's direct effect split by source position, largest parts first, shown on hover.
+    const sources = c.by_source
+      ? `${c.name} by source position: ${c.by_source.map((v, s) => [v, s]).filter(([v]) => v !== 0).sort((a, b) => Math.abs(b[0]) - Math.abs(a[0])).slice(0, 8)
+        .map(([v, s]) => `${s} “${visible(r.tokens[s])}” ${fixed(v, 4)}`).join(', ')}`
+      : null;
+    list.push({ node: c.name, kind, layer: layerOf(c.name), activation: null, direct: c.value, act_times_grad: c.act_times_grad, exact_total: c.exact_total, sources });
   }
   for (const f of r.features) {
     list.push({ node: `${f.sae} #${f.index}`, sae: f.sae, index: f.index, kind: 'feature', layer: f.layer, activation: f.activation, direct: f.direct, act_times_grad: f.act_times_grad, exact_total: f.exact_total });
@@ -136,7 +141,7 @@ function table(r) {
     body.replaceChildren(...data.map((d) => {
       const name = d.kind === 'feature'
         ? element('a', { href: `/${encodeURIComponent(model)}/${encodeURIComponent(d.sae)}/${d.index}`, 'data-testid': 'feature-link', text: d.node })
-        : element('code', { text: d.node });
+        : element('code', { text: d.node, title: d.sources, 'data-testid': d.sources ? 'head-sources' : null });
       const cells = [element('td', {}, name), element('td', { text: d.kind }), element('td', { class: 'num', text: d.layer ?? '–' }),
         element('td', { class: 'num', text: fixed(d.activation, 3) })];
       for (const k of ['direct', 'act_times_grad', 'exact_total']) {
