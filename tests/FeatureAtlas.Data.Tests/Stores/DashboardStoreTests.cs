@@ -1,4 +1,5 @@
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Data.Tests.TestSupport;
 
 namespace FeatureAtlas.Data.Tests.Stores;

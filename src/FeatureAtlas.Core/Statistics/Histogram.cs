@@ -1,9 +1,12 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 
-namespace FeatureAtlas.Core.Dashboards;
+namespace FeatureAtlas.Core.Statistics;
 
-/// <summary>Equal-width bars: centres and counts (SAE-Vis/Neuronpedia bar_values / bar_heights).</summary>
+/// <summary>
+/// Equal-width bars: centres and counts (SAE-Vis/Neuronpedia bar_values / bar_heights). Dashboards draw activations,
+/// logits and densities with it; SAE comparisons bin best-match cosines with <see cref="Bar"/>.
+/// </summary>
 public sealed record Histogram(double[] BarValues, long[] BarHeights)
 {
     public static Histogram Empty { get; } = new([], []);
