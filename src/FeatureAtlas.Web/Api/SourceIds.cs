@@ -1,5 +1,6 @@
 using System.Text.Json;
 using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Web.Api;
@@ -86,13 +87,14 @@ public sealed class SourceIds(IModelStore modelStore)
     }
 
     /// <summary>A set named after the hook kind: <c>blocks.8.hook_resid_pre</c> is <c>res</c>, <c>blocks.8.hook_mlp_out</c> is <c>mlp</c>.</summary>
-    public static string DefaultSet(string hookName) => hookName switch
+    public static string DefaultSet(string hookName) => HookNames.KindOf(hookName) switch
     {
-        _ when hookName.EndsWith("hook_resid_pre", StringComparison.Ordinal) => "res",
-        _ when hookName.EndsWith("hook_resid_mid", StringComparison.Ordinal) => "res-mid",
-        _ when hookName.EndsWith("hook_resid_post", StringComparison.Ordinal) => "res-post",
-        _ when hookName.EndsWith("hook_mlp_out", StringComparison.Ordinal) => "mlp",
-        _ when hookName.Contains(".attn.", StringComparison.Ordinal) || hookName.EndsWith("hook_attn_out", StringComparison.Ordinal) => "att",
+        "hook_resid_pre" => "res",
+        "hook_resid_mid" => "res-mid",
+        "hook_resid_post" => "res-post",
+        "hook_mlp_out" => "mlp",
+        "hook_attn_out" => "att",
+        var kind when kind.StartsWith("attn.", StringComparison.Ordinal) => "att",
         _ => "sae",
     };
 
