@@ -33,11 +33,11 @@ public sealed class CircuitsAtlasApp : LiveAtlasApp
         var ct = CancellationToken.None;
         var configPath = Path.Combine(_checkpoint.ModelDirectory, "config.json");
         var config = Core.Model.Gpt2Config.Load(configPath);
-        await Store.UpsertModelAsync(new ModelRecord(GoldenModel, _checkpoint.ModelDirectory, File.ReadAllText(configPath), config.Layers, config.DModel, config.Vocab), ct);
+        await Store.Models.UpsertModelAsync(new ModelRecord(GoldenModel, _checkpoint.ModelDirectory, File.ReadAllText(configPath), config.Layers, config.DModel, config.Vocab), ct);
         foreach (var name in RunnableSaes)
         {
             var directory = _checkpoint.SaeDirectory(name);
-            await Store.UpsertSaeAsync(SaeRecord.Of(GoldenModel, SparseAutoencoder.Load(directory), directory), ct);
+            await Store.Models.UpsertSaeAsync(SaeRecord.Of(GoldenModel, SparseAutoencoder.Load(directory), directory), ct);
         }
     }
 
