@@ -18,6 +18,7 @@ public sealed partial class Gpt2Model
     /// </summary>
     private void AccumulateUnembeddingGradient(Gpt2Tape tape, ReadOnlySpan<float> logitGradient, Gpt2Weights gradients)
     {
+        ParameterGradientScratch.Validate(this, gradients);
         var c = Config;
         int d = c.DModel, v = c.Vocab, rows = tape.Tokens.Length;
         var h = new float[rows * d];
@@ -82,6 +83,18 @@ public sealed partial class Gpt2Model
 
         public ParameterGradientScratch(Gpt2Model model, Gpt2Weights gradients, int rows)
         {
+            Validate(model, gradients);
+            var c = model.Config;
+            _model = model;
+            Gradients = gradients;
+            _rows = rows;
+            _normalized = new float[rows * c.DModel];
+            _post = new float[rows * c.DMlp];
+        }
+
+        /// <summary>Refuses an accumulator of another shape before anything is added to it.</summary>
+        public static void Validate(Gpt2Model model, Gpt2Weights gradients)
+        {
             var c = model.Config;
             if (gradients.Config != c || gradients.Layers.Length != c.Layers || gradients.WE.Length != model.Weights.WE.Length)
             {
@@ -91,11 +104,6 @@ public sealed partial class Gpt2Model
             {
                 throw new ArgumentException("parameterGradients must be tied (WU null) exactly when the model is.", nameof(gradients));
             }
-            _model = model;
-            Gradients = gradients;
-            _rows = rows;
-            _normalized = new float[rows * c.DModel];
-            _post = new float[rows * c.DMlp];
         }
 
         public Gpt2Weights Gradients { get; }
