@@ -34,7 +34,8 @@ internal static class DemoCommand
     {
         Corpora = ["moby-dick", "sotu"], OutputDirectory = modelDir, CheckpointDirectory = checkpoints,
         Layers = 4, DModel = small ? 32 : 128, Heads = small ? 2 : 4, Context = 127, Batch = 8,
-        // 400K tokens: about four minutes at the ~1,700 tokens/s this shape trains at on 2 cores (see the README's table).
+        // 400K tokens: about 3.5 minutes on 2 idle cores, estimated from CPU time (≈1.05 ms per token for this shape, measured
+        // on the shared machine, whose wall-clock rates were meaningless at load 30–50; README, train-lm).
         Tokens = small ? 4 * 8 * 127 : 400_000, LearningRate = 3e-3f, WarmupSteps = small ? 1 : 20, Seed = 0,
         HeldOutFraction = small ? 0.005 : 0.02, ProgressEvalTokens = small ? 1_016 : 8_128, EvalEverySteps = small ? 2 : 50,
         CheckpointInterval = TimeSpan.FromSeconds(20),
