@@ -1,7 +1,7 @@
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Training;
 using FeatureAtlas.Data;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Jobs.Tests;
 
@@ -83,11 +83,11 @@ public sealed class TrainLmJobTests(DashboardJobFixture fixture) : IClassFixture
         HeldOutFraction = 0.05, ProgressEvalTokens = 60, EvalEverySteps = 4, CheckpointInterval = TimeSpan.FromDays(1),
     };
 
-    private async Task<AtlasStore> Store()
+    private async Task<ICorpusStore> Store()
     {
         var store = await AtlasDatabase.OpenAsync(fixture.NewPath("atlas") + ".db", CancellationToken.None);
-        await store.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
-        return store;
+        await store.Corpora.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
+        return store.Corpora;
     }
 
     private sealed class Recorder(List<TrainLmProgress> steps) : IProgress<TrainLmProgress>

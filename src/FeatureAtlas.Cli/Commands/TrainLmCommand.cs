@@ -45,7 +45,7 @@ internal static class TrainLmCommand
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             try
             {
-                var result = await RunWithProgress(progress => TrainLmJob.RunAsync(options, store, progress, stop.Token));
+                var result = await RunWithProgress(progress => TrainLmJob.RunAsync(options, store.Corpora, progress, stop.Token));
                 AnsiConsole.MarkupLine(Markup.Escape(Summary(result)) + $"; written to [bold]{Markup.Escape(options.OutputDirectory)}[/].");
                 return ExitCodes.Success;
             }
