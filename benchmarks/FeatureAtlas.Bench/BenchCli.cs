@@ -21,6 +21,7 @@ public static class BenchCli
         root.Subcommands.Add(UmapBench.Create());
         root.Subcommands.Add(SimilarBench.Create());
         root.Subcommands.Add(TrainSaeBench.Create());
+        root.Subcommands.Add(TrainLmBench.Create());
         root.Subcommands.Add(GenerateBench.Create());
         return root;
     }

@@ -18,8 +18,10 @@ namespace FeatureAtlas.Core.Model;
 /// gradient, W_in from ln2's output and the mlp.hook_pre gradient, W_out from mlp.hook_post and the hook_mlp_out
 /// gradient, W_Q/W_K/W_V from ln1's output and the q/k/v gradients; γ and β from the hook_normalized gradient
 /// before the gain is applied: dγ = Σ dy ⊙ x̂, dβ = Σ dy; embeddings by scattering the hook_embed and
-/// hook_pos_embed gradients into their rows). A training loop adds those sums beside each dx below; nothing
-/// else changes. Shapes: R = B·T rows, D d_model, H heads, Dh head dim, F d_mlp, V vocab.
+/// hook_pos_embed gradients into their rows). Given a <c>parameterGradients</c> accumulator (<see cref="Gpt2Weights.ZerosLike"/>)
+/// those sums are added beside each dx below (Gpt2Model.ParameterGradients.cs); nothing else changes, and with the tied
+/// unembedding wte receives both its embedding and its unembedding gradient.
+/// Shapes: R = B·T rows, D d_model, H heads, Dh head dim, F d_mlp, V vocab.
 /// </para>
 /// </summary>
 public sealed partial class Gpt2Model
@@ -49,7 +51,8 @@ public sealed partial class Gpt2Model
     /// Gradients of the metric whose gradient with respect to the logits is <paramref name="logitGradient"/>
     /// [B·T, V] (e.g. +1 at (t, target), −1 at (t, distractor) for a logit difference).
     /// </summary>
-    public ActivationCache BackwardFromLogits(Gpt2Tape tape, ReadOnlySpan<float> logitGradient, BackwardOptions? options = null)
+    public ActivationCache BackwardFromLogits(Gpt2Tape tape, ReadOnlySpan<float> logitGradient, BackwardOptions? options = null,
+        Gpt2Weights? parameterGradients = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         var rows = tape.Tokens.Length;
@@ -59,7 +62,8 @@ public sealed partial class Gpt2Model
             : PackedMatrix.PackTransposed(Weights.WU, Config.Vocab, Config.DModel));
         var outputGradient = new float[rows * Config.DModel];
         Sgemm.Multiply(logitGradient, unembedT, outputGradient, rows);
-        return Backward(tape, outputGradient, options);
+        if (parameterGradients is not null) AccumulateUnembeddingGradient(tape, logitGradient, parameterGradients);
+        return Backward(tape, outputGradient, options, parameterGradients);
     }
 
     /// <summary>
@@ -68,8 +72,10 @@ public sealed partial class Gpt2Model
     /// W_U[:, target] − W_U[:, distractor] in row t (<see cref="UnembeddingColumn"/>) and zero elsewhere.
     /// Returns gradients by hook name in TransformerLens shapes ([B, T, D], q/k/v/z [B, T, H, Dh],
     /// pattern and attn_scores [B, H, T, T], result [B, T, H, D], hook_scale [B, T, 1], mlp [B, T, F]).
+    /// With <paramref name="parameterGradients"/>, every parameter's gradient below ln_final's output is added to it.
     /// </summary>
-    public ActivationCache Backward(Gpt2Tape tape, ReadOnlySpan<float> outputGradient, BackwardOptions? options = null)
+    public ActivationCache Backward(Gpt2Tape tape, ReadOnlySpan<float> outputGradient, BackwardOptions? options = null,
+        Gpt2Weights? parameterGradients = null)
     {
         ArgumentNullException.ThrowIfNull(tape);
         options ??= BackwardOptions.Full;
@@ -100,9 +106,11 @@ public sealed partial class Gpt2Model
         var dScale = new float[rows];
         var dPattern = new float[batch * heads * t * t];
         var dScores = new float[batch * heads * t * t];
+        var pg = parameterGradients is null ? null : new ParameterGradientScratch(this, parameterGradients, rows);
 
         outputGradient.CopyTo(dIn);
-        LayerNormBackward(tape.Cache[HookNames.ResidPost(c.Layers - 1)].Data, Weights.LnFinalGain, dIn, dScale, dResid, options.FreezeLayerNorm);
+        LayerNormBackward(tape.Cache[HookNames.ResidPost(c.Layers - 1)].Data, Weights.LnFinalGain, dIn, dScale, dResid, options.FreezeLayerNorm,
+            pg?.Gradients.LnFinalGain, pg?.Gradients.LnFinalBias);
         Add(HookNames.FinalScale, scaleShape, dScale);
         Add(HookNames.FinalNormalized, rowShape, dIn);
 
@@ -114,12 +122,15 @@ public sealed partial class Gpt2Model
 
             // MLP: resid_post = resid_mid + gelu(ln2(resid_mid)·W_in + b_in)·W_out + b_out.
             Add(HookNames.MlpOut(l), rowShape, dResid);
+            pg?.MlpOut(tape, l, dResid);
             Sgemm.Multiply(dResid, wt.WOut, dMlp, rows);
             Add(HookNames.MlpPost(l), mlpShape, dMlp);
             GeluBackward(tape.Cache[HookNames.MlpPre(l)].Data, dMlp);
             Add(HookNames.MlpPre(l), mlpShape, dMlp);
+            pg?.MlpIn(tape, l, dMlp);
             Sgemm.Multiply(dMlp, wt.WIn, dIn, rows);
-            LayerNormBackward(tape.Cache[HookNames.ResidMid(l)].Data, w.Ln2Gain, dIn, dScale, dResid, options.FreezeLayerNorm);
+            LayerNormBackward(tape.Cache[HookNames.ResidMid(l)].Data, w.Ln2Gain, dIn, dScale, dResid, options.FreezeLayerNorm,
+                pg?.Gradients.Layers[l].Ln2Gain, pg?.Gradients.Layers[l].Ln2Bias);
             Add(HookNames.Ln2Scale(l), scaleShape, dScale);
             Add(HookNames.Ln2Normalized(l), rowShape, dIn);
             Add(HookNames.ResidMid(l), rowShape, dResid);
@@ -127,6 +138,7 @@ public sealed partial class Gpt2Model
             // Attention: resid_mid = resid_pre + Σ_h pattern_h·v_h·W_O[h] + b_O.
             Add(HookNames.AttnOut(l), rowShape, dResid);
             if (wanted is null || wanted.Contains(HookNames.Result(l))) Add(HookNames.Result(l), resultShape, Broadcast(dResid, rows, heads, d));
+            pg?.AttnOut(tape, l, dResid);
             Sgemm.Multiply(dResid, wt.WO, dZ, rows);
             Add(HookNames.Z(l), headShape, dZ);
             AttentionBackward(tape.Cache[HookNames.Q(l)].Data, tape.Cache[HookNames.K(l)].Data, tape.Cache[HookNames.V(l)].Data,
@@ -136,16 +148,19 @@ public sealed partial class Gpt2Model
             Add(HookNames.Q(l), headShape, dQ);
             Add(HookNames.K(l), headShape, dK);
             Add(HookNames.V(l), headShape, dV);
+            pg?.QueryKeyValue(tape, l, dQ, dK, dV);
             Sgemm.Multiply(dQ, wt.WQ, dIn, rows);
             Sgemm.Multiply(dK, wt.WK, dIn, rows, accumulate: true);
             Sgemm.Multiply(dV, wt.WV, dIn, rows, accumulate: true);
-            LayerNormBackward(tape.Cache[HookNames.ResidPre(l)].Data, w.Ln1Gain, dIn, dScale, dResid, options.FreezeLayerNorm);
+            LayerNormBackward(tape.Cache[HookNames.ResidPre(l)].Data, w.Ln1Gain, dIn, dScale, dResid, options.FreezeLayerNorm,
+                pg?.Gradients.Layers[l].Ln1Gain, pg?.Gradients.Layers[l].Ln1Bias);
             Add(HookNames.Ln1Scale(l), scaleShape, dScale);
             Add(HookNames.Ln1Normalized(l), rowShape, dIn);
             Add(HookNames.ResidPre(l), rowShape, dResid);
         }
         Add(HookNames.Embed, rowShape, dResid);
         Add(HookNames.PosEmbed, rowShape, dResid);
+        pg?.Embeddings(tape, dResid);
         return grads;
     }
 
@@ -168,8 +183,11 @@ public sealed partial class Gpt2Model
     /// Layer norm y = γ ⊙ x̂ + β, x̂ = (x − μ)/σ, σ = √(var + ε), row by row. On entry <paramref name="dOut"/> holds
     /// ∂m/∂y; on exit ∂m/∂x̂ (hook_normalized's gradient), <paramref name="dScale"/> ∂m/∂σ, and ∂m/∂x is added
     /// to <paramref name="dX"/>: (g − mean g − x̂·mean(g ⊙ x̂))/σ with g = ∂m/∂x̂, or (g − mean g)/σ with σ frozen.
+    /// Given <paramref name="dGain"/> and <paramref name="dBias"/> (for a layer norm with γ and β), adds Σ_rows ∂m/∂y ⊙ x̂
+    /// and Σ_rows ∂m/∂y to them.
     /// </summary>
-    private void LayerNormBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, Span<float> dOut, Span<float> dScale, Span<float> dX, bool freezeScale)
+    private void LayerNormBackward(ReadOnlySpan<float> x, ReadOnlySpan<float> gain, Span<float> dOut, Span<float> dScale, Span<float> dX, bool freezeScale,
+        float[]? dGain = null, float[]? dBias = null)
     {
         var d = Config.DModel;
         Span<float> xhat = d <= 1024 ? stackalloc float[d] : new float[d];
@@ -181,6 +199,11 @@ public sealed partial class Gpt2Model
             TensorPrimitives.Subtract(row, mean, xhat);
             var sigma = MathF.Sqrt(TensorPrimitives.Dot(xhat, xhat) / d + Config.LayerNormEpsilon);
             TensorPrimitives.Multiply(xhat, 1f / sigma, xhat);
+            if (dGain is { Length: > 0 } && dBias is { Length: > 0 })
+            {
+                TensorPrimitives.MultiplyAdd(g, xhat, dGain, dGain);
+                TensorPrimitives.Add(g, dBias, dBias);
+            }
             if (!gain.IsEmpty) TensorPrimitives.Multiply(g, gain, g);
             var gDotXhat = TensorPrimitives.Dot(g, xhat);
             dScale[r] = -gDotXhat / sigma;

@@ -6,7 +6,7 @@ namespace FeatureAtlas.Core.Model;
 /// All GPT-2 parameters as plain arrays, loaded from a Hugging Face checkpoint (model.safetensors) and then
 /// optionally transformed by <see cref="WeightProcessing"/>. Shapes: V vocab, P positions, D d_model.
 /// </summary>
-public sealed class Gpt2Weights
+public sealed partial class Gpt2Weights
 {
     public required Gpt2Config Config { get; init; }
     public required float[] WE { get; set; }        // [V, D] token embedding (wte)

@@ -35,7 +35,8 @@ public sealed partial class DemoCommandTests : IDisposable
             var url = await ReadUntilAsync(demo, OpenLine(), TimeSpan.FromMinutes(8));
             using var http = new HttpClient();
             var model = await http.GetStringAsync(url);
-            Assert.Contains("demo model (random weights)", model);
+            Assert.Matches(@"demo model, trained here on [\d,]+ tokens of Moby Dick and State of the Union addresses \(held-out loss \d+\.\d\d nats/token\)", model);
+            Assert.DoesNotContain("random weights", model);
             var feature = await http.GetStringAsync(url + "/demo-res3-topk/0");
             Assert.Contains("demo-res3-topk", feature);
             Assert.Contains("Top activations", feature);

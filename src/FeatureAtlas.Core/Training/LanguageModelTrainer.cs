@@ -1,0 +1,147 @@
+using System.Numerics.Tensors;
+using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Model;
+
+namespace FeatureAtlas.Core.Training;
+
+/// <summary>
+/// Trains a GPT-2 on next-token prediction: per step, the forward pass recorded (<see cref="Gpt2Model.Record"/>),
+/// mean cross-entropy over the B × T targets, every parameter's gradient from the one backward pass
+/// (<see cref="Gpt2Model.BackwardFromLogits"/>), global-norm clipping, then AdamW with the options' schedule.
+/// The weights stay raw (Hugging Face's layout, tied embeddings), so they save as a checkpoint any command loads.
+/// Deterministic: the same start and batches give the same weights bit for bit, on the same CPU.
+/// </summary>
+public sealed partial class LanguageModelTrainer
+{
+    private readonly Gpt2Weights _gradients;
+    private readonly Gpt2Weights _m;
+    private readonly Gpt2Weights _v;
+    private readonly (float[] Value, float[] Gradient, float[] M, float[] V, bool Decay)[] _slots;
+
+    private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options)
+    {
+        if (!weights.Processing.IsRaw) throw new ArgumentException("Training needs raw weights (WeightProcessing.Raw), as a checkpoint stores them.", nameof(weights));
+        options.Validate();
+        Weights = weights;
+        Options = options;
+        _gradients = weights.ZerosLike();
+        _m = weights.ZerosLike();
+        _v = weights.ZerosLike();
+        _slots = weights.Parameters().Zip(_gradients.Parameters(), _m.Parameters()).Zip(_v.Parameters())
+            .Select(x => (x.First.First.Values, x.First.Second.Values, x.First.Third.Values, x.Second.Values, x.First.First.IsMatrix)).ToArray();
+    }
+
+    public static LanguageModelTrainer Create(Gpt2Weights weights, LanguageModelTrainingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        return new LanguageModelTrainer(weights, options);
+    }
+
+    /// <summary>The weights being trained, updated in place by every step.</summary>
+    public Gpt2Weights Weights { get; }
+
+    public LanguageModelTrainingOptions Options { get; }
+
+    /// <summary>The gradients of the last step, before clipping ([same shapes as <see cref="Weights"/>]).</summary>
+    public Gpt2Weights Gradients => _gradients;
+
+    /// <summary>Steps done.</summary>
+    public int Step { get; private set; }
+
+    /// <summary>Target tokens trained on.</summary>
+    public long TokensSeen { get; private set; }
+
+    /// <summary>
+    /// One optimiser step on <paramref name="sequences"/> [B, T + 1]: inputs are each sequence's first T tokens, targets
+    /// its last T. Returns the mean loss before the update.
+    /// </summary>
+    public LanguageModelStepResult TrainStep(ReadOnlySpan<int> sequences, int batch)
+    {
+        var (inputs, targets) = Split(sequences, batch);
+        var model = Gpt2Model.FromWeights(Weights);
+        var tape = model.Record(inputs, batch);
+        var logits = tape.Logits.Data;
+        var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true);
+        foreach (var slot in _slots) Array.Clear(slot.Gradient);
+        // Only the parameter gradients are wanted; one tiny hook gradient keeps the activation cache from copying every hook.
+        model.BackwardFromLogits(tape, logits, new BackwardOptions { Gradients = [HookNames.FinalScale] }, _gradients);
+
+        double squares = 0;
+        foreach (var slot in _slots) squares += TensorPrimitives.Dot(slot.Gradient, slot.Gradient);
+        var norm = Math.Sqrt(squares);
+        var clip = Options.GradientClip > 0 ? Math.Min(1.0, Options.GradientClip / (norm + 1e-6)) : 1.0;
+        var learningRate = Options.LearningRateAt(Step);
+        Step++;
+        Parallel.ForEach(_slots, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, slot =>
+        {
+            AdamW.Update(slot.Value, slot.Gradient, slot.M, slot.V, Step, learningRate, Options.Beta1, Options.Beta2, Options.Epsilon,
+                slot.Decay ? Options.WeightDecay : 0f, (float)clip);
+        });
+        TokensSeen += targets.Length;
+        return new LanguageModelStepResult(Step, loss, norm, learningRate);
+    }
+
+    /// <summary>Sum of next-token losses (nats) and the number of targets over <paramref name="sequences"/> [B, T + 1], no update.</summary>
+    public (double Nats, long Targets) Evaluate(ReadOnlySpan<int> sequences, int batch) => Evaluate(Gpt2Model.FromWeights(Weights), sequences, batch);
+
+    /// <summary>As <see cref="Evaluate(ReadOnlySpan{int}, int)"/> for any model (e.g. one loaded from a checkpoint).</summary>
+    public static (double Nats, long Targets) Evaluate(Gpt2Model model, ReadOnlySpan<int> sequences, int batch)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var (inputs, targets) = Split(sequences, batch);
+        var logits = new float[(long)inputs.Length * model.Config.Vocab];
+        model.Run(inputs, batch, RunOptions.Default, logits);
+        return (CrossEntropy(logits, targets, model.Config.Vocab, gradientInPlace: false) * targets.Length, targets.Length);
+    }
+
+    private static (int[] Inputs, int[] Targets) Split(ReadOnlySpan<int> sequences, int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        if (sequences.Length % batch != 0 || sequences.Length / batch < 2)
+        {
+            throw new ArgumentException($"{sequences.Length} tokens do not form {batch} sequences of T + 1 ≥ 2 tokens.", nameof(sequences));
+        }
+        var length = sequences.Length / batch;
+        var t = length - 1;
+        var inputs = new int[batch * t];
+        var targets = new int[batch * t];
+        for (var b = 0; b < batch; b++)
+        {
+            sequences.Slice(b * length, t).CopyTo(inputs.AsSpan(b * t));
+            sequences.Slice(b * length + 1, t).CopyTo(targets.AsSpan(b * t));
+        }
+        return (inputs, targets);
+    }
+
+    /// <summary>
+    /// Mean cross-entropy of <paramref name="logits"/> [N, V] against <paramref name="targets"/> [N]; with
+    /// <paramref name="gradientInPlace"/> the logits are replaced by ∂loss/∂logits = (softmax − onehot)/N.
+    /// Rows run in parallel; the sum is taken in row order, so the result does not depend on scheduling.
+    /// </summary>
+    internal static double CrossEntropy(float[] logits, int[] targets, int vocab, bool gradientInPlace)
+    {
+        var n = targets.Length;
+        var rowLoss = new double[n];
+        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => gradientInPlace ? [] : new float[vocab], (r, _, scratch) =>
+        {
+            var row = logits.AsSpan(r * vocab, vocab);
+            var target = row[targets[r]];
+            var max = TensorPrimitives.Max(row);
+            var e = gradientInPlace ? row : scratch.AsSpan();
+            TensorPrimitives.Subtract(row, max, e);
+            TensorPrimitives.Exp(e, e);
+            double sum = TensorPrimitives.Sum(e);
+            rowLoss[r] = max + Math.Log(sum) - target;
+            if (gradientInPlace)
+            {
+                TensorPrimitives.Multiply(e, (float)(1.0 / (sum * n)), e);
+                e[targets[r]] -= 1f / n;
+            }
+            return scratch;
+        }, _ => { });
+        double total = 0;
+        foreach (var l in rowLoss) total += l;
+        return total / n;
+    }
+}

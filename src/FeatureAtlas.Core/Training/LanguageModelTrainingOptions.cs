@@ -1,0 +1,52 @@
+namespace FeatureAtlas.Core.Training;
+
+/// <summary>
+/// Hyper-parameters of a GPT-2 language-model training run, named and defaulted as nanoGPT's train.py: AdamW
+/// (β 0.9/0.95, weight decay 0.1 on matrices only), linear warm-up then cosine decay to lr/10, global gradient-norm
+/// clipping at 1. <see cref="Validate"/> names the first bad value.
+/// </summary>
+public sealed record LanguageModelTrainingOptions
+{
+    /// <summary>Optimiser steps in the run.</summary>
+    public required int Steps { get; init; }
+
+    /// <summary>Peak learning rate, reached at the end of warm-up.</summary>
+    public float LearningRate { get; init; } = 1e-3f;
+
+    /// <summary>Learning rate at the end of the cosine; null is <see cref="LearningRate"/> / 10 (nanoGPT's min_lr).</summary>
+    public float? MinLearningRate { get; init; }
+
+    /// <summary>Steps of linear warm-up: step s (0-based) uses lr·(s + 1)/W.</summary>
+    public int WarmupSteps { get; init; }
+
+    /// <summary>AdamW's decoupled weight decay, applied to matrices (wte, wpe, every Conv1D weight), not to biases or layer norms.</summary>
+    public float WeightDecay { get; init; } = 0.1f;
+
+    public float Beta1 { get; init; } = 0.9f;
+
+    public float Beta2 { get; init; } = 0.95f;
+
+    public float Epsilon { get; init; } = 1e-8f;
+
+    /// <summary>The largest global L2 norm of all gradients together; larger gradients are scaled down to it. 0 turns clipping off.</summary>
+    public float GradientClip { get; init; } = 1f;
+
+    /// <summary>The learning rate of step <paramref name="step"/> (0-based): warm-up, then cosine from lr to the minimum.</summary>
+    public double LearningRateAt(int step)
+    {
+        double lr = LearningRate, low = MinLearningRate ?? LearningRate / 10.0;
+        if (step < WarmupSteps) return lr * (step + 1) / WarmupSteps;
+        var progress = Math.Min(1.0, (double)(step - WarmupSteps) / Math.Max(1, Steps - WarmupSteps));
+        return low + 0.5 * (1 + Math.Cos(Math.PI * progress)) * (lr - low);
+    }
+
+    public void Validate()
+    {
+        if (Steps < 1) throw new ArgumentException($"Steps must be at least 1, found {Steps}.");
+        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"The learning rate must be positive, found {LearningRate}.");
+        if (WarmupSteps < 0) throw new ArgumentException($"Warm-up steps must not be negative, found {WarmupSteps}.");
+        if (WeightDecay < 0) throw new ArgumentException($"Weight decay must not be negative, found {WeightDecay}.");
+        if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new ArgumentException($"Adam betas must lie in [0, 1), found {Beta1} and {Beta2}.");
+        if (GradientClip < 0) throw new ArgumentException($"The gradient clip must not be negative, found {GradientClip}.");
+    }
+}

@@ -1,0 +1,44 @@
+namespace FeatureAtlas.Jobs;
+
+/// <summary>What <see cref="TrainLmJob"/> trains, on what, and where it writes. Defaults are the demo model's.</summary>
+public sealed record TrainLmJobOptions
+{
+    /// <summary>Corpora added with <c>atlas corpus add</c>; their windows are pooled.</summary>
+    public required IReadOnlyList<string> Corpora { get; init; }
+
+    /// <summary>The Hugging Face folder written at the end (config.json, model.safetensors, training.json).</summary>
+    public required string OutputDirectory { get; init; }
+
+    public required string CheckpointDirectory { get; init; }
+
+    public int Layers { get; init; } = 2;
+
+    public int DModel { get; init; } = 128;
+
+    public int Heads { get; init; } = 4;
+
+    /// <summary>T, tokens per training sequence (each sequence has T + 1 tokens: inputs and shifted targets). n_positions is T + 1.</summary>
+    public int Context { get; init; } = 127;
+
+    /// <summary>Training tokens (targets); steps = tokens / (batch · T).</summary>
+    public long Tokens { get; init; } = 1_000_000;
+
+    /// <summary>Sequences per optimiser step.</summary>
+    public int Batch { get; init; } = 8;
+
+    public float LearningRate { get; init; } = 3e-3f;
+
+    public int WarmupSteps { get; init; } = 20;
+
+    public ulong Seed { get; init; }
+
+    /// <summary>Share of the corpus windows held out: every round(1/F)-th window of each corpus.</summary>
+    public double HeldOutFraction { get; init; } = 0.05;
+
+    /// <summary>Held-out tokens the progress line evaluates on, every <see cref="EvalEverySteps"/> steps (the final loss uses them all).</summary>
+    public int ProgressEvalTokens { get; init; } = 8_192;
+
+    public int EvalEverySteps { get; init; } = 50;
+
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(60);
+}

@@ -1,0 +1,28 @@
+using System.Text.Json.Serialization;
+
+namespace FeatureAtlas.Jobs;
+
+/// <summary>
+/// What a finished run reports and writes beside the checkpoint as training.json: the corpora, the split (every
+/// <see cref="HeldOutEvery"/>-th window held out), tokens trained on, and held-out cross-entropy per token of the model
+/// and of the two baselines fit on the same training tokens.
+/// </summary>
+public sealed record TrainLmResult
+{
+    [JsonPropertyName("corpora")] public required IReadOnlyList<string> Corpora { get; init; }
+    [JsonPropertyName("layers")] public required int Layers { get; init; }
+    [JsonPropertyName("d_model")] public required int DModel { get; init; }
+    [JsonPropertyName("heads")] public required int Heads { get; init; }
+    [JsonPropertyName("context")] public required int Context { get; init; }
+    [JsonPropertyName("steps")] public required int Steps { get; init; }
+    [JsonPropertyName("train_tokens")] public required long TrainTokens { get; init; }
+    [JsonPropertyName("held_out_every")] public required int HeldOutEvery { get; init; }
+    [JsonPropertyName("held_out_tokens")] public required long HeldOutTokens { get; init; }
+    [JsonPropertyName("final_train_loss")] public required double FinalTrainLoss { get; init; }
+    [JsonPropertyName("held_out_loss")] public required double HeldOutLoss { get; init; }
+    [JsonPropertyName("unigram_add_one_loss")] public required double UnigramLoss { get; init; }
+    [JsonPropertyName("bigram_kneser_ney_loss")] public required double BigramLoss { get; init; }
+    [JsonPropertyName("seconds")] public required double Seconds { get; init; }
+
+    public const string FileName = "training.json";
+}

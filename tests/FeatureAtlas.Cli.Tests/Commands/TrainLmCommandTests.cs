@@ -1,0 +1,45 @@
+using FeatureAtlas.Cli.Commands;
+using FeatureAtlas.Core.Model;
+
+namespace FeatureAtlas.Cli.Tests.Commands;
+
+/// <summary><c>atlas train-lm</c> on the fixture's 16-token windows: a checkpoint <c>atlas run</c> loads, the summary line, and one-line errors.</summary>
+[Collection(CliCollection.Name)]
+public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
+{
+    [Fact]
+    public void TrainLm_TinyModel_WritesACheckpointThatAtlasRunLoadsAndPrintsTheBaselines()
+    {
+        var db = fixture.NewPath("cli") + ".db";
+        var output = fixture.NewPath("lm");
+        Assert.Equal(ExitCodes.Success, CliRunner.Run("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).ExitCode);
+
+        var result = CliRunner.Run("train-lm", "--corpus", "windows", "--out", output, "--layers", "1", "--d-model", "16", "--heads", "2", "--ctx", "15",
+            "--tokens", "240", "--batch", "4", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        Assert.Contains("Held out: every 20th window (1,500 tokens)", result.StandardOutput);
+        Assert.Contains("Kneser-Ney bigram", result.StandardOutput);
+        Assert.Equal(16, Gpt2Model.Load(output).Config.DModel);
+        Assert.Equal(ExitCodes.Success, CliRunner.Run("run", "--model", output, "--token-ids", "50256,11,13").ExitCode);
+    }
+
+    [Theory]
+    [InlineData("--corpus no-such", "error: No corpus named 'no-such'; add it with `atlas corpus add`.")]
+    [InlineData("--ctx 16", "error: --ctx 16 needs windows of 17 tokens, but corpus 'windows' has 16-token windows; use --ctx 15 or less.")]
+    [InlineData("--d-model 30 --heads 4", "error: --d-model 30 is not divisible by --heads 4.")]
+    [InlineData("--held-out-fraction 0.9", "error: --held-out-fraction must lie in (0, 0.5], found 0.9.")]
+    public void TrainLm_BadInput_OneLineNamingTheValue(string extra, string expected)
+    {
+        var db = fixture.NewPath("cli") + ".db";
+        Assert.Equal(ExitCodes.Success, CliRunner.Run("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).ExitCode);
+        string[] args = ["train-lm", "--out", fixture.NewPath("lm"), "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"), .. extra.Split(' ')];
+        if (!extra.Contains("--corpus", StringComparison.Ordinal)) args = [.. args, "--corpus", "windows"];
+        if (!extra.Contains("--ctx", StringComparison.Ordinal)) args = [.. args, "--ctx", "15"];
+
+        var result = CliRunner.Run(args);
+
+        Assert.Equal(ExitCodes.BadInput, result.ExitCode);
+        Assert.Equal(expected, result.StandardError.Trim());
+    }
+}
