@@ -24,6 +24,12 @@ patch      clean and corrupted prompts of equal length; metric as above, normali
            attn_out [L][T], mlp_out [L][T], each head's hook_z at all positions [L][H].
            attribution: the same grids to first order, (clean - corrupted activation) . d metric / d activation
            on the corrupted run (autograd), normalised alike; correlation: Pearson r of each grid with exact.
+           features: for every SAE of PATCH_SAES, every feature active (f > 0) at any position of either run;
+           its write at position p is w_p = decode(f_i e_i) - decode(0) (each run's own normalisation state);
+           attribution = sum_p (w_clean,p - w_corrupted,p) . d metric / d hook_p on the corrupted run, normalised;
+           the top 50 by |attribution| (ties: SAE order, then index) are patched exactly: the corrupted run with
+           w_clean,p - w_corrupted,p added at the hook at every position (an mlp.hook_post write as its W_out image
+           at hook_mlp_out, the same edit), normalised.
 
 Writes golden/circuits_golden.json.
 """
@@ -52,6 +58,8 @@ TOP = 5
 TARGET, DISTRACTOR = 262, 13          # " the", "."
 ATTRIBUTE_SAES = ["standard-resid-pre-1", "topk-mlp-out-0", "jumprelu-resid-post-2", "layernorm-resid-pre-2",
                   "hookz-1", "mlp-post-0"]
+PATCH_SAES = ["standard-resid-pre-1", "topk-rescaled-attn-out-1", "hookz-1", "layernorm-resid-pre-2", "mlp-post-0"]
+MAX_FEATURES = 50
 CORRUPTED_CHANGES = {3: 1110, 5: 3797}  # positions of the tiny prompt replaced in the corrupted prompt
 
 
@@ -271,6 +279,60 @@ def attribution_patch(model, clean, corrupted, exact):
     return out, correlation
 
 
+def feature_patch(model, saes, clean, corrupted, exact):
+    names = PATCH_SAES
+    with torch.no_grad():
+        clean_hooks = {}
+        model.forward(clean[None], clean_hooks)
+    w = model.w
+    w["wte.weight"].requires_grad_(True)
+    w["wpe.weight"].requires_grad_(True)
+    hooks = {}
+    logits = model.forward(corrupted[None], hooks)
+    for t in hooks.values():
+        t.retain_grad()
+    metric = logits[0, -1, TARGET] - logits[0, -1, DISTRACTOR]
+    metric.backward()
+    w["wte.weight"].requires_grad_(False)
+    w["wpe.weight"].requires_grad_(False)
+    span = exact["clean_metric"] - exact["corrupted_metric"]
+    T = len(clean)
+    ranked = []
+    for order, name in enumerate(names):
+        sae = saes[name]
+        hook = sae.hook_name
+        xc = clean_hooks[hook][0].detach()
+        xk = hooks[hook][0].detach()
+        g = hooks[hook].grad[0].reshape(T, -1)
+        fc, sc = sae.encode(xc)
+        fk, sk = sae.encode(xk)
+        zc = sae.decode(torch.zeros_like(fc), sc)
+        zk = sae.decode(torch.zeros_like(fk), sk)
+        active = torch.nonzero(((fc > 0) | (fk > 0)).any(dim=0)).flatten().tolist()
+        for i in active:
+            oc = torch.zeros_like(fc)
+            oc[:, i] = fc[:, i]
+            ok = torch.zeros_like(fk)
+            ok[:, i] = fk[:, i]
+            delta = (sae.decode(oc, sc) - zc) - (sae.decode(ok, sk) - zk)     # [T, I]
+            ranked.append((order, i, float((delta * g).sum()) / span, delta))
+    ranked.sort(key=lambda r: (-abs(r[2]), r[0], r[1]))
+    out = []
+    for order, i, score, delta in ranked[:MAX_FEATURES]:
+        hook = saes[names[order]].hook_name
+        layer = int(hook.split(".")[1])
+        if hook.endswith("mlp.hook_post"):
+            hook, delta = f"blocks.{layer}.hook_mlp_out", delta @ model.w[f"h.{layer}.mlp.c_proj.weight"]
+
+        def fn(v, delta=delta):
+            return v + delta.reshape(v[0].shape)[None]
+        with torch.no_grad():
+            patched = model.forward(corrupted[None], edits={hook: fn})
+        value = (float(patched[0, -1, TARGET] - patched[0, -1, DISTRACTOR]) - exact["corrupted_metric"]) / span
+        out.append({"sae": names[order], "index": i, "attribution": score, "patched": value})
+    return out, len(ranked)
+
+
 def main() -> None:
     spec, model, saes = load()
     tokens = torch.tensor(spec["token_ids"])
@@ -285,6 +347,9 @@ def main() -> None:
     estimate, correlation = attribution_patch(model, tokens, corrupted, patching)
     print("attribution patching vs exact, Pearson r:", {k: round(v, 3) for k, v in correlation.items()})
     patching["attribution"], patching["correlation"] = estimate, correlation
+    features, candidates = feature_patch(model, saes, tokens, corrupted, patching)
+    print(f"feature patching: {candidates} candidate features, top {len(features)} patched")
+    patching["saes"], patching["features"] = PATCH_SAES, features
     out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution,
            "patch": {"clean_ids": tokens.tolist(), "corrupted_ids": corrupted.tolist(), "target": TARGET, "distractor": DISTRACTOR, **patching}}
     with open(OUT_PATH, "w", encoding="utf-8") as f:
