@@ -55,6 +55,9 @@ public sealed class PatchingWork
     /// <summary>Patched runs in all: L·(3T + H) plus the features.</summary>
     public int CellCount => _cells.Length;
 
+    /// <summary>The features to patch with their attribution, before any cell runs (<see cref="PatchedFeature.Patched"/> is NaN: not yet measured).</summary>
+    public IReadOnlyList<PatchedFeature> FeatureEstimates => _features.Select(f => new PatchedFeature(f.Sae, f.Index, f.Attribution, float.NaN)).ToArray();
+
     /// <summary>Sequences per batched forward pass (rows = B·T kept near 512, where Sgemm's throughput levels off).</summary>
     public int BatchSize { get; set; }
 
