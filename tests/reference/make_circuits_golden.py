@@ -31,6 +31,10 @@ patch      clean and corrupted prompts of equal length; metric as above, normali
            w_clean,p - w_corrupted,p added at the hook at every position (an mlp.hook_post write as its W_out image
            at hook_mlp_out, the same edit), normalised.
 
+attention  every layer's hook_pattern [L][H][T][T] for the tiny prompt; dfa for DFA_FEATURES of the hook_z SAE: the
+           destination = argmax of the feature's activation over positions (first of ties), and for each source s
+           sum_h pattern[h, dest, s] * (v[s, h] . W_enc[h*Dh:(h+1)*Dh, feature]) (SAEDashboard's DFA).
+
 Writes golden/circuits_golden.json.
 """
 
@@ -60,6 +64,7 @@ ATTRIBUTE_SAES = ["standard-resid-pre-1", "topk-mlp-out-0", "jumprelu-resid-post
                   "hookz-1", "mlp-post-0"]
 PATCH_SAES = ["standard-resid-pre-1", "topk-rescaled-attn-out-1", "hookz-1", "layernorm-resid-pre-2", "mlp-post-0"]
 MAX_FEATURES = 50
+DFA_SAE = "hookz-1"
 CORRUPTED_CHANGES = {3: 1110, 5: 3797}  # positions of the tiny prompt replaced in the corrupted prompt
 
 
@@ -333,6 +338,29 @@ def feature_patch(model, saes, clean, corrupted, exact):
     return out, len(ranked)
 
 
+def attention(model, saes, tokens):
+    hooks = {}
+    model.forward(tokens[None], hooks)
+    L = model.n_layer
+    patterns = [hooks[f"blocks.{l}.attn.hook_pattern"][0].tolist() for l in range(L)]
+    sae = saes[DFA_SAE]
+    layer = int(sae.hook_name.split(".")[1])
+    z = hooks[sae.hook_name][0]                        # [T, H, Dh]
+    f, _ = sae.encode(z)                               # [T, S]
+    v = hooks[f"blocks.{layer}.attn.hook_v"][0]        # [T, H, Dh]
+    pattern = hooks[f"blocks.{layer}.attn.hook_pattern"][0]   # [H, T, T]
+    H, Dh = model.n_head, model.d_head
+    active = torch.nonzero((f > 0).any(dim=0)).flatten().tolist()
+    dfa = []
+    for i in active[:8]:
+        dest = int(np.argmax(f[:, i].numpy()))
+        w_enc = sae.w["W_enc"][:, i].reshape(H, Dh)
+        per_head = (v * w_enc[None]).sum(-1)           # [T, H]
+        values = (pattern[:, dest, :].t() * per_head).sum(-1)   # [T]
+        dfa.append({"feature": i, "target_index": dest, "activation": float(f[dest, i]), "values": values.tolist()})
+    return {"patterns": patterns, "dfa_sae": DFA_SAE, "dfa": dfa}
+
+
 def main() -> None:
     spec, model, saes = load()
     tokens = torch.tensor(spec["token_ids"])
@@ -350,7 +378,9 @@ def main() -> None:
     features, candidates = feature_patch(model, saes, tokens, corrupted, patching)
     print(f"feature patching: {candidates} candidate features, top {len(features)} patched")
     patching["saes"], patching["features"] = PATCH_SAES, features
-    out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution,
+    with torch.no_grad():
+        attention_golden = attention(model, saes, tokens)
+    out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution, "attention": attention_golden,
            "patch": {"clean_ids": tokens.tolist(), "corrupted_ids": corrupted.tolist(), "target": TARGET, "distractor": DISTRACTOR, **patching}}
     with open(OUT_PATH, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=None)
