@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using FeatureAtlas.Core.Circuits;
 using FeatureAtlas.Core.Tokenization;
+using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Cli.Commands;
 
@@ -16,7 +17,9 @@ namespace FeatureAtlas.Cli.Commands;
 /// (Pearson r of estimate and exact). With <c>--sae</c> (repeatable), "features": [{"sae", "index", "attribution",
 /// "patched"}]: the top 50 features of those SAEs by attribution (active at some position of either prompt), each
 /// patched clean → corrupted at every position with the error term kept, normalised alike ("patched" is null with
-/// <c>--method attribution</c>, which only ranks them).
+/// <c>--method attribution</c>, which only ranks them). Exact patching runs as a resumable job (<see cref="PatchJob"/>)
+/// with progress on stderr when output is redirected; stopped (Ctrl+C), it exits 130 and the same command continues
+/// from the checkpoint in --checkpoint-dir.
 /// </summary>
 internal static class PatchCommand
 {
@@ -31,13 +34,14 @@ internal static class PatchCommand
         var distractor = CircuitsCli.Token("--distractor", "corrupted answer", required: true);
         var method = new Option<string>("--method") { Description = "exact (one forward pass per cell), attribution (gradient estimate) or both (with their correlation).", DefaultValueFactory = _ => "exact" };
         var saes = new Option<string[]>("--sae") { Description = "An SAELens SAE folder or stored SAE name whose top 50 features by attribution to patch; repeatable." };
+        var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint of an exact run lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var processing = CliOptions.Processing();
         var json = CliOptions.Json();
         var db = GenerationCli.Db();
 
         var command = new Command("patch", "Activation patching: clean activations into the corrupted run, one at a time.")
         {
-            model, clean, cleanIds, corrupted, corruptedIds, target, distractor, method, saes, processing, json, db,
+            model, clean, cleanIds, corrupted, corruptedIds, target, distractor, method, saes, checkpoints, processing, json, db,
         };
         command.Validators.Add(result =>
         {
@@ -61,7 +65,24 @@ internal static class PatchCommand
                 {
                     Features = session.Saes.Count == 0 ? [] : PatchingWork.Prepare(session.Model, cleanTokens, corruptedTokens, targetId, distractorId, session.Saes).FeatureEstimates,
                 }
-                : ActivationPatching.Run(session.Model, cleanTokens, corruptedTokens, targetId, distractorId, session.Saes, cancellationToken: cancellationToken);
+                : null;
+            if (result is null)
+            {
+                var options = new PatchJobOptions
+                {
+                    Clean = cleanTokens, Corrupted = corruptedTokens, Target = targetId, Distractor = distractorId, CheckpointDirectory = parse.GetValue(checkpoints)!,
+                };
+                using var stop = StopSignal.Register(cancellationToken);
+                try
+                {
+                    result = await ProgressDisplay.RunAsync("patch", progress => PatchJob.RunAsync(options, session.Model, session.Saes, progress, stop.Token));
+                }
+                catch (OperationCanceledException)
+                {
+                    Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
+                    return ExitCodes.Cancelled;
+                }
+            }
 
             if (parse.GetValue(json))
             {
