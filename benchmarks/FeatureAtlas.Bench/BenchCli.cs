@@ -23,6 +23,8 @@ public static class BenchCli
         root.Subcommands.Add(TrainSaeBench.Create());
         root.Subcommands.Add(TrainLmBench.Create());
         root.Subcommands.Add(GenerateBench.Create());
+        root.Subcommands.Add(PatchBench.Create());
+        root.Subcommands.Add(LensBench.Create());
         return root;
     }
 

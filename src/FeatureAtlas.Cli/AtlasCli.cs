@@ -17,6 +17,7 @@ public static class AtlasCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(SteerCommand.Create());
         root.Subcommands.Add(LensCommand.Create());
+        root.Subcommands.Add(AttentionCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(PatchCommand.Create());
         root.Subcommands.Add(AblateCommand.Create());

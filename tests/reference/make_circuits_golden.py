@@ -24,6 +24,16 @@ patch      clean and corrupted prompts of equal length; metric as above, normali
            attn_out [L][T], mlp_out [L][T], each head's hook_z at all positions [L][H].
            attribution: the same grids to first order, (clean - corrupted activation) . d metric / d activation
            on the corrupted run (autograd), normalised alike; correlation: Pearson r of each grid with exact.
+           features: for every SAE of PATCH_SAES, every feature active (f > 0) at any position of either run;
+           its write at position p is w_p = decode(f_i e_i) - decode(0) (each run's own normalisation state);
+           attribution = sum_p (w_clean,p - w_corrupted,p) . d metric / d hook_p on the corrupted run, normalised;
+           the top 50 by |attribution| (ties: SAE order, then index) are patched exactly: the corrupted run with
+           w_clean,p - w_corrupted,p added at the hook at every position (an mlp.hook_post write as its W_out image
+           at hook_mlp_out, the same edit), normalised.
+
+attention  every layer's hook_pattern [L][H][T][T] for the tiny prompt; dfa for DFA_FEATURES of the hook_z SAE: the
+           destination = argmax of the feature's activation over positions (first of ties), and for each source s
+           sum_h pattern[h, dest, s] * (v[s, h] . W_enc[h*Dh:(h+1)*Dh, feature]) (SAEDashboard's DFA).
 
 Writes golden/circuits_golden.json.
 """
@@ -52,6 +62,9 @@ TOP = 5
 TARGET, DISTRACTOR = 262, 13          # " the", "."
 ATTRIBUTE_SAES = ["standard-resid-pre-1", "topk-mlp-out-0", "jumprelu-resid-post-2", "layernorm-resid-pre-2",
                   "hookz-1", "mlp-post-0"]
+PATCH_SAES = ["standard-resid-pre-1", "topk-rescaled-attn-out-1", "hookz-1", "layernorm-resid-pre-2", "mlp-post-0"]
+MAX_FEATURES = 50
+DFA_SAE = "hookz-1"
 CORRUPTED_CHANGES = {3: 1110, 5: 3797}  # positions of the tiny prompt replaced in the corrupted prompt
 
 
@@ -271,6 +284,83 @@ def attribution_patch(model, clean, corrupted, exact):
     return out, correlation
 
 
+def feature_patch(model, saes, clean, corrupted, exact):
+    names = PATCH_SAES
+    with torch.no_grad():
+        clean_hooks = {}
+        model.forward(clean[None], clean_hooks)
+    w = model.w
+    w["wte.weight"].requires_grad_(True)
+    w["wpe.weight"].requires_grad_(True)
+    hooks = {}
+    logits = model.forward(corrupted[None], hooks)
+    for t in hooks.values():
+        t.retain_grad()
+    metric = logits[0, -1, TARGET] - logits[0, -1, DISTRACTOR]
+    metric.backward()
+    w["wte.weight"].requires_grad_(False)
+    w["wpe.weight"].requires_grad_(False)
+    span = exact["clean_metric"] - exact["corrupted_metric"]
+    T = len(clean)
+    ranked = []
+    for order, name in enumerate(names):
+        sae = saes[name]
+        hook = sae.hook_name
+        xc = clean_hooks[hook][0].detach()
+        xk = hooks[hook][0].detach()
+        g = hooks[hook].grad[0].reshape(T, -1)
+        fc, sc = sae.encode(xc)
+        fk, sk = sae.encode(xk)
+        zc = sae.decode(torch.zeros_like(fc), sc)
+        zk = sae.decode(torch.zeros_like(fk), sk)
+        active = torch.nonzero(((fc > 0) | (fk > 0)).any(dim=0)).flatten().tolist()
+        for i in active:
+            oc = torch.zeros_like(fc)
+            oc[:, i] = fc[:, i]
+            ok = torch.zeros_like(fk)
+            ok[:, i] = fk[:, i]
+            delta = (sae.decode(oc, sc) - zc) - (sae.decode(ok, sk) - zk)     # [T, I]
+            ranked.append((order, i, float((delta * g).sum()) / span, delta))
+    ranked.sort(key=lambda r: (-abs(r[2]), r[0], r[1]))
+    out = []
+    for order, i, score, delta in ranked[:MAX_FEATURES]:
+        hook = saes[names[order]].hook_name
+        layer = int(hook.split(".")[1])
+        if hook.endswith("mlp.hook_post"):
+            hook, delta = f"blocks.{layer}.hook_mlp_out", delta @ model.w[f"h.{layer}.mlp.c_proj.weight"]
+
+        def fn(v, delta=delta):
+            return v + delta.reshape(v[0].shape)[None]
+        with torch.no_grad():
+            patched = model.forward(corrupted[None], edits={hook: fn})
+        value = (float(patched[0, -1, TARGET] - patched[0, -1, DISTRACTOR]) - exact["corrupted_metric"]) / span
+        out.append({"sae": names[order], "index": i, "attribution": score, "patched": value})
+    return out, len(ranked)
+
+
+def attention(model, saes, tokens):
+    hooks = {}
+    model.forward(tokens[None], hooks)
+    L = model.n_layer
+    patterns = [hooks[f"blocks.{l}.attn.hook_pattern"][0].tolist() for l in range(L)]
+    sae = saes[DFA_SAE]
+    layer = int(sae.hook_name.split(".")[1])
+    z = hooks[sae.hook_name][0]                        # [T, H, Dh]
+    f, _ = sae.encode(z)                               # [T, S]
+    v = hooks[f"blocks.{layer}.attn.hook_v"][0]        # [T, H, Dh]
+    pattern = hooks[f"blocks.{layer}.attn.hook_pattern"][0]   # [H, T, T]
+    H, Dh = model.n_head, model.d_head
+    active = torch.nonzero((f > 0).any(dim=0)).flatten().tolist()
+    dfa = []
+    for i in active[:8]:
+        dest = int(np.argmax(f[:, i].numpy()))
+        w_enc = sae.w["W_enc"][:, i].reshape(H, Dh)
+        per_head = (v * w_enc[None]).sum(-1)           # [T, H]
+        values = (pattern[:, dest, :].t() * per_head).sum(-1)   # [T]
+        dfa.append({"feature": i, "target_index": dest, "activation": float(f[dest, i]), "values": values.tolist()})
+    return {"patterns": patterns, "dfa_sae": DFA_SAE, "dfa": dfa}
+
+
 def main() -> None:
     spec, model, saes = load()
     tokens = torch.tensor(spec["token_ids"])
@@ -285,7 +375,12 @@ def main() -> None:
     estimate, correlation = attribution_patch(model, tokens, corrupted, patching)
     print("attribution patching vs exact, Pearson r:", {k: round(v, 3) for k, v in correlation.items()})
     patching["attribution"], patching["correlation"] = estimate, correlation
-    out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution,
+    features, candidates = feature_patch(model, saes, tokens, corrupted, patching)
+    print(f"feature patching: {candidates} candidate features, top {len(features)} patched")
+    patching["saes"], patching["features"] = PATCH_SAES, features
+    with torch.no_grad():
+        attention_golden = attention(model, saes, tokens)
+    out = {"token_ids": spec["token_ids"], "lens": {"top": TOP, "layers": lens_layers}, "attribute": attribution, "attention": attention_golden,
            "patch": {"clean_ids": tokens.tolist(), "corrupted_ids": corrupted.tolist(), "target": TARGET, "distractor": DISTRACTOR, **patching}}
     with open(OUT_PATH, "w", encoding="utf-8") as f:
         json.dump(out, f, indent=None)

@@ -1,5 +1,6 @@
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
 
 namespace FeatureAtlas.Core.Circuits;
 
@@ -7,70 +8,31 @@ namespace FeatureAtlas.Core.Circuits;
 /// Activation patching (TransformerLens patching.py, get_act_patch_*): run the corrupted prompt with one clean
 /// activation patched in at a time and report the metric logit(target) − logit(distractor) at the last position,
 /// normalised so the clean run is 1 and the corrupted run 0. Patched: hook_resid_pre, hook_attn_out and
-/// hook_mlp_out per layer × position, and each head's hook_z per layer × head at every position.
-/// One forward pass per cell: L·(3T + H) passes in all.
+/// hook_mlp_out per layer × position, each head's hook_z per layer × head at every position, and optionally the
+/// top SAE features by attribution. One patched run per cell, L·(3T + H) in all plus the features, batched and
+/// started at the patched layer (<see cref="PatchingWork"/>).
 /// </summary>
 public static class ActivationPatching
 {
     public static PatchingResult Run(Gpt2Model model, ReadOnlySpan<int> clean, ReadOnlySpan<int> corrupted, int target, int distractor,
-        IProgress<int>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<int>? progress = null, CancellationToken cancellationToken = default) =>
+        Run(model, clean, corrupted, target, distractor, [], progress, cancellationToken);
+
+    /// <summary>
+    /// As above, plus the top <see cref="PatchingWork.MaxFeatures"/> features of <paramref name="saes"/> by
+    /// attribution, each patched clean → corrupted at every position (<see cref="PatchedFeature"/>).
+    /// </summary>
+    public static PatchingResult Run(Gpt2Model model, ReadOnlySpan<int> clean, ReadOnlySpan<int> corrupted, int target, int distractor,
+        IReadOnlyList<SparseAutoencoder> saes, IProgress<int>? progress = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(model);
-        var c = model.Config;
-        if (clean.Length != corrupted.Length)
-        {
-            throw new ArgumentException($"The clean prompt has {clean.Length} tokens and the corrupted prompt {corrupted.Length}; patching needs equal lengths.");
-        }
-        foreach (var (token, role) in new[] { (target, "target"), (distractor, "distractor") })
-        {
-            if ((uint)token >= (uint)c.Vocab) throw new ArgumentOutOfRangeException(role, $"The {role} token {token} is outside the vocabulary [0, {c.Vocab}).");
-        }
-        int t = clean.Length, layers = c.Layers, heads = c.Heads, d = c.DModel, dh = c.HeadDim;
-        var names = new List<string>();
-        for (var l = 0; l < layers; l++) names.AddRange([HookNames.ResidPre(l), HookNames.AttnOut(l), HookNames.MlpOut(l), HookNames.Z(l)]);
-        var cleanRun = model.Run(clean, 1, new RunOptions { Cache = names, LogitsLastPositionOnly = true });
-        var cleanMetric = Metric(cleanRun.Logits!.Data, target, distractor);
-        var corruptedTokens = corrupted.ToArray();
-        var logits = new float[c.Vocab];
-        var options = new RunOptions { LogitsLastPositionOnly = true };
-        model.Run(corruptedTokens, 1, options, logits);
-        var corruptedMetric = Metric(logits, target, distractor);
-        var span = cleanMetric - corruptedMetric;
-        if (!(Math.Abs(span) > 1e-6f * Math.Max(1f, Math.Abs(cleanMetric))))
-        {
-            throw new ArgumentException($"The clean and corrupted prompts give the same metric ({cleanMetric}); there is nothing to normalise patching by.");
-        }
-
-        var done = 0;
-        float Patched(string name, Action<Span<float>, float[]> patch)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var source = cleanRun.Cache[name].Data;
-            var run = new RunOptions
-            {
-                LogitsLastPositionOnly = true,
-                Hooks = new Dictionary<string, ActivationHook> { [name] = (_, _, values) => patch(values, source) },
-            };
-            model.Run(corruptedTokens, 1, run, logits);
-            progress?.Report(++done);
-            return (Metric(logits, target, distractor) - corruptedMetric) / span;
-        }
-
-        float[][] PerPosition(Func<int, string> hook) => Enumerable.Range(0, layers).Select(l => Enumerable.Range(0, t)
-            .Select(p => Patched(hook(l), (values, source) => source.AsSpan(p * d, d).CopyTo(values.Slice(p * d, d)))).ToArray()).ToArray();
-
-        var residPre = PerPosition(HookNames.ResidPre);
-        var attnOut = PerPosition(HookNames.AttnOut);
-        var mlpOut = PerPosition(HookNames.MlpOut);
-        var headGrid = Enumerable.Range(0, layers).Select(l => Enumerable.Range(0, heads).Select(h => Patched(HookNames.Z(l), (values, source) =>
-        {
-            for (var p = 0; p < t; p++) source.AsSpan(p * d + h * dh, dh).CopyTo(values.Slice(p * d + h * dh, dh));
-        })).ToArray()).ToArray();
-        return new PatchingResult(cleanMetric, corruptedMetric, residPre, attnOut, mlpOut, headGrid);
+        var work = PatchingWork.Prepare(model, clean, corrupted, target, distractor, saes);
+        var values = new float[work.CellCount];
+        work.RunCells(0, work.CellCount, values, progress is null ? null : progress.Report, cancellationToken);
+        return work.Assemble(values);
     }
 
     /// <summary>
-    /// Attribution patching (Nanda 2023; Syed et al. 2023), the fast preview: each cell of <see cref="Run"/>'s grids
+    /// Attribution patching (Nanda 2023; Syed et al. 2023), the fast preview: each cell of exact patching's grids
     /// estimated to first order as (clean − corrupted activation) · ∂metric/∂activation on the corrupted run, from one
     /// backward pass (<see cref="Gpt2Model.Backward"/>, nothing frozen), normalised the same way.
     /// </summary>
@@ -137,11 +99,15 @@ public static class ActivationPatching
         return sxy / Math.Sqrt(sxx * syy);
     }
 
-    /// <summary>Forward passes <see cref="Run"/> makes after its two reference runs: L·(3T + H).</summary>
+    /// <summary>Forward passes exact patching makes after its two reference runs: L·(3T + H).</summary>
     public static int Passes(Gpt2Config config, int tokens) => config.Layers * (3 * tokens + config.Heads);
 
     private static float Metric(ReadOnlySpan<float> lastLogits, int target, int distractor) => lastLogits[target] - lastLogits[distractor];
 }
 
 /// <summary>Raw clean and corrupted metrics and the normalised grids: [L][T] per hook kind, [L][H] for heads.</summary>
-public sealed record PatchingResult(float CleanMetric, float CorruptedMetric, float[][] ResidPre, float[][] AttnOut, float[][] MlpOut, float[][] Heads);
+public sealed record PatchingResult(float CleanMetric, float CorruptedMetric, float[][] ResidPre, float[][] AttnOut, float[][] MlpOut, float[][] Heads)
+{
+    /// <summary>The SAE features patched, largest |attribution| first (empty when no SAE was given).</summary>
+    public IReadOnlyList<PatchedFeature> Features { get; init; } = [];
+}

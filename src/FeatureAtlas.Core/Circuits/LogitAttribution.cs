@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Steering;
@@ -109,56 +110,76 @@ public static class LogitAttribution
         var errors = new List<SaeErrorAttribution>();
         var writes = new List<float[]>();
         foreach (var sae in saes) AttributeSae(model, sae, tape, grads, p, readout, features, errors, writes);
-        if (exactTop > 0) MeasureExact(model, saes, tokens.ToArray(), target, distractor, p, logitDiff, exactTop, components, features, writes);
+        if (exactTop > 0) MeasureExact(model, saes, tokens[..(p + 1)].ToArray(), u, deltaBias, p, logitDiff, exactTop, components, features, writes);
         return new LogitAttributionResult(logitDiff, p, target, distractor, components, features, errors);
     }
 
-    /// <summary>Zero-ablates the <paramref name="count"/> heads, MLPs and features of largest |act × grad| and records metric − ablated metric.</summary>
-    private static void MeasureExact(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, int[] tokens, int target, int? distractor, int p, float clean, int count,
+    /// <summary>
+    /// Zero-ablates the <paramref name="count"/> heads, MLPs and features of largest |act × grad| and records metric −
+    /// ablated metric. Speed: the model is causal, so only the tokens up to the position run (<paramref name="prefix"/>);
+    /// every ablation runs in one batch; and the metric is read from the final residual at the position
+    /// (ln_final, then · u plus the b_U difference) instead of unembedding every position (at 64 tokens of GPT-2 small
+    /// the full logits cost about half of each ablated pass).
+    /// </summary>
+    private static void MeasureExact(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, int[] prefix, float[] u, float deltaBias, int p, float clean, int count,
         List<AttributionComponent> components, List<FeatureAttribution> features, List<float[]> writes)
     {
         var c = model.Config;
-        int d = c.DModel, dh = c.HeadDim, v = c.Vocab, t = tokens.Length;
+        int d = c.DModel, dh = c.HeadDim, t = prefix.Length;
         var nodes = components.Select((x, i) => (Index: i, IsFeature: false, Score: Math.Abs(x.ActTimesGrad)))
             .Where(n => IsNode(components[n.Index].Name))
             .Concat(features.Select((x, i) => (Index: i, IsFeature: true, Score: Math.Abs(x.ActTimesGrad))))
             .OrderByDescending(n => n.Score).Take(count).ToList();
-        var logits = new float[t * v];
+        if (nodes.Count == 0) return;
+        var edits = new List<(string Hook, Action<Span<float>> Edit)>(nodes.Count);
         foreach (var node in nodes)
         {
-            string hook;
-            ActivationHook edit;
             if (node.IsFeature)
             {
                 var feature = features[node.Index];
                 var write = writes[node.Index];
-                hook = saes.First(s => s.Name == feature.Sae).HookName;
                 var width = write.Length;
-                edit = (_, _, values) => TensorPrimitives.Subtract(values.Slice(p * width, width), write, values.Slice(p * width, width));
+                edits.Add((saes.First(s => s.Name == feature.Sae).HookName, values => TensorPrimitives.Subtract(values.Slice(p * width, width), write, values.Slice(p * width, width))));
+                continue;
             }
-            else
+            var name = components[node.Index].Name;
+            if (name.EndsWith("_mlp_out", StringComparison.Ordinal))
             {
-                var name = components[node.Index].Name;
-                if (name.EndsWith("_mlp_out", StringComparison.Ordinal))
-                {
-                    hook = HookNames.MlpOut(int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture));
-                    edit = (_, _, values) => values.Clear();
-                }
-                else
-                {
-                    var split = name.IndexOf('H');
-                    var layer = int.Parse(name.AsSpan(1, split - 1), System.Globalization.CultureInfo.InvariantCulture);
-                    var head = int.Parse(name.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture);
-                    hook = HookNames.Z(layer);
-                    edit = (_, _, values) =>
-                    {
-                        for (var q = 0; q < t; q++) values.Slice(q * d + head * dh, dh).Clear();
-                    };
-                }
+                edits.Add((HookNames.MlpOut(int.Parse(name.AsSpan(0, name.IndexOf('_')), System.Globalization.CultureInfo.InvariantCulture)), values => values.Clear()));
+                continue;
             }
-            model.Run(tokens, 1, new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [hook] = edit } }, logits);
-            var row = logits.AsSpan(p * v, v);
-            var ablated = row[target] - (distractor is { } o ? row[o] : 0f);
+            var split = name.IndexOf('H');
+            var layer = int.Parse(name.AsSpan(1, split - 1), System.Globalization.CultureInfo.InvariantCulture);
+            var head = int.Parse(name.AsSpan(split + 1), System.Globalization.CultureInfo.InvariantCulture);
+            edits.Add((HookNames.Z(layer), values =>
+            {
+                for (var q = 0; q < t; q++) values.Slice(q * d + head * dh, dh).Clear();
+            }));
+        }
+
+        var batch = edits.Count;
+        var hooks = new Dictionary<string, ActivationHook>(StringComparer.Ordinal);
+        foreach (var hook in edits.Select(e => e.Hook).Distinct())
+        {
+            hooks[hook] = (_, _, values) =>
+            {
+                var each = values.Length / batch;
+                for (var b = 0; b < batch; b++)
+                {
+                    if (edits[b].Hook == hook) edits[b].Edit(values.Slice(b * each, each));
+                }
+            };
+        }
+        var tokens = new int[batch * t];
+        for (var b = 0; b < batch; b++) prefix.CopyTo(tokens, b * t);
+        var last = HookNames.ResidPost(c.Layers - 1);
+        var final = model.Run(tokens, batch, new RunOptions { Hooks = hooks, Cache = [last], ComputeLogits = false }).Cache[last].Data;
+        var normalized = new float[d];
+        for (var b = 0; b < batch; b++)
+        {
+            LayerNorm.Forward(final.AsSpan((b * t + p) * d, d), model.Weights.LnFinalGain, model.Weights.LnFinalBias, c.LayerNormEpsilon, d, normalized);
+            var ablated = TensorPrimitives.Dot(normalized, u) + deltaBias;
+            var node = nodes[b];
             if (node.IsFeature) features[node.Index] = features[node.Index] with { Exact = clean - ablated };
             else components[node.Index] = components[node.Index] with { Exact = clean - ablated };
         }

@@ -21,6 +21,9 @@ public sealed class RunOptions
     /// </summary>
     public int? StopAtLayer { get; init; }
 
+    /// <summary>Start at a block from a given residual stream instead of the embeddings (see <see cref="ResumePoint"/>); null: from the tokens.</summary>
+    public ResumePoint? ResumeFrom { get; init; }
+
     public static RunOptions Default { get; } = new();
 
     /// <summary>

@@ -76,6 +76,7 @@ public sealed partial class Gpt2Model
             throw new ArgumentException($"{n} more positions do not fit: the cache holds {cache.Length} of {cache.Capacity}.", nameof(tokens));
         }
         if (options.StopAtLayer is not null) throw new ArgumentException("A cached run computes every layer; StopAtLayer is not supported.", nameof(options));
+        if (options.ResumeFrom is not null) throw new ArgumentException("A cached run starts from its tokens; ResumeFrom is not supported.", nameof(options));
         var plan = Plan(options);
         if (plan.AnyHooks && WantsAnyPattern(options, Config.Layers)) throw new ArgumentException("hook_pattern and hook_attn_scores are not available in a cached run.", nameof(options));
         if (plan.AnyHooks && WantsAnyResult(options, Config.Layers)) throw new ArgumentException("hook_result is not available in a cached run.", nameof(options));
@@ -173,9 +174,17 @@ public sealed partial class Gpt2Model
             var normalized = ws.Normalized.AsSpan(0, rows * d);
             var scratch = ws.Scratch.AsSpan(0, rows * d);
 
-            Embed(tokens, batch, t, kv?.Length ?? 0, options, plan, cache, ws, rowShape);
+            var first = 0;
+            if (options.ResumeFrom is { } resume)
+            {
+                first = Resume(resume, batch, t, plan, residual);
+            }
+            else
+            {
+                Embed(tokens, batch, t, kv?.Length ?? 0, options, plan, cache, ws, rowShape);
+            }
 
-            for (var l = 0; l < plan.Layers; l++)
+            for (var l = first; l < plan.Layers; l++)
             {
                 var layer = _layers[l];
                 var w = layer.Source;
@@ -266,6 +275,30 @@ public sealed partial class Gpt2Model
         Emit(options, plan, cache, HookNames.Embed, rowShape, scratch);
         Emit(options, plan, cache, HookNames.PosEmbed, rowShape, residual);
         TensorPrimitives.Add(residual, scratch, residual);
+    }
+
+    /// <summary>Loads <paramref name="resume"/>'s residual ([T, D] broadcast, or [B, T, D]) and returns the block to start at.</summary>
+    private int Resume(ResumePoint resume, int batch, int t, RunPlan plan, Span<float> residual)
+    {
+        var d = Config.DModel;
+        if (resume.Layer < 0 || resume.Layer >= Math.Max(plan.Layers, 1) || resume.Layer >= Config.Layers)
+        {
+            throw new ArgumentException($"ResumeFrom.Layer {resume.Layer} is outside the blocks this pass runs [0, {plan.Layers}).");
+        }
+        var one = t * d;
+        if (resume.Residual.Length == one)
+        {
+            for (var b = 0; b < batch; b++) resume.Residual.CopyTo(residual.Slice(b * one, one));
+        }
+        else if (resume.Residual.Length == batch * one)
+        {
+            resume.Residual.CopyTo(residual);
+        }
+        else
+        {
+            throw new ArgumentException($"ResumeFrom.Residual has {resume.Residual.Length} values; expected [T, D] = {one} or [B, T, D] = {batch * one}.");
+        }
+        return resume.Layer;
     }
 
     private void Unembed(int batch, int t, RunOptions options, RunPlan plan, Span<float> logits, ActivationCache? cache, Gpt2Workspace ws, ReadOnlySpan<int> rowShape)

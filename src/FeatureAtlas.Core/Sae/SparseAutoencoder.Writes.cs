@@ -25,10 +25,13 @@ public sealed partial class SparseAutoencoder
     }
 
     /// <summary>destination [I] += scale · c_i · W_dec[i]: feature <paramref name="index"/>'s write into the hook (see <see cref="EncodeRow"/>).</summary>
-    public void AddWrite(int index, float activation, float scale, Span<float> destination)
+    public void AddWrite(int index, float activation, float scale, Span<float> destination) =>
+        TensorPrimitives.MultiplyAdd(Parameters.WDec.AsSpan(index * DIn, DIn), WriteCoefficient(index, activation, scale), destination[..DIn], destination);
+
+    /// <summary>scale · c_i: the multiple of W_dec[i] that feature <paramref name="index"/> writes into the hook (see <see cref="EncodeRow"/>).</summary>
+    public float WriteCoefficient(int index, float activation, float scale)
     {
         var rescale = Config.Architecture == SaeArchitecture.TopK && Config.RescaleActsByDecoderNorm;
-        var coefficient = scale * (rescale ? activation / DecoderNorms[index] : activation);
-        TensorPrimitives.MultiplyAdd(Parameters.WDec.AsSpan(index * DIn, DIn), coefficient, destination[..DIn], destination);
+        return scale * (rescale ? activation / DecoderNorms[index] : activation);
     }
 }

@@ -10,6 +10,7 @@ public static class AtlasApi
         api.MapActivationsApi();
         api.MapInferenceApi();
         api.MapCircuitsApi();
+        api.MapAttentionApi();
         api.MapExplainApi();
         api.MapListsApi();
         api.MapBookmarksApi();

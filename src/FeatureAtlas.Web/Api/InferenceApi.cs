@@ -51,10 +51,11 @@ public static partial class InferenceApi
         {
             var tokens = runtime.Tokenize(text, limits);
             var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
-            results.Add(ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
+            var dto = ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
             {
                 ModelId = feature.Model, Layer = feature.Sae, Index = FeaturesApi.Index(feature.Index),
-            });
+            };
+            results.Add(await WithDfaAsync(dto, models, model, session, tokens, feature.Index, a.MaxValueIndex, request.IgnoreBos && tokens[0] == FeatureSearch.BosToken, context, cancellationToken));
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }

@@ -154,6 +154,26 @@ public class CircuitsCommandTests(TinyModelFixture fixture) : IClassFixture<Tiny
     }
 
     [Fact]
+    public void Patch_WithSaes_AddsTheTopFeaturesPatched()
+    {
+        var golden = Goldens["patch"]!;
+        var args = new List<string> { "patch", "--model", fixture.Checkpoint.ModelDirectory, "--clean-ids", IdList(golden["clean_ids"]),
+            "--corrupted-ids", IdList(golden["corrupted_ids"]), "--target", $"#{(int)golden["target"]!}", "--distractor", "#13", "--json" };
+        foreach (var sae in golden["saes"]!.AsArray()) args.AddRange(["--sae", fixture.Checkpoint.SaeDirectory((string)sae!)]);
+        var result = CliRunner.Run([.. args]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        var got = JsonNode.Parse(result.StandardOutput)!["features"]!.AsArray();
+        var want = golden["features"]!.AsArray();
+        Assert.Equal(want.Select(f => $"{f!["sae"]}/{f["index"]}"), got.Select(f => $"{f!["sae"]}/{f["index"]}"));
+        for (var i = 0; i < want.Count; i++)
+        {
+            Close((double)want[i]!["attribution"]!, (double)got[i]!["attribution"]!, $"features[{i}].attribution");
+            Close((double)want[i]!["patched"]!, (double)got[i]!["patched"]!, $"features[{i}].patched");
+        }
+    }
+
+    [Fact]
     public void Patch_UnequalLengths_FailsNamingBoth()
     {
         var result = CliRunner.Run("patch", "--model", fixture.Checkpoint.ModelDirectory, "--clean", "The quick brown fox", "--corrupted", "The fox",

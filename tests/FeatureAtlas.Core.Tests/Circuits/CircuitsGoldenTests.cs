@@ -171,6 +171,46 @@ public class CircuitsGoldenTests(TinyModelFixture fixture) : IClassFixture<TinyM
     }
 
     [Fact]
+    public void ActivationPatching_TopFeaturesByAttribution_MatchPyTorch()
+    {
+        var golden = Golden["patch"]!;
+        int[] Ids(string key) => golden[key]!.AsArray().Select(x => (int)x!).ToArray();
+        var saes = golden["saes"]!.AsArray().Select(n => SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory((string)n!))).ToArray();
+        var result = ActivationPatching.Run(Model, Ids("clean_ids"), Ids("corrupted_ids"), (int)golden["target"]!, (int)golden["distractor"]!, saes);
+        var want = golden["features"]!.AsArray();
+        Assert.Equal(PatchingWork.MaxFeatures, want.Count);
+        Assert.Equal(want.Select(f => $"{f!["sae"]}/{f["index"]}"), result.Features.Select(f => $"{f.Sae}/{f.Index}"));
+        for (var i = 0; i < want.Count; i++)
+        {
+            var what = $"{result.Features[i].Sae} #{result.Features[i].Index}";
+            AssertClose((double)want[i]!["attribution"]!, result.Features[i].Attribution, what + " attribution");
+            AssertClose((double)want[i]!["patched"]!, result.Features[i].Patched, what + " patched");
+        }
+        AssertClose((double)golden["heads"]![1]![2]!, result.Heads[1][2], "heads[1][2] with SAEs given");
+    }
+
+    [Fact]
+    public void PatchingWork_RunInSlicesWithOddBatches_EqualsOneRun()
+    {
+        var golden = Golden["patch"]!;
+        int[] Ids(string key) => golden[key]!.AsArray().Select(x => (int)x!).ToArray();
+        var saes = new[] { SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory("hookz-1")) };
+        var whole = PatchingWork.Prepare(Model, Ids("clean_ids"), Ids("corrupted_ids"), (int)golden["target"]!, (int)golden["distractor"]!, saes);
+        var expected = new float[whole.CellCount];
+        whole.BatchSize = 1;
+        whole.RunCells(0, whole.CellCount, expected);
+
+        var sliced = PatchingWork.Prepare(Model, Ids("clean_ids"), Ids("corrupted_ids"), (int)golden["target"]!, (int)golden["distractor"]!, saes);
+        sliced.BatchSize = 7;
+        var values = new float[sliced.CellCount];
+        var reported = new List<int>();
+        for (var start = 0; start < values.Length; start += 23) sliced.RunCells(start, Math.Min(23, values.Length - start), values, reported.Add);
+        Assert.Equal(values.Length, reported[^1]);
+        for (var i = 0; i < values.Length; i++) AssertClose(expected[i], values[i], $"cell {i}");
+        Assert.Equal(whole.Assemble(expected).Features.Select(f => f.Index), sliced.Assemble(values).Features.Select(f => f.Index));
+    }
+
+    [Fact]
     public void ActivationPatching_UnequalLengths_NamesBothLengths()
     {
         var error = Assert.Throws<ArgumentException>(() => ActivationPatching.Run(Model, [50256, 1, 2], [50256, 1], 3, 4));

@@ -6,4 +6,14 @@ namespace FeatureAtlas.Web.Api.Contracts;
 /// </summary>
 public sealed record ActivationDto(
     string[] Tokens, float[] Values, float MaxValue, int MaxValueTokenIndex, float MinValue, float? BinMin = null, float? BinMax = null,
-    double? BinContains = null, string? ModelId = null, string? Layer = null, string? Index = null);
+    double? BinContains = null, string? ModelId = null, string? Layer = null, string? Index = null)
+{
+    /// <summary>For an SAE on attn.hook_z: each token's direct feature attribution at <see cref="DfaTargetIndex"/> (Neuronpedia's dfaValues); else null.</summary>
+    public float[]? DfaValues { get; init; }
+
+    /// <summary>The destination token of the DFA: where the feature is largest.</summary>
+    public int? DfaTargetIndex { get; init; }
+
+    /// <summary>The largest |DFA value|, which scales the bars.</summary>
+    public float? DfaMaxValue { get; init; }
+}

@@ -1,6 +1,7 @@
 // "Test this feature": posts the text to /api/activation/new and shows per-token activations. The text goes into
 // the URL (?text=…#test) so a result can be shared; opening such a URL runs it again.
 import { renderTokens, format } from './tokens.js';
+import { renderDfa } from './feature-dfa.js';
 
 export function initFeatureTest(article) {
   const form = article.querySelector('.test-form');
@@ -31,6 +32,7 @@ export function initFeatureTest(article) {
       }
       const scale = Number(article.querySelector('.tokens')?.dataset.max) || body.maxValue;
       renderTokens(result, body.tokens, body.values, scale);
+      renderDfa(article, result, body);
       // A text the feature ignores has every value 0; "max 0 at token 0" would read as a result about token 0.
       status.textContent = body.maxValue > 0
         ? `max ${format(body.maxValue)} at token ${body.maxValueTokenIndex} (${JSON.stringify(body.tokens[body.maxValueTokenIndex] ?? '')})`
