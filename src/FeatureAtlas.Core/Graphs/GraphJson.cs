@@ -37,7 +37,8 @@ public sealed record GraphJsonInfo
 /// <summary>
 /// Writes an attribution graph as the graph JSON that Neuronpedia's graph viewer and circuit-tracer read
 /// ("Anthropic Attribution Graph" schema 1.0.0: metadata, qParams, nodes, links), with circuit-tracer's node
-/// conventions: feature "{layer}_{index}_{pos}" (feature = cantor(layer, index)), error "0_{layer}_{pos}", token
+/// conventions: feature "{layer}_{index}_{pos}" (feature = cantor(layer, index)), error "{layer}_-1_{pos}" (circuit-tracer's
+/// fix for its old "0_{layer}_{pos}", which collided with layer-0 features: decoderesearch/circuit-tracer#78), token
 /// "E_{token}_{pos}", logit "{n_layers + 1}_{token}_{pos}". Kept nodes are those the pruning keeps that have a kept
 /// edge, plus every token and logit node; an edge is kept when the pruning keeps it, both ends survive and its
 /// weight is not zero.
@@ -116,7 +117,7 @@ public static class GraphJson
         if (node < graph.TokenStart)
         {
             var (layer, pos) = Math.DivRem(node - graph.ErrorStart, graph.Positions);
-            return string.Create(inv, $"0_{layer}_{pos}");
+            return string.Create(inv, $"{layer}_-1_{pos}");
         }
         if (node < graph.LogitStart)
         {
@@ -189,7 +190,7 @@ public static class GraphJson
             writer.WriteString("layer", layer.ToString(inv));
             writer.WriteNumber("ctx_idx", pos);
             writer.WriteString("feature_type", "mlp reconstruction error");
-            writer.WriteString("jsNodeId", string.Create(inv, $"{layer}_{pos}-0"));
+            writer.WriteString("jsNodeId", string.Create(inv, $"{layer}_-1_{pos}-0"));
             writer.WriteString("clerp", "");
             writer.WriteNumber("influence", influence);
         }
