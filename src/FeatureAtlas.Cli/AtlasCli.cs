@@ -32,6 +32,7 @@ public static class AtlasCli
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
         return root;
     }
 

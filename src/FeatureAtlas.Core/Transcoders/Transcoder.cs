@@ -139,7 +139,8 @@ public sealed class Transcoder
         }
         if (config.RescaleActsByDecoderNorm) throw new InvalidDataException($"{source}: rescale_acts_by_decoder_norm true is not supported for transcoders; expected false.");
         if (config.ReshapeHookZ) throw new InvalidDataException($"{source}: hook_name {config.HookName} is an attention hook_z; a transcoder reads the MLP input.");
-        return (config, hookOut, skip);
+        // Keep the transcoder's own cfg.json (its architecture name, hook_name_out) for Save and the store.
+        return (config with { Json = (JsonObject)root.DeepClone() }, hookOut, skip);
     }
 
     /// <summary>
@@ -184,6 +185,84 @@ public sealed class Transcoder
             var o = output.Slice(r * d, d);
             for (var i = 0; i < d; i++) o[i] += System.Numerics.Tensors.TensorPrimitives.Dot(WSkip.AsSpan(i * d, d), xr);
         }
+    }
+
+    /// <summary>Writes the transcoder as an SAELens folder (cfg.json + sae_weights.safetensors, W_skip included), each file atomically.</summary>
+    public void Save(string directory)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        var p = Encoder.Parameters;
+        var entries = new List<SafetensorsWriter.Entry>
+        {
+            new("W_enc", [DIn, DSae], p.WEnc),
+            new("b_enc", [DSae], p.BEnc!),
+            new("W_dec", [DSae, DIn], p.WDec),
+            new("b_dec", [DIn], p.BDec),
+        };
+        if (p.Threshold is not null) entries.Add(new SafetensorsWriter.Entry("threshold", [DSae], p.Threshold));
+        if (WSkip is not null) entries.Add(new SafetensorsWriter.Entry("W_skip", [DIn, DIn], WSkip));
+        SafetensorsWriter.Write(Path.Combine(directory, "sae_weights.safetensors"), entries);
+        var cfgPath = Path.Combine(directory, "cfg.json");
+        File.WriteAllText(cfgPath + ".tmp", Encoder.Config.Json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        File.Move(cfgPath + ".tmp", cfgPath, overwrite: true);
+    }
+
+    /// <summary>
+    /// The cfg.json of a transcoder for block <paramref name="layer"/> of a model (SAELens 6 layout: architecture,
+    /// d_in, d_sae, d_out, hook_name_out, hook_layer_out, metadata.hook_name).
+    /// </summary>
+    public static JsonObject ConfigJson(Gpt2Config model, string modelName, int layer, int dSae, SaeArchitecture architecture, bool skip, int k)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (skip && architecture != SaeArchitecture.Standard) throw new ArgumentException("A skip connection is available for standard (ReLU) transcoders only, as SAELens's skip_transcoder.", nameof(skip));
+        var json = new JsonObject
+        {
+            ["architecture"] = architecture switch
+            {
+                SaeArchitecture.Standard => skip ? "skip_transcoder" : "transcoder",
+                SaeArchitecture.JumpRelu => "jumprelu_transcoder",
+                SaeArchitecture.TopK => "topk_transcoder",
+                _ => throw new ArgumentException($"Transcoders are standard, JumpReLU or TopK, not {architecture}.", nameof(architecture)),
+            },
+            ["d_in"] = model.DModel,
+            ["d_sae"] = dSae,
+            ["d_out"] = model.DModel,
+            ["dtype"] = "float32",
+            ["device"] = "cpu",
+            ["apply_b_dec_to_input"] = false,
+            ["normalize_activations"] = "none",
+            ["hook_name_out"] = HookNames.MlpOut(layer),
+            ["hook_layer_out"] = layer,
+            ["metadata"] = new JsonObject
+            {
+                ["model_name"] = modelName,
+                ["hook_name"] = HookNames.Ln2Normalized(layer),
+                ["context_size"] = Math.Min(128, model.Positions),
+                ["prepend_bos"] = true,
+                ["sae_lens_version"] = "6.0.0",
+            },
+        };
+        if (architecture == SaeArchitecture.TopK)
+        {
+            json["k"] = k;
+            json["rescale_acts_by_decoder_norm"] = false;
+        }
+        return json;
+    }
+
+    /// <summary>
+    /// A randomly initialised transcoder for block <paramref name="layer"/>, initialised as SAELens initialises SAEs
+    /// (<see cref="SaeInitializer"/>: unit-norm random decoder rows, W_enc = W_decᵀ, zero biases; W_skip zero).
+    /// </summary>
+    public static Transcoder Create(Gpt2Config model, string modelName, int layer, int dSae, SaeArchitecture architecture, ulong seed, int k = 32, bool skip = false, string? name = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentOutOfRangeException.ThrowIfNegative(layer);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(layer, model.Layers);
+        var json = ConfigJson(model, modelName, layer, dSae, architecture, skip, k);
+        var (config, hookOut, _) = ParseConfig(json, "transcoder options");
+        var sae = SaeInitializer.Create(model, modelName, HookNames.Ln2Normalized(layer), dSae, architecture, seed, k);
+        return FromParameters(config, sae.Parameters, hookOut, skip ? new float[model.DModel * model.DModel] : null, name);
     }
 
     private static int ParseLayer(string hook) =>
