@@ -30,6 +30,9 @@ Output golden/graph_golden.safetensors (F32 unless said):
   {proc}/inputs, /bias    [N]
   raw/prune/{a}_{b}/nodes, /edges, /scores    masks as 0/1, cumulative influence (raw weights only)
   {proc}/partial/selected [40]    visited feature indices (ascending), and /partial/adjacency
+  raw/eval                [14]    the replacement-model eval over EVAL_WINDOWS: CE clean, replaced (every MLP by its
+                                  transcoder, reading the replaced stream), MLPs zeroed, CE recovered, KL(clean||replaced),
+                                  KL(clean||ablated) per next-token position, then L0 and normalised MSE per block
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ TOKENS = [0, 5, 36, 12, 7, 5, 21]
 ARCHS = ["transcoder", "skip_transcoder", "jumprelu_transcoder", "topk_transcoder"]
 TOPK = 4
 PRUNINGS = [(0.8, 0.98), (0.6, 0.9)]
+EVAL_WINDOWS = [TOKENS, [3, 8, 1, 30, 22, 9, 14]]
 PARTIAL = dict(max_features=40, batch=8, interval=2)
 MAX_LOGITS, DESIRED = 10, 0.95
 
@@ -258,6 +262,72 @@ def build(sd, tcs):
     return features, logit_table, adjacency, inputs, bias, partial, n_act, k
 
 
+def full_forward(sd, tcs, tokens, mode):
+    """The real model (attention and layer norms live) with every MLP kept ("clean"), replaced by its transcoder
+    reading the replaced stream ("replace"), or zeroed ("ablate"); returns logits [T, V] and per-block (L0, SSE, y)."""
+    T = len(tokens)
+    eps = CONFIG["layer_norm_epsilon"]
+    resid = sd["embed.W_E"][tokens] + sd["pos_embed.W_pos"][:T]
+    allowed = torch.tril(torch.ones(T, T, dtype=torch.bool))
+    stats = []
+
+    def scale(x):
+        c = x - x.mean(-1, keepdim=True)
+        return (c.pow(2).mean(-1, keepdim=True) + eps).sqrt()
+
+    for L in range(N_LAYER):
+        b = f"blocks.{L}."
+        x = layer_norm(resid, scale(resid), sd, b + "ln1")
+        q = torch.einsum("pd,hdk->phk", x, sd[b + "attn.W_Q"]) + sd[b + "attn.b_Q"]
+        k = torch.einsum("pd,hdk->phk", x, sd[b + "attn.W_K"]) + sd[b + "attn.b_K"]
+        scores = torch.einsum("qhk,shk->hqs", q, k) / math.sqrt(q.shape[-1])
+        scores = torch.where(allowed, scores, torch.tensor(float("-inf"), dtype=scores.dtype))
+        resid = resid + attention(x, sd, b, torch.softmax(scores, dim=-1))
+        s2 = scale(resid)
+        xhat = (resid - resid.mean(-1, keepdim=True)) / s2
+        x = layer_norm(resid, s2, sd, b + "ln2")
+        y = gpt2_tl.gelu_new(x @ sd[b + "mlp.W_in"] + sd[b + "mlp.b_in"]) @ sd[b + "mlp.W_out"] + sd[b + "mlp.b_out"]
+        if mode == "replace":
+            _, f = encode(tcs[L], ARCHS[L], xhat)
+            y_hat = f @ tcs[L]["W_dec"] + tcs[L]["b_dec"]
+            if "W_skip" in tcs[L]:
+                y_hat = y_hat + xhat @ tcs[L]["W_skip"].T
+            stats.append((float((f != 0).sum()), float(((y_hat - y) ** 2).sum()), y))
+            y = y_hat
+        elif mode == "ablate":
+            y = torch.zeros_like(y)
+        resid = resid + y
+    return layer_norm(resid, scale(resid), sd, "ln_final") @ sd["unembed.W_U"] + sd["unembed.b_U"], stats
+
+
+def replacement_eval(sd, tcs):
+    ce = {"clean": 0.0, "replace": 0.0, "ablate": 0.0}
+    kl = {"replace": 0.0, "ablate": 0.0}
+    l0, sse, ys = [0.0] * N_LAYER, [0.0] * N_LAYER, [[] for _ in range(N_LAYER)]
+    n = 0
+    for window in EVAL_WINDOWS:
+        tokens = torch.tensor(window)
+        logp = {}
+        for mode in ce:
+            logits, stats = full_forward(sd, tcs, tokens, mode)
+            logp[mode] = torch.log_softmax(logits[:-1], -1)
+            ce[mode] += float(-logp[mode][torch.arange(len(window) - 1), tokens[1:]].sum())
+            for L, (a, e, y) in enumerate(stats):
+                l0[L] += a
+                sse[L] += e
+                ys[L].append(y)
+        for mode in kl:
+            kl[mode] += float((logp["clean"].exp() * (logp["clean"] - logp[mode])).sum())
+        n += len(window) - 1
+    tokens_total = sum(len(w) for w in EVAL_WINDOWS)
+    nmse = []
+    for L in range(N_LAYER):
+        y = torch.cat(ys[L])
+        nmse.append(sse[L] / float(((y - y.mean(0)) ** 2).sum()))
+    c, r, a = ce["clean"] / n, ce["replace"] / n, ce["ablate"] / n
+    return np.array([c, r, a, (a - r) / (a - c), kl["replace"] / n, kl["ablate"] / n] + [x / tokens_total for x in l0] + nmse, dtype=np.float32)
+
+
 # ---- circuit-tracer's definitions, restated ----
 
 def normalize(m):
@@ -365,6 +435,9 @@ def main() -> None:
             out[key + "/edges"] = edges.numpy().astype(np.float32)
             out[key + "/scores"] = scores.numpy().astype(np.float32)
             print(f"{proc} prune {a}/{b}: {int(nodes.sum())} of {len(nodes)} nodes, {int(edges.sum())} edges")
+        if proc == "raw":
+            out["raw/eval"] = replacement_eval(sd, tcs)
+            print("raw eval (ce clean, replaced, ablated, recovered, kl, kl ablated, L0 x4, nmse x4):", out["raw/eval"])
         sel = torch.tensor(partial, dtype=torch.long)
         keep = torch.cat([sel, torch.arange(n_act, adjacency.shape[0])])
         part = adjacency[keep][:, keep]
