@@ -22,6 +22,7 @@ public static class BenchCli
         root.Subcommands.Add(SimilarBench.Create());
         root.Subcommands.Add(TrainSaeBench.Create());
         root.Subcommands.Add(GenerateBench.Create());
+        root.Subcommands.Add(GraphBench.Create());
         return root;
     }
 

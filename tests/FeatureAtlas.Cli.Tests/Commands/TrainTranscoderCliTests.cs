@@ -7,7 +7,7 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>atlas train-sae --transcoder --hook-in --hook-out</c> on the 2-block test model, one transcoder per MLP (TopK and
-/// JumpReLU), then <c>atlas graph</c> through them: the transcoder folders load and the graph file is written.
+/// JumpReLU), then <c>atlas graph</c> and <c>atlas eval-transcoders</c> through them.
 /// </summary>
 [Collection(CliCollection.Name)]
 public sealed class TrainTranscoderCliTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
@@ -40,5 +40,15 @@ public sealed class TrainTranscoderCliTests(DashboardJobFixture fixture) : IClas
         var graph = CliRunner.Run(["graph", "--model", fixture.ModelDirectory, "--transcoders", .. folders, "--token-ids", "50256,464,3290,318,257", "--out", graphFile]);
         Assert.True(graph.ExitCode == 0, graph.ToString());
         Assert.Equal(5, JsonNode.Parse(File.ReadAllText(graphFile))!["nodes"]!.AsArray().Count(n => (string)n!["feature_type"]! == "embedding"));
+
+        var eval = CliRunner.Run(["eval-transcoders", "--model", fixture.ModelDirectory, "--transcoders", .. folders, "--corpus", "windows", "--tokens", "320", "--db", db, "--json"]);
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        var metrics = JsonNode.Parse(eval.StandardOutput)!;
+        Assert.Equal(20 * 15, (long)metrics["tokens"]!);   // 20 windows of 16 tokens, BOS masked
+        Assert.Equal(2, metrics["l0"]!.AsArray().Count);
+        Assert.True((double)metrics["kl_div"]! >= 0);
+        var recovered = ((double)metrics["ce_loss_mlp_ablation"]! - (double)metrics["ce_loss_replacement"]!) / ((double)metrics["ce_loss_mlp_ablation"]! - (double)metrics["ce_loss_clean"]!);
+        Assert.Equal(recovered, (double)metrics["ce_loss_recovered"]!, 1e-9);
+        Assert.Equal(ExitCodes.BadInput, CliRunner.Run(["eval-transcoders", "--model", fixture.ModelDirectory, "--transcoders", folders[0], "--corpus", "windows", "--db", db]).ExitCode);
     }
 }
