@@ -38,7 +38,7 @@ internal static class EvalTranscodersCommand
             var processingValue = CliOptions.ParseProcessing(parse.GetValue(processing)) ?? WeightProcessing.Raw;
             using var stop = StopSignal.Register(cancellationToken);
             Task<ReplacementEvalResult> Run(IProgress<JobProgress>? progress) => ReplacementEvalJob.RunAsync(parse.GetValue(model)!, folders, parse.GetValue(corpus)!,
-                parse.GetValue(tokens), parse.GetValue(batch), processingValue, store, progress, stop.Token);
+                parse.GetValue(tokens), parse.GetValue(batch), processingValue, store.Corpora, progress, stop.Token);
             try
             {
                 var r = parse.GetValue(json) ? await Run(null) : await ProgressDisplay.RunAsync("eval-transcoders", Run);
