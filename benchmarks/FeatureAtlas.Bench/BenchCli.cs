@@ -25,6 +25,7 @@ public static class BenchCli
         root.Subcommands.Add(GenerateBench.Create());
         root.Subcommands.Add(PatchBench.Create());
         root.Subcommands.Add(LensBench.Create());
+        root.Subcommands.Add(GraphBench.Create());
         return root;
     }
 

@@ -35,6 +35,8 @@ public static class AtlasCli
         root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(TrainLmCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(GraphCommand.Create());
+        root.Subcommands.Add(EvalTranscodersCommand.Create());
         return root;
     }
 

@@ -5,6 +5,7 @@ using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Training;
+using FeatureAtlas.Core.Transcoders;
 
 namespace FeatureAtlas.Jobs;
 
@@ -32,6 +33,14 @@ public static class TrainSaeJob
         // Every input error surfaces before the model is loaded or a token is read.
         var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
         var dIn = SaeInitializer.InputWidth(config, options.HookName);
+        var transcoder = options.HookNameOut is not null;
+        if (transcoder != training.Transcoder) throw new ArgumentException("Set both HookNameOut and SaeTrainingOptions.Transcoder for a transcoder, or neither.", nameof(options));
+        if (transcoder && SaeInitializer.InputWidth(config, options.HookNameOut!) != dIn)
+        {
+            throw new ArgumentException($"--hook-out {options.HookNameOut} is {SaeInitializer.InputWidth(config, options.HookNameOut!)} wide but --hook-in {options.HookName} is {dIn}; a transcoder here reads and writes the same width.");
+        }
+        // A transcoder's buffer rows are [x | y]: input and target of one token, shuffled together.
+        var width = transcoder ? 2 * dIn : dIn;
         var corpus = await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
         if (corpus.Windows == 0) throw new InvalidDataException($"Corpus '{corpus.Name}' has no windows.");
@@ -55,12 +64,14 @@ public static class TrainSaeJob
         else
         {
             trainer = SaeTrainer.Create(training, dIn);
-            buffer = new ShuffleBuffer(capacity, dIn, training.Seed);
+            buffer = new ShuffleBuffer(capacity, width, training.Seed);
             windowsRead = 0;
         }
 
-        var source = new ActivationSource(model, options.HookName, dIn, options.ExcludeSpecialTokens);
+        var source = new ActivationSource(model, options.HookName, options.HookNameOut, dIn, options.ExcludeSpecialTokens);
         var x = new float[(long)batch * dIn];
+        var y = transcoder ? new float[(long)batch * dIn] : x;
+        var xy = transcoder ? new float[(long)batch * width] : x;
         var totalTokens = (long)training.Steps * batch;
         var lastCheckpoint = DateTime.UtcNow;
         try
@@ -80,10 +91,20 @@ public static class TrainSaeJob
                 if (trainer.Step == 0 && trainer.TokensSeen == 0)
                 {
                     var sampleRows = Math.Min(buffer.Count, 8192);
-                    trainer.InitializeDecoderBias(buffer.Rows[..(sampleRows * dIn)], sampleRows);
+                    var sample = buffer.Rows[..(sampleRows * width)].ToArray();
+                    if (transcoder) sample = Split(sample, sampleRows, dIn, second: true);   // b_dec starts at the target's median
+                    trainer.InitializeDecoderBias(sample, sampleRows);
                 }
-                buffer.Take(x, batch);
-                var result = trainer.TrainStep(x, batch);
+                buffer.Take(xy, batch);
+                if (transcoder)
+                {
+                    for (var r = 0; r < batch; r++)
+                    {
+                        xy.AsSpan(r * width, dIn).CopyTo(x.AsSpan(r * dIn, dIn));
+                        xy.AsSpan(r * width + dIn, dIn).CopyTo(y.AsSpan(r * dIn, dIn));
+                    }
+                }
+                var result = trainer.TrainStep(x, y, batch);
                 if (!double.IsFinite(result.Loss))
                 {
                     throw new InvalidOperationException($"The loss became {result.Loss} at step {result.Step}; lower the learning rate or the sparsity coefficient.");
@@ -103,12 +124,62 @@ public static class TrainSaeJob
             throw;
         }
 
-        var sae = SparseAutoencoder.FromParameters(BuildConfig(options, modelName, corpus.Name, corpus.Context, dIn), trainer.ExportParameters(), options.OutputDirectory);
-        sae.Save(options.OutputDirectory);
+        if (transcoder)
+        {
+            var tcConfig = BuildTranscoderConfig(options, config, modelName, corpus.Name, corpus.Context, dIn);
+            Transcoder.FromParameters(tcConfig, trainer.ExportParameters(), options.HookNameOut!).Save(options.OutputDirectory);
+        }
+        else
+        {
+            var sae = SparseAutoencoder.FromParameters(BuildConfig(options, modelName, corpus.Name, corpus.Context, dIn), trainer.ExportParameters(), options.OutputDirectory);
+            sae.Save(options.OutputDirectory);
+        }
         var density = trainer.FeatureDensity().Select(d => (float)Math.Log10(d + 1e-10)).ToArray();
         SafetensorsWriter.Write(Path.Combine(options.OutputDirectory, "sparsity.safetensors"), [new SafetensorsWriter.Entry("sparsity", [density.Length], density)]);
         File.Delete(checkpointPath);
-        return SparseAutoencoder.Load(options.OutputDirectory);
+        return transcoder ? Transcoder.Load(options.OutputDirectory).Encoder : SparseAutoencoder.Load(options.OutputDirectory);
+    }
+
+    private static float[] Split(float[] rows, int count, int width, bool second)
+    {
+        var half = new float[count * width];
+        for (var r = 0; r < count; r++) rows.AsSpan(r * 2 * width + (second ? width : 0), width).CopyTo(half.AsSpan(r * width, width));
+        return half;
+    }
+
+    /// <summary>A transcoder cfg.json (SAELens 6 layout with hook_name_out) for the trained transcoder.</summary>
+    private static SaeConfig BuildTranscoderConfig(TrainSaeJobOptions options, Gpt2Config config, string modelName, string corpus, int context, int dIn)
+    {
+        var t = options.Training;
+        var json = new JsonObject
+        {
+            ["architecture"] = t.Architecture switch { SaeArchitecture.TopK => "topk_transcoder", SaeArchitecture.JumpRelu => "jumprelu_transcoder", _ => "transcoder" },
+            ["d_in"] = dIn,
+            ["d_sae"] = t.DSae,
+            ["d_out"] = dIn,
+            ["dtype"] = "float32",
+            ["device"] = "cpu",
+            ["apply_b_dec_to_input"] = false,
+            ["normalize_activations"] = "none",
+            ["hook_name_out"] = options.HookNameOut,
+            ["hook_layer_out"] = HookNames.TryParse(options.HookNameOut!, config.Layers, out var layer, out _) ? layer : -1,
+            ["metadata"] = new JsonObject
+            {
+                ["model_name"] = modelName,
+                ["hook_name"] = options.HookName,
+                ["context_size"] = context,
+                ["prepend_bos"] = true,
+                ["dataset_path"] = corpus,
+                ["exclude_special_tokens"] = options.ExcludeSpecialTokens,
+                ["sae_lens_version"] = "6.0.0",
+            },
+        };
+        if (t.Architecture == SaeArchitecture.TopK)
+        {
+            json["k"] = t.K;
+            json["rescale_acts_by_decoder_norm"] = false;
+        }
+        return Transcoder.ParseConfig(json, "train-sae options").Config;
     }
 
     /// <summary>An SAELens 6.x cfg.json for the trained SAE: the layout <see cref="SaeConfig"/> and SAELens both read.</summary>
@@ -159,6 +230,7 @@ public static class TrainSaeJob
             weights = JobCheckpoint.Stamp(Path.Combine(options.ModelDirectory, "model.safetensors")),
             config,
             options.HookName,
+            options.HookNameOut,
             processing = options.Processing.ToString(),
             corpus = new { corpus.Name, corpus.Windows, corpus.Tokens, created = corpus.CreatedAt.UtcTicks },
             training = options.Training,
@@ -188,17 +260,21 @@ public static class TrainSaeJob
         });
 
     /// <summary>Runs windows through the model up to the hook and yields the activation rows to train on.</summary>
-    private sealed class ActivationSource(Gpt2Model model, string hook, int width, bool excludeSpecial)
+    private sealed class ActivationSource(Gpt2Model model, string hook, string? hookOut, int width, bool excludeSpecial)
     {
         private float[] _captured = [];
+        private float[] _capturedOut = [];
 
         public IEnumerable<float[]> Run(IReadOnlyList<int[]> windows, string corpus, int first, int vocab)
         {
             var options = new RunOptions
             {
                 ComputeLogits = false,
-                Hooks = new Dictionary<string, ActivationHook> { [hook] = (_, _, values) => _captured = values.ToArray() },
+                Hooks = hookOut is null
+                    ? new Dictionary<string, ActivationHook> { [hook] = (_, _, values) => _captured = values.ToArray() }
+                    : new Dictionary<string, ActivationHook> { [hook] = (_, _, values) => _captured = values.ToArray(), [hookOut] = (_, _, values) => _capturedOut = values.ToArray() },
             };
+            var rowWidth = hookOut is null ? width : 2 * width;
             var start = 0;
             while (start < windows.Count)
             {
@@ -216,12 +292,14 @@ public static class TrainSaeJob
                 }
                 model.Run(tokens, end - start, options);
                 var keep = excludeSpecial ? tokens.Count(t => t != SpecialToken) : tokens.Length;
-                var rows = new float[keep * width];
+                var rows = new float[keep * rowWidth];
                 var row = 0;
                 for (var i = 0; i < tokens.Length; i++)
                 {
                     if (excludeSpecial && tokens[i] == SpecialToken) continue;
-                    _captured.AsSpan(i * width, width).CopyTo(rows.AsSpan(row++ * width, width));
+                    _captured.AsSpan(i * width, width).CopyTo(rows.AsSpan(row * rowWidth, width));
+                    if (hookOut is not null) _capturedOut.AsSpan(i * width, width).CopyTo(rows.AsSpan(row * rowWidth + width, width));
+                    row++;
                 }
                 yield return rows;
                 start = end;

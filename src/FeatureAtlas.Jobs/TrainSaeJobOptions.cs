@@ -14,6 +14,13 @@ public sealed record TrainSaeJobOptions
     /// <summary>A TransformerLens hook name, e.g. blocks.6.hook_resid_pre.</summary>
     public required string HookName { get; init; }
 
+    /// <summary>
+    /// A transcoder's output hook (e.g. blocks.6.hook_mlp_out; <see cref="HookName"/> is then its input, e.g.
+    /// blocks.6.ln2.hook_normalized): the trainer predicts this hook from that one (<see cref="SaeTrainingOptions.Transcoder"/>
+    /// must be set) and the result is a transcoder folder. Null for an SAE.
+    /// </summary>
+    public string? HookNameOut { get; init; }
+
     /// <summary>A corpus added with <c>atlas corpus add</c>; read in order, from the start again when exhausted.</summary>
     public required string Corpus { get; init; }
 

@@ -9,13 +9,19 @@ using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
 
-/// <summary><c>atlas train-sae</c>: train a standard, TopK or JumpReLU SAE on a stored corpus; resumable.</summary>
+/// <summary>
+/// <c>atlas train-sae</c>: train a standard, TopK or JumpReLU SAE on a stored corpus, or with <c>--transcoder --hook-in
+/// --hook-out</c> a transcoder (written in SAELens transcoder format); resumable.
+/// </summary>
 internal static class TrainSaeCommand
 {
     public static Command Create()
     {
         var model = CliOptions.Model();
-        var hook = new Option<string>("--hook") { Description = "Hook point, e.g. blocks.6.hook_resid_pre.", Required = true };
+        var hook = new Option<string?>("--hook") { Description = "Hook point, e.g. blocks.6.hook_resid_pre." };
+        var transcoder = new Option<bool>("--transcoder") { Description = "Train a transcoder that predicts --hook-out from --hook-in (e.g. blocks.6.ln2.hook_normalized → blocks.6.hook_mlp_out)." };
+        var hookIn = new Option<string?>("--hook-in") { Description = "Transcoder input hook, e.g. blocks.6.ln2.hook_normalized." };
+        var hookOut = new Option<string?>("--hook-out") { Description = "Transcoder output hook, e.g. blocks.6.hook_mlp_out." };
         var corpus = new Option<string>("--corpus") { Description = "A corpus added with `atlas corpus add` (cycled when exhausted).", Required = true };
         var output = new Option<string>("--out") { Description = "Folder for the SAELens SAE (cfg.json + sae_weights.safetensors).", Required = true };
         var arch = new Option<string>("--arch") { Description = "standard, topk or jumprelu.", DefaultValueFactory = _ => "standard" };
@@ -46,21 +52,40 @@ internal static class TrainSaeCommand
         var db = StoreOptions.Db();
         var command = new Command("train-sae", "Train an SAE on a model's activations over a stored corpus (resumable: rerun to continue).")
         {
-            model, hook, corpus, output, arch, dSae, expansion, tokens, batch, k, auxK, auxCoefficient, l1, l0, sparsityWarmup, bandwidth, lr, lrWarmup, lrDecay, lrEnd,
+            model, hook, transcoder, hookIn, hookOut, corpus, output, arch, dSae, expansion, tokens, batch, k, auxK, auxCoefficient, l1, l0, sparsityWarmup, bandwidth, lr, lrWarmup, lrDecay, lrEnd,
             bDecInit, deadWindow, bufferBatches, processing, seed, checkpoints, checkpointSeconds, db,
         };
+        command.Validators.Add(result =>
+        {
+            var isTranscoder = result.GetValue(transcoder);
+            if (isTranscoder && (result.GetResult(hookIn) is null || result.GetResult(hookOut) is null || result.GetResult(hook) is not null))
+            {
+                result.AddError("--transcoder needs --hook-in and --hook-out (and no --hook).");
+            }
+            if (!isTranscoder && (result.GetResult(hook) is null || result.GetResult(hookIn) is not null || result.GetResult(hookOut) is not null))
+            {
+                result.AddError("Give --hook for an SAE, or --transcoder with --hook-in and --hook-out.");
+            }
+        });
         command.SetAction(async (parse, cancellationToken) =>
         {
             var modelDir = parse.GetValue(model)!;
             var config = Gpt2Config.Load(Path.Combine(modelDir, "config.json"));
+            var isTranscoder = parse.GetValue(transcoder);
+            var inputHook = isTranscoder ? parse.GetValue(hookIn)! : parse.GetValue(hook)!;
             int dIn;
             try
             {
-                dIn = SaeInitializer.InputWidth(config, parse.GetValue(hook)!);
+                dIn = SaeInitializer.InputWidth(config, inputHook);
+                if (isTranscoder)
+                {
+                    var outWidth = SaeInitializer.InputWidth(config, parse.GetValue(hookOut)!);
+                    if (outWidth != dIn) throw new ArgumentException($"--hook-out {parse.GetValue(hookOut)} is {outWidth} wide but --hook-in {inputHook} is {dIn}; a transcoder here reads and writes the same width.");
+                }
             }
             catch (ArgumentException e)
             {
-                throw new UsageException($"--hook: {e.Message}");
+                throw new UsageException($"{(isTranscoder ? "--hook-in/--hook-out" : "--hook")}: {e.Message}");
             }
             if (parse.GetValue(tokens) <= 0 || parse.GetValue(batch) <= 0 || parse.GetValue(expansion) <= 0 || parse.GetValue(bufferBatches) <= 0)
             {
@@ -89,6 +114,7 @@ internal static class TrainSaeCommand
                 BDecInit = parse.GetValue(bDecInit) switch { "mean" => BDecInit.Mean, "zeros" => BDecInit.Zeros, _ => BDecInit.GeometricMedian },
                 DeadFeatureWindow = parse.GetValue(deadWindow),
                 Seed = parse.GetValue(seed),
+                Transcoder = isTranscoder,
             };
             try
             {
@@ -101,7 +127,8 @@ internal static class TrainSaeCommand
             var options = new TrainSaeJobOptions
             {
                 ModelDirectory = modelDir,
-                HookName = parse.GetValue(hook)!,
+                HookName = inputHook,
+                HookNameOut = isTranscoder ? parse.GetValue(hookOut) : null,
                 Corpus = parse.GetValue(corpus)!,
                 Training = training,
                 OutputDirectory = parse.GetValue(output)!,

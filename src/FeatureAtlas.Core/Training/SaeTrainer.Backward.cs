@@ -16,17 +16,25 @@ public sealed partial class SaeTrainer
     /// firing counts, and returns (loss, MSE part, sparsity part, AuxK part, L0).
     /// Loss = mean_b Σ_d (x̂ − x)² + sparsity + AuxK (TopK with dead features only).
     /// </summary>
-    internal (double Loss, double Mse, double Sparsity, double Aux, double L0) ComputeGradients(ReadOnlySpan<float> x, int rows)
+    internal (double Loss, double Mse, double Sparsity, double Aux, double L0) ComputeGradients(ReadOnlySpan<float> x, int rows) => ComputeGradients(x, x, rows);
+
+    /// <summary>
+    /// As <see cref="ComputeGradients(ReadOnlySpan{float}, int)"/> with a separate reconstruction target [rows, I]: a
+    /// transcoder's (<see cref="SaeTrainingOptions.Transcoder"/>), whose encoder also reads x without subtracting b_dec.
+    /// </summary>
+    internal (double Loss, double Mse, double Sparsity, double Aux, double L0) ComputeGradients(ReadOnlySpan<float> x, ReadOnlySpan<float> target, int rows)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(rows);
         if (x.Length != (long)rows * DIn) throw new ArgumentException($"x needs [{rows}, {DIn}] = {(long)rows * DIn} values, has {x.Length}.", nameof(x));
+        if (target.Length != x.Length) throw new ArgumentException($"The target needs [{rows}, {DIn}] = {(long)rows * DIn} values, has {target.Length}.", nameof(target));
         var sparse = Options.Architecture == SaeArchitecture.TopK;
         var w = _work is { } existing && existing.Rows == rows ? existing : _work = new Workspace(rows, DIn, DSae, Options.K, sparse);
         if (Options.Architecture == SaeArchitecture.Standard) TrainingKernels.RowNorms(_wDec, DSae, DIn, _decoderNorms);
-        for (var r = 0; r < rows; r++) TensorPrimitives.Subtract(x.Slice(r * DIn, DIn), _bDec, w.Centered.AsSpan(r * DIn, DIn));
+        if (Options.Transcoder) x.CopyTo(w.Centered);
+        else for (var r = 0; r < rows; r++) TensorPrimitives.Subtract(x.Slice(r * DIn, DIn), _bDec, w.Centered.AsSpan(r * DIn, DIn));
         Sgemm.Multiply(w.Centered, _wEnc, w.Pre, rows, DIn, DSae);                          // h = x′·W_enc (b_enc added next)
         var coefficient = Options.SparsityCoefficientAt(Step);
-        var (mse, sparsity, aux, l0) = sparse ? SparseBackward(x, w) : DenseBackward(x, w, coefficient);
+        var (mse, sparsity, aux, l0) = sparse ? SparseBackward(target, w) : DenseBackward(target, w, coefficient);
         DecoderBiasGradient(w);
         return (mse + sparsity + aux, mse, sparsity, aux, l0);
     }
@@ -290,7 +298,7 @@ public sealed partial class SaeTrainer
 
     /// <summary>
     /// ∂b_dec = Σ_b δx̂_b − W_enc·∂b_enc: b_dec enters the decoder output and, negated, the encoder input (∂b_enc holds
-    /// the AuxK loss's δh too; AuxK's own reconstruction has no b_dec).
+    /// the AuxK loss's δh too; AuxK's own reconstruction has no b_dec). A transcoder's encoder does not read b_dec.
     /// </summary>
     private void DecoderBiasGradient(Workspace w)
     {
@@ -299,7 +307,7 @@ public sealed partial class SaeTrainer
         {
             double sum = 0;
             for (var r = 0; r < rows; r++) sum += w.DRecon[(long)r * n + d];
-            sum -= TensorPrimitives.Dot(_wEnc.AsSpan(d * s, s), _gBEnc);
+            if (!Options.Transcoder) sum -= TensorPrimitives.Dot(_wEnc.AsSpan(d * s, s), _gBEnc);
             _gBDec[d] = (float)sum;
         });
     }

@@ -146,9 +146,13 @@ public sealed partial class SaeTrainer
     }
 
     /// <summary>One optimiser step on x [rows, I]: forward, backward, Adam, decoder renormalisation, dead-feature counts.</summary>
-    public TrainStepResult TrainStep(ReadOnlySpan<float> x, int rows)
+    public TrainStepResult TrainStep(ReadOnlySpan<float> x, int rows) => TrainStep(x, x, rows);
+
+    /// <summary>One optimiser step of a transcoder (<see cref="SaeTrainingOptions.Transcoder"/>) on inputs x and targets y [rows, I].</summary>
+    public TrainStepResult TrainStep(ReadOnlySpan<float> x, ReadOnlySpan<float> y, int rows)
     {
-        var (loss, mse, sparsity, aux, l0) = ComputeGradients(x, rows);
+        if (!Options.Transcoder && !x.Overlaps(y)) throw new InvalidOperationException("A separate target needs SaeTrainingOptions.Transcoder.");
+        var (loss, mse, sparsity, aux, l0) = ComputeGradients(x, y, rows);
         var lr = Options.LearningRateAt(Step);
         if (Options.HoldsDecoderAtUnitNorm) TrainingKernels.RemoveParallelComponent(_wDec, _gWDec, DSae, DIn);
         Step++;
@@ -182,7 +186,7 @@ public sealed partial class SaeTrainer
         Threshold = _logThreshold?.Select(t => MathF.Exp(t)).ToArray(),
     };
 
-    /// <summary>The gradients of the last <see cref="ComputeGradients"/> (a step projects ∂W_dec in place), in SAELens form (threshold: ∂L/∂log θ).</summary>
+    /// <summary>The gradients of the last <see cref="ComputeGradients(ReadOnlySpan{float}, ReadOnlySpan{float}, int)"/> (a step projects ∂W_dec in place), in SAELens form (threshold: ∂L/∂log θ).</summary>
     internal SaeParameters LastGradients() => new()
     {
         WEnc = _gWEnc, WDec = _gWDec, BDec = _gBDec, BEnc = _gBEnc, Threshold = _gLogThreshold,

@@ -85,6 +85,12 @@ public sealed record SaeTrainingOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// Train a transcoder: the encoder reads x as it is (SAELens's Transcoder: no b_dec subtracted) and the decoder
+    /// predicts a separate target y (e.g. hook_mlp_out from ln2.hook_normalized): loss = mean_b Σ (ŷ − y)² + sparsity.
+    /// </summary>
+    public bool Transcoder { get; init; }
+
     public bool HoldsDecoderAtUnitNorm => NormalizeDecoder ?? Architecture != SaeArchitecture.Standard;
 
     /// <summary>k_aux for inputs of width <paramref name="dIn"/>: <see cref="AuxK"/>, else d_in / 2 (at least 1).</summary>

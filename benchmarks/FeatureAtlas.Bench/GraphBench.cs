@@ -1,0 +1,106 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using FeatureAtlas.Cli.Commands;
+using FeatureAtlas.Core.Graphs;
+using FeatureAtlas.Core.Kernels;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Transcoders;
+
+namespace FeatureAtlas.Bench;
+
+/// <summary>
+/// <c>graph</c>: one attribution graph (<see cref="GraphBuilder.Build"/>: forward pass, transcoder encodes, backward passes
+/// from the logits and then --max-feature-nodes features in influence order, batch 64) on a GPT-2-small-shape model with
+/// random weights (labelled synthetic: the cost does not depend on the values) and one random TopK transcoder per block
+/// (--d-sae features, k active per token), a --tokens-token prompt; with --torch, the PyTorch peer
+/// (tests/reference/torch_graph_bench.py, 2 threads: the same forward, encodes and backward passes by autograd, as
+/// circuit-tracer computes them) right after ours, and the ratio. The peer gets OPENBLAS_CORETYPE=SapphireRapids unless
+/// the environment sets it (Debian's OpenBLAS 0.3.21 would otherwise run its Prescott kernels); the kernel is reported.
+/// The figure it protects (issue 20: under 60 s per graph, and the ratio to PyTorch): measured 2026-12-02 on the shared
+/// 2-core Xeon at load average ~43, 12 blocks × 24,576 features (TopK k 32: 12,288 active), 32 tokens, 512 feature nodes
+/// + 10 logits: 25.5 s vs PyTorch 218 s (8.6×; PyTorch ran OpenBLAS Cooperlake). 512 rather than 5,000 feature nodes
+/// because of that load; the backward passes grow linearly with the nodes visited.
+/// </summary>
+internal static class GraphBench
+{
+    public static Command Create()
+    {
+        var layers = new Option<int>("--layers") { DefaultValueFactory = _ => 12, Description = "Blocks (GPT-2 small: 12)." };
+        var dSae = new Option<int>("--d-sae") { DefaultValueFactory = _ => 24_576, Description = "Features per transcoder." };
+        var k = new Option<int>("--k") { DefaultValueFactory = _ => 32, Description = "Active features per token (TopK)." };
+        var tokens = new Option<int>("--tokens") { DefaultValueFactory = _ => 32, Description = "Prompt length." };
+        var maxFeatures = new Option<int>("--max-feature-nodes") { DefaultValueFactory = _ => 512, Description = "Feature nodes visited." };
+        var torch = new Option<bool>("--torch") { Description = "Also time the PyTorch peer and report the ratio." };
+        var json = CliOptions.Json();
+        var command = new Command("graph", "Attribution-graph time (GPT-2-small shape, random transcoders), vs PyTorch autograd.") { layers, dSae, k, tokens, maxFeatures, torch, json };
+        command.SetAction(parse =>
+        {
+            var (nl, s, kk, t, m) = (parse.GetValue(layers), parse.GetValue(dSae), parse.GetValue(k), parse.GetValue(tokens), parse.GetValue(maxFeatures));
+            if (nl <= 0 || s <= 0 || kk <= 0 || kk > s || t is < 2 or > GraphOptions.MaxPromptTokens || m is < 1 or > GraphOptions.MaxFeatureNodesLimit)
+            {
+                throw new UsageException("--layers, --d-sae must be positive, --k in [1, d_sae], --tokens in [2, 64], --max-feature-nodes in [1, 5000].");
+            }
+            var config = Gpt2Config.Gpt2Small with { Layers = nl };
+            using var folder = new TempFolder();
+            Gpt2Initializer.Write(folder.Path, config, seed: 1);
+            var model = Gpt2Model.Load(folder.Path);
+            var transcoders = Enumerable.Range(0, nl).Select(l => Transcoder.Create(config, "bench", l, s, SaeArchitecture.TopK, (ulong)(l + 7), k: kk)).ToArray();
+            var random = new Random(3);
+            var ids = Enumerable.Range(0, t).Select(_ => random.Next(config.Vocab)).ToArray();
+            var options = new GraphOptions { MaxFeatureNodes = m, BatchSize = 64 };
+
+            var watch = Stopwatch.StartNew();
+            var graph = GraphBuilder.Build(model, transcoders, ids, options);
+            var ours = watch.Elapsed.TotalSeconds;
+            var targets = graph.FeatureNodes + graph.Logits.Count;
+            var report = new JsonObject
+            {
+                ["synthetic"] = true, ["layers"] = nl, ["d_model"] = config.DModel, ["d_sae"] = s, ["k"] = kk, ["tokens"] = t,
+                ["active_features"] = graph.ActiveFeatures.Count, ["feature_nodes"] = graph.FeatureNodes, ["logit_nodes"] = graph.Logits.Count,
+                ["seconds"] = ours, ["threads"] = Sgemm.Parallelism, ["gemm_path"] = Sgemm.ActivePath.ToString(),
+            };
+            if (parse.GetValue(torch))
+            {
+                var reference = RunTorch(nl, config, s, kk, t, targets);
+                report["torch"] = reference;
+                report["vs_torch"] = (double)reference["seconds"]! / ours;
+            }
+            if (parse.GetValue(json)) Console.WriteLine(report.ToJsonString());
+            else Console.WriteLine(report.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static JsonObject RunTorch(int layers, Gpt2Config config, int dSae, int k, int tokens, int targets)
+    {
+        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
+        foreach (var arg in new[]
+        {
+            ReferenceScripts.Find("torch_graph_bench.py"), "--layers", $"{layers}", "--d-model", $"{config.DModel}", "--heads", $"{config.Heads}",
+            "--tokens", $"{tokens}", "--d-sae", $"{dSae}", "--k", $"{k}", "--targets", $"{targets}", "--batch", "64", "--threads", "2", "--vocab", $"{config.Vocab}",
+        })
+        {
+            start.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"torch_graph_bench.py failed (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
+        }
+        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
+    }
+
+    private sealed class TempFolder : IDisposable
+    {
+        public string Path { get; } = Directory.CreateTempSubdirectory("atlas-bench-graph-").FullName;
+
+        public void Dispose() => Directory.Delete(Path, recursive: true);
+    }
+}

@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Transcoders;
+
+namespace FeatureAtlas.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>atlas graph</c> end to end on the tiny GPT-2 with three random transcoders (standard, skip, TopK): the graph JSON
+/// file, --no-prune, and bad input (exit 1 or 2, one error line, no file written). The numbers themselves are tested
+/// against PyTorch in Core.Tests (GraphBuilderTests).
+/// </summary>
+[Collection(CliCollection.Name)]
+public sealed class GraphCommandTests(TinyModelFixture fixture) : IClassFixture<TinyModelFixture>, IDisposable
+{
+    private readonly TemporaryDirectory _folder = new();
+
+    private string[] Transcoders()
+    {
+        var config = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory).Config;
+        (SaeArchitecture Arch, bool Skip)[] kinds = [(SaeArchitecture.Standard, false), (SaeArchitecture.Standard, true), (SaeArchitecture.TopK, false)];
+        return kinds.Select((kind, layer) =>
+        {
+            var dir = _folder.Combine($"tc{layer}");
+            if (!Directory.Exists(dir)) Transcoder.Create(config, "tiny-gpt2", layer, 48, kind.Arch, (ulong)(layer + 1), k: 6, skip: kind.Skip).Save(dir);
+            return dir;
+        }).ToArray();
+    }
+
+    [Fact]
+    public void Graph_Prompt_WritesGraphJsonWithTokensAndLogits()
+    {
+        var output = _folder.Combine("hello.json");
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--prompt", "Hello world, this is", "--out", output]);
+
+        Assert.True(result.ExitCode == 0, result.ToString());
+        Assert.StartsWith("graph: 6 tokens, ", result.StandardOutput, StringComparison.Ordinal);
+        var json = JsonNode.Parse(File.ReadAllText(output))!;
+        Assert.Equal("hello", (string)json["metadata"]!["slug"]!);
+        Assert.Equal("tiny-gpt2", (string)json["metadata"]!["scan"]!);
+        Assert.Equal(["<|endoftext|>", "Hello", " world", ",", " this", " is"], json["metadata"]!["prompt_tokens"]!.AsArray().Select(t => (string)t!));
+        Assert.Equal(["tc0", "tc1", "tc2"], json["metadata"]!["transcoder_list"]!.AsArray().Select(t => (string)t!));
+        var nodes = json["nodes"]!.AsArray();
+        Assert.Equal(6, nodes.Count(n => (string)n!["feature_type"]! == "embedding"));
+        var logits = nodes.Where(n => (string)n!["feature_type"]! == "logit").ToArray();
+        Assert.InRange(logits.Length, 1, 10);
+        Assert.All(logits, l => Assert.Equal("4", (string)l!["layer"]!));
+        Assert.NotEmpty(json["links"]!.AsArray());
+        Assert.False(File.Exists(output + ".tmp"));
+    }
+
+    [Fact]
+    public void Graph_NoPrune_KeepsAtLeastAsManyNodesAndLinks()
+    {
+        string[] common = ["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--token-ids", "50256,464,3290,318"];
+        var pruned = CliRunner.Run([.. common, "--out", _folder.Combine("p.json")]);
+        var full = CliRunner.Run([.. common, "--no-prune", "--out", _folder.Combine("f.json")]);
+
+        Assert.True(pruned.ExitCode == 0 && full.ExitCode == 0, pruned + "\n" + full);
+        var p = JsonNode.Parse(File.ReadAllText(_folder.Combine("p.json")))!;
+        var f = JsonNode.Parse(File.ReadAllText(_folder.Combine("f.json")))!;
+        Assert.True(f["links"]!.AsArray().Count > p["links"]!.AsArray().Count);
+        Assert.True(f["nodes"]!.AsArray().Count > p["nodes"]!.AsArray().Count);
+        Assert.Equal(0.0, (double)f["metadata"]!["pruning_settings"]!["edge_threshold"]!);
+    }
+
+    [Fact]
+    public void Graph_TranscoderMissingForABlock_ExitsOneAndWritesNothing()
+    {
+        var output = _folder.Combine("missing.json");
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders()[..2], "--prompt", "Hi", "--out", output]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: No transcoder for block(s) 2: a replacement model needs one transcoder per MLP (3 blocks, 2 transcoder(s) given).", result.StandardError.Trim());
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Graph_PromptOverSixtyFourTokens_ExitsOneAndWritesNothing()
+    {
+        var output = _folder.Combine("long.json");
+        var ids = string.Join(',', Enumerable.Repeat(464, 65));
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--token-ids", ids, "--out", output]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: The prompt has 65 tokens; attribution graphs allow at most 64.", result.StandardError.Trim());
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Graph_ThresholdAboveOne_IsAUsageError()
+    {
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--prompt", "Hi", "--node-threshold", "1.5", "--out", _folder.Combine("x.json")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --node-threshold must be in [0, 1], found 1.5.", result.StandardError.Trim());
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
