@@ -1,0 +1,30 @@
+using FeatureAtlas.Core.Storage;
+
+namespace FeatureAtlas.Jobs.Queue;
+
+/// <summary>
+/// What a <see cref="JobRunner"/> needs on the machine it runs on: the stores (seen through Core's interfaces), this
+/// worker's name for messages, the work registered by an in-process caller, and how often shards save and look
+/// for a cancel.
+/// </summary>
+public sealed class JobServices
+{
+    public required IJobStore Jobs { get; init; }
+
+    public required ICorpusStore Corpora { get; init; }
+
+    public required IDashboardStore Dashboards { get; init; }
+
+    /// <summary>Names this worker in job records and error messages: host name and process id by default.</summary>
+    public string Worker { get; init; } = DefaultWorkerName();
+
+    public LocalJobs Local { get; } = new();
+
+    /// <summary>How often a running shard saves its state (and so how much a killed worker's successor redoes).</summary>
+    public TimeSpan ShardSaveInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How often a running shard reads its job's state to see a cancel.</summary>
+    public TimeSpan CancelCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    public static string DefaultWorkerName() => $"{Environment.MachineName}:{Environment.ProcessId}";
+}
