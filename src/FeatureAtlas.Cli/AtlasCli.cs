@@ -32,6 +32,8 @@ public static class AtlasCli
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
         return root;
     }
 

@@ -1,0 +1,41 @@
+using System.Text.Json;
+using FeatureAtlas.Data;
+using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
+using Hangfire;
+
+namespace FeatureAtlas.Cli.Commands;
+
+/// <summary>
+/// How the long commands run their work through the job engine: here, on an in-process Hangfire server (recorded in
+/// the <c>jobs</c> table, with progress, Ctrl+C and errors as before), or with <c>--enqueue</c> handed to the queue.
+/// </summary>
+internal static class JobsCli
+{
+    public static JobServices Services(AtlasStore store, string? worker = null) => new()
+    {
+        Jobs = new JobStore(store.Database), Corpora = store, Dashboards = store, Worker = worker ?? JobServices.DefaultWorkerName(),
+    };
+
+    /// <summary>Runs <paramref name="work"/> as a recorded job on this process's own Hangfire server and returns its result.</summary>
+    public static async Task<T> RunLocalAsync<T>(AtlasStore store, string kind, string title, object options, Func<IProgress<JobProgress>, CancellationToken, Task<T>> work,
+        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        using var host = AtlasJobHost.Start(Services(store), AtlasJobStorage.InMemory(), workers: 1);
+        return await host.RunAsync(kind, title, JsonSerializer.Serialize(options), work, progress, cancellationToken);
+    }
+
+    /// <summary>The queue's client: Hangfire.PostgreSql on PostgreSQL; null on SQLite, where <c>atlas serve</c> picks recorded jobs up.</summary>
+    public static IBackgroundJobClient? QueueClient(AtlasStore store) =>
+        store.Database.Provider == AtlasProvider.Postgres ? new BackgroundJobClient(AtlasJobStorage.Postgres(store.Database.ConnectionString)) : null;
+
+    /// <summary>What an enqueuing command prints: the job id alone on stdout, and where it will run on stderr.</summary>
+    public static void ReportEnqueued(AtlasStore store, long id)
+    {
+        Console.WriteLine(id);
+        Console.Error.WriteLine(store.Database.Provider == AtlasProvider.Postgres
+            ? $"Queued job {id}; `atlas worker --db ...` processes on any machine run it. Follow it with `atlas jobs wait {id}`."
+            : $"Queued job {id} in {store.Database.Description}; `atlas serve` on this database runs it (workers on other machines need PostgreSQL).");
+    }
+}
