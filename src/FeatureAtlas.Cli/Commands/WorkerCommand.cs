@@ -19,7 +19,8 @@ internal static class WorkerCommand
         var queues = new Option<string[]>("--queues") { Description = "Queues to take jobs from (default: default).", AllowMultipleArgumentsPerToken = true };
         var workers = new Option<int>("--workers") { Description = "Jobs run at once in this process.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--name") { Description = "This worker's name in job records and messages (default: host:pid)." };
-        var command = new Command("worker", "Run queued jobs (dashboard shards…) from a PostgreSQL database until stopped.") { db, queues, workers, name };
+        var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between saves of a running shard's state (what a killed worker's successor redoes).", DefaultValueFactory = _ => 10 };
+        var command = new Command("worker", "Run queued jobs (dashboard shards…) from a PostgreSQL database until stopped.") { db, queues, workers, name, checkpointSeconds };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var connection = parse.GetValue(db)!;
@@ -39,7 +40,7 @@ internal static class WorkerCommand
             }
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(connection, stop.Token);
-            var services = JobsCli.Services(store, parse.GetValue(name));
+            var services = JobsCli.Services(store, parse.GetValue(name), TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(checkpointSeconds))));
             using (AtlasJobHost.Start(services, AtlasJobStorage.Postgres(store.Database.ConnectionString), parse.GetValue(workers), queueNames))
             {
                 Console.Error.WriteLine($"Worker {services.Worker} on {store.Database.Description}: {parse.GetValue(workers)} at once from queue(s) {(queueNames.Length == 0 ? "default" : string.Join(", ", queueNames))}. Ctrl+C or SIGTERM stops it.");

@@ -7,8 +7,12 @@ namespace FeatureAtlas.Core.Storage;
 /// </summary>
 public interface IJobStore
 {
-    /// <summary>Records a new queued job with <paramref name="shards"/> pieces of (first window, windows); returns it.</summary>
-    Task<JobRecord> CreateJobAsync(string kind, string optionsJson, int? userId, string? title, IReadOnlyList<(int First, int Count)> shards, CancellationToken cancellationToken);
+    /// <summary>
+    /// Records a new job with <paramref name="shards"/> pieces of (first window, windows); returns it. It is queued, or,
+    /// with <paramref name="runningOn"/>, already running there (a process running its own job, which no queue may take).
+    /// </summary>
+    Task<JobRecord> CreateJobAsync(string kind, string optionsJson, int? userId, string? title, IReadOnlyList<(int First, int Count)> shards, string? runningOn,
+        CancellationToken cancellationToken);
 
     Task<JobRecord?> GetJobAsync(long id, CancellationToken cancellationToken);
 

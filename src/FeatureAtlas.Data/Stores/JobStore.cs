@@ -15,7 +15,8 @@ public sealed class JobStore(AtlasDatabase database) : IJobStore
 
     private static readonly string[] Finished = [JobStates.Succeeded, JobStates.Failed, JobStates.Cancelled];
 
-    public async Task<JobRecord> CreateJobAsync(string kind, string optionsJson, int? userId, string? title, IReadOnlyList<(int First, int Count)> shards, CancellationToken cancellationToken)
+    public async Task<JobRecord> CreateJobAsync(string kind, string optionsJson, int? userId, string? title, IReadOnlyList<(int First, int Count)> shards, string? runningOn,
+        CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(kind);
         ArgumentNullException.ThrowIfNull(optionsJson);
@@ -24,8 +25,9 @@ public sealed class JobStore(AtlasDatabase database) : IJobStore
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var row = new JobEntity
         {
-            Kind = kind, State = JobStates.Queued, OptionsJson = optionsJson, UserId = userId, Title = title is null ? null : Clip(title, 256),
-            Shards = shards.Count, CreatedAt = Now(),
+            Kind = kind, State = runningOn is null ? JobStates.Queued : JobStates.Running, OptionsJson = optionsJson, UserId = userId,
+            Title = title is null ? null : Clip(title, 256), Shards = shards.Count, CreatedAt = Now(),
+            Worker = runningOn is null ? null : Clip(runningOn, 256), StartedAt = runningOn is null ? null : Now(),
         };
         db.Jobs.Add(row);
         await db.SaveChangesAsync(cancellationToken);

@@ -5,7 +5,7 @@ namespace FeatureAtlas.Jobs.Queue;
 
 /// <summary>
 /// On SQLite, where Hangfire's queue lives in memory, the <c>jobs</c> table is the durable queue: this hands every
-/// unfinished sharded job to the in-process server when the process starts and then each new one as it appears
+/// unfinished queued job to the in-process server when the process starts and then each new one as it appears
 /// (enqueued by <c>atlas … --enqueue</c> or the site), so a restart loses nothing.
 /// </summary>
 public sealed class JobPump(IJobStore jobs, IBackgroundJobClient client)
@@ -18,8 +18,11 @@ public sealed class JobPump(IJobStore jobs, IBackgroundJobClient client)
         var handed = 0;
         foreach (var job in await jobs.ListUnfinishedJobsAsync(cancellationToken).ConfigureAwait(false))
         {
-            if (job.Kind != ShardedDashboards.Kind || job.Shards == 0 || !_handed.Add(job.Id)) continue;
-            ShardedDashboards.Dispatch(job, client);
+            // A job run by the process that started it (a command without --enqueue) is that process's alone.
+            if (job.Worker?.StartsWith(JobServices.LocalPrefix, StringComparison.Ordinal) == true || !_handed.Add(job.Id)) continue;
+            if (job.Kind == ShardedDashboards.Kind && job.Shards > 0) ShardedDashboards.Dispatch(job, client);
+            else if (WholeJobs.Kinds.Contains(job.Kind)) WholeJobs.Dispatch(job, client);
+            else continue;
             handed++;
         }
         return handed;

@@ -27,7 +27,7 @@ public sealed class JobRunner(JobServices services)
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, local.CallerToken);
         try
         {
-            if (!await services.Jobs.StartJobAsync(jobId, services.Worker, linked.Token).ConfigureAwait(false))
+            if (!await services.Jobs.StartJobAsync(jobId, JobServices.LocalPrefix + services.Worker, linked.Token).ConfigureAwait(false))
             {
                 local.Outcome.TrySetCanceled(CancellationToken.None);
                 return;
@@ -52,6 +52,72 @@ public sealed class JobRunner(JobServices services)
         }
     }
 
+    /// <summary>Runs a job enqueued whole (<see cref="WholeJobs"/>); a cancel of its record stops it within a second or so.</summary>
+    [AutomaticRetry(Attempts = ShardAttempts - 1, DelaysInSeconds = [1, 2, 4, 8])]
+    public async Task RunWholeAsync(long jobId, PerformContext? context, CancellationToken cancellationToken)
+    {
+        var job = await services.Jobs.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null || job.IsFinished) return;
+        if (!await services.Jobs.StartJobAsync(jobId, services.Worker, cancellationToken).ConfigureAwait(false)) return;
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var watch = WatchForCancelAsync(jobId, cancelled);
+        try
+        {
+            await using (var progress = new JobProgressWriter(services.Jobs, jobId, null))
+            {
+                await WholeJobs.RunAsync(services, job, progress, cancelled.Token).ConfigureAwait(false);
+            }
+            await services.Jobs.FinishJobAsync(jobId, JobStates.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled by a user: the record already says so; its checkpoint stays.
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw;   // this worker is stopping: the job checkpointed and goes back to the queue
+        }
+        catch (Exception e)
+        {
+            await FailAsync(jobId, $"{job.Kind}: {e.Message} (worker {services.Worker})", context).ConfigureAwait(false);
+            throw new InvalidOperationException($"{job.Kind}: {e.Message} (worker {services.Worker})", e);
+        }
+        finally
+        {
+            await cancelled.CancelAsync().ConfigureAwait(false);
+            await watch.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Cancels <paramref name="source"/> when the job's record finishes (cancelled by a user); ends when the source is cancelled.</summary>
+    private async Task WatchForCancelAsync(long jobId, CancellationTokenSource source)
+    {
+        try
+        {
+            while (!source.IsCancellationRequested)
+            {
+                await Task.Delay(services.CancelCheckInterval, source.Token).ConfigureAwait(false);
+                if ((await services.Jobs.GetJobAsync(jobId, source.Token).ConfigureAwait(false))?.IsFinished != false) await source.CancelAsync().ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The job ended, or its worker is stopping.
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A dropped connection: the job itself will notice; cancel checks are best effort.
+        }
+    }
+
+    /// <summary>Records a failed attempt; after the last one the job fails with this message.</summary>
+    private async Task FailAsync(long jobId, string message, PerformContext? context)
+    {
+        var attempt = (context?.GetJobParameter<int>("RetryCount") ?? 0) + 1;
+        if (attempt >= ShardAttempts) await services.Jobs.FinishJobAsync(jobId, JobStates.Failed, message, CancellationToken.None).ConfigureAwait(false);
+        else await services.Jobs.ReportErrorAsync(jobId, $"{message}; retrying (attempt {attempt} of {ShardAttempts})", CancellationToken.None).ConfigureAwait(false);
+    }
+
     /// <summary>Computes one shard of a sharded dashboard build, and merges the build when it was the last shard.</summary>
     [AutomaticRetry(Attempts = ShardAttempts - 1, DelaysInSeconds = [1, 2, 4, 8])]
     public async Task RunShardAsync(long jobId, int shard, PerformContext? context, CancellationToken cancellationToken)
@@ -67,9 +133,7 @@ public sealed class JobRunner(JobServices services)
         catch (Exception e)
         {
             var message = $"Shard {shard}: {e.Message} (worker {services.Worker})";
-            var attempt = (context?.GetJobParameter<int>("RetryCount") ?? 0) + 1;
-            if (attempt >= ShardAttempts) await services.Jobs.FinishJobAsync(jobId, JobStates.Failed, message, CancellationToken.None).ConfigureAwait(false);
-            else await services.Jobs.ReportErrorAsync(jobId, $"{message}; retrying (attempt {attempt} of {ShardAttempts})", CancellationToken.None).ConfigureAwait(false);
+            await FailAsync(jobId, message, context).ConfigureAwait(false);
             throw new InvalidOperationException(message, e);
         }
     }

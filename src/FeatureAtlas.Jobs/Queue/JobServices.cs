@@ -15,6 +15,13 @@ public sealed class JobServices
 
     public required IDashboardStore Dashboards { get; init; }
 
+    /// <summary>The stores of the jobs that run as one piece (<see cref="WholeJobs"/>); null where a host runs only dashboards.</summary>
+    public IExplanationStore? Explanations { get; init; }
+
+    public IUmapStore? Maps { get; init; }
+
+    public ISaeEvalStore? Evals { get; init; }
+
     /// <summary>Names this worker in job records and error messages: host name and process id by default.</summary>
     public string Worker { get; init; } = DefaultWorkerName();
 
@@ -25,6 +32,9 @@ public sealed class JobServices
 
     /// <summary>How often a running shard reads its job's state to see a cancel.</summary>
     public TimeSpan CancelCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Marks the worker of a job run by the process that started it (never handed to a queue by <see cref="JobPump"/>).</summary>
+    public const string LocalPrefix = "local ";
 
     public static string DefaultWorkerName() => $"{Environment.MachineName}:{Environment.ProcessId}";
 }

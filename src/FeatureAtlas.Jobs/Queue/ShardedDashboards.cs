@@ -47,7 +47,7 @@ public static class ShardedDashboards
         };
         var pieces = Split(windows, Math.Min(shards, windows));
         var title = $"dashboards of {string.Join(", ", absolute.SaeDirectories.Select(Path.GetFileName))} over {corpus.Name} ({windows:N0} windows)";
-        var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, cancellationToken).ConfigureAwait(false);
+        var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, cancellationToken).ConfigureAwait(false);
         if (client is not null) Dispatch(job, client);
         return job;
     }

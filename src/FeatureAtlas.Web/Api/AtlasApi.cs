@@ -17,6 +17,7 @@ public static class AtlasApi
         api.MapExplanationsApi();
         api.MapMapsApi();
         api.MapSteerApi();
+        api.MapJobsApi();
         return app;
     }
 }
