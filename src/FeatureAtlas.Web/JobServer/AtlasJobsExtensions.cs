@@ -24,6 +24,8 @@ public static class AtlasJobsExtensions
         var jobs = new JobStore(store.Database);
         services.AddSingleton(storage);
         services.AddSingleton<IJobStore>(jobs);
+        // The dashboard's services (it is given this storage; no global configuration is set).
+        services.AddHangfire(_ => { });
         services.AddHostedService(_ => new InProcessJobServer(store, jobs, storage));
         return services;
     }
