@@ -24,8 +24,9 @@ public static class AtlasJobsExtensions
         var jobs = new JobStore(store.Database);
         services.AddSingleton(storage);
         services.AddSingleton<IJobStore>(jobs);
-        // The dashboard's services (it is given this storage; no global configuration is set).
-        services.AddHangfire(_ => { });
+        // The dashboard's services (it is given this storage); Hangfire's global log provider is set to one that
+        // outlives this site (see QuietHangfireLog).
+        services.AddHangfire(c => c.UseLogProvider(new QuietHangfireLog()));
         services.AddHostedService(_ => new InProcessJobServer(store, jobs, storage));
         return services;
     }
