@@ -17,11 +17,12 @@ public static class DashboardJob
 {
     private const string Magic = "FeatureAtlas dashboard checkpoint v1";
 
-    public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IDashboardStore store,
+    public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IModelStore models, IDashboardStore store,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(corpora);
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Tokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchWindows);
@@ -66,7 +67,7 @@ public static class DashboardJob
         // All windows are in: keep that fact, so a crash while building or saving does not redo the pass.
         WriteCheckpoint(checkpointPath, key, next, builder);
 
-        var results = await BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, store, progress, cancellationToken).ConfigureAwait(false);
+        var results = await BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, models, store, progress, cancellationToken).ConfigureAwait(false);
         File.Delete(checkpointPath);
         return results;
     }
@@ -98,21 +99,21 @@ public static class DashboardJob
 
     /// <summary>Builds the dashboards from everything the builder holds and stores them, each SAE's in one transaction.</summary>
     internal static async Task<IReadOnlyList<SaeDashboards>> BuildAndStoreAsync(DashboardBuilder builder, DashboardJobOptions options, string modelName, Gpt2Config config,
-        string corpus, IDashboardStore store, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        string corpus, IModelStore models, IDashboardStore store, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         var saes = builder.Saes;
         progress?.Report(new JobProgress("building", 0, saes.Count));
         var results = builder.Build();
-        await store.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
+        await models.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
         if (options.SetName is not null && options.SetDescription is not null)
         {
-            await store.UpsertSourceSetAsync(modelName, options.SetName, options.SetDescription, cancellationToken).ConfigureAwait(false);
+            await models.UpsertSourceSetAsync(modelName, options.SetName, options.SetDescription, cancellationToken).ConfigureAwait(false);
         }
         for (var i = 0; i < saes.Count; i++)
         {
             var sae = saes[i];
-            await store.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
+            await models.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
             await store.SaveDashboardsAsync(modelName, sae.Name, corpus, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
             progress?.Report(new JobProgress("saving", i + 1, saes.Count));
         }

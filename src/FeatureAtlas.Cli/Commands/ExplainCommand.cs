@@ -64,7 +64,7 @@ internal static class ExplainCommand
             try
             {
                 var result = await ProgressDisplay.RunAsync("explain", progress => JobsCli.RunLocalAsync(store, "explain", $"explanations of {options.Model}/{options.Sae}", options,
-                    (p, ct) => ExplainJob.RunAsync(options, store, store, store, client, p, ct), progress, stop.Token));
+                    (p, ct) => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, client, p, ct), progress, stop.Token));
                 Report(result, parse.GetValue(json));
                 return ExitCodes.Success;
             }

@@ -13,15 +13,16 @@ namespace FeatureAtlas.Cli.Commands;
 /// </summary>
 internal static class JobsCli
 {
-    public static JobServices Services(AtlasStore store, string? worker = null, TimeSpan? shardSaveInterval = null) => new()
+    public static JobServices Services(AtlasStores store, string? worker = null, TimeSpan? shardSaveInterval = null) => new()
     {
-        Jobs = new JobStore(store.Database), Corpora = store, Dashboards = store, Explanations = store, Maps = store, Evals = store,
+        Jobs = new JobStore(store.Database), Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations,
+        Maps = store.Umaps, Evals = store.Evals,
         Worker = worker ?? JobServices.DefaultWorkerName(),
         ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(10),
     };
 
     /// <summary>Runs <paramref name="work"/> as a recorded job on this process's own Hangfire server and returns its result.</summary>
-    public static async Task<T> RunLocalAsync<T>(AtlasStore store, string kind, string title, object options, Func<IProgress<JobProgress>, CancellationToken, Task<T>> work,
+    public static async Task<T> RunLocalAsync<T>(AtlasStores store, string kind, string title, object options, Func<IProgress<JobProgress>, CancellationToken, Task<T>> work,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         using var host = AtlasJobHost.Start(Services(store), AtlasJobStorage.InMemory(), workers: 1);
@@ -42,7 +43,7 @@ internal static class JobsCli
     }
 
     /// <summary>The queue's client: Hangfire.PostgreSql on PostgreSQL; null on SQLite, where <c>atlas serve</c> picks recorded jobs up.</summary>
-    public static IBackgroundJobClient? QueueClient(AtlasStore store) =>
+    public static IBackgroundJobClient? QueueClient(AtlasStores store) =>
         store.Database.Provider == AtlasProvider.Postgres ? new BackgroundJobClient(AtlasJobStorage.Postgres(store.Database.ConnectionString)) : null;
 
     /// <summary>The <c>--enqueue</c> option of the long commands.</summary>
@@ -50,7 +51,7 @@ internal static class JobsCli
         new("--enqueue") { Description = "Queue the job for workers (`atlas worker`, or `atlas serve` on SQLite) instead of running it here; prints the job id." };
 
     /// <summary>Queues a job that runs whole on a worker and prints its id.</summary>
-    public static async Task<int> EnqueueWholeAsync(AtlasStore store, string kind, object options, string title, CancellationToken cancellationToken)
+    public static async Task<int> EnqueueWholeAsync(AtlasStores store, string kind, object options, string title, CancellationToken cancellationToken)
     {
         var job = await WholeJobs.EnqueueAsync(kind, options, null, title, new JobStore(store.Database), QueueClient(store), cancellationToken);
         ReportEnqueued(store, job.Id);
@@ -58,7 +59,7 @@ internal static class JobsCli
     }
 
     /// <summary>What an enqueuing command prints: the job id alone on stdout, and where it will run on stderr.</summary>
-    public static void ReportEnqueued(AtlasStore store, long id)
+    public static void ReportEnqueued(AtlasStores store, long id)
     {
         Console.WriteLine(id);
         Console.Error.WriteLine(store.Database.Provider == AtlasProvider.Postgres

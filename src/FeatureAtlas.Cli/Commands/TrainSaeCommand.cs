@@ -128,7 +128,7 @@ internal static class TrainSaeCommand
             {
                 // Training reports its own progress (steps, loss) to the bar; the job record shows it running.
                 var sae = await RunWithProgress(progress => JobsCli.RunLocalAsync(store, "train-sae", $"SAE training on {options.HookName} of {options.ModelDirectory}", options,
-                    (_, ct) => TrainSaeJob.RunAsync(options, store, progress, ct), null, stop.Token));
+                    (_, ct) => TrainSaeJob.RunAsync(options, store.Corpora, progress, ct), null, stop.Token));
                 AnsiConsole.MarkupLine($"Trained [bold]{Markup.Escape(sae.Name)}[/] ({sae.Config.Architecture.ToString().ToLowerInvariant()}, {sae.DIn}→{sae.DSae}) in {watch.Elapsed.TotalSeconds:F1} s; written to {Markup.Escape(options.OutputDirectory)}.");
                 return ExitCodes.Success;
             }

@@ -69,7 +69,7 @@ internal static class UmapCommand
                 {
                     var options = new UmapJobOptions { Model = parse.GetValue(model)!, Sae = saes[0], Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
                     var result = await ProgressDisplay.RunAsync("umap", progress => JobsCli.RunLocalAsync(store, "umap", $"map of {options.Model}/{options.Sae}", options,
-                        (p, ct) => UmapJob.RunAsync(options, store, store, p, ct), progress, stop.Token));
+                        (p, ct) => UmapJob.RunAsync(options, store.Models, store.Umaps, p, ct), progress, stop.Token));
                     report = new JsonObject { ["model"] = options.Model, ["sae"] = options.Sae, ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed };
                     if (!parse.GetValue(json)) AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(options.Sae)} ({Markup.Escape(result.Initialization)} start).");
                 }
@@ -77,7 +77,7 @@ internal static class UmapCommand
                 {
                     var options = new JointUmapJobOptions { Model = parse.GetValue(model)!, Saes = saes, Name = mapName, Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
                     var result = await ProgressDisplay.RunAsync("umap", progress => JobsCli.RunLocalAsync(store, "joint-umap", $"joint map {options.MapName} of {options.Model}", options,
-                        (p, ct) => JointUmapJob.RunAsync(options, store, store, p, ct), progress, stop.Token));
+                        (p, ct) => JointUmapJob.RunAsync(options, store.Models, store.Umaps, p, ct), progress, stop.Token));
                     report = new JsonObject
                     {
                         ["model"] = options.Model, ["map"] = options.MapName, ["saes"] = new JsonArray(saes.Select(s => JsonValue.Create(s)).ToArray<JsonNode?>()),

@@ -13,6 +13,8 @@ public sealed class JobServices
 
     public required ICorpusStore Corpora { get; init; }
 
+    public required IModelStore Models { get; init; }
+
     public required IDashboardStore Dashboards { get; init; }
 
     /// <summary>The stores of the jobs that run as one piece (<see cref="WholeJobs"/>); null where a host runs only dashboards.</summary>

@@ -166,7 +166,7 @@ public static class ShardedDashboards
         var modelName = options.ModelName ?? model.Name;
         await using (var progress = new JobProgressWriter(jobs, job.Id, null))
         {
-            await DashboardJob.BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, services.Dashboards, progress, cancellationToken).ConfigureAwait(false);
+            await DashboardJob.BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, services.Models, services.Dashboards, progress, cancellationToken).ConfigureAwait(false);
         }
         await jobs.FinishJobAsync(job.Id, JobStates.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
     }

@@ -42,16 +42,16 @@ public static class WholeJobs
         switch (job.Kind)
         {
             case Explain:
-                await ExplainJob.RunAsync(Options<ExplainJobOptions>(job), services.Corpora, services.Dashboards, Need(services.Explanations), null, progress, cancellationToken).ConfigureAwait(false);
+                await ExplainJob.RunAsync(Options<ExplainJobOptions>(job), services.Corpora, services.Models, services.Dashboards, Need(services.Explanations), null, progress, cancellationToken).ConfigureAwait(false);
                 break;
             case Umap:
-                await UmapJob.RunAsync(Options<UmapJobOptions>(job), services.Dashboards, Need(services.Maps), progress, cancellationToken).ConfigureAwait(false);
+                await UmapJob.RunAsync(Options<UmapJobOptions>(job), services.Models, Need(services.Maps), progress, cancellationToken).ConfigureAwait(false);
                 break;
             case JointUmap:
-                await JointUmapJob.RunAsync(Options<JointUmapJobOptions>(job), services.Dashboards, Need(services.Maps), progress, cancellationToken).ConfigureAwait(false);
+                await JointUmapJob.RunAsync(Options<JointUmapJobOptions>(job), services.Models, Need(services.Maps), progress, cancellationToken).ConfigureAwait(false);
                 break;
             case Eval:
-                await EvalJob.RunAsync(Options<EvalJobOptions>(job), services.Corpora, services.Dashboards, Need(services.Evals), progress, cancellationToken).ConfigureAwait(false);
+                await EvalJob.RunAsync(Options<EvalJobOptions>(job), services.Corpora, services.Models, Need(services.Evals), progress, cancellationToken).ConfigureAwait(false);
                 break;
             case TrainSae:
                 var training = new Progress<TrainProgress>(p => progress.Report(new JobProgress("tokens", p.Tokens, p.TotalTokens)));

@@ -17,7 +17,7 @@ public static class AtlasJobsExtensions
 {
     public const string DashboardPath = "/admin/jobs";
 
-    public static IServiceCollection AddAtlasJobs(this IServiceCollection services, AtlasStore store)
+    public static IServiceCollection AddAtlasJobs(this IServiceCollection services, AtlasStores store)
     {
         ArgumentNullException.ThrowIfNull(store);
         var storage = store.Database.Provider == AtlasProvider.Postgres ? AtlasJobStorage.Postgres(store.Database.ConnectionString) : AtlasJobStorage.InMemory();

@@ -23,7 +23,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         var services = Services(store, "w1");
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 3);
 
-        var job = await ShardedDashboards.EnqueueAsync(options, 7, null, services.Jobs, store, host.Client, CancellationToken.None);
+        var job = await ShardedDashboards.EnqueueAsync(options, 7, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
         Assert.Equal(7, job.Shards);
         var finished = await WaitAsync(services.Jobs, job.Id);
 
@@ -45,7 +45,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         JobRecord job;
         using (var first = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 2))
         {
-            job = await ShardedDashboards.EnqueueAsync(options, 4, null, jobs, store, first.Client, CancellationToken.None);
+            job = await ShardedDashboards.EnqueueAsync(options, 4, null, jobs, store.Corpora, first.Client, CancellationToken.None);
             // Stop the server (as SIGTERM stops a worker) once a shard has saved part of its windows.
             await Until(async () => (await jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First && !s.Done));
         }
@@ -69,12 +69,12 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
     {
         var previous = await fixture.UninterruptedDashboardsAsync();
         var (store, options) = await fixture.NewDashboardRunAsync();
-        await DashboardJob.RunAsync(options, store, store, null, CancellationToken.None);
+        await DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, null, CancellationToken.None);
         var services = Services(store, "w");
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 2);
 
         var rebuild = options with { BatchWindows = 1, Dashboard = options.Dashboard with { TopExamples = 3 } };
-        var job = await ShardedDashboards.EnqueueAsync(rebuild, 4, null, services.Jobs, store, host.Client, CancellationToken.None);
+        var job = await ShardedDashboards.EnqueueAsync(rebuild, 4, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
         await Until(async () => (await services.Jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First));
         Assert.True(await services.Jobs.CancelJobAsync(job.Id, CancellationToken.None));
         var watch = Stopwatch.StartNew();
@@ -95,7 +95,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         var services = Services(store, "worker-7");
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 1);
 
-        var job = await ShardedDashboards.EnqueueAsync(options with { ModelDirectory = missing }, 1, null, services.Jobs, store, host.Client, CancellationToken.None);
+        var job = await ShardedDashboards.EnqueueAsync(options with { ModelDirectory = missing }, 1, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
         var finished = await WaitAsync(services.Jobs, job.Id);
 
         Assert.Equal(JobStates.Failed, finished.State);
@@ -110,9 +110,9 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         Assert.Equal([(0, 4), (4, 3), (7, 3)], ShardedDashboards.Split(10, 3));
     }
 
-    private static JobServices Services(AtlasStore store, string worker) => new()
+    private static JobServices Services(AtlasStores store, string worker) => new()
     {
-        Jobs = new JobStore(store.Database), Corpora = store, Dashboards = store, Worker = worker,
+        Jobs = new JobStore(store.Database), Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Worker = worker,
         ShardSaveInterval = TimeSpan.FromMilliseconds(250), CancelCheckInterval = TimeSpan.FromMilliseconds(200),
     };
 
