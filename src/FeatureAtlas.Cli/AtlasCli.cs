@@ -37,6 +37,8 @@ public static class AtlasCli
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(GraphCommand.Create());
         root.Subcommands.Add(EvalTranscodersCommand.Create());
+        root.Subcommands.Add(WorkerCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
         return root;
     }
 

@@ -60,6 +60,10 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<ListCommentEntity> ListComments => Set<ListCommentEntity>();
 
+    public DbSet<JobEntity> Jobs => Set<JobEntity>();
+
+    public DbSet<JobShardEntity> JobShards => Set<JobShardEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

@@ -28,16 +28,7 @@ public static class DashboardJob
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchWindows);
         options.Dashboard.Validate();
 
-        // Everything that can be wrong with the inputs is found before any forward pass.
-        var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
-        var saes = options.SaeDirectories.Select(SparseAutoencoder.Load).ToList();
-        if (saes.Count == 0) throw new ArgumentException("Give at least one SAE.");
-        foreach (var sae in saes) sae.CheckFits(config);
-        var processing = options.Processing ?? InferenceSession.ProcessingFor(saes);
-        var corpus = await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
-            ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
-        var windows = (int)Math.Min(corpus.Windows, (options.Tokens + corpus.Context - 1) / corpus.Context);
-        if (windows == 0) throw new InvalidDataException($"Corpus '{corpus.Name}' has no windows.");
+        var (config, saes, processing, corpus, windows) = await PrepareAsync(options, corpora, cancellationToken).ConfigureAwait(false);
 
         var model = Gpt2Model.Load(options.ModelDirectory, processing);
         var modelName = options.ModelName ?? model.Name;
@@ -76,6 +67,41 @@ public static class DashboardJob
         // All windows are in: keep that fact, so a crash while building or saving does not redo the pass.
         WriteCheckpoint(checkpointPath, key, next, builder);
 
+        var results = await BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, models, store, progress, cancellationToken).ConfigureAwait(false);
+        File.Delete(checkpointPath);
+        return results;
+    }
+
+    /// <summary>The inputs of a build, every one checked before any forward pass: model config, SAEs, processing, corpus and windows to read.</summary>
+    internal static async Task<(Gpt2Config Config, List<SparseAutoencoder> Saes, WeightProcessing Processing, Core.Corpora.CorpusInfo Corpus, int Windows)> PrepareAsync(
+        DashboardJobOptions options, ICorpusStore corpora, CancellationToken cancellationToken)
+    {
+        var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
+        var saes = options.SaeDirectories.Select(SparseAutoencoder.Load).ToList();
+        if (saes.Count == 0) throw new ArgumentException("Give at least one SAE.");
+        foreach (var sae in saes) sae.CheckFits(config);
+        var processing = options.Processing ?? InferenceSession.ProcessingFor(saes);
+        var corpus = await CorpusAsync(options, corpora, cancellationToken).ConfigureAwait(false);
+        return (config, saes, processing, corpus, Windows(options, corpus));
+    }
+
+    internal static async Task<Core.Corpora.CorpusInfo> CorpusAsync(DashboardJobOptions options, ICorpusStore corpora, CancellationToken cancellationToken) =>
+        await corpora.GetCorpusAsync(options.Corpus, cancellationToken).ConfigureAwait(false)
+            ?? throw new KeyNotFoundException($"No corpus named '{options.Corpus}'; add it with `atlas corpus add`.");
+
+    /// <summary>The corpus windows a build reads: whole windows covering the tokens asked for, capped by the corpus.</summary>
+    internal static int Windows(DashboardJobOptions options, Core.Corpora.CorpusInfo corpus)
+    {
+        var windows = (int)Math.Min(corpus.Windows, (options.Tokens + corpus.Context - 1) / corpus.Context);
+        if (windows == 0) throw new InvalidDataException($"Corpus '{corpus.Name}' has no windows.");
+        return windows;
+    }
+
+    /// <summary>Builds the dashboards from everything the builder holds and stores them, each SAE's in one transaction.</summary>
+    internal static async Task<IReadOnlyList<SaeDashboards>> BuildAndStoreAsync(DashboardBuilder builder, DashboardJobOptions options, string modelName, Gpt2Config config,
+        string corpus, IModelStore models, IDashboardStore store, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    {
+        var saes = builder.Saes;
         progress?.Report(new JobProgress("building", 0, saes.Count));
         var results = builder.Build();
         await models.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
@@ -88,15 +114,14 @@ public static class DashboardJob
         {
             var sae = saes[i];
             await models.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
-            await store.SaveDashboardsAsync(modelName, sae.Name, corpus.Name, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
+            await store.SaveDashboardsAsync(modelName, sae.Name, corpus, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
             progress?.Report(new JobProgress("saving", i + 1, saes.Count));
         }
-        File.Delete(checkpointPath);
         return results;
     }
 
     /// <summary>Runs windows through the builder, splitting the batch where window lengths change.</summary>
-    private static void AddBatch(DashboardBuilder builder, IReadOnlyList<int[]> batch, int first, string corpus, int vocab)
+    internal static void AddBatch(DashboardBuilder builder, IReadOnlyList<int[]> batch, int first, string corpus, int vocab)
     {
         var start = 0;
         while (start < batch.Count)

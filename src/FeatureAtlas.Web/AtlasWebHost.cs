@@ -4,6 +4,7 @@ using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Inference;
+using FeatureAtlas.Web.JobServer;
 using FeatureAtlas.Web.Rendering;
 using FeatureAtlas.Web.Steering;
 using Microsoft.AspNetCore.Diagnostics;
@@ -73,6 +74,7 @@ public static class AtlasWebHost
         services.AddSingleton<CorpusTokens>();
         services.AddSingleton<FeatureViews>();
         services.AddSingleton<MarkdownRenderer>();
+        services.AddAtlasJobs(stores);
 
         var app = builder.Build();
         app.UseWhen(IsApi, api =>
@@ -124,6 +126,7 @@ public static class AtlasWebHost
             o.DocumentTitle = "FeatureAtlas API";
         });
         app.MapAtlasApi();
+        app.MapAtlasJobsDashboard();
         app.MapRazorPages();
         return app;
     }

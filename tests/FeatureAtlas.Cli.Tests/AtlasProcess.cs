@@ -7,20 +7,24 @@ namespace FeatureAtlas.Cli.Tests;
 /// <c>atlas</c> run as a real child process (<c>dotnet atlas.dll …</c>), for tests that stop it the way a user or the
 /// system would: stderr is collected, stdout drained so the child never blocks on a full pipe.
 /// </summary>
-internal sealed partial record AtlasProcess(Process Process, Task<string> ErrorText)
+internal sealed partial record AtlasProcess(Process Process, Task<string> ErrorText, Task<string> OutputText)
 {
     /// <summary>What the command wrote to stderr, once it has exited.</summary>
     public string Error => ErrorText.IsCompleted ? ErrorText.Result : "(still running)";
 
-    public static AtlasProcess Start(params string[] args)
+    public static AtlasProcess Start(params string[] args) => Start(new Dictionary<string, string>(), args);
+
+    /// <summary>Starts atlas with <paramref name="environment"/> added to this process's variables.</summary>
+    public static AtlasProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "atlas.dll"));
         foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        return new AtlasProcess(process, error);
+        var output = process.StandardOutput.ReadToEndAsync();
+        return new AtlasProcess(process, error, output);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using FeatureAtlas.Core.Tokenization;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -40,10 +41,12 @@ internal static class DashboardsCommand
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 30 };
         var set = new Option<string?>("--set") { Description = "The Neuronpedia source set the SAEs join, e.g. res-jb: their source ids become {layer}-{set} unless a cfg.json names its neuronpedia_id (default: named after the hook kind, e.g. res)." };
         var setDescription = new Option<string?>("--set-description") { Description = "A description of the source set, stored with it." };
+        var enqueue = new Option<bool>("--enqueue") { Description = "Queue the build (split into --shards pieces) for workers instead of running it here; prints the job id." };
+        var shards = new Option<int>("--shards") { Description = "With --enqueue: pieces of corpus windows the build is split into.", DefaultValueFactory = _ => 8 };
         var db = StoreOptions.Db();
         var command = new Command("build", "Compute every feature's dashboard over a corpus and store it (resumable: rerun to continue).")
         {
-            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, set, setDescription, checkpoints, checkpointSeconds, db,
+            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, set, setDescription, checkpoints, checkpointSeconds, enqueue, shards, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -79,12 +82,21 @@ internal static class DashboardsCommand
                     TopExamples = parse.GetValue(top), Intervals = parse.GetValue(intervals), ExamplesPerInterval = parse.GetValue(perInterval), Seed = parse.GetValue(seed),
                 },
             };
+            if (parse.GetValue(shards) <= 0) throw new UsageException("--shards must be positive.");
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
+            if (parse.GetValue(enqueue))
+            {
+                var job = await ShardedDashboards.EnqueueAsync(options, parse.GetValue(shards), null, new JobStore(store.Database), store.Corpora, JobsCli.QueueClient(store), stop.Token);
+                JobsCli.ReportEnqueued(store, job.Id);
+                return ExitCodes.Success;
+            }
             var watch = Stopwatch.StartNew();
             try
             {
-                var results = await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, progress, stop.Token));
+                var title = $"dashboards of {string.Join(", ", options.SaeDirectories.Select(Path.GetFileName))} over {options.Corpus}";
+                var results = await ProgressDisplay.RunAsync("dashboards", progress => JobsCli.RunLocalAsync(store, ShardedDashboards.Kind, title, options,
+                    (p, ct) => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, p, ct), progress, stop.Token));
                 foreach (var result in results)
                 {
                     AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.SaeName)}[/]: {result.Features.Count:N0} features over {result.TotalTokens:N0} tokens, {result.DeadFeatures:N0} dead.");

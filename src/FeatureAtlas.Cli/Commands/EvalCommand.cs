@@ -6,6 +6,7 @@ using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -25,10 +26,11 @@ internal static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Windows per forward pass.", DefaultValueFactory = _ => 8 };
         var processing = CliOptions.Processing();
         var json = CliOptions.Json();
+        var enqueue = JobsCli.EnqueueOption();
         var db = StoreOptions.Db();
         var command = new Command("eval", "Evaluate an SAE (L0, MSE, explained variance, CE loss recovered, dead and dense features) and store the figures.")
         {
-            model, sae, corpus, tokens, batch, processing, json, db,
+            model, sae, corpus, tokens, batch, processing, json, enqueue, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -43,12 +45,18 @@ internal static class EvalCommand
                 ModelDirectory = modelDir, ModelName = modelName, SaeDirectory = saeDir, Corpus = corpusName, Tokens = parse.GetValue(tokens),
                 BatchWindows = parse.GetValue(batch), Processing = CliOptions.ParseProcessing(parse.GetValue(processing)),
             };
+            if (parse.GetValue(enqueue))
+            {
+                var shared = options with { ModelDirectory = Path.GetFullPath(options.ModelDirectory), SaeDirectory = Path.GetFullPath(options.SaeDirectory) };
+                return await JobsCli.EnqueueWholeAsync(store, WholeJobs.Eval, shared, $"eval of {shared.SaeDirectory}", cancellationToken);
+            }
             using var stop = StopSignal.Register(cancellationToken);
             try
             {
                 var record = parse.GetValue(json)
-                    ? await EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, null, stop.Token)
-                    : await ProgressDisplay.RunAsync("eval", progress => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, progress, stop.Token));
+                    ? await JobsCli.RunLocalAsync(store, "eval", $"eval of {options.SaeDirectory}", options, (p, ct) => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, p, ct), null, stop.Token)
+                    : await ProgressDisplay.RunAsync("eval", progress => JobsCli.RunLocalAsync(store, "eval", $"eval of {options.SaeDirectory}", options,
+                        (p, ct) => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, p, ct), progress, stop.Token));
                 if (parse.GetValue(json)) Console.WriteLine(ToJson(modelName, record).ToJsonString());
                 else Print(modelName, record);
                 return ExitCodes.Success;

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Explain.Llm;
 using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -32,10 +33,11 @@ internal static class ExplainCommand
         var concurrency = new Option<int>("--concurrency") { Description = "Most LLM requests in flight.", DefaultValueFactory = _ => 4 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the checkpoint and the LLM reply cache live.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var json = CliOptions.Json();
+        var enqueue = JobsCli.EnqueueOption();
         var db = StoreOptions.Db();
         var command = new Command("explain", "Explain and score an SAE's features from their dashboards (resumable: rerun to continue).")
         {
-            model, sae, method, features, endpoint, llmModel, prompt, logprobs, concurrency, checkpoints, json, db,
+            model, sae, method, features, endpoint, llmModel, prompt, logprobs, concurrency, checkpoints, json, enqueue, db,
         };
         command.Subcommands.Add(ExplainExport.Create());
         command.SetAction(async (parse, cancellationToken) =>
@@ -48,12 +50,21 @@ internal static class ExplainCommand
                 LlmStyle = llm ? (parse.GetValue(prompt) == "oai" ? LlmExplainerStyle.OpenAi : LlmExplainerStyle.Delphi) : null,
                 LlmLogprobs = parse.GetValue(logprobs), CheckpointDirectory = parse.GetValue(checkpoints)!,
             };
+            if (parse.GetValue(enqueue))
+            {
+                // A worker has no operator's LLM key or budget: LLM explanations run here, where they are given.
+                if (llm) throw new UsageException("--enqueue runs the offline explainer only; run --method llm here, where its endpoint and key are.");
+                var queued = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
+                var shared = options with { CheckpointDirectory = Path.GetFullPath(options.CheckpointDirectory) };
+                return await JobsCli.EnqueueWholeAsync(queued, WholeJobs.Explain, shared, $"explanations of {shared.Model}/{shared.Sae}", cancellationToken);
+            }
             using var client = llm ? CreateClient(parse.GetValue(endpoint), parse.GetValue(llmModel), parse.GetValue(concurrency), options.CheckpointDirectory) : null;
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             try
             {
-                var result = await ProgressDisplay.RunAsync("explain", progress => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, client, progress, stop.Token));
+                var result = await ProgressDisplay.RunAsync("explain", progress => JobsCli.RunLocalAsync(store, "explain", $"explanations of {options.Model}/{options.Sae}", options,
+                    (p, ct) => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, client, p, ct), progress, stop.Token));
                 Report(result, parse.GetValue(json));
                 return ExitCodes.Success;
             }

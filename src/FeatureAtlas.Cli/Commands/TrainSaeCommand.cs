@@ -5,6 +5,7 @@ using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Training;
 using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -49,11 +50,12 @@ internal static class TrainSaeCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and the shuffling.", DefaultValueFactory = _ => 0 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 120 };
+        var enqueue = JobsCli.EnqueueOption();
         var db = StoreOptions.Db();
         var command = new Command("train-sae", "Train an SAE on a model's activations over a stored corpus (resumable: rerun to continue).")
         {
             model, hook, transcoder, hookIn, hookOut, corpus, output, arch, dSae, expansion, tokens, batch, k, auxK, auxCoefficient, l1, l0, sparsityWarmup, bandwidth, lr, lrWarmup, lrDecay, lrEnd,
-            bDecInit, deadWindow, bufferBatches, processing, seed, checkpoints, checkpointSeconds, db,
+            bDecInit, deadWindow, bufferBatches, processing, seed, checkpoints, checkpointSeconds, enqueue, db,
         };
         command.Validators.Add(result =>
         {
@@ -139,10 +141,21 @@ internal static class TrainSaeCommand
             };
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
+            if (parse.GetValue(enqueue))
+            {
+                var shared = options with
+                {
+                    ModelDirectory = Path.GetFullPath(options.ModelDirectory), OutputDirectory = Path.GetFullPath(options.OutputDirectory),
+                    CheckpointDirectory = Path.GetFullPath(options.CheckpointDirectory),
+                };
+                return await JobsCli.EnqueueWholeAsync(store, WholeJobs.TrainSae, shared, $"SAE training on {shared.HookName} of {shared.ModelDirectory}", stop.Token);
+            }
             var watch = Stopwatch.StartNew();
             try
             {
-                var sae = await RunWithProgress(progress => TrainSaeJob.RunAsync(options, store.Corpora, progress, stop.Token));
+                // Training reports its own progress (steps, loss) to the bar; the job record shows it running.
+                var sae = await RunWithProgress(progress => JobsCli.RunLocalAsync(store, "train-sae", $"SAE training on {options.HookName} of {options.ModelDirectory}", options,
+                    (_, ct) => TrainSaeJob.RunAsync(options, store.Corpora, progress, ct), null, stop.Token));
                 AnsiConsole.MarkupLine($"Trained [bold]{Markup.Escape(sae.Name)}[/] ({sae.Config.Architecture.ToString().ToLowerInvariant()}, {sae.DIn}→{sae.DSae}) in {watch.Elapsed.TotalSeconds:F1} s; written to {Markup.Escape(options.OutputDirectory)}.");
                 return ExitCodes.Success;
             }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Umap;
 using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -30,10 +31,11 @@ internal static class UmapCommand
         var epochs = new Option<int?>("--epochs") { Description = "n_epochs (default: 200 above 10,000 features, else 500)." };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var json = CliOptions.Json();
+        var enqueue = JobsCli.EnqueueOption();
         var db = StoreOptions.Db();
         var command = new Command("umap", "Map SAE features to 2-D (UMAP of decoder directions) and store the coordinates: each SAE's own map, or with --sae twice or more one joint map of those SAEs (resumable: rerun to continue).")
         {
-            model, sae, name, seed, neighbors, minDist, epochs, checkpoints, json, db,
+            model, sae, name, seed, neighbors, minDist, epochs, checkpoints, json, enqueue, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -51,20 +53,31 @@ internal static class UmapCommand
             if (saes.Length < 2 && mapName is not null) throw new UsageException("--name names a joint map: give --sae twice or more.");
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
+            if (parse.GetValue(enqueue))
+            {
+                var folder = Path.GetFullPath(parse.GetValue(checkpoints)!);
+                return saes.Length == 1
+                    ? await JobsCli.EnqueueWholeAsync(store, WholeJobs.Umap, new UmapJobOptions { Model = parse.GetValue(model)!, Sae = saes[0], Umap = umap, CheckpointDirectory = folder },
+                        $"map of {parse.GetValue(model)}/{saes[0]}", stop.Token)
+                    : await JobsCli.EnqueueWholeAsync(store, WholeJobs.JointUmap, new JointUmapJobOptions { Model = parse.GetValue(model)!, Saes = saes, Name = mapName, Umap = umap, CheckpointDirectory = folder },
+                        $"joint map of {parse.GetValue(model)}", stop.Token);
+            }
             try
             {
                 JsonObject report;
                 if (saes.Length == 1)
                 {
                     var options = new UmapJobOptions { Model = parse.GetValue(model)!, Sae = saes[0], Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
-                    var result = await ProgressDisplay.RunAsync("umap", progress => UmapJob.RunAsync(options, store.Models, store.Umaps, progress, stop.Token));
+                    var result = await ProgressDisplay.RunAsync("umap", progress => JobsCli.RunLocalAsync(store, "umap", $"map of {options.Model}/{options.Sae}", options,
+                        (p, ct) => UmapJob.RunAsync(options, store.Models, store.Umaps, p, ct), progress, stop.Token));
                     report = new JsonObject { ["model"] = options.Model, ["sae"] = options.Sae, ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed };
                     if (!parse.GetValue(json)) AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(options.Sae)} ({Markup.Escape(result.Initialization)} start).");
                 }
                 else
                 {
                     var options = new JointUmapJobOptions { Model = parse.GetValue(model)!, Saes = saes, Name = mapName, Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
-                    var result = await ProgressDisplay.RunAsync("umap", progress => JointUmapJob.RunAsync(options, store.Models, store.Umaps, progress, stop.Token));
+                    var result = await ProgressDisplay.RunAsync("umap", progress => JobsCli.RunLocalAsync(store, "joint-umap", $"joint map {options.MapName} of {options.Model}", options,
+                        (p, ct) => JointUmapJob.RunAsync(options, store.Models, store.Umaps, p, ct), progress, stop.Token));
                     report = new JsonObject
                     {
                         ["model"] = options.Model, ["map"] = options.MapName, ["saes"] = new JsonArray(saes.Select(s => JsonValue.Create(s)).ToArray<JsonNode?>()),

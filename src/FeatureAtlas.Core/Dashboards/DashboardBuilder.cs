@@ -115,6 +115,18 @@ public sealed class DashboardBuilder
         foreach (var accumulator in _accumulators) accumulator.Write(writer);
     }
 
+    /// <summary>
+    /// Adds the state in a checkpoint of another builder over the same model, SAEs and options but other windows (a
+    /// shard of the corpus): the result equals one builder fed both shards' windows (<see cref="FeatureAccumulator.Merge"/>).
+    /// </summary>
+    public void MergeCheckpoint(Stream stream)
+    {
+        using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        var count = reader.ReadInt32();
+        if (count != _accumulators.Length) throw new InvalidDataException($"The checkpoint holds {count} SAEs, this run has {_accumulators.Length}.");
+        for (var i = 0; i < count; i++) _accumulators[i].Merge(FeatureAccumulator.Read(reader, Options));
+    }
+
     /// <summary>A builder continuing from a checkpoint written for the same model, SAEs and options.</summary>
     public static DashboardBuilder Restore(Stream stream, Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
     {

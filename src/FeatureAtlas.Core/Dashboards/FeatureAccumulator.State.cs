@@ -13,7 +13,7 @@ public sealed partial class FeatureAccumulator
     }
 
     /// <summary>One feature's state; allocated at its first activation, so dead features cost nothing.</summary>
-    private sealed class FeatureState
+    private sealed partial class FeatureState
     {
         private readonly int _samplesPerStratum;
 
@@ -88,7 +88,7 @@ public sealed partial class FeatureAccumulator
         }
 
         /// <summary>T doubles: bins 2j and 2j+1 become bin j, exactly (a value's bin under 2T is half its bin under T).</summary>
-        private void Double()
+        public void Double()
         {
             for (var j = 0; j < FineBins / 2; j++) Fine[j] = Fine[2 * j] + Fine[2 * j + 1];
             Array.Clear(Fine, FineBins / 2, FineBins / 2);

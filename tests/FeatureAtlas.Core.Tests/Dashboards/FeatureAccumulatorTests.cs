@@ -46,6 +46,48 @@ public class FeatureAccumulatorTests
     }
 
     [Fact]
+    public void Merge_ShardsOfTheWindows_EqualsOneAccumulatorOverAll()
+    {
+        var (acts, tokens) = SyntheticActivations(seed: 4);
+        var whole = new FeatureAccumulator(Features, Options);
+        AddWindows(whole, acts, tokens, Enumerable.Range(0, Windows).ToArray());
+
+        // Uneven shards merged out of order: a shard with small values only meets one whose T is far larger.
+        int[][] shards = [Enumerable.Range(0, 3).ToArray(), Enumerable.Range(3, 20).ToArray(), Enumerable.Range(23, Windows - 23).ToArray()];
+        var merged = new FeatureAccumulator(Features, Options);
+        foreach (var shard in shards.Reverse())
+        {
+            var part = new FeatureAccumulator(Features, Options);
+            foreach (var batch in shard.Chunk(4)) AddWindows(part, acts, tokens, batch);
+            merged.Merge(RoundTrip(part));
+        }
+
+        Assert.Equal(Serialize(whole), Serialize(merged));
+        Assert.Equal(Bytes(whole), Bytes(merged));   // the whole state, samples and histograms included, byte for byte
+    }
+
+    [Fact]
+    public void Merge_DifferentOptions_IsAnError()
+    {
+        var other = new FeatureAccumulator(Features, Options with { Seed = 1 });
+        Assert.Throws<ArgumentException>(() => new FeatureAccumulator(Features, Options).Merge(other));
+    }
+
+    private static FeatureAccumulator RoundTrip(FeatureAccumulator accumulator)
+    {
+        using var stream = new MemoryStream(Bytes(accumulator));
+        using var reader = new BinaryReader(stream);
+        return FeatureAccumulator.Read(reader, Options);
+    }
+
+    private static byte[] Bytes(FeatureAccumulator accumulator)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) accumulator.Write(writer);
+        return stream.ToArray();
+    }
+
+    [Fact]
     public void Build_CountsMaxTopAndBosMasking_MatchTheDefinitions()
     {
         var (acts, tokens) = SyntheticActivations(seed: 3);

@@ -1,0 +1,11 @@
+namespace FeatureAtlas.Core.Storage;
+
+/// <summary>The states of a <see cref="JobRecord"/>: queued → running → succeeded | failed | cancelled.</summary>
+public static class JobStates
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+}

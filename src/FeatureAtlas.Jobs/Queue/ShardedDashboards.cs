@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Text.Json;
+using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Storage;
+using Hangfire;
+
+namespace FeatureAtlas.Jobs.Queue;
+
+/// <summary>
+/// A dashboard build split across workers. The corpus windows are cut into shards; each shard runs the model over its
+/// windows and keeps its own accumulator state, saved whole into its row (<see cref="IJobStore.SaveShardAsync"/>):
+/// every few seconds, when its worker is told to stop, and when done. A shard whose worker died is run again by
+/// another and resumes from its last save, replacing it, so no window is counted twice. When the last shard is done
+/// its worker merges every shard's state (<see cref="DashboardBuilder.MergeCheckpoint"/>, exact because the
+/// accumulator does not depend on window order) and stores the dashboards as a single-process build would: the same
+/// rows, the same export. Cancelling leaves an SAE's previous dashboards in place: nothing is stored before the merge.
+/// </summary>
+public static class ShardedDashboards
+{
+    public const string Kind = "dashboards";
+
+    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    /// <summary>
+    /// Records a sharded build of <paramref name="options"/> in <paramref name="shards"/> pieces (fewer when the corpus has
+    /// fewer windows) and, with a <paramref name="client"/>, hands its shards to the job engine; returns the job.
+    /// Model and SAE folders are stored as absolute paths: every worker must see them there (a shared folder).
+    /// </summary>
+    public static async Task<JobRecord> EnqueueAsync(DashboardJobOptions options, int shards, int? userId, IJobStore jobs, ICorpusStore corpora,
+        IBackgroundJobClient? client, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(jobs);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(shards);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Tokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchWindows);
+        options.Dashboard.Validate();
+        if (options.SaeDirectories.Count == 0) throw new ArgumentException("Give at least one SAE.");
+        var corpus = await DashboardJob.CorpusAsync(options, corpora, cancellationToken).ConfigureAwait(false);
+        var windows = DashboardJob.Windows(options, corpus);
+        var absolute = options with
+        {
+            ModelDirectory = Path.GetFullPath(options.ModelDirectory),
+            SaeDirectories = options.SaeDirectories.Select(Path.GetFullPath).ToArray(),
+            CheckpointDirectory = "",
+        };
+        var pieces = Split(windows, Math.Min(shards, windows));
+        var title = $"dashboards of {string.Join(", ", absolute.SaeDirectories.Select(Path.GetFileName))} over {corpus.Name} ({windows:N0} windows)";
+        var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, cancellationToken).ConfigureAwait(false);
+        if (client is not null) Dispatch(job, client);
+        return job;
+    }
+
+    /// <summary>Hands every shard of a recorded job to the job engine (a shard already done only checks for the merge).</summary>
+    public static void Dispatch(JobRecord job, IBackgroundJobClient client)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(client);
+        for (var shard = 0; shard < job.Shards; shard++)
+        {
+            var s = shard;
+            client.Enqueue<JobRunner>(r => r.RunShardAsync(job.Id, s, null, CancellationToken.None));
+        }
+    }
+
+    /// <summary>Windows [0, windows) in <paramref name="shards"/> contiguous pieces whose sizes differ by at most one.</summary>
+    public static IReadOnlyList<(int First, int Count)> Split(int windows, int shards)
+    {
+        var pieces = new (int, int)[shards];
+        var first = 0;
+        for (var i = 0; i < shards; i++)
+        {
+            var count = windows / shards + (i < windows % shards ? 1 : 0);
+            pieces[i] = (first, count);
+            first += count;
+        }
+        return pieces;
+    }
+
+    internal static async Task RunShardAsync(JobServices services, long jobId, int shard, CancellationToken cancellationToken)
+    {
+        var jobs = services.Jobs;
+        var job = await jobs.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (job is null || job.IsFinished) return;
+        if (!await jobs.StartJobAsync(jobId, services.Worker, cancellationToken).ConfigureAwait(false)) return;
+        var options = Options(job);
+        var piece = await jobs.StartShardAsync(jobId, shard, services.Worker, cancellationToken).ConfigureAwait(false);
+        if (!piece.Done)
+        {
+            var computed = await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
+            if (!computed) return;   // cancelled
+        }
+        var shards = await jobs.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        if (shards.All(s => s.Done)) await MergeAsync(services, job, options, shards, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static DashboardJobOptions Options(JobRecord job) =>
+        JsonSerializer.Deserialize<DashboardJobOptions>(job.OptionsJson, Json) ?? throw new InvalidDataException($"Job {job.Id} has no options.");
+
+    /// <summary>Runs the shard's remaining windows, saving as it goes; false when the job was cancelled meanwhile.</summary>
+    private static async Task<bool> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
+    {
+        var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
+        var model = Gpt2Model.Load(options.ModelDirectory, processing);
+        var state = piece.Next > piece.First ? await services.Jobs.GetShardStateAsync(job.Id, piece.Shard, cancellationToken).ConfigureAwait(false) : null;
+        var builder = state is null ? new DashboardBuilder(model, saes, options.Dashboard) : DashboardBuilder.Restore(new MemoryStream(state), model, saes, options.Dashboard);
+        var next = state is null ? piece.First : piece.Next;
+        var end = piece.First + piece.Count;
+        var saved = Stopwatch.StartNew();
+        var checkedCancel = Stopwatch.StartNew();
+        try
+        {
+            while (next < end)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (checkedCancel.Elapsed >= services.CancelCheckInterval)
+                {
+                    if ((await services.Jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return false;
+                    checkedCancel.Restart();
+                }
+                var count = Math.Min(options.BatchWindows, end - next);
+                var batch = await services.Corpora.ReadWindowsAsync(corpus.Name, next, count, cancellationToken).ConfigureAwait(false);
+                DashboardJob.AddBatch(builder, batch, next, corpus.Name, config.Vocab);
+                next += batch.Count;
+                if (saved.Elapsed >= services.ShardSaveInterval && next < end)
+                {
+                    await SaveAsync(services, job.Id, piece.Shard, next, false, builder, cancellationToken).ConfigureAwait(false);
+                    saved.Restart();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // This worker is stopping (SIGTERM): keep what the shard has done for whoever runs it next.
+            await SaveAsync(services, job.Id, piece.Shard, next, false, builder, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+        await SaveAsync(services, job.Id, piece.Shard, end, true, builder, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    private static Task SaveAsync(JobServices services, long jobId, int shard, int next, bool done, DashboardBuilder builder, CancellationToken cancellationToken)
+    {
+        using var stream = new MemoryStream();
+        builder.WriteCheckpoint(stream);
+        return services.Jobs.SaveShardAsync(jobId, shard, next, done, stream.ToArray(), cancellationToken);
+    }
+
+    /// <summary>Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same rows.</summary>
+    private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards, CancellationToken cancellationToken)
+    {
+        var jobs = services.Jobs;
+        var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
+        var model = Gpt2Model.Load(options.ModelDirectory, processing);
+        var builder = new DashboardBuilder(model, saes, options.Dashboard);
+        await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
+        foreach (var shard in shards)
+        {
+            var state = await jobs.GetShardStateAsync(job.Id, shard.Shard, cancellationToken).ConfigureAwait(false)
+                ?? throw new InvalidDataException($"Shard {shard.Shard} of job {job.Id} is marked done but holds no state.");
+            builder.MergeCheckpoint(new MemoryStream(state));
+            await jobs.ReportProgressAsync(job.Id, "merging", shard.Shard + 1, shards.Count, cancellationToken).ConfigureAwait(false);
+        }
+        if ((await jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return;
+        var modelName = options.ModelName ?? model.Name;
+        await using (var progress = new JobProgressWriter(jobs, job.Id, null))
+        {
+            await DashboardJob.BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, services.Models, services.Dashboards, progress, cancellationToken).ConfigureAwait(false);
+        }
+        await jobs.FinishJobAsync(job.Id, JobStates.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
+    }
+}

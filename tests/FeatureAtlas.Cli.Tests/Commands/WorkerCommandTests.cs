@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using Npgsql;
+
+namespace FeatureAtlas.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>atlas worker</c> processes on PostgreSQL, stopped the hard way: three workers share one sharded dashboard build,
+/// a worker is SIGKILLed in the middle of a shard five times and started again, and the job still completes with
+/// every window counted once: <c>atlas dashboards export</c> gives the files of a single-process build, byte for byte.
+/// </summary>
+public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
+{
+    private const int Kills = 5;
+    private static readonly TimeSpan Limit = TimeSpan.FromMinutes(4);
+
+    /// <summary>A killed worker's shard goes back to the queue after this long without its heartbeat.</summary>
+    private static readonly Dictionary<string, string> FastRequeue = new() { ["ATLAS_JOB_INVISIBILITY_SECONDS"] = "3" };
+
+    [Fact]
+    public async Task Worker_PointedAtSqlite_SaysWorkersNeedPostgres()
+    {
+        var worker = AtlasProcess.Start("worker", "--db", fixture.NewPath("atlas") + ".db");
+        await worker.Process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(1, worker.Process.ExitCode);
+        var error = (await worker.ErrorText).TrimEnd();
+        Assert.DoesNotContain('\n', error);
+        Assert.StartsWith("error: atlas worker needs PostgreSQL", error);
+    }
+
+    [Fact]
+    public async Task Workers_KilledMidShardAndRestarted_CompleteWithTheSingleProcessExport()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        string[] dashboards = ["--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "32000",
+            "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3", "--name", "model"];
+
+        // The reference: one process, on SQLite.
+        var single = fixture.NewPath("single") + ".db";
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", single).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", single, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
+        var expected = fixture.NewPath("single-export");
+        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", single, "--out", expected).WaitAsync());
+
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", database.Db).WaitAsync());
+        var enqueue = AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", database.Db, "--enqueue", "--shards", "16"]);
+        await enqueue.WaitAsync();
+        var id = long.Parse((await enqueue.OutputText).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+
+        var generation = 0;
+        AtlasProcess StartWorker(int slot) => AtlasProcess.Start(FastRequeue,
+            "worker", "--db", database.Db, "--name", $"w{slot}-{generation++}", "--checkpoint-seconds", "0.2");
+        var workers = new[] { StartWorker(0), StartWorker(1), StartWorker(2) };
+        var names = new List<string> { "w0-0", "w1-1", "w2-2" };
+        var killed = 0;
+        var watch = Stopwatch.StartNew();
+        while (killed < Kills)
+        {
+            Assert.True(watch.Elapsed < Limit, $"Only {killed} kills in {Limit.TotalMinutes} min.");
+            Assert.Null(await ScalarAsync(database.Db, $"SELECT state FROM jobs WHERE id = {id} AND state IN ('succeeded', 'failed', 'cancelled')"));
+            // A shard with saved progress, not done, whose worker is alive: that worker is in the middle of it.
+            var busy = (string?)await ScalarAsync(database.Db, $"SELECT worker FROM job_shards WHERE job_id = {id} AND NOT done AND next > first AND worker IN ({string.Join(", ", names.Select(n => $"'{n}'"))}) LIMIT 1");
+            if (busy is null)
+            {
+                await Task.Delay(50);
+                continue;
+            }
+            var slot = names.IndexOf(busy);
+            Assert.Equal(0, workers[slot].Signal(9));
+            await workers[slot].Process.WaitForExitAsync();
+            killed++;
+            names[slot] = $"w{slot}-{generation}";
+            workers[slot] = StartWorker(slot);
+        }
+
+        var wait = AtlasProcess.Start("jobs", "wait", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", database.Db, "--timeout", "240");
+        await wait.WaitAsync();
+        var retried = (long)(await ScalarAsync(database.Db, $"SELECT count(*) FROM job_shards WHERE job_id = {id} AND attempts > 1"))!;
+        Assert.True(retried >= 1, "No shard was started twice, so no kill landed mid-shard.");
+
+        var export = fixture.NewPath("sharded-export");
+        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", database.Db, "--out", export).WaitAsync());
+        var files = Directory.GetFiles(expected).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal(files, Directory.GetFiles(export).Select(Path.GetFileName).Order().ToList());
+        foreach (var file in files) Assert.True(File.ReadAllBytes(Path.Combine(expected, file!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(export, file!))), $"{file} differs.");
+
+        // SIGTERM: each worker stops cleanly with exit 0.
+        foreach (var worker in workers) Assert.Equal(0, worker.Signal(15));
+        foreach (var worker in workers) await worker.WaitAsync();
+    }
+
+    private static async Task<object?> ScalarAsync(string db, string sql)
+    {
+        await using var connection = new NpgsqlConnection(db);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        var value = await command.ExecuteScalarAsync();
+        return value is DBNull ? null : value;
+    }
+}
