@@ -71,13 +71,13 @@ internal static class DashboardsBench
             try
             {
                 var store = await AtlasDatabase.OpenAsync(dbPath, cancellationToken);
-                await store.AddCorpusAsync("bench", "random", length, corpus, replace: true, cancellationToken);
+                await store.Corpora.AddCorpusAsync("bench", "random", length, corpus, replace: true, cancellationToken);
                 var emptySize = new FileInfo(dbPath).Length;
                 var c = network.Config;
-                await store.UpsertModelAsync(new ModelRecord(network.Name, null, "{}", c.Layers, c.DModel, c.Vocab), cancellationToken);
-                await store.UpsertSaeAsync(new SaeRecord(network.Name, probe.Name, null, probe.HookName, probe.Config.Layer, probe.DIn, probe.DSae, "bench", "{}"), cancellationToken);
+                await store.Models.UpsertModelAsync(new ModelRecord(network.Name, null, "{}", c.Layers, c.DModel, c.Vocab), cancellationToken);
+                await store.Models.UpsertSaeAsync(new SaeRecord(network.Name, probe.Name, null, probe.HookName, probe.Config.Layer, probe.DIn, probe.DSae, "bench", "{}"), cancellationToken);
                 var beforeSave = watch.Elapsed.TotalSeconds;
-                await store.SaveDashboardsAsync(network.Name, probe.Name, "bench", builder.Options, result, cancellationToken);
+                await store.Dashboards.SaveDashboardsAsync(network.Name, probe.Name, "bench", builder.Options, result, cancellationToken);
                 var save = watch.Elapsed.TotalSeconds - beforeSave;
                 var total = accumulate + build + save;
                 var report = new JsonObject

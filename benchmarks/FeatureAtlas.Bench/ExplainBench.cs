@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Jobs;
 using Spectre.Console;
 using FeatureAtlas.Cli.Commands;

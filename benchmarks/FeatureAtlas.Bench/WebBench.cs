@@ -54,9 +54,9 @@ internal static class WebBench
 
             var store = await AtlasDatabase.OpenAsync(dbPath, cancellationToken);
             var saes = new List<(string Name, int Features)>();
-            foreach (var sae in await store.ListSaesAsync(modelName, cancellationToken))
+            foreach (var sae in await store.Models.ListSaesAsync(modelName, cancellationToken))
             {
-                var count = await store.CountFeaturesAsync(modelName, sae.Name, cancellationToken);
+                var count = await store.Dashboards.CountFeaturesAsync(modelName, sae.Name, cancellationToken);
                 if (count > 0) saes.Add((sae.Name, count));
             }
             if (saes.Count == 0) throw new InvalidOperationException($"Model '{modelName}' has no dashboards in {dbPath}; seed some with `atlas seed-synthetic --db {dbPath}`.");

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FeatureAtlas.Data.Stores;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -76,8 +77,8 @@ public sealed class AtlasDatabase
         }
     }
 
-    /// <summary>Opens the database, creating or migrating it, and returns a store on it.</summary>
-    public static async Task<AtlasStore> OpenAsync(string db, CancellationToken cancellationToken)
+    /// <summary>Opens the database, creating or migrating it, and returns its stores.</summary>
+    public static async Task<AtlasStores> OpenAsync(string db, CancellationToken cancellationToken)
     {
         var database = Create(db);
         try
@@ -90,7 +91,7 @@ public sealed class AtlasDatabase
             // failure.", which names neither the server nor what went wrong.
             throw new IOException($"Cannot open {database.Description}: {cause}", e);
         }
-        return new AtlasStore(database);
+        return new AtlasStores(database);
     }
 
     /// <summary>What Npgsql said and why (e.g. "Failed to connect to 127.0.0.1:5433: Connection refused"), or null.</summary>
@@ -106,6 +107,12 @@ public sealed class AtlasDatabase
     {
         for (var x = e; x is not null; x = x.InnerException) yield return x;
     }
+
+    /// <summary>
+    /// (model, sae) → (SAE row id, d_sae), shared by every store on this database. Rows are never renamed or deleted,
+    /// so a hit stays true; misses are not cached.
+    /// </summary>
+    internal ConcurrentDictionary<(string Model, string Sae), (int Id, int DSae)> SaeRows { get; } = new();
 
     /// <summary>A new context on this database (the caller disposes it); cheap, the model is built once.</summary>
     public AtlasDbContext CreateContext() => Provider == AtlasProvider.Sqlite

@@ -17,11 +17,12 @@ public static class DashboardJob
 {
     private const string Magic = "FeatureAtlas dashboard checkpoint v2";
 
-    public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IDashboardStore store,
+    public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IModelStore models, IDashboardStore store,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(corpora);
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Tokens);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchWindows);
@@ -77,16 +78,16 @@ public static class DashboardJob
 
         progress?.Report(new JobProgress("building", 0, saes.Count));
         var results = builder.Build();
-        await store.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
+        await models.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
         if (options.SetName is not null && options.SetDescription is not null)
         {
-            await store.UpsertSourceSetAsync(modelName, options.SetName, options.SetDescription, cancellationToken).ConfigureAwait(false);
+            await models.UpsertSourceSetAsync(modelName, options.SetName, options.SetDescription, cancellationToken).ConfigureAwait(false);
         }
         for (var i = 0; i < saes.Count; i++)
         {
             var sae = saes[i];
-            await store.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
+            await models.UpsertSaeAsync(SaeRecord.Of(modelName, sae, sae.Directory, options.SetName), cancellationToken).ConfigureAwait(false);
             await store.SaveDashboardsAsync(modelName, sae.Name, corpus.Name, options.Dashboard, results[i], cancellationToken).ConfigureAwait(false);
             progress?.Report(new JobProgress("saving", i + 1, saes.Count));
         }

@@ -12,7 +12,7 @@ namespace FeatureAtlas.Jobs;
 /// </summary>
 public static class EvalJob
 {
-    public static async Task<SaeEvalRecord> RunAsync(EvalJobOptions options, ICorpusStore corpora, IDashboardStore saes, ISaeEvalStore evals,
+    public static async Task<SaeEvalRecord> RunAsync(EvalJobOptions options, ICorpusStore corpora, IModelStore saes, ISaeEvalStore evals,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);

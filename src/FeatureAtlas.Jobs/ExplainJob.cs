@@ -24,7 +24,7 @@ public static class ExplainJob
     private const string Magic = "FeatureAtlas explain checkpoint v2";   // v2: JobCheckpoint's binary file (v1 was text)
 
     /// <param name="runtime">Where the model already runs (the site's); without it the model and SAE are loaded from their folders for this run.</param>
-    public static async Task<ExplainJobResult> RunAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, IExplanationStore explanations,
+    public static async Task<ExplainJobResult> RunAsync(ExplainJobOptions options, ICorpusStore corpora, IModelStore models, IDashboardStore dashboards, IExplanationStore explanations,
         OpenAiCompatibleClient? llm, IProgress<JobProgress>? progress, CancellationToken cancellationToken, ModelRuntime? runtime = null)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -32,7 +32,7 @@ public static class ExplainJob
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchFeatures);
         options.Explain.Validate();
         if (options.LlmStyle is not null && llm is null) throw new ArgumentException("An LLM explain run needs an endpoint.");
-        var sae = await dashboards.GetSaeAsync(options.Model, options.Sae, cancellationToken).ConfigureAwait(false)
+        var sae = await models.GetSaeAsync(options.Model, options.Sae, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"SAE '{options.Sae}' of model '{options.Model}' is not in the store.");
         var summary = await dashboards.GetDashboardSummaryAsync(options.Model, options.Sae, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"SAE '{options.Sae}' of model '{options.Model}' has no dashboards; build them with `atlas dashboards build`.");
@@ -46,7 +46,7 @@ public static class ExplainJob
 
         progress?.Report(new JobProgress("corpus", 0, summary.Windows));
         var counts = CorpusTokenCounts.Create(await ReadAllAsync(corpora, summary.Corpus, summary.Windows, cancellationToken).ConfigureAwait(false), tokenizer.VocabSize, summary.Options.BosTokenId);
-        var pool = await PoolAsync(options, corpora, dashboards, sae, summary, runtime, cancellationToken).ConfigureAwait(false);
+        var pool = await PoolAsync(options, corpora, models, sae, summary, runtime, cancellationToken).ConfigureAwait(false);
         var explainer = new TokenStatsExplainer(counts, Text, options.Explain);
 
         var key = JobKey(options, summary, method, modelName, end);
@@ -184,13 +184,13 @@ public static class ExplainJob
     /// The negative pool: seeded random windows of the dashboard run, measured with the stored model and SAE folders
     /// when both still load (borrowed from <paramref name="runtime"/> when given), else assumed zero.
     /// </summary>
-    private static async Task<NegativePool> PoolAsync(ExplainJobOptions options, ICorpusStore corpora, IDashboardStore dashboards, SaeRecord sae, SaeDashboardSummary summary, ModelRuntime? runtime, CancellationToken cancellationToken)
+    private static async Task<NegativePool> PoolAsync(ExplainJobOptions options, ICorpusStore corpora, IModelStore models, SaeRecord sae, SaeDashboardSummary summary, ModelRuntime? runtime, CancellationToken cancellationToken)
     {
         var stream = CounterRandom.Stream(options.Explain.Seed, "negative-pool");
         var indexes = Enumerable.Range(0, summary.Windows).OrderBy(w => CounterRandom.Uniform(stream, (ulong)w)).Take(options.PoolWindows).Order().ToArray();
         var read = await corpora.ReadWindowsAsync(summary.Corpus, indexes, cancellationToken).ConfigureAwait(false);
         var tokens = indexes.Select(i => read[i]).ToArray();
-        var model = await dashboards.GetModelAsync(options.Model, cancellationToken).ConfigureAwait(false);
+        var model = await models.GetModelAsync(options.Model, cancellationToken).ConfigureAwait(false);
         if (model?.Path is not { } modelPath || sae.Path is not { } saePath || !File.Exists(Path.Combine(modelPath, "model.safetensors")) || !File.Exists(Path.Combine(saePath, "sae_weights.safetensors")))
         {
             return NegativePool.AssumedZero(indexes, tokens, sae.DSae);

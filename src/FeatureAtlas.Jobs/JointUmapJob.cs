@@ -13,7 +13,7 @@ namespace FeatureAtlas.Jobs;
 /// </summary>
 public static class JointUmapJob
 {
-    public static async Task<UmapResult> RunAsync(JointUmapJobOptions options, IDashboardStore saes, IUmapStore maps, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<UmapResult> RunAsync(JointUmapJobOptions options, IModelStore saes, IUmapStore maps, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(saes);

@@ -39,14 +39,15 @@ public static class SyntheticAtlas
     /// Seeds the store; returns the SAEs written and those skipped because they already had dashboards. Progress
     /// reports stage "features" (done of all features).
     /// </summary>
-    public static async Task<(int Written, int Skipped)> SeedAsync(IDashboardStore store, ICorpusStore corpora, int features, int dSae, int windows, int seed,
+    public static async Task<(int Written, int Skipped)> SeedAsync(IModelStore models, IDashboardStore store, ICorpusStore corpora, int features, int dSae, int windows, int seed,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(corpora);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windows);
         var saes = Saes(features, dSae);
-        await store.UpsertModelAsync(new ModelRecord(Model, null, "{\"synthetic\":true,\"n_layer\":12,\"d_model\":768,\"n_vocab\":50257}", 12, 768, 50257,
+        await models.UpsertModelAsync(new ModelRecord(Model, null, "{\"synthetic\":true,\"n_layer\":12,\"d_model\":768,\"n_vocab\":50257}", 12, 768, 50257,
             "GPT-2 small (SYNTHETIC dashboards for load tests)"), cancellationToken).ConfigureAwait(false);
 
         var corpus = await corpora.GetCorpusAsync(Corpus, cancellationToken).ConfigureAwait(false);
@@ -66,7 +67,7 @@ public static class SyntheticAtlas
         for (var s = 0; s < saes.Count; s++)
         {
             var (name, hook, layer, width) = saes[s];
-            var stored = await store.GetSaeAsync(Model, name, cancellationToken).ConfigureAwait(false);
+            var stored = await models.GetSaeAsync(Model, name, cancellationToken).ConfigureAwait(false);
             if (stored is not null && await store.GetDashboardSummaryAsync(Model, name, cancellationToken).ConfigureAwait(false) is not null)
             {
                 if (stored.DSae != width)
@@ -78,7 +79,7 @@ public static class SyntheticAtlas
                 progress?.Report(new JobProgress("features", done, features));
                 continue;
             }
-            await store.UpsertSaeAsync(new SaeRecord(Model, name, null, hook, layer, 768, width, "synthetic", $"{{\"synthetic\":true,\"d_sae\":{width}}}"), cancellationToken).ConfigureAwait(false);
+            await models.UpsertSaeAsync(new SaeRecord(Model, name, null, hook, layer, 768, width, "synthetic", $"{{\"synthetic\":true,\"d_sae\":{width}}}"), cancellationToken).ConfigureAwait(false);
             var dashboards = SyntheticAtlasDashboards.Create(seed, s, width, windows, name, hook);
             var start = done;
             var reported = dashboards with { Features = new Reporting(dashboards.Features, i => progress?.Report(new JobProgress("features", start + i, features))) };

@@ -124,7 +124,7 @@ public static class TrainSaeJob
             ["device"] = "cpu",
             ["apply_b_dec_to_input"] = true,
             ["normalize_activations"] = "none",
-            ["reshape_activations"] = options.HookName.EndsWith("hook_z", StringComparison.Ordinal) ? "hook_z" : "none",
+            ["reshape_activations"] = HookNames.IsZ(options.HookName) ? "hook_z" : "none",
             ["architecture"] = t.Architecture switch { SaeArchitecture.TopK => "topk", SaeArchitecture.JumpRelu => "jumprelu", _ => "standard" },
             ["metadata"] = new JsonObject
             {

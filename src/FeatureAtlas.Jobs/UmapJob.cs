@@ -12,7 +12,7 @@ namespace FeatureAtlas.Jobs;
 /// </summary>
 public static class UmapJob
 {
-    public static async Task<UmapResult> RunAsync(UmapJobOptions options, IDashboardStore saes, IUmapStore maps, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<UmapResult> RunAsync(UmapJobOptions options, IModelStore saes, IUmapStore maps, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(saes);
@@ -32,7 +32,7 @@ public static class UmapJob
     }
 
     /// <summary>The SAE's record and its weights, which must be on this machine: a map is made from the decoder.</summary>
-    internal static async Task<(SaeRecord Record, SparseAutoencoder Sae)> LoadAsync(IDashboardStore saes, string model, string name, CancellationToken cancellationToken)
+    internal static async Task<(SaeRecord Record, SparseAutoencoder Sae)> LoadAsync(IModelStore saes, string model, string name, CancellationToken cancellationToken)
     {
         var record = await saes.GetSaeAsync(model, name, cancellationToken).ConfigureAwait(false)
             ?? throw new KeyNotFoundException($"SAE '{name}' of model '{model}' is not in the store.");

@@ -22,7 +22,7 @@ public static class AtlasWebHost
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        var store = await AtlasDatabase.OpenAsync(options.Db, cancellationToken);
+        var stores = await AtlasDatabase.OpenAsync(options.Db, cancellationToken);
 
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions
         {
@@ -50,8 +50,8 @@ public static class AtlasWebHost
 
         var services = builder.Services;
         services.AddSingleton(options);
-        services.AddSingleton(store);
-        services.AddScoped(_ => store.Database.CreateContext());
+        services.AddAtlasStores(stores);
+        services.AddScoped(_ => stores.Database.CreateContext());
         services.AddAtlasAuth();
         services.AddAtlasRateLimits(options);
         services.AddFeaturePageCache();
@@ -66,8 +66,7 @@ public static class AtlasWebHost
             // Neuronpedia keys features by strings ("index": "14057"); its client and frontend send them so.
             o.SerializerOptions.NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowReadingFromString;
         });
-        services.AddModelRuntime(store, options);
-        services.AddSingleton<ISteerStore>(new SteerStore(store.Database));
+        services.AddModelRuntime(options);
         services.AddSingleton<SteerService>();
         services.AddSingleton<SourceIds>();
         services.AddSingleton<SaeComparisons>();

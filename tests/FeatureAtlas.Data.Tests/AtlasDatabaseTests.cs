@@ -49,7 +49,7 @@ public sealed class AtlasDatabaseTests
         Assert.NotEmpty(applied);
         Assert.Equal(context.Database.GetMigrations(), applied);
         Assert.Empty(await context.Database.GetPendingMigrationsAsync(None));
-        Assert.Empty(await store.ListModelsAsync(None));
+        Assert.Empty(await store.Models.ListModelsAsync(None));
     }
 
     [Theory]
@@ -58,12 +58,12 @@ public sealed class AtlasDatabaseTests
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         var first = await db.OpenAsync();
-        var info = await first.AddCorpusAsync("moby", "m", 4, [[1, 2, 3]], replace: false, None);
+        var info = await first.Corpora.AddCorpusAsync("moby", "m", 4, [[1, 2, 3]], replace: false, None);
 
         var second = await db.OpenAsync();
 
-        Assert.Equal(info, await second.GetCorpusAsync("moby", None));
-        Assert.Equal([[1, 2, 3]], await second.ReadWindowsAsync("moby", 0, 1, None));
+        Assert.Equal(info, await second.Corpora.GetCorpusAsync("moby", None));
+        Assert.Equal([[1, 2, 3]], await second.Corpora.ReadWindowsAsync("moby", 0, 1, None));
     }
 
     [Theory]
@@ -100,7 +100,7 @@ public sealed class AtlasDatabaseTests
     {
         await using var db = await TestDatabase.CreateAsync(provider);
         var store = await db.OpenAsync();
-        await store.AddCorpusAsync("moby", "m", 4, [[1]], replace: false, None);
+        await store.Corpora.AddCorpusAsync("moby", "m", 4, [[1]], replace: false, None);
         await db.ScalarAsync("INSERT INTO \"__EFMigrationsHistory\" VALUES ('29990101000000_FromTheFuture', '99.0.0')");
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(db.OpenAsync);
@@ -157,7 +157,7 @@ public sealed class AtlasDatabaseTests
 
         var store = await db.OpenAsync().WaitAsync(TimeSpan.FromSeconds(20));
 
-        Assert.Empty(await store.ListCorporaAsync(None));
+        Assert.Empty(await store.Corpora.ListCorporaAsync(None));
         Assert.Equal(0L, await db.ScalarAsync("SELECT count(*) FROM \"__EFMigrationsLock\""));
     }
 
@@ -211,7 +211,7 @@ public sealed class AtlasDatabaseTests
 
         await using var context = stores[0].Database.CreateContext();
         Assert.Equal(context.Database.GetMigrations(), await context.Database.GetAppliedMigrationsAsync(None));
-        foreach (var store in stores) Assert.Empty(await store.ListCorporaAsync(None));
+        foreach (var store in stores) Assert.Empty(await store.Corpora.ListCorporaAsync(None));
     }
 
     private static string CountTablesSql(TestDatabase db) => db.IsSqlite

@@ -16,11 +16,11 @@ public class DashboardJobTests(DashboardJobFixture fixture) : IClassFixture<Dash
         var (store, options) = await fixture.NewDashboardRunAsync();
         using var cancellation = new CancellationTokenSource();
         var progress = new CancelAfter(2_000, cancellation);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DashboardJob.RunAsync(options, store, store, progress, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, progress, cancellation.Token));
         Assert.Single(Directory.GetFiles(options.CheckpointDirectory, "*.ckpt"));
-        Assert.Empty(await store.ListModelsAsync(CancellationToken.None));   // nothing stored before the pass completes
+        Assert.Empty(await store.Models.ListModelsAsync(CancellationToken.None));   // nothing stored before the pass completes
 
-        await DashboardJob.RunAsync(options, store, store, null, CancellationToken.None);
+        await DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, null, CancellationToken.None);
         Assert.Equal(expected, await DashboardJobFixture.DumpAsync(store));
         Assert.Empty(Directory.GetFiles(options.CheckpointDirectory));
     }
@@ -35,11 +35,11 @@ public class DashboardJobTests(DashboardJobFixture fixture) : IClassFixture<Dash
         var cfg = Path.Combine(wrong, "cfg.json");
         File.WriteAllText(cfg, File.ReadAllText(cfg).Replace("blocks.1.hook_resid_pre", "blocks.1.mlp.hook_post", StringComparison.Ordinal));
 
-        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DashboardJob.RunAsync(options with { SaeDirectories = [wrong] }, store, store, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => DashboardJob.RunAsync(options with { SaeDirectories = [wrong] }, store.Corpora, store.Models, store.Dashboards, null, CancellationToken.None));
         Assert.Contains("d_in 64", error.Message);
         Assert.Contains("256", error.Message);
         Assert.False(Directory.Exists(options.CheckpointDirectory) && Directory.GetFiles(options.CheckpointDirectory).Length > 0);
-        Assert.Empty(await store.ListModelsAsync(CancellationToken.None));
+        Assert.Empty(await store.Models.ListModelsAsync(CancellationToken.None));
     }
 
     /// <summary>Cancels the run once it reports at least <paramref name="tokens"/> tokens done.</summary>

@@ -12,7 +12,7 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
     {
         var expectedStore = await BuildAsync();
         var options = Options();
-        var expected = await ExplainJob.RunAsync(options, expectedStore, expectedStore, expectedStore, null, null, CancellationToken.None);
+        var expected = await ExplainJob.RunAsync(options, expectedStore.Corpora, expectedStore.Models, expectedStore.Dashboards, expectedStore.Explanations, null, null, CancellationToken.None);
         Assert.Equal(96, expected.Features);
         Assert.True(expected.NegativesMeasured);
 
@@ -23,11 +23,11 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
         {
             if (p.Stage == "features" && p.Done >= 16) cancellation.Cancel();
         });
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ExplainJob.RunAsync(resumed, store, store, store, null, progress, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ExplainJob.RunAsync(resumed, store.Corpora, store.Models, store.Dashboards, store.Explanations, null, progress, cancellation.Token));
         Assert.Single(Directory.GetFiles(resumed.CheckpointDirectory, "*.ckpt"));
-        Assert.Equal(16, (await store.ListExplanationsAsync("model", "sae-l1", null, 0, 1000, CancellationToken.None)).Select(e => e.FeatureIndex).Distinct().Count());
+        Assert.Equal(16, (await store.Explanations.ListExplanationsAsync("model", "sae-l1", null, 0, 1000, CancellationToken.None)).Select(e => e.FeatureIndex).Distinct().Count());
 
-        var result = await ExplainJob.RunAsync(resumed, store, store, store, null, null, CancellationToken.None);
+        var result = await ExplainJob.RunAsync(resumed, store.Corpora, store.Models, store.Dashboards, store.Explanations, null, null, CancellationToken.None);
 
         Assert.Equal(expected, result);
         Assert.Equal(await DumpAsync(expectedStore), await DumpAsync(store));
@@ -36,20 +36,20 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
 
     private ExplainJobOptions Options() => new() { Model = "model", Sae = "sae-l1", BatchFeatures = 16, PoolWindows = 32, CheckpointDirectory = fixture.NewPath("explain-ckpt") };
 
-    private async Task<AtlasStore> BuildAsync()
+    private async Task<AtlasStores> BuildAsync()
     {
         var store = await AtlasDatabase.OpenAsync(fixture.NewPath("explain") + ".db", CancellationToken.None);
-        await store.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
+        await store.Corpora.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
         await DashboardJob.RunAsync(new DashboardJobOptions
         {
             ModelDirectory = fixture.ModelDirectory, SaeDirectories = [fixture.SaeDirectory], Corpus = "windows", Tokens = 6400, ModelName = "model",
             CheckpointDirectory = fixture.NewPath("dash-ckpt"), Dashboard = new DashboardOptions { TopExamples = 8, Intervals = 4, ExamplesPerInterval = 3 },
-        }, store, store, null, CancellationToken.None);
+        }, store.Corpora, store.Models, store.Dashboards, null, CancellationToken.None);
         return store;
     }
 
-    private static async Task<string[]> DumpAsync(AtlasStore store) =>
-        (await store.ListExplanationsAsync("model", "sae-l1", null, 0, 1000, CancellationToken.None)).Select(e => $"{e.FeatureIndex}|{e.Method}|{e.Text}|{e.ScoresJson}").ToArray();
+    private static async Task<string[]> DumpAsync(AtlasStores store) =>
+        (await store.Explanations.ListExplanationsAsync("model", "sae-l1", null, 0, 1000, CancellationToken.None)).Select(e => $"{e.FeatureIndex}|{e.Method}|{e.Text}|{e.ScoresJson}").ToArray();
 
     private sealed class SynchronousProgress(Action<JobProgress> report) : IProgress<JobProgress>
     {

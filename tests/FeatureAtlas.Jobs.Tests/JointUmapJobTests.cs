@@ -56,14 +56,14 @@ public sealed class JointUmapJobTests : IDisposable
         return directory;
     }
 
-    private async Task<AtlasStore> StoreAsync(string name, params (string Sae, string Directory)[] saes)
+    private async Task<AtlasStores> StoreAsync(string name, params (string Sae, string Directory)[] saes)
     {
         var store = await AtlasDatabase.OpenAsync(Path.Combine(_root, $"{name}.db"), None);
-        await store.UpsertModelAsync(new ModelRecord(Model, null, "{}", 2, 64, 100), None);
+        await store.Models.UpsertModelAsync(new ModelRecord(Model, null, "{}", 2, 64, 100), None);
         foreach (var (sae, directory) in saes)
         {
             var weights = SparseAutoencoder.Load(directory);
-            await store.UpsertSaeAsync(new SaeRecord(Model, sae, directory, Hook, 1, weights.DIn, weights.DSae, "standard", "{}"), None);
+            await store.Models.UpsertSaeAsync(new SaeRecord(Model, sae, directory, Hook, 1, weights.DIn, weights.DSae, "standard", "{}"), None);
         }
         return store;
     }
@@ -79,9 +79,9 @@ public sealed class JointUmapJobTests : IDisposable
     {
         var store = await StoreAsync("three", ("a", RandomSae("a", 300, 1)), ("b", RandomSae("b", 200, 2)), ("c", RandomSae("c", 100, 3)));
 
-        var result = await JointUmapJob.RunAsync(Options("three", ["b", "a", "c"], epochs: 50), store, store, null, None);
+        var result = await JointUmapJob.RunAsync(Options("three", ["b", "a", "c"], epochs: 50), store.Models, store.Umaps, null, None);
 
-        var map = await store.GetJointUmapAsync(Model, "b+a+c", None);
+        var map = await store.Umaps.GetJointUmapAsync(Model, "b+a+c", None);
         Assert.Equal(600, result.Points);
         Assert.Equal(["b", "a", "c"], map!.Saes);
         var placed = map.Sae.Select((s, p) => (Sae: map.Saes[s], Index: map.Indices[p])).ToArray();
@@ -89,9 +89,9 @@ public sealed class JointUmapJobTests : IDisposable
         Assert.Equal(expected, placed);   // each feature once, SAE by SAE in the map's order, each in index order
         Assert.All(map.X.Concat(map.Y), v => Assert.True(float.IsFinite(v)));
         Assert.Equal(result.Coordinates.Where((_, i) => i % 2 == 0), map.X);
-        var info = Assert.Single(await store.ListJointUmapsAsync(Model, None));
+        var info = Assert.Single(await store.Umaps.ListJointUmapsAsync(Model, None));
         Assert.Equal(("b+a+c", 600), (info.Name, info.Points));
-        Assert.Null(await store.GetUmapAsync(Model, "a", None));   // no per-SAE map was made or changed
+        Assert.Null(await store.Umaps.GetUmapAsync(Model, "a", None));   // no per-SAE map was made or changed
         Assert.Empty(Directory.GetFiles(Path.Combine(_root, "three-checkpoints")));
     }
 
@@ -102,9 +102,9 @@ public sealed class JointUmapJobTests : IDisposable
         var b = PermutedCopy(a, "b", seed: 11, out var perm);
         var store = await StoreAsync("partners", ("a", a), ("b", b));
 
-        await JointUmapJob.RunAsync(Options("partners", ["a", "b"], epochs: 200, name: "a and b"), store, store, null, None);
+        await JointUmapJob.RunAsync(Options("partners", ["a", "b"], epochs: 200, name: "a and b"), store.Models, store.Umaps, null, None);
 
-        var map = (await store.GetJointUmapAsync(Model, "a and b", None))!;
+        var map = (await store.Umaps.GetJointUmapAsync(Model, "a and b", None))!;
         var position = map.Sae.Select((s, p) => (s, map.Indices[p], p)).ToDictionary(x => (x.s, x.Item2), x => x.p);
         double Distance(int pa, int pb) => Math.Sqrt(Math.Pow(map.X[pa] - map.X[pb], 2) + Math.Pow(map.Y[pa] - map.Y[pb], 2));
         var partner = new double[perm.Length];
@@ -132,18 +132,18 @@ public sealed class JointUmapJobTests : IDisposable
             ("narrow", RandomSae("narrow", 100, 2, Config with { DModel = 32, Heads = 2 })),
             ("pythia", RandomSae("pythia", 100, 3, modelName: "pythia-70m")));
 
-        var width = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("w", ["a", "narrow"]), store, store, null, None));
-        var model = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("m", ["a", "pythia"]), store, store, null, None));
-        var one = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("o", ["a"]), store, store, null, None));
-        var twice = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("t", ["a", "a"]), store, store, null, None));
-        var missing = await Assert.ThrowsAsync<KeyNotFoundException>(() => JointUmapJob.RunAsync(Options("k", ["a", "nope"]), store, store, null, None));
+        var width = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("w", ["a", "narrow"]), store.Models, store.Umaps, null, None));
+        var model = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("m", ["a", "pythia"]), store.Models, store.Umaps, null, None));
+        var one = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("o", ["a"]), store.Models, store.Umaps, null, None));
+        var twice = await Assert.ThrowsAsync<ArgumentException>(() => JointUmapJob.RunAsync(Options("t", ["a", "a"]), store.Models, store.Umaps, null, None));
+        var missing = await Assert.ThrowsAsync<KeyNotFoundException>(() => JointUmapJob.RunAsync(Options("k", ["a", "nope"]), store.Models, store.Umaps, null, None));
 
         Assert.Equal("SAEs of a joint map must share d_in: 'a' has d_in 64, 'narrow' has d_in 32.", width.Message);
         Assert.Equal("SAEs of a joint map must come from one model: 'a' is an SAE of 'model', 'pythia' of 'pythia-70m' (cfg.json model_name).", model.Message);
         Assert.Contains("two or more SAEs; 1 given", one.Message);
         Assert.Contains("SAE 'a' is named twice", twice.Message);
         Assert.Contains("'nope'", missing.Message);
-        Assert.Empty(await store.ListJointUmapsAsync(Model, None));
+        Assert.Empty(await store.Umaps.ListJointUmapsAsync(Model, None));
     }
 
     [Fact]
@@ -152,22 +152,22 @@ public sealed class JointUmapJobTests : IDisposable
         var a = RandomSae("a", 150, 1);
         var b = RandomSae("b", 120, 2);
         var whole = await StoreAsync("whole", ("a", a), ("b", b));
-        await JointUmapJob.RunAsync(Options("whole", ["a", "b"]), whole, whole, null, None);
-        var expected = await whole.GetJointUmapAsync(Model, "a+b", None);
+        await JointUmapJob.RunAsync(Options("whole", ["a", "b"]), whole.Models, whole.Umaps, null, None);
+        var expected = await whole.Umaps.GetJointUmapAsync(Model, "a+b", None);
 
         var store = await StoreAsync("resumed", ("a", a), ("b", b));
         var options = Options("resumed", ["a", "b"]);
         using var cancellation = new CancellationTokenSource();
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => JointUmapJob.RunAsync(options, store, store, new CancelAt(40, cancellation), cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => JointUmapJob.RunAsync(options, store.Models, store.Umaps, new CancelAt(40, cancellation), cancellation.Token));
         Assert.Single(Directory.GetFiles(options.CheckpointDirectory, "*.ckpt"));
-        Assert.Empty(await store.ListJointUmapsAsync(Model, None));
+        Assert.Empty(await store.Umaps.ListJointUmapsAsync(Model, None));
 
         var seen = new List<JobProgress>();
-        await JointUmapJob.RunAsync(options, store, store, new Collect(seen), None);
+        await JointUmapJob.RunAsync(options, store.Models, store.Umaps, new Collect(seen), None);
 
         Assert.DoesNotContain(seen, p => p.Stage == "neighbors");        // the kNN graph came from the checkpoint
         Assert.Equal(40, seen.First(p => p.Stage == "epochs").Done);     // and so did the layout, at epoch 40
-        var resumed = await store.GetJointUmapAsync(Model, "a+b", None);
+        var resumed = await store.Umaps.GetJointUmapAsync(Model, "a+b", None);
         Assert.Equal(expected!.X, resumed!.X);
         Assert.Equal(expected.Y, resumed.Y);
         Assert.Empty(Directory.GetFiles(options.CheckpointDirectory));

@@ -16,7 +16,7 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
         var store = await Store();
         var options = Options(architecture, steps: 30);
         var progress = new List<TrainProgress>();
-        var sae = await TrainSaeJob.RunAsync(options, store, new Recorder(progress), CancellationToken.None);
+        var sae = await TrainSaeJob.RunAsync(options, store.Corpora, new Recorder(progress), CancellationToken.None);
 
         var loaded = SparseAutoencoder.Load(options.OutputDirectory);
         Assert.Equal(architecture, loaded.Config.Architecture);
@@ -43,16 +43,16 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
         var straight = Options(architecture, steps: 12);
         if (architecture == SaeArchitecture.TopK) straight = straight with { Training = straight.Training with { DSae = 512, DeadFeatureWindow = 1 } };
         var straightSteps = new List<TrainProgress>();
-        await TrainSaeJob.RunAsync(straight, store, new Recorder(straightSteps), CancellationToken.None);
+        await TrainSaeJob.RunAsync(straight, store.Corpora, new Recorder(straightSteps), CancellationToken.None);
 
         var resumed = straight with { OutputDirectory = fixture.NewPath("resumed"), CheckpointDirectory = fixture.NewPath("ckpt") };
         using var cancellation = new CancellationTokenSource();
         var stopAt = new StopAtStep(5, cancellation);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TrainSaeJob.RunAsync(resumed, store, stopAt, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => TrainSaeJob.RunAsync(resumed, store.Corpora, stopAt, cancellation.Token));
         Assert.Single(Directory.GetFiles(resumed.CheckpointDirectory));
         Assert.False(Directory.Exists(resumed.OutputDirectory));
         var steps = new List<TrainProgress>();
-        await TrainSaeJob.RunAsync(resumed, store, new Recorder(steps), CancellationToken.None);
+        await TrainSaeJob.RunAsync(resumed, store.Corpora, new Recorder(steps), CancellationToken.None);
         Assert.Equal(6, steps[0].Step);   // continued after the checkpointed step 5
         Assert.Equal(straightSteps[5..], steps);
         if (architecture == SaeArchitecture.TopK)
@@ -74,7 +74,7 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
     {
         var store = await Store();
         var options = Options(SaeArchitecture.Standard, steps: 2) with { HookName = "blocks.7.hook_resid_pre" };
-        var error = await Assert.ThrowsAsync<ArgumentException>(() => TrainSaeJob.RunAsync(options, store, null, CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ArgumentException>(() => TrainSaeJob.RunAsync(options, store.Corpora, null, CancellationToken.None));
         Assert.Contains("2-layer", error.Message);
         Assert.False(Directory.Exists(options.OutputDirectory));
     }
@@ -95,10 +95,10 @@ public sealed class TrainSaeJobTests(DashboardJobFixture fixture) : IClassFixtur
         },
     };
 
-    private async Task<AtlasStore> Store()
+    private async Task<AtlasStores> Store()
     {
         var store = await AtlasDatabase.OpenAsync(fixture.NewPath("atlas") + ".db", CancellationToken.None);
-        await store.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
+        await store.Corpora.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
         return store;
     }
 

@@ -20,15 +20,15 @@ public sealed class UmapJobTests : IDisposable
         var (store, options) = await NewRunAsync("resumed");
         using var cancellation = new CancellationTokenSource();
         var progress = new CancelAt(40, cancellation);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => UmapJob.RunAsync(options, store, store, progress, cancellation.Token));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => UmapJob.RunAsync(options, store.Models, store.Umaps, progress, cancellation.Token));
         Assert.Single(Directory.GetFiles(options.CheckpointDirectory, "*.ckpt"));
-        Assert.Null(await store.GetUmapAsync("model", "sae", CancellationToken.None));
+        Assert.Null(await store.Umaps.GetUmapAsync("model", "sae", CancellationToken.None));
 
         var seen = new List<JobProgress>();
-        await UmapJob.RunAsync(options, store, store, new Collect(seen), CancellationToken.None);
+        await UmapJob.RunAsync(options, store.Models, store.Umaps, new Collect(seen), CancellationToken.None);
         Assert.DoesNotContain(seen, p => p.Stage == "neighbors");        // the kNN graph came from the checkpoint
         Assert.Equal(40, seen.First(p => p.Stage == "epochs").Done);     // and so did the layout, at epoch 40
-        var resumed = await store.GetUmapAsync("model", "sae", CancellationToken.None);
+        var resumed = await store.Umaps.GetUmapAsync("model", "sae", CancellationToken.None);
         Assert.Equal(expected!.X, resumed!.X);
         Assert.Equal(expected.Y, resumed.Y);
         Assert.Equal(Enumerable.Range(0, 300), resumed.Indices);
@@ -38,18 +38,18 @@ public sealed class UmapJobTests : IDisposable
     private async Task<UmapPoints?> RunAsync(string name, IProgress<JobProgress>? progress)
     {
         var (store, options) = await NewRunAsync(name);
-        await UmapJob.RunAsync(options, store, store, progress, CancellationToken.None);
-        return await store.GetUmapAsync("model", "sae", CancellationToken.None);
+        await UmapJob.RunAsync(options, store.Models, store.Umaps, progress, CancellationToken.None);
+        return await store.Umaps.GetUmapAsync("model", "sae", CancellationToken.None);
     }
 
-    private async Task<(AtlasStore Store, UmapJobOptions Options)> NewRunAsync(string name)
+    private async Task<(AtlasStores Store, UmapJobOptions Options)> NewRunAsync(string name)
     {
         var config = new Gpt2Config { Layers = 2, DModel = 64, Heads = 4, Positions = 32, Vocab = 100, DMlp = 256 };
         var saeDirectory = Path.Combine(_root, "sae");
         if (!Directory.Exists(saeDirectory)) SaeInitializer.Create(config, "model", "blocks.1.hook_resid_pre", 300, SaeArchitecture.Standard, seed: 4).Save(saeDirectory);
         var store = await AtlasDatabase.OpenAsync(Path.Combine(_root, $"{name}.db"), CancellationToken.None);
-        await store.UpsertModelAsync(new ModelRecord("model", null, "{}", 2, 64, 100), CancellationToken.None);
-        await store.UpsertSaeAsync(new SaeRecord("model", "sae", saeDirectory, "blocks.1.hook_resid_pre", 1, 64, 300, "standard", "{}"), CancellationToken.None);
+        await store.Models.UpsertModelAsync(new ModelRecord("model", null, "{}", 2, 64, 100), CancellationToken.None);
+        await store.Models.UpsertSaeAsync(new SaeRecord("model", "sae", saeDirectory, "blocks.1.hook_resid_pre", 1, 64, 300, "standard", "{}"), CancellationToken.None);
         var options = new UmapJobOptions
         {
             Model = "model", Sae = "sae", Umap = new UmapOptions { Seed = 3, NEpochs = 100 },

@@ -39,15 +39,15 @@ public sealed class DashboardJobFixture : IDisposable
     public async Task<string> UninterruptedDashboardsAsync()
     {
         var (store, options) = await NewDashboardRunAsync();
-        await DashboardJob.RunAsync(options, store, store, null, CancellationToken.None);
+        await DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, null, CancellationToken.None);
         return await DumpAsync(store);
     }
 
     /// <summary>A fresh SQLite store holding the corpus, and the options of a dashboard run over it with its own checkpoints.</summary>
-    public async Task<(AtlasStore Store, DashboardJobOptions Options)> NewDashboardRunAsync()
+    public async Task<(AtlasStores Store, DashboardJobOptions Options)> NewDashboardRunAsync()
     {
         var store = await AtlasDatabase.OpenAsync(NewPath("atlas") + ".db", CancellationToken.None);
-        await store.AddCorpusAsync("windows", "test", 16, Windows, replace: false, CancellationToken.None);
+        await store.Corpora.AddCorpusAsync("windows", "test", 16, Windows, replace: false, CancellationToken.None);
         var options = new DashboardJobOptions
         {
             ModelDirectory = ModelDirectory,
@@ -64,10 +64,10 @@ public sealed class DashboardJobFixture : IDisposable
     }
 
     /// <summary>Everything stored about the SAE's features, as JSON, for whole-result comparison.</summary>
-    public static async Task<string> DumpAsync(AtlasStore store)
+    public static async Task<string> DumpAsync(AtlasStores store)
     {
-        var features = await store.GetFeaturesAsync("model", "sae-l1", 0, 96, CancellationToken.None);
-        var summary = await store.GetDashboardSummaryAsync("model", "sae-l1", CancellationToken.None);
+        var features = await store.Dashboards.GetFeaturesAsync("model", "sae-l1", 0, 96, CancellationToken.None);
+        var summary = await store.Dashboards.GetDashboardSummaryAsync("model", "sae-l1", CancellationToken.None);
         Assert.NotNull(summary);
         return JsonSerializer.Serialize(new { features, summary.TotalTokens, summary.Windows, summary.DeadFeatures, summary.LogDensityHistogram });
     }

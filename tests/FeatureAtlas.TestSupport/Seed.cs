@@ -11,11 +11,11 @@ public static class Seed
     public const string Corpus = "moby";
     public const string Hook = "blocks.8.hook_resid_pre";
 
-    public static async Task AddAsync(AtlasStore store, int dSae, int windows = 50, int context = 128)
+    public static async Task AddAsync(AtlasStores store, int dSae, int windows = 50, int context = 128)
     {
         var ct = CancellationToken.None;
-        await store.UpsertModelAsync(new ModelRecord(Model, "/models/gpt2", "{\"n_layer\":12}", 12, 768, 50257, "GPT-2 small"), ct);
-        await store.UpsertSaeAsync(new SaeRecord(Model, Sae, "/saes/res8", Hook, 8, 768, dSae, "standard", "{\"d_sae\":" + dSae + "}"), ct);
-        await store.AddCorpusAsync(Corpus, "moby-dick", context, SyntheticDashboards.Windows(windows, context, seed: 7), replace: false, ct);
+        await store.Models.UpsertModelAsync(new ModelRecord(Model, "/models/gpt2", "{\"n_layer\":12}", 12, 768, 50257, "GPT-2 small"), ct);
+        await store.Models.UpsertSaeAsync(new SaeRecord(Model, Sae, "/saes/res8", Hook, 8, 768, dSae, "standard", "{\"d_sae\":" + dSae + "}"), ct);
+        await store.Corpora.AddCorpusAsync(Corpus, "moby-dick", context, SyntheticDashboards.Windows(windows, context, seed: 7), replace: false, ct);
     }
 }

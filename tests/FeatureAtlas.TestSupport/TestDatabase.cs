@@ -83,7 +83,7 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(db, null, server, name);
     }
 
-    public Task<AtlasStore> OpenAsync() => AtlasDatabase.OpenAsync(Db, CancellationToken.None);
+    public Task<AtlasStores> OpenAsync() => AtlasDatabase.OpenAsync(Db, CancellationToken.None);
 
     /// <summary>Runs raw SQL on the database with the provider's own client, outside FeatureAtlas.</summary>
     public async Task<object?> ScalarAsync(string sql)

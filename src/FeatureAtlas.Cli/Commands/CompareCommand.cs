@@ -33,7 +33,7 @@ internal static class CompareCommand
             var loaded = new SparseAutoencoder[2];
             for (var i = 0; i < 2; i++)
             {
-                var record = await store.GetSaeAsync(parse.GetValue(model)!, names[i], cancellationToken)
+                var record = await store.Models.GetSaeAsync(parse.GetValue(model)!, names[i], cancellationToken)
                     ?? throw new KeyNotFoundException($"SAE '{names[i]}' of model '{parse.GetValue(model)}' is not in the store.");
                 if (record.Path is null || !Directory.Exists(record.Path)) throw new DirectoryNotFoundException($"SAE '{names[i]}' has no weights folder on this machine ('{record.Path}').");
                 loaded[i] = SparseAutoencoder.Load(record.Path);

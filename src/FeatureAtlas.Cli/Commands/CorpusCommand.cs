@@ -67,7 +67,7 @@ internal static class CorpusCommand
                 }
             }
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
-            var info = await store.AddCorpusAsync(parse.GetValue(name)!, source, windowLength, windows, parse.GetValue(replace), cancellationToken);
+            var info = await store.Corpora.AddCorpusAsync(parse.GetValue(name)!, source, windowLength, windows, parse.GetValue(replace), cancellationToken);
             AnsiConsole.MarkupLine($"Stored corpus [bold]{Markup.Escape(info.Name)}[/]: {info.Windows:N0} windows, {info.Tokens:N0} tokens ({Markup.Escape(info.Source)}).");
             return ExitCodes.Success;
         });
@@ -82,7 +82,7 @@ internal static class CorpusCommand
         {
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
             var table = new Table().AddColumns("name", "windows", "tokens", "context", "source", "created");
-            foreach (var c in await store.ListCorporaAsync(cancellationToken))
+            foreach (var c in await store.Corpora.ListCorporaAsync(cancellationToken))
             {
                 table.AddRow(Markup.Escape(c.Name), $"{c.Windows:N0}", $"{c.Tokens:N0}", $"{c.Context}", Markup.Escape(c.Source), $"{c.CreatedAt:yyyy-MM-dd HH:mm}");
             }

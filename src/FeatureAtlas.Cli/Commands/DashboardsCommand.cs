@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tokenization;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
@@ -53,7 +54,7 @@ internal static class DashboardsCommand
             var setName = parse.GetValue(set);
             try
             {
-                if (setName is not null) AtlasStore.SourceSetName(setName);
+                if (setName is not null) SourceSetName.Check(setName);
             }
             catch (ArgumentException e)
             {
@@ -83,7 +84,7 @@ internal static class DashboardsCommand
             var watch = Stopwatch.StartNew();
             try
             {
-                var results = await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store, store, progress, stop.Token));
+                var results = await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, progress, stop.Token));
                 foreach (var result in results)
                 {
                     AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.SaeName)}[/]: {result.Features.Count:N0} features over {result.TotalTokens:N0} tokens, {result.DeadFeatures:N0} dead.");
@@ -113,14 +114,14 @@ internal static class DashboardsCommand
         {
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
             var saeName = parse.GetValue(sae)!;
-            var modelName = parse.GetValue(model) ?? await ResolveModel(store, saeName, cancellationToken);
-            var summary = await store.GetDashboardSummaryAsync(modelName, saeName, cancellationToken)
+            var modelName = parse.GetValue(model) ?? await ResolveModel(store.Models, saeName, cancellationToken);
+            var summary = await store.Dashboards.GetDashboardSummaryAsync(modelName, saeName, cancellationToken)
                 ?? throw new KeyNotFoundException($"SAE '{saeName}' of model '{modelName}' has no dashboards; build them with `atlas dashboards build`.");
-            var record = (await store.GetSaeAsync(modelName, saeName, cancellationToken))!;
-            var features = await store.GetFeaturesAsync(modelName, saeName, 0, record.DSae, cancellationToken);
+            var record = (await store.Models.GetSaeAsync(modelName, saeName, cancellationToken))!;
+            var features = await store.Dashboards.GetFeaturesAsync(modelName, saeName, 0, record.DSae, cancellationToken);
             var windowIndexes = features.SelectMany(f => f.Top.Concat(f.Intervals.SelectMany(g => g.Examples))).Select(e => e.Window).ToHashSet();
-            var windows = await store.ReadWindowsAsync(summary.Corpus, windowIndexes, cancellationToken);
-            var corpus = (await store.GetCorpusAsync(summary.Corpus, cancellationToken))!;
+            var windows = await store.Corpora.ReadWindowsAsync(summary.Corpus, windowIndexes, cancellationToken);
+            var corpus = (await store.Corpora.GetCorpusAsync(summary.Corpus, cancellationToken))!;
             var dashboards = new SaeDashboards
             {
                 SaeName = saeName, HookName = record.HookName, TotalTokens = summary.TotalTokens, Windows = summary.Windows,
@@ -151,19 +152,19 @@ internal static class DashboardsCommand
             if (files.Length == 0) throw new FileNotFoundException($"No batch-N.json files in '{dir}'.");
             var imported = NeuronpediaFormat.Import(files, Gpt2Tokenizer.CreateDefault());
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
-            var result = await DashboardImport.StoreAsync(imported, parse.GetValue(model), parse.GetValue(sae), store, store, cancellationToken);
+            var result = await DashboardImport.StoreAsync(imported, parse.GetValue(model), parse.GetValue(sae), store.Models, store.Dashboards, store.Corpora, cancellationToken);
             AnsiConsole.MarkupLine($"Imported {imported.Dashboards.Features.Count:N0} features of [bold]{Markup.Escape(result.Model)}/{Markup.Escape(result.Sae)}[/] (examples in corpus {Markup.Escape(result.Corpus)}).");
             return ExitCodes.Success;
         });
         return command;
     }
 
-    private static async Task<string> ResolveModel(FeatureAtlas.Data.Stores.AtlasStore store, string sae, CancellationToken cancellationToken)
+    private static async Task<string> ResolveModel(IModelStore models, string sae, CancellationToken cancellationToken)
     {
         var owners = new List<string>();
-        foreach (var m in await store.ListModelsAsync(cancellationToken))
+        foreach (var m in await models.ListModelsAsync(cancellationToken))
         {
-            if (await store.GetSaeAsync(m.Name, sae, cancellationToken) is not null) owners.Add(m.Name);
+            if (await models.GetSaeAsync(m.Name, sae, cancellationToken) is not null) owners.Add(m.Name);
         }
         return owners.Count switch
         {

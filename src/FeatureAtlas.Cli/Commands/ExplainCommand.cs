@@ -53,7 +53,7 @@ internal static class ExplainCommand
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             try
             {
-                var result = await ProgressDisplay.RunAsync("explain", progress => ExplainJob.RunAsync(options, store, store, store, client, progress, stop.Token));
+                var result = await ProgressDisplay.RunAsync("explain", progress => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, client, progress, stop.Token));
                 Report(result, parse.GetValue(json));
                 return ExitCodes.Success;
             }

@@ -23,7 +23,7 @@ internal static class ExplainExport
         {
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
             var (modelName, saeName) = (parse.GetValue(model)!, parse.GetValue(sae)!);
-            var rows = await NeuronpediaExplanations.ExportAsync(store, modelName, saeName, parse.GetValue(method), cancellationToken);
+            var rows = await NeuronpediaExplanations.ExportAsync(store.Explanations, modelName, saeName, parse.GetValue(method), cancellationToken);
             var path = parse.GetValue(output)!;
             var temp = path + ".tmp";
             await File.WriteAllTextAsync(temp, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), cancellationToken);

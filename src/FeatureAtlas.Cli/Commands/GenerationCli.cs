@@ -52,7 +52,7 @@ internal static class GenerationCli
         if (Directory.Exists(model)) return (model, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model))));
         RequireStore(db, $"--model: '{model}' is not a folder");
         var store = await AtlasDatabase.OpenAsync(db, cancellationToken);
-        var (directory, name) = await EvalCommand.ResolveModel(store, model, cancellationToken);
+        var (directory, name) = await EvalCommand.ResolveModel(store.Models, model, cancellationToken);
         return (directory, name ?? model);
     }
 
@@ -62,7 +62,7 @@ internal static class GenerationCli
         if (Directory.Exists(sae)) return sae;
         RequireStore(db, $"--sae: '{sae}' is not a folder");
         var store = await AtlasDatabase.OpenAsync(db, cancellationToken);
-        return await EvalCommand.ResolveSae(store, modelName, sae, cancellationToken);
+        return await EvalCommand.ResolveSae(store.Models, modelName, sae, cancellationToken);
     }
 
     /// <summary>A name is looked up in the store only when the store exists: opening a missing SQLite file would create it.</summary>

@@ -38,7 +38,7 @@ internal static class SeedSyntheticCommand
             try
             {
                 var (written, skipped) = await ProgressDisplay.RunAsync("synthetic", progress =>
-                    SyntheticAtlas.SeedAsync(store, store, total, width, corpusWindows, parse.GetValue(seed), progress, stop.Token));
+                    SyntheticAtlas.SeedAsync(store.Models, store.Dashboards, store.Corpora, total, width, corpusWindows, parse.GetValue(seed), progress, stop.Token));
                 AnsiConsole.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F1} s: {written} SAEs written, {skipped} already there; stored in {Markup.Escape(parse.GetValue(db)!)}.");
                 return ExitCodes.Success;
             }

@@ -115,7 +115,7 @@ internal static class TrainSaeCommand
             var watch = Stopwatch.StartNew();
             try
             {
-                var sae = await RunWithProgress(progress => TrainSaeJob.RunAsync(options, store, progress, stop.Token));
+                var sae = await RunWithProgress(progress => TrainSaeJob.RunAsync(options, store.Corpora, progress, stop.Token));
                 AnsiConsole.MarkupLine($"Trained [bold]{Markup.Escape(sae.Name)}[/] ({sae.Config.Architecture.ToString().ToLowerInvariant()}, {sae.DIn}→{sae.DSae}) in {watch.Elapsed.TotalSeconds:F1} s; written to {Markup.Escape(options.OutputDirectory)}.");
                 return ExitCodes.Success;
             }

@@ -57,14 +57,14 @@ internal static class UmapCommand
                 if (saes.Length == 1)
                 {
                     var options = new UmapJobOptions { Model = parse.GetValue(model)!, Sae = saes[0], Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
-                    var result = await ProgressDisplay.RunAsync("umap", progress => UmapJob.RunAsync(options, store, store, progress, stop.Token));
+                    var result = await ProgressDisplay.RunAsync("umap", progress => UmapJob.RunAsync(options, store.Models, store.Umaps, progress, stop.Token));
                     report = new JsonObject { ["model"] = options.Model, ["sae"] = options.Sae, ["features"] = result.Points, ["initialization"] = result.Initialization, ["seed"] = umap.Seed };
                     if (!parse.GetValue(json)) AnsiConsole.MarkupLine($"Mapped [bold]{result.Points:N0}[/] features of {Markup.Escape(options.Sae)} ({Markup.Escape(result.Initialization)} start).");
                 }
                 else
                 {
                     var options = new JointUmapJobOptions { Model = parse.GetValue(model)!, Saes = saes, Name = mapName, Umap = umap, CheckpointDirectory = parse.GetValue(checkpoints)! };
-                    var result = await ProgressDisplay.RunAsync("umap", progress => JointUmapJob.RunAsync(options, store, store, progress, stop.Token));
+                    var result = await ProgressDisplay.RunAsync("umap", progress => JointUmapJob.RunAsync(options, store.Models, store.Umaps, progress, stop.Token));
                     report = new JsonObject
                     {
                         ["model"] = options.Model, ["map"] = options.MapName, ["saes"] = new JsonArray(saes.Select(s => JsonValue.Create(s)).ToArray<JsonNode?>()),

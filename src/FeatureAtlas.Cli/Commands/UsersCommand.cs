@@ -18,7 +18,7 @@ internal static class UsersCommand
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
             var user = parse.GetValue(name)!;
             var isAdmin = !parse.GetValue(revoke);
-            await store.SetAdminAsync(user, isAdmin, cancellationToken);
+            await store.Users.SetAdminAsync(user, isAdmin, cancellationToken);
             Console.WriteLine(isAdmin
                 ? $"{user} is now an admin; their current sessions have ended, and the role applies when they sign in again."
                 : $"{user} is no longer an admin; their current sessions have ended.");

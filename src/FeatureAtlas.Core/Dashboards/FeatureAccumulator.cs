@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Runtime.Intrinsics;
+using FeatureAtlas.Core.Statistics;
 
 namespace FeatureAtlas.Core.Dashboards;
 

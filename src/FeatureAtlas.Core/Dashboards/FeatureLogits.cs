@@ -2,6 +2,7 @@ using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Statistics;
 
 namespace FeatureAtlas.Core.Dashboards;
 

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Core.Tokenization;
 
 namespace FeatureAtlas.Core.Dashboards;

@@ -1,3 +1,5 @@
+using FeatureAtlas.Core.Statistics;
+
 namespace FeatureAtlas.Core.Dashboards;
 
 /// <summary>All dashboards of one SAE over one corpus run, with the SAE-wide density picture.</summary>

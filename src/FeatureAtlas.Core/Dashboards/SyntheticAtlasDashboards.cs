@@ -1,3 +1,5 @@
+using FeatureAtlas.Core.Statistics;
+
 namespace FeatureAtlas.Core.Dashboards;
 
 /// <summary>

@@ -80,6 +80,36 @@ public static class HookNames
         return layer >= 0 && layer < layers && BlockKinds.Contains(kind);
     }
 
+    /// <summary>
+    /// The block index of a hook name (<c>blocks.N.…</c>), whatever the model; −1 for names outside the blocks
+    /// (embeddings, ln_final) and for any other text.
+    /// </summary>
+    public static int LayerOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (!name.StartsWith(BlockPrefix, StringComparison.Ordinal)) return -1;
+        var rest = name.AsSpan(BlockPrefix.Length);
+        var dot = rest.IndexOf('.');
+        return int.TryParse(dot < 0 ? rest : rest[..dot], NumberStyles.None, CultureInfo.InvariantCulture, out var layer) ? layer : -1;
+    }
+
+    /// <summary>
+    /// The kind of a hook name: what follows <c>blocks.N.</c> (<c>hook_resid_pre</c>, <c>attn.hook_z</c>), or the whole
+    /// name for hooks outside the blocks (<see cref="Embed"/>, <see cref="FinalNormalized"/>).
+    /// </summary>
+    public static string KindOf(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        if (LayerOf(name) < 0) return name;
+        var dot = name.IndexOf('.', BlockPrefix.Length);
+        return dot < 0 ? "" : name[(dot + 1)..];
+    }
+
+    /// <summary>Whether the hook is an attention layer's <c>hook_z</c> [B, T, H, Dh], which SAELens SAEs read flattened to H·Dh.</summary>
+    public static bool IsZ(string name) => KindOf(name) == "attn.hook_z";
+
+    private const string BlockPrefix = "blocks.";
+
     /// <summary>The hook of <paramref name="kind"/> (one of <see cref="BlockKinds"/>) in block <paramref name="layer"/>.</summary>
     public static string Block(int layer, string kind)
     {

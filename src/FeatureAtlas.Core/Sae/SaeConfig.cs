@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using FeatureAtlas.Core.Hooks;
 
 namespace FeatureAtlas.Core.Sae;
 
@@ -30,7 +31,7 @@ public sealed record SaeConfig
     public JsonObject Json { get; init; } = new();
 
     /// <summary>The block index parsed from the hook name (<c>blocks.N.</c>), or −1 for embedding hooks.</summary>
-    public int Layer => HookName.StartsWith("blocks.", StringComparison.Ordinal) && int.TryParse(HookName.Split('.')[1], out var l) ? l : -1;
+    public int Layer => HookNames.LayerOf(HookName);
 
     public static SaeConfig Load(string path)
     {
@@ -108,7 +109,7 @@ public sealed record SaeConfig
             HookName = hook,
             ApplyBDecToInput = reader.Bool("apply_b_dec_to_input") ?? true,
             NormalizeActivations = normalize,
-            ReshapeHookZ = reshape == "hook_z" || (reshape is null && hook.EndsWith("hook_z", StringComparison.Ordinal)),
+            ReshapeHookZ = reshape == "hook_z" || (reshape is null && HookNames.IsZ(hook)),
             HookHeadIndex = meta.Int("hook_head_index") ?? reader.Int("hook_head_index") ?? reader.Int("hook_point_head_index"),
             Dtype = (reader.String("dtype") ?? "float32").Replace("torch.", "", StringComparison.Ordinal),
             ModelName = meta.String("model_name") ?? reader.String("model_name"),

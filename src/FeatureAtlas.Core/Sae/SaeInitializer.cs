@@ -35,7 +35,7 @@ public static class SaeInitializer
             ["device"] = "cpu",
             ["apply_b_dec_to_input"] = true,
             ["normalize_activations"] = "none",
-            ["reshape_activations"] = hookName.EndsWith("hook_z", StringComparison.Ordinal) ? "hook_z" : "none",
+            ["reshape_activations"] = HookNames.IsZ(hookName) ? "hook_z" : "none",
             ["architecture"] = architecture switch
             {
                 SaeArchitecture.JumpRelu => "jumprelu",

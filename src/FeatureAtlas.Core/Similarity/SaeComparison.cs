@@ -1,3 +1,5 @@
+using FeatureAtlas.Core.Statistics;
+
 namespace FeatureAtlas.Core.Similarity;
 
 /// <summary>
@@ -51,14 +53,14 @@ public sealed record SaeComparison
             FeaturesA = a, FeaturesB = b, Threshold = threshold, Bins = bins,
             BestInB = aToB.Indices, BestInBCosine = aToB.Similarities,
             BestInA = bToA.Indices, BestInACosine = bToA.Similarities,
-            HistogramAToB = Histogram(aToB.Similarities, bins), HistogramBToA = Histogram(bToA.Similarities, bins),
+            HistogramAToB = Counts(aToB.Similarities, bins), HistogramBToA = Counts(bToA.Similarities, bins),
         };
     }
 
-    private static int[] Histogram(float[] values, int bins)
+    private static int[] Counts(float[] values, int bins)
     {
         var counts = new int[bins];
-        foreach (var v in values) counts[Math.Clamp((int)((v + 1f) / 2f * bins), 0, bins - 1)]++;
+        foreach (var v in values) counts[Histogram.Bar(v, -1, 1, bins)]++;
         return counts;
     }
 

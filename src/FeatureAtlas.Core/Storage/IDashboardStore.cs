@@ -1,38 +1,51 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Dashboards;
 
 namespace FeatureAtlas.Core.Storage;
 
-/// <summary>Models, SAEs and their feature dashboards.</summary>
+/// <summary>
+/// SAEs' feature dashboards: written as one set per SAE, read one feature, a range, or a light page of a feature list.
+/// An unknown model or SAE raises <see cref="KeyNotFoundException"/> naming it.
+/// </summary>
 public interface IDashboardStore
 {
-    /// <summary>Adds or updates a model by name.</summary>
-    Task UpsertModelAsync(ModelRecord model, CancellationToken cancellationToken);
-
-    /// <summary>Adds or updates an SAE by (model, name); the model must exist.</summary>
-    Task UpsertSaeAsync(SaeRecord sae, CancellationToken cancellationToken);
-
-    /// <summary>Names or describes a Neuronpedia source set of the model (SAEs join it by <see cref="SaeRecord.SetName"/>); the model must exist.</summary>
-    Task UpsertSourceSetAsync(string model, string name, string description, CancellationToken cancellationToken);
-
-    Task<ModelRecord?> GetModelAsync(string name, CancellationToken cancellationToken);
-
-    Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken);
-
-    Task<SaeRecord?> GetSaeAsync(string model, string name, CancellationToken cancellationToken);
-
-    Task<IReadOnlyList<SaeRecord>> ListSaesAsync(string model, CancellationToken cancellationToken);
-
     /// <summary>
     /// Replaces the SAE's dashboards with <paramref name="dashboards"/> (computed over <paramref name="corpus"/>)
     /// in one transaction: readers see the old set or the new one, never a mix, and a crash leaves the old.
     /// </summary>
     Task SaveDashboardsAsync(string model, string sae, string corpus, DashboardOptions options, SaeDashboards dashboards, CancellationToken cancellationToken);
 
+    /// <summary>The SAE's dashboard run, or null when it has none.</summary>
     Task<SaeDashboardSummary?> GetDashboardSummaryAsync(string model, string sae, CancellationToken cancellationToken);
 
-    /// <summary>One feature's dashboard (examples as stored: sparse activations, window indexes into the corpus).</summary>
+    /// <summary>One feature's dashboard (examples as stored: sparse activations, window indexes into the corpus); null when the SAE has none for it.</summary>
     Task<FeatureDashboard?> GetFeatureAsync(string model, string sae, int index, CancellationToken cancellationToken);
 
     /// <summary>Features [offset, offset + count) of an SAE, by index.</summary>
     Task<IReadOnlyList<FeatureDashboard>> GetFeaturesAsync(string model, string sae, int offset, int count, CancellationToken cancellationToken);
+
+    /// <summary>One page of an SAE's features by index, light enough for a list of 25 to 100 rows.</summary>
+    Task<IReadOnlyList<FeatureSummary>> ListFeatureSummariesAsync(string model, string sae, int offset, int count, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// One page of an SAE's features in the order a reader picked: by density, max activation or explanation score
+    /// (the best <see cref="ExplanationScore.Primary"/> of the feature's explanations; unscored features come last
+    /// either way), ties by index. <see cref="FeatureOrder.Index"/> ascending is the plain paged list.
+    /// </summary>
+    Task<IReadOnlyList<FeatureSummary>> ListFeatureSummariesAsync(string model, string sae, FeatureOrder order, bool descending, int offset, int count, CancellationToken cancellationToken);
+
+    /// <summary>The number of features with a stored dashboard.</summary>
+    Task<int> CountFeaturesAsync(string model, string sae, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every feature's max_act by index (0 where the SAE has no dashboard for it), for search ranked relative to each
+    /// feature's maximum; null when the SAE has no dashboards at all.
+    /// </summary>
+    Task<float[]?> GetMaxActivationsAsync(string model, string sae, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Every feature's frac_nonzero by index (−1 where the SAE has no dashboard for it), for density filters in
+    /// search; null when the SAE has no dashboards at all.
+    /// </summary>
+    Task<float[]?> GetFracNonzeroAsync(string model, string sae, CancellationToken cancellationToken);
 }

@@ -12,6 +12,9 @@ public interface IUmapStore
     /// <summary>The SAE's map as (feature index, x, y) columns in index order; null when it has none.</summary>
     Task<UmapPoints?> GetUmapAsync(string model, string sae, CancellationToken cancellationToken);
 
+    /// <summary>The names of the model's SAEs that have a map of their own, by name.</summary>
+    Task<IReadOnlyList<string>> ListSaesWithUmapAsync(string model, CancellationToken cancellationToken);
+
     /// <summary>
     /// Stores the joint map <paramref name="name"/> of the model's <paramref name="saes"/> (two or more, in this order),
     /// replacing one of that name, in one transaction: <paramref name="coordinates"/> is [Σ d_sae, 2], the first SAE's

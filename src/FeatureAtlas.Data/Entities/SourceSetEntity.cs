@@ -7,9 +7,9 @@ namespace FeatureAtlas.Data.Entities;
 /// </summary>
 public sealed class SourceSetEntity
 {
-    public const int MaxName = 64;
+    public const int MaxName = Core.Storage.SourceSetName.MaxLength;
 
-    public const int MaxDescription = 1024;
+    public const int MaxDescription = Core.Storage.SourceSetName.MaxDescription;
 
     public int Id { get; set; }
 

@@ -5,12 +5,12 @@ using Microsoft.EntityFrameworkCore;
 namespace FeatureAtlas.Data.Stores;
 
 /// <summary>Saved steering runs and steering vectors on SQLite or PostgreSQL; each call uses its own short-lived context.</summary>
-public sealed class SteerStore(AtlasDatabase database) : ISteerStore
+public sealed class SteerStore(AtlasDatabase database) : Store(database), ISteerStore
 {
     public async Task<SteerRunRecord?> GetSteerRunAsync(string id, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(id);
-        await using var db = database.CreateContext();
+        await using var db = CreateContext();
         var row = await db.SteerRuns.AsNoTracking().SingleOrDefaultAsync(r => r.Id == id, cancellationToken);
         return row is null ? null : ToRecord(row);
     }
@@ -18,7 +18,7 @@ public sealed class SteerStore(AtlasDatabase database) : ISteerStore
     public async Task<SteerRunRecord> SaveSteerRunAsync(SteerRunRecord run, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(run);
-        await using var db = database.CreateContext();
+        await using var db = CreateContext();
         db.SteerRuns.Add(new SteerRunEntity
         {
             Id = run.Id, Hash = run.Hash, Model = run.Model, EngineVersion = run.EngineVersion, SettingsJson = run.SettingsJson,
@@ -40,7 +40,7 @@ public sealed class SteerStore(AtlasDatabase database) : ISteerStore
     public async Task<SteerVectorRecord> SaveSteerVectorAsync(SteerVectorRecord vector, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(vector);
-        await using var db = database.CreateContext();
+        await using var db = CreateContext();
         var row = new SteerVectorEntity
         {
             UserId = vector.UserId, Model = vector.Model, Hook = vector.Hook, Vector = Blobs.FromFloat32s(vector.Vector),
@@ -53,7 +53,7 @@ public sealed class SteerStore(AtlasDatabase database) : ISteerStore
 
     public async Task<SteerVectorRecord?> GetSteerVectorAsync(int id, CancellationToken cancellationToken)
     {
-        await using var db = database.CreateContext();
+        await using var db = CreateContext();
         var row = await db.SteerVectors.AsNoTracking().SingleOrDefaultAsync(v => v.Id == id, cancellationToken);
         return row is null
             ? null

@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 
 namespace FeatureAtlas.Data.Stores;
 

@@ -1,5 +1,5 @@
 using System.Text.Json;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace FeatureAtlas.Web.Api;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Auth;
 
 namespace FeatureAtlas.Web.Api;

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -23,24 +23,24 @@ public static class BookmarksApi
         return api;
     }
 
-    public static async Task<Ok<BookmarkDto>> Add(FeatureRef body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<BookmarkDto>> Add(FeatureRef body, ClaimsPrincipal user, ISocialStore socialStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
-        var count = await store.StarAsync(ApiInput.Caller(user), feature, cancellationToken);
+        var count = await socialStore.StarAsync(ApiInput.Caller(user), feature, cancellationToken);
         return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: true, count));
     }
 
-    public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, ISocialStore socialStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
-        var count = await store.UnstarAsync(ApiInput.Caller(user), feature, cancellationToken);
+        var count = await socialStore.UnstarAsync(ApiInput.Caller(user), feature, cancellationToken);
         return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: false, count));
     }
 
-    public static async Task<Ok<UserBookmarkDto[]>> Mine(ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<UserBookmarkDto[]>> Mine(ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
     {
         var caller = ApiInput.Caller(user);
-        var stars = await store.ListStarsAsync(caller.UserId, MaxListed, cancellationToken);
+        var stars = await socialStore.ListStarsAsync(caller.UserId, MaxListed, cancellationToken);
         return TypedResults.Ok(stars.Select(k => new UserBookmarkDto(k.Model, k.Sae, FeaturesApi.Index(k.Index), FeaturesApi.Id(caller.UserId))).ToArray());
     }
 }

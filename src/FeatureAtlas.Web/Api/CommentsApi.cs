@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -13,23 +13,23 @@ public static class CommentsApi
     {
         var comments = api.MapGroup("/comment");
         comments.MapPost("/new", New).AsWrite()
-            .WithSummary($"Comments on a feature (Markdown, 1 to {AtlasStore.MaxComment} characters).");
+            .WithSummary($"Comments on a feature (Markdown, 1 to {CommunityLimits.MaxComment} characters).");
         comments.MapPost("/delete", Delete).AsWrite()
             .WithSummary("Deletes one of the caller's comments (admins: anyone's), named by id (or commentId); answers {message: \"ok\"}.");
         return api;
     }
 
-    public static async Task<Ok<CommentDto>> New(NewCommentRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<CommentDto>> New(NewCommentRequest body, ClaimsPrincipal user, ISocialStore socialStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
-        var comment = await store.AddCommentAsync(ApiInput.Caller(user), feature, body.Text ?? "", cancellationToken);
+        var comment = await socialStore.AddCommentAsync(ApiInput.Caller(user), feature, body.Text ?? "", cancellationToken);
         return TypedResults.Ok(ToDto(comment));
     }
 
-    public static async Task<Ok<MessageDto>> Delete(CommentIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<MessageDto>> Delete(CommentIdRequest body, ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
     {
         var id = ApiInput.Required(body.Id ?? body.CommentId, "id (or commentId)");
-        if (!await store.DeleteCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Comment {id} does not exist.");
+        if (!await socialStore.DeleteCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Comment {id} does not exist.");
         return TypedResults.Ok(new MessageDto("ok"));
     }
 

@@ -1,7 +1,7 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Explain;
 using FeatureAtlas.Core.Runtime;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Jobs;
 using FeatureAtlas.Web.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -27,14 +27,14 @@ public static class ExplainApi
         return api;
     }
 
-    public static async Task<IResult> Export(string modelId, string layer, string? method, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<IResult> Export(string modelId, string layer, string? method, IModelStore modelStore, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
-        _ = await store.GetSaeAsync(modelId, layer, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {modelId}/{layer}.");
-        var rows = await NeuronpediaExplanations.ExportAsync(store, modelId, layer, method, cancellationToken);
+        _ = await modelStore.GetSaeAsync(modelId, layer, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {modelId}/{layer}.");
+        var rows = await NeuronpediaExplanations.ExportAsync(explanationStore, modelId, layer, method, cancellationToken);
         return Results.Text(rows.ToJsonString(), "application/json");
     }
 
-    public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, AtlasStore store, ModelRuntime models, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> Generate(GenerateExplanationRequest request, ICorpusStore corpusStore, IModelStore modelStore, IDashboardStore dashboardStore, IExplanationStore explanationStore, ModelRuntime models, CancellationToken cancellationToken)
     {
         if (request.ExplanationType is { } type && !string.Equals(type, "offline", StringComparison.OrdinalIgnoreCase) && type != TokenStatsExplainer.Method)
         {
@@ -45,16 +45,16 @@ public static class ExplainApi
         try
         {
             var options = new ExplainJobOptions { Model = key.Model, Sae = key.Sae, First = key.Index, Count = 1, CheckpointDirectory = checkpoints };
-            var sae = await store.GetSaeAsync(key.Model, key.Sae, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {key.Model}/{key.Sae}.");
+            var sae = await modelStore.GetSaeAsync(key.Model, key.Sae, cancellationToken) ?? throw new KeyNotFoundException($"There is no SAE {key.Model}/{key.Sae}.");
             if (key.Index < 0 || key.Index >= sae.DSae) throw new KeyNotFoundException($"Feature {key.Index} is not in SAE '{key.Sae}', which has {sae.DSae} features.");
-            var result = await ExplainJob.RunAsync(options, store, store, store, null, null, cancellationToken, models);
+            var result = await ExplainJob.RunAsync(options, corpusStore, modelStore, dashboardStore, explanationStore, null, null, cancellationToken, models);
             if (result.Features == 0) throw new ArgumentException($"Feature {key} never activates on the corpus, so there is nothing to explain.");
         }
         finally
         {
             if (Directory.Exists(checkpoints)) Directory.Delete(checkpoints, recursive: true);
         }
-        var explanation = (await store.ListFeatureExplanationsAsync(key, cancellationToken)).First(e => e.Method == TokenStatsExplainer.Method);
+        var explanation = (await explanationStore.ListFeatureExplanationsAsync(key, cancellationToken)).First(e => e.Method == TokenStatsExplainer.Method);
         return TypedResults.Ok(FeaturesApi.ToDto(explanation));
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 
 namespace FeatureAtlas.Web.Api;
@@ -12,7 +13,7 @@ namespace FeatureAtlas.Web.Api;
 /// </summary>
 public static class ExplanationScores
 {
-    public static ExplanationScoreDto[] Rows(ExplanationInfo e)
+    public static ExplanationScoreDto[] Rows(ExplanationRecord e)
     {
         ArgumentNullException.ThrowIfNull(e);
         if (e.ScoresJson is null || JsonNode.Parse(e.ScoresJson) is not JsonObject scores) return [];

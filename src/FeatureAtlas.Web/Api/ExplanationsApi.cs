@@ -1,5 +1,6 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -19,13 +20,13 @@ public static class ExplanationsApi
         explanations.MapPost("/new", New).AsWrite()
             .WithSummary("Adds the caller's explanation of a feature ({feature:{modelId, layer, index, explanation}}, or the same fields flat).");
         explanations.MapPost("/search", Search).AsRead()
-            .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {AtlasStore.SearchPageSize} a page; optionally within one model (modelId) and some of its SAEs (layers: SAE names).");
+            .WithSummary($"Explanations matching the query's words (at least {MinQuery} characters), best first, {ExplanationSearch.PageSize} a page; optionally within one model (modelId) and some of its SAEs (layers: SAE names).");
         explanations.MapPost("/search-model", SearchModel).AsRead()
-            .WithSummary($"Explanations of one model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+            .WithSummary($"Explanations of one model's features matching the query's words, best first, {ExplanationSearch.PageSize} a page.");
         explanations.MapPost("/search-release", SearchRelease).AsRead()
-            .WithSummary($"Explanations of one release's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page; a release here is one model's source set (releaseName: {{modelId}}-{{set}}, or the set's name where one model has it).");
+            .WithSummary($"Explanations of one release's features matching the query's words, best first, {ExplanationSearch.PageSize} a page; a release here is one model's source set (releaseName: {{modelId}}-{{set}}, or the set's name where one model has it).");
         explanations.MapPost("/search-all", SearchAll).AsRead()
-            .WithSummary($"Explanations of every model's features matching the query's words, best first, {AtlasStore.SearchPageSize} a page.");
+            .WithSummary($"Explanations of every model's features matching the query's words, best first, {ExplanationSearch.PageSize} a page.");
         explanations.MapGet("/{id:int}", Get).AsRead()
             .WithSummary("One explanation by id, with its feature, scores and author.");
         explanations.MapPost("/{id:int}/vote", Vote).AsWrite()
@@ -39,15 +40,15 @@ public static class ExplanationsApi
         return api;
     }
 
-    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationDto>> New(NewExplanationRequest body, ClaimsPrincipal user, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var f = body.Feature;
         var feature = await sources.KeyAsync(f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index), cancellationToken);
-        var explanation = await store.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
+        var explanation = await explanationStore.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
         return TypedResults.Ok(FeaturesApi.ToDto(explanation));
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken)
+    public static Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
         var model = string.IsNullOrWhiteSpace(body.ModelId) ? null : body.ModelId;
         var layers = body.Layers ?? [];
@@ -56,11 +57,11 @@ public static class ExplanationsApi
             if (string.IsNullOrWhiteSpace(layers[i])) throw new ArgumentException($"layers[{i}] is empty; each layer is an SAE's name.");
         }
         if (layers.Length > 0 && model is null) throw new ArgumentException("modelId is required with layers: an SAE's name is unique only within its model.");
-        return SearchAsync(model, layers, body.Query, body.Offset, store, cancellationToken);
+        return SearchAsync(model, layers, body.Query, body.Offset, explanationStore, cancellationToken);
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
-        SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, store, cancellationToken);
+    public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
+        SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, explanationStore, cancellationToken);
 
     /// <summary>
     /// Neuronpedia groups source sets into releases named after model and set (<c>gpt2sm-res-jb</c>); the atlas has no
@@ -68,15 +69,15 @@ public static class ExplanationsApi
     /// name alone where only one model has it. A name that matches none is a 404; a bare set name several models have
     /// is a 400 naming them.
     /// </summary>
-    public static async Task<Ok<ExplanationSearchResponse>> SearchRelease(SearchReleaseExplanationsRequest body, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationSearchResponse>> SearchRelease(SearchReleaseExplanationsRequest body, IModelStore modelStore, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var release = ApiInput.Required(body.ReleaseName, "releaseName");
         var found = new List<(string Model, string[] Saes)>();
-        foreach (var model in await store.ListModelsAsync(cancellationToken))
+        foreach (var model in await modelStore.ListModelsAsync(cancellationToken))
         {
             var all = await sources.ListAsync(model.Name, cancellationToken);
             var named = all.Where(s => $"{model.Name}-{s.Set.Name}" == release).Select(s => s.Sae.Name).ToArray();
-            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, store, cancellationToken);
+            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, explanationStore, cancellationToken);
             var inSet = all.Where(s => s.Set.Name == release).Select(s => s.Sae.Name).ToArray();
             if (inSet.Length > 0) found.Add((model.Name, inSet));
         }
@@ -85,50 +86,50 @@ public static class ExplanationsApi
         {
             throw new ArgumentException($"Source set '{release}' is in {found.Count} models; name the release as one of {string.Join(", ", found.Select(f => $"'{f.Model}-{release}'"))}.");
         }
-        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, store, cancellationToken);
+        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, explanationStore, cancellationToken);
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, AtlasStore store, CancellationToken cancellationToken) =>
-        SearchAsync(null, [], body.Query, body.Offset, store, cancellationToken);
+    public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
+        SearchAsync(null, [], body.Query, body.Offset, explanationStore, cancellationToken);
 
-    private static async Task<Ok<ExplanationSearchResponse>> SearchAsync(string? model, string[] layers, string? text, int? start, AtlasStore store, CancellationToken cancellationToken)
+    private static async Task<Ok<ExplanationSearchResponse>> SearchAsync(string? model, string[] layers, string? text, int? start, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
         var query = text?.Trim() ?? "";
         if (query.Length < MinQuery) throw new ArgumentException($"The query must be at least {MinQuery} characters long.");
         var offset = start ?? 0;
         if (offset < 0) throw new ArgumentException($"offset must not be negative; got {offset}.");
-        var (results, hasMore) = await store.SearchExplanationsAsync(model, layers, query, offset, cancellationToken);
+        var (results, hasMore) = await explanationStore.SearchExplanationsAsync(model, layers, query, offset, cancellationToken);
         return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
     }
 
-    public static async Task<Ok<ExplanationDto>> Get(int id, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(FeaturesApi.ToDto(await store.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.")));
+    public static async Task<Ok<ExplanationDto>> Get(int id, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
+        TypedResults.Ok(FeaturesApi.ToDto(await explanationStore.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.")));
 
     /// <summary>Neuronpedia's frontend posts no body (or <c>{}</c>): an upvote.</summary>
-    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest? body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest? body, ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
     {
         var caller = ApiInput.Caller(user);
         var points = ApiInput.Vote(body?.Points ?? 1);
-        var votes = await store.VoteExplanationAsync(caller, id, points, cancellationToken);
+        var votes = await socialStore.VoteExplanationAsync(caller, id, points, cancellationToken);
         return TypedResults.Ok(new VoteDto(id, votes, id, FeaturesApi.Id(caller.UserId), points));
     }
 
-    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<VoteDto>> Unvote(int id, ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
     {
         var caller = ApiInput.Caller(user);
-        return TypedResults.Ok(new VoteDto(id, await store.VoteExplanationAsync(caller, id, 0, cancellationToken), id, FeaturesApi.Id(caller.UserId), 0));
+        return TypedResults.Ok(new VoteDto(id, await socialStore.VoteExplanationAsync(caller, id, 0, cancellationToken), id, FeaturesApi.Id(caller.UserId), 0));
     }
 
-    public static async Task<Ok<MessageDto>> DeleteById(int id, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<MessageDto>> DeleteById(int id, ClaimsPrincipal user, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
-        if (!await store.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        if (!await explanationStore.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
         return TypedResults.Ok(new MessageDto("Explanation deleted"));
     }
 
-    public static async Task<NoContent> Delete(ExplanationIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<NoContent> Delete(ExplanationIdRequest body, ClaimsPrincipal user, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
         var id = ApiInput.Required(body.ExplanationId, "explanationId");
-        if (!await store.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        if (!await explanationStore.DeleteExplanationAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"Explanation {id} does not exist.");
         return TypedResults.NoContent();
     }
 }

@@ -1,11 +1,10 @@
 using FeatureAtlas.Core.Dashboards;
 using System.Globalization;
 using System.Text.Json;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
 using FeatureAtlas.Web.Rendering;
@@ -29,7 +28,7 @@ public static class FeaturesApi
     }
 
     public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
-        string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, AtlasStore store, CancellationToken cancellationToken)
+        string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, IModelStore modelStore, CancellationToken cancellationToken)
     {
         var key = await sources.KeyAsync(new FeatureKey(model, sae, index), cancellationToken);
         var view = await views.GetAsync(key, social: true, viewerId: null, cancellationToken);
@@ -41,15 +40,15 @@ public static class FeaturesApi
                 detail: view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        var (indices, values) = await NeighboursAsync(models, store, key, cancellationToken);
+        var (indices, values) = await NeighboursAsync(models, modelStore, key, cancellationToken);
         var source = await sources.GetAsync(model, key.Sae, cancellationToken);
         return TypedResults.Ok(ToDto(view, source, indices, values));
     }
 
     /// <summary>The feature's nearest decoder directions in its own SAE (itself first), when this server can load the SAE; empty otherwise.</summary>
-    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, AtlasStore store, FeatureKey key, CancellationToken cancellationToken)
+    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, IModelStore modelStore, FeatureKey key, CancellationToken cancellationToken)
     {
-        if (!SourceIds.CanRun(await store.GetModelAsync(key.Model, cancellationToken), await store.GetSaeAsync(key.Model, key.Sae, cancellationToken))) return ([], []);
+        if (!SourceIds.CanRun(await modelStore.GetModelAsync(key.Model, cancellationToken), await modelStore.GetSaeAsync(key.Model, key.Sae, cancellationToken))) return ([], []);
         try
         {
             var runtime = await models.GetAsync(key.Model, cancellationToken);
@@ -127,7 +126,7 @@ public static class FeaturesApi
         ShowUmap: false, DefaultRange: 1);
 
     /// <summary>An explanation as Neuronpedia's row.</summary>
-    public static ExplanationDto ToDto(ExplanationInfo e)
+    public static ExplanationDto ToDto(ExplanationRecord e)
     {
         var sae = e.Feature.Sae;
         return new ExplanationDto(

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FeatureAtlas.Core.Runtime;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +15,7 @@ public static partial class InferenceApi
     /// given, must be one of the model's sets (404 naming it otherwise; unless it is what Neuronpedia's client derives
     /// from SAEs named by folder name) and, with no <c>selectedLayers</c>, chooses its SAEs.
     /// </summary>
-    public static async Task<IResult> SearchAllTexts(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, AtlasStore store, SourceIds sources, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<IResult> SearchAllTexts(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, IDashboardStore dashboardStore, IExplanationStore explanationStore, SourceIds sources, HttpContext context, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var selected = new List<string>();
@@ -33,11 +33,11 @@ public static partial class InferenceApi
             if (selected.Count == 0) throw new ModelUnavailableException($"No SAE of source set '{request.SourceSet}' can run on this server.");
         }
         var resolved = request with { SelectedLayers = selected.ToArray(), DensityThreshold = Density(request.DensityThreshold) };
-        if (request.Text.ValueKind != JsonValueKind.Array) return await SearchAll(resolved, models, limits, store, context, cancellationToken);
+        if (request.Text.ValueKind != JsonValueKind.Array) return await SearchAll(resolved, models, limits, dashboardStore, explanationStore, context, cancellationToken);
         var results = new List<SearchAllResponse>();
         foreach (var text in Texts(request.Text, "text"))
         {
-            results.Add((await SearchAll(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, store, context, cancellationToken)).Value!);
+            results.Add((await SearchAll(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, dashboardStore, explanationStore, context, cancellationToken)).Value!);
         }
         return TypedResults.Ok(new SearchAllBatchResponse(results.ToArray()));
     }

@@ -1,8 +1,8 @@
 using System.Text.Json;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Search;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -59,7 +59,7 @@ public static partial class InferenceApi
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }
 
-    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, AtlasStore store, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, IDashboardStore dashboardStore, IExplanationStore explanationStore, HttpContext context, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var runtime = await models.GetAsync(model, cancellationToken);
@@ -82,7 +82,7 @@ public static partial class InferenceApi
             "relative" => true,
             _ => throw new ArgumentException($"ranking must be 'activation' or 'relative'; got '{request.Ranking}'."),
         };
-        var maxActivation = relative ? await MaxActivationsAsync(runtime, selected, model, store, cancellationToken) : null;
+        var maxActivation = relative ? await MaxActivationsAsync(runtime, selected, model, dashboardStore, cancellationToken) : null;
         var options = new FeatureSearchOptions
         {
             Saes = selected,
@@ -98,7 +98,7 @@ public static partial class InferenceApi
         var matches = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Search(tokens, options), cancellationToken);
 
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
-        var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
         var results = matches.Select((m, i) => new SearchResultDto(
             model, keys[i].Sae, FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
@@ -108,14 +108,14 @@ public static partial class InferenceApi
     }
 
     /// <summary>Each searched SAE's stored max_act (session name → [S]); an SAE without dashboards cannot be ranked relatively.</summary>
-    private static async Task<Dictionary<string, float[]>> MaxActivationsAsync(LoadedModel runtime, string[] selected, string model, AtlasStore store, CancellationToken cancellationToken)
+    private static async Task<Dictionary<string, float[]>> MaxActivationsAsync(LoadedModel runtime, string[] selected, string model, IDashboardStore dashboardStore, CancellationToken cancellationToken)
     {
         var sessions = selected.Length > 0 ? selected : runtime.Saes.Select(s => runtime.SessionName(s.Name)).ToArray();
         var result = new Dictionary<string, float[]>(StringComparer.Ordinal);
         foreach (var session in sessions)
         {
             var stored = runtime.StoredName(session);
-            result[session] = await store.GetMaxActivationsAsync(model, stored, cancellationToken)
+            result[session] = await dashboardStore.GetMaxActivationsAsync(model, stored, cancellationToken)
                 ?? throw new ArgumentException($"SAE '{stored}' has no dashboards, so its features have no max activation to rank relative to: rank by activation, or build its dashboards.");
         }
         return result;

@@ -1,6 +1,6 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -32,7 +32,7 @@ public static class ListsApi
         lists.MapPost("/get", Get).AsRead()
             .WithSummary("A list and its features, by id; no sign-in needed (unlisted lists are readable by whoever has the id).");
         lists.MapPost("/comment/new", NewComment).AsWrite()
-            .WithSummary($"Comments on a list anyone with its id can read ({AtlasStore.MinListComment} to {AtlasStore.MaxComment} characters).");
+            .WithSummary($"Comments on a list anyone with its id can read ({CommunityLimits.MinListComment} to {CommunityLimits.MaxComment} characters).");
         lists.MapPost("/comment/delete", DeleteComment).AsWrite()
             .WithSummary("Deletes one of the caller's list comments (admins: anyone's); answers {count}.");
         lists.MapPost("/list", Mine).AsRead().RequireAuthorization(Auth.AtlasAuthExtensions.SignedIn)
@@ -41,104 +41,104 @@ public static class ListsApi
         return api;
     }
 
-    public static async Task<Ok<ListDto>> New(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> New(NewListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
     {
-        var info = await store.CreateListAsync(ApiInput.Caller(user), body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
+        var info = await listStore.CreateListAsync(ApiInput.Caller(user), body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         return TypedResults.Ok(ToDto(info, [], request));
     }
 
-    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, IModelStore modelStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(user);
-        var items = await ResolveAsync(store, sources, Items(body.Features, "features"), cancellationToken);
-        var info = await store.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
+        var items = await ResolveAsync(modelStore, sources, Items(body.Features, "features"), cancellationToken);
+        var info = await listStore.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         try
         {
-            await store.AddListItemsAsync(actor, info.Slug, items, cancellationToken);
+            await listStore.AddListItemsAsync(actor, info.Slug, items, cancellationToken);
         }
         catch
         {
             // No half-made list: the features are added in one transaction, so undo the list if they were refused.
-            await store.DeleteListAsync(actor, info.Slug, CancellationToken.None);
+            await listStore.DeleteListAsync(actor, info.Slug, CancellationToken.None);
             throw;
         }
-        return TypedResults.Ok(await ReadAsync(store, info.Slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, info.Slug, request, cancellationToken));
     }
 
     /// <summary>Neuronpedia answers the ListsOnNeurons rows it created, which its client reads; so do we.</summary>
-    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, IListStore listStore, IModelStore modelStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var items = await ResolveAsync(store, sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
-        await store.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
-        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        var items = await ResolveAsync(modelStore, sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        await listStore.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
+        var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
         var stored = list.Items.ToDictionary(i => i.Feature);
         return TypedResults.Ok(items.Select(i => i.Feature).Distinct().Select(f => Neuron(list.Info, stored[f])).ToArray());
     }
 
-    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
-        if (!await store.RemoveListItemAsync(ApiInput.Caller(user), slug, feature, cancellationToken))
+        if (!await listStore.RemoveListItemAsync(ApiInput.Caller(user), slug, feature, cancellationToken))
         {
             throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         }
-        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
-        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         if (!list.Items.Any(i => i.Feature == feature)) throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         // Adding a feature already on the list only replaces its note; an empty note clears it.
-        await store.AddListItemsAsync(ApiInput.Caller(user), slug, [(feature, body.Description ?? "")], cancellationToken);
-        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+        await listStore.AddListItemsAsync(ApiInput.Caller(user), slug, [(feature, body.Description ?? "")], cancellationToken);
+        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> Update(UpdateListRequest body, ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Update(UpdateListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var current = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
-        await store.UpdateListAsync(
+        var current = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        await listStore.UpdateListAsync(
             ApiInput.Caller(user), slug, body.Name ?? "", body.Description, body.DefaultTestText ?? current.Info.DefaultTestText,
             body.IsPublic ?? current.Info.IsPublic, cancellationToken);
-        return TypedResults.Ok(await ReadAsync(store, slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
     }
 
-    public static async Task<NoContent> Delete(ListIdRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<NoContent> Delete(ListIdRequest body, ClaimsPrincipal user, IListStore listStore, CancellationToken cancellationToken)
     {
-        await store.DeleteListAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), cancellationToken);
+        await listStore.DeleteListAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), cancellationToken);
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var list = await ReadAsync(store, slug, request, cancellationToken);
-        var comments = await store.ListListCommentsAsync(slug, cancellationToken);
+        var list = await ReadAsync(listStore, slug, request, cancellationToken);
+        var comments = await listStore.ListListCommentsAsync(slug, cancellationToken);
         return TypedResults.Ok(list with { Comments = comments.Select(ToDto).ToArray() });
     }
 
-    public static async Task<Ok<ListCommentDto>> NewComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken) =>
-        TypedResults.Ok(ToDto(await store.AddListCommentAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), body.Text ?? "", cancellationToken)));
+    public static async Task<Ok<ListCommentDto>> NewComment(ListCommentRequest body, ClaimsPrincipal user, IListStore listStore, CancellationToken cancellationToken) =>
+        TypedResults.Ok(ToDto(await listStore.AddListCommentAsync(ApiInput.Caller(user), ApiInput.ListId(body.ListId), body.Text ?? "", cancellationToken)));
 
-    public static async Task<Ok<DeletedCountDto>> DeleteComment(ListCommentRequest body, ClaimsPrincipal user, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<DeletedCountDto>> DeleteComment(ListCommentRequest body, ClaimsPrincipal user, IListStore listStore, CancellationToken cancellationToken)
     {
         var id = ApiInput.Required(body.CommentId, "commentId");
-        if (!await store.DeleteListCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"List comment {id} does not exist.");
+        if (!await listStore.DeleteListCommentAsync(ApiInput.Caller(user), id, cancellationToken)) throw new KeyNotFoundException($"List comment {id} does not exist.");
         return TypedResults.Ok(new DeletedCountDto(1));
     }
 
     public static ListCommentDto ToDto(ListCommentInfo c) =>
         new(c.Id, c.ListSlug, c.Text, FeaturesApi.Id(c.UserId), new UserNameDto(FeaturesApi.Id(c.UserId), c.UserName), c.CreatedAt);
 
-    public static async Task<Ok<ListDto[]>> Mine(ClaimsPrincipal user, HttpRequest request, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto[]>> Mine(ClaimsPrincipal user, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
     {
-        var lists = await store.ListListsAsync(ApiInput.Caller(user).UserId, includeUnlisted: true, cancellationToken);
+        var lists = await listStore.ListListsAsync(ApiInput.Caller(user).UserId, includeUnlisted: true, cancellationToken);
         return TypedResults.Ok(lists.Select(l => ToDto(l, null, request)).ToArray());
     }
 
@@ -152,7 +152,7 @@ public static class ListsApi
     private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i) =>
         new(i.Feature.Model, i.Feature.Sae, FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
 
-    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(AtlasStore store, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
+    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(IModelStore modelStore, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
     {
         // One read of each model's SAEs, not one per feature: a list takes up to 100 at once.
         var byModel = new Dictionary<string, IReadOnlyList<SourceInfo>>(StringComparer.Ordinal);
@@ -161,7 +161,7 @@ public static class ListsApi
         {
             if (!byModel.TryGetValue(feature.Model, out var saes))
             {
-                saes = await store.GetModelAsync(feature.Model, cancellationToken) is null ? [] : await sources.ListAsync(feature.Model, cancellationToken);
+                saes = await modelStore.GetModelAsync(feature.Model, cancellationToken) is null ? [] : await sources.ListAsync(feature.Model, cancellationToken);
                 byModel[feature.Model] = saes;
             }
             var name = (saes.FirstOrDefault(s => s.Sae.Name == feature.Sae) ?? saes.FirstOrDefault(s => s.Id == feature.Sae))?.Sae.Name;
@@ -170,16 +170,16 @@ public static class ListsApi
         return resolved;
     }
 
-    private static async Task<ListDto> ReadAsync(AtlasStore store, string slug, HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<ListDto> ReadAsync(IListStore listStore, string slug, HttpRequest request, CancellationToken cancellationToken)
     {
-        var list = await store.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
+        var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         return ToDto(list.Info, list.Items, request);
     }
 
     private static List<(FeatureKey Feature, string? Note)> Items(FeatureRef[]? features, string field)
     {
         if (features is null || features.Length == 0) throw new ArgumentException($"{field} must name at least one feature.");
-        if (features.Length > AtlasStore.MaxListAdd) throw new ArgumentException($"{field} names {features.Length} features; at most {AtlasStore.MaxListAdd} are allowed at once.");
+        if (features.Length > CommunityLimits.MaxListAdd) throw new ArgumentException($"{field} names {features.Length} features; at most {CommunityLimits.MaxListAdd} are allowed at once.");
         return features.Select(f => (ApiInput.Feature(f.ModelId, f.Sae, f.Index), f.Description)).ToList();
     }
 }

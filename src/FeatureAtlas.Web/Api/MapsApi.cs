@@ -1,7 +1,7 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -42,9 +42,9 @@ public static class MapsApi
         return api;
     }
 
-    public static async Task<Results<Ok<UmapDto>, ProblemHttpResult>> GetUmap(string model, string sae, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<UmapDto>, ProblemHttpResult>> GetUmap(string model, string sae, IUmapStore umapStore, IDashboardStore dashboardStore, CancellationToken cancellationToken)
     {
-        var points = await store.GetUmapAsync(model, sae, cancellationToken);
+        var points = await umapStore.GetUmapAsync(model, sae, cancellationToken);
         if (points is null)
         {
             // TypedResults.Problem, not NotFound(ProblemDetails): the latter is sent as application/json, unlike every other error.
@@ -53,24 +53,24 @@ public static class MapsApi
                 detail: $"SAE '{sae}' of model '{model}' has no UMAP; make one with `atlas umap --model {model} --sae {sae}`.",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        var density = await store.GetFracNonzeroAsync(model, sae, cancellationToken);
+        var density = await dashboardStore.GetFracNonzeroAsync(model, sae, cancellationToken);
         var fracNonzero = density is null ? null : points.Indices.Select(i => i < density.Length ? density[i] : -1f).ToArray();
         return TypedResults.Ok(new UmapDto(model, sae, points.Indices, points.X, points.Y, fracNonzero));
     }
 
-    public static async Task<Ok<UmapListDto>> ListUmaps(string model, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<UmapListDto>> ListUmaps(string model, IUmapStore umapStore, CancellationToken cancellationToken)
     {
-        var joint = await store.ListJointUmapsAsync(model, cancellationToken);
-        var saes = await store.ListSaesWithUmapAsync(model, cancellationToken);
+        var joint = await umapStore.ListJointUmapsAsync(model, cancellationToken);
+        var saes = await umapStore.ListSaesWithUmapAsync(model, cancellationToken);
         return TypedResults.Ok(new UmapListDto(model, saes.ToArray(), joint.Select(j => new JointUmapInfoDto(j.Name, j.Saes.ToArray(), j.Points, j.CreatedAt)).ToArray()));
     }
 
-    public static async Task<Results<Ok<JointUmapDto>, ProblemHttpResult>> GetJointUmap(string model, string name, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Results<Ok<JointUmapDto>, ProblemHttpResult>> GetJointUmap(string model, string name, IUmapStore umapStore, IModelStore modelStore, IDashboardStore dashboardStore, CancellationToken cancellationToken)
     {
-        var map = await store.GetJointUmapAsync(model, name, cancellationToken);
+        var map = await umapStore.GetJointUmapAsync(model, name, cancellationToken);
         if (map is null)
         {
-            if (await store.GetModelAsync(model, cancellationToken) is null) throw new KeyNotFoundException($"Model '{model}' is not in the store.");
+            if (await modelStore.GetModelAsync(model, cancellationToken) is null) throw new KeyNotFoundException($"Model '{model}' is not in the store.");
             return TypedResults.Problem(
                 title: "No such joint map",
                 detail: $"Model '{model}' has no joint map named '{name}'; make one with `atlas umap --model {model} --sae A --sae B --name {name}`.",
@@ -79,7 +79,7 @@ public static class MapsApi
         float[]? fracNonzero = null;
         for (var s = 0; s < map.Saes.Count; s++)
         {
-            if (await store.GetFracNonzeroAsync(model, map.Saes[s], cancellationToken) is not { } density) continue;
+            if (await dashboardStore.GetFracNonzeroAsync(model, map.Saes[s], cancellationToken) is not { } density) continue;
             fracNonzero ??= Enumerable.Repeat(-1f, map.Indices.Length).ToArray();
             for (var p = 0; p < map.Indices.Length; p++)
             {
@@ -89,7 +89,7 @@ public static class MapsApi
         return TypedResults.Ok(new JointUmapDto(model, map.Name, map.Saes.ToArray(), map.Sae, map.Indices, map.X, map.Y, fracNonzero));
     }
 
-    public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, ModelRuntime models, AtlasStore store, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Ok<SimilarFeaturesDto>> GetSimilar(string model, string sae, int index, int? k, ModelRuntime models, IExplanationStore explanationStore, HttpContext context, CancellationToken cancellationToken)
     {
         var count = k ?? 10;
         if (count is < 1 or > MaxSimilar) throw new ArgumentException($"k must be between 1 and {MaxSimilar}, found {count}.");
@@ -103,7 +103,7 @@ public static class MapsApi
         var order = session.OrderBy(s => ReferenceEquals(s, source) ? 0 : 1).ToList();
         var found = await models.RunAsync(model, InferenceClient.Of(context), (_, _) => SimilarFeatures.Find(source, index, order, count), cancellationToken);
         var keys = found.SelectMany(f => f.Features).Select(f => new FeatureKey(model, runtime.StoredName(f.Sae), f.Index)).ToList();
-        var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
         var saes = found.Select(f => new SimilarSaeDto(runtime.StoredName(f.Sae), f.Features.Select(x =>
         {
             var key = new FeatureKey(model, runtime.StoredName(x.Sae), x.Index);
@@ -112,10 +112,10 @@ public static class MapsApi
         return TypedResults.Ok(new SimilarFeaturesDto(model, sae, index, saes));
     }
 
-    public static async Task<Ok<FeatureExplanationDto>> GetExplanation(string model, string sae, int index, AtlasStore store, CancellationToken cancellationToken)
+    public static async Task<Ok<FeatureExplanationDto>> GetExplanation(string model, string sae, int index, IExplanationStore explanationStore, CancellationToken cancellationToken)
     {
         var key = new FeatureKey(model, sae, index);
-        var best = await store.BestExplanationsAsync([key], cancellationToken);
+        var best = await explanationStore.BestExplanationsAsync([key], cancellationToken);
         return TypedResults.Ok(new FeatureExplanationDto(model, sae, index, best.GetValueOrDefault(key)));
     }
 }

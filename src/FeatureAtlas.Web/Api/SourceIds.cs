@@ -1,6 +1,7 @@
 using System.Text.Json;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Stores;
 
 namespace FeatureAtlas.Web.Api;
 
@@ -12,14 +13,14 @@ namespace FeatureAtlas.Web.Api;
 /// that would share an id get Neuronpedia's <c>__{extra}</c> suffix, here their folder name. The folder name stays
 /// valid wherever a source id is: <see cref="ResolveAsync"/> takes either.
 /// </summary>
-public sealed class SourceIds(AtlasStore store)
+public sealed class SourceIds(IModelStore modelStore)
 {
     /// <summary>The model's SAEs with their source ids and sets, in folder-name order; an unknown model is a <see cref="KeyNotFoundException"/>.</summary>
     public async Task<IReadOnlyList<SourceInfo>> ListAsync(string model, CancellationToken cancellationToken)
     {
-        var record = await store.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
-        var saes = await store.ListSaesAsync(model, cancellationToken);
-        var described = await store.ListSourceSetsAsync(model, cancellationToken);
+        var record = await modelStore.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
+        var saes = await modelStore.ListSaesAsync(model, cancellationToken);
+        var described = await modelStore.ListSourceSetsAsync(model, cancellationToken);
         var ids = saes.Select(Of).ToArray();
         var sources = new List<SourceInfo>(saes.Count);
         for (var i = 0; i < saes.Count; i++)
@@ -34,13 +35,13 @@ public sealed class SourceIds(AtlasStore store)
     /// <summary>The stored (folder) name of the SAE that <paramref name="idOrName"/> names, by folder name or source id; null when none does.</summary>
     public async Task<string?> ResolveAsync(string model, string idOrName, CancellationToken cancellationToken)
     {
-        if (await store.GetModelAsync(model, cancellationToken) is null) return null;
+        if (await modelStore.GetModelAsync(model, cancellationToken) is null) return null;
         var sources = await ListAsync(model, cancellationToken);
         return (sources.FirstOrDefault(s => s.Sae.Name == idOrName) ?? sources.FirstOrDefault(s => s.Id == idOrName))?.Sae.Name;
     }
 
     /// <summary>The feature with its SAE by stored (folder) name, when <paramref name="key"/> names it by source id; unchanged when nothing matches (the store then answers its own 404).</summary>
-    public async Task<Data.Social.FeatureKey> KeyAsync(Data.Social.FeatureKey key, CancellationToken cancellationToken) =>
+    public async Task<FeatureKey> KeyAsync(FeatureKey key, CancellationToken cancellationToken) =>
         await ResolveAsync(key.Model, key.Sae, cancellationToken) is { } name && name != key.Sae ? key with { Sae = name } : key;
 
     /// <summary>The SAE stored as <paramref name="sae"/> (folder name or source id) with its source id and set; <see cref="KeyNotFoundException"/> if none.</summary>
@@ -86,13 +87,14 @@ public sealed class SourceIds(AtlasStore store)
     }
 
     /// <summary>A set named after the hook kind: <c>blocks.8.hook_resid_pre</c> is <c>res</c>, <c>blocks.8.hook_mlp_out</c> is <c>mlp</c>.</summary>
-    public static string DefaultSet(string hookName) => hookName switch
+    public static string DefaultSet(string hookName) => HookNames.KindOf(hookName) switch
     {
-        _ when hookName.EndsWith("hook_resid_pre", StringComparison.Ordinal) => "res",
-        _ when hookName.EndsWith("hook_resid_mid", StringComparison.Ordinal) => "res-mid",
-        _ when hookName.EndsWith("hook_resid_post", StringComparison.Ordinal) => "res-post",
-        _ when hookName.EndsWith("hook_mlp_out", StringComparison.Ordinal) => "mlp",
-        _ when hookName.Contains(".attn.", StringComparison.Ordinal) || hookName.EndsWith("hook_attn_out", StringComparison.Ordinal) => "att",
+        "hook_resid_pre" => "res",
+        "hook_resid_mid" => "res-mid",
+        "hook_resid_post" => "res-post",
+        "hook_mlp_out" => "mlp",
+        "hook_attn_out" => "att",
+        var kind when kind.StartsWith("attn.", StringComparison.Ordinal) => "att",
         _ => "sae",
     };
 

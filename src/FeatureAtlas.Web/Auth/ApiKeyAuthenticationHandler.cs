@@ -1,6 +1,6 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 
@@ -10,7 +10,7 @@ namespace FeatureAtlas.Web.Auth;
 /// Signs a request in by its <c>x-api-key</c> header (Neuronpedia's). An unknown key fails authentication, so a
 /// write with a wrong key is 401, never anonymous.
 /// </summary>
-public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, AtlasStore store)
+public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger, UrlEncoder encoder, IUserStore userStore)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -20,7 +20,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
     {
         if (!Request.Headers.TryGetValue(Header, out var values)) return AuthenticateResult.NoResult();
         var key = values.ToString();
-        var actor = await store.AuthenticateApiKeyAsync(key, Context.RequestAborted);
+        var actor = await userStore.AuthenticateApiKeyAsync(key, Context.RequestAborted);
         if (actor is null) return AuthenticateResult.Fail("Unknown API key.");
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(AtlasClaims.Identity(actor, SchemeName)), SchemeName));
     }

@@ -1,5 +1,5 @@
 using System.Security.Claims;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 
 namespace FeatureAtlas.Web.Auth;
 

@@ -1,14 +1,13 @@
 using FeatureAtlas.Core.Runtime;
-using FeatureAtlas.Data.Stores;
 
 namespace FeatureAtlas.Web.Inference;
 
-/// <summary>Registers the process's one <see cref="ModelRuntime"/> over the atlas store.</summary>
+/// <summary>Registers the process's one <see cref="ModelRuntime"/> over the stored models and SAEs.</summary>
 public static class ModelRuntimeRegistration
 {
-    public static IServiceCollection AddModelRuntime(this IServiceCollection services, AtlasStore store, AtlasWebOptions options)
+    public static IServiceCollection AddModelRuntime(this IServiceCollection services, AtlasWebOptions options)
     {
-        services.AddSingleton<IModelCatalog>(new StoreModelCatalog(store));
+        services.AddSingleton<IModelCatalog, StoreModelCatalog>();
         services.AddSingleton(provider =>
         {
             var runtime = new ModelRuntime(provider.GetRequiredService<IModelCatalog>(), new ModelRuntimeOptions

@@ -1,5 +1,5 @@
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tokenization;
-using FeatureAtlas.Data.Stores;
 using Microsoft.Extensions.Caching.Memory;
 
 namespace FeatureAtlas.Web.Rendering;
@@ -8,7 +8,7 @@ namespace FeatureAtlas.Web.Rendering;
 /// Corpus windows as display tokens for dashboard examples: token ids read from the store once and kept in a
 /// bounded cache (a popular feature's 45 windows are read once, not per view), strings from the GPT-2 tokenizer.
 /// </summary>
-public sealed class CorpusTokens(AtlasStore store)
+public sealed class CorpusTokens(ICorpusStore corpusStore)
 {
     // About 64 MB of windows at 128 tokens × 4 bytes each.
     private readonly MemoryCache _windows = new(new MemoryCacheOptions { SizeLimit = 128 * 1024 });
@@ -27,7 +27,7 @@ public sealed class CorpusTokens(AtlasStore store)
         }
         if (missing.Count > 0)
         {
-            var read = await store.ReadWindowsAsync(corpus, missing, cancellationToken);
+            var read = await corpusStore.ReadWindowsAsync(corpus, missing, cancellationToken);
             foreach (var (w, ids) in read)
             {
                 _windows.Set((corpus, w), ids, new MemoryCacheEntryOptions { Size = 1 });

@@ -1,6 +1,6 @@
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 
 namespace FeatureAtlas.Web.Rendering;
 
@@ -18,5 +18,5 @@ public sealed record FeatureView(
     IReadOnlyList<IntervalView> Intervals,
     IReadOnlyList<LogitView> PositiveLogits,
     IReadOnlyList<LogitView> NegativeLogits,
-    IReadOnlyList<ExplanationInfo> Explanations,
+    IReadOnlyList<ExplanationRecord> Explanations,
     FeatureSocial? Social = null);

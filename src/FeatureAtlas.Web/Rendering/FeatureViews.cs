@@ -1,11 +1,11 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Dashboards;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Web.Rendering;
 
 /// <summary>Builds <see cref="FeatureView"/>s from the store: the dashboard, its examples' tokens, logits and explanations.</summary>
-public sealed class FeatureViews(AtlasStore store, CorpusTokens corpus)
+public sealed class FeatureViews(IFeaturePageStore featurePages, CorpusTokens corpus)
 {
     /// <summary>The feature's view; null when the model, SAE or index does not exist.</summary>
     public Task<FeatureView?> GetAsync(FeatureKey key, CancellationToken cancellationToken) => GetAsync(key, social: false, viewerId: null, cancellationToken);
@@ -13,7 +13,7 @@ public sealed class FeatureViews(AtlasStore store, CorpusTokens corpus)
     /// <summary>The same, with stars, comments and lists as <paramref name="viewerId"/> sees them when <paramref name="social"/> (one store read for all).</summary>
     public async Task<FeatureView?> GetAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
     {
-        var stored = await store.ReadFeatureAsync(key, social, viewerId, cancellationToken);
+        var stored = await featurePages.ReadFeatureAsync(key, social, viewerId, cancellationToken);
         if (stored is null) return null;
         var (model, sae, run, dashboard, explanations, people) = stored;
         if (dashboard is null || run is null)

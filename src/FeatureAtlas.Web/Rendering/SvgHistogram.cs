@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using Microsoft.AspNetCore.Html;
 
 namespace FeatureAtlas.Web.Rendering;

@@ -21,12 +21,12 @@ public sealed class DashboardsSetCliTests(DashboardJobFixture fixture) : IClassF
         Assert.Equal(ExitCodes.Success, AtlasCli.Run([.. build, "--set", "res-jb", "--set-description", "Residual SAEs of the tiny model"]));
 
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
-        var sae = Assert.Single(await store.ListSaesAsync("model", CancellationToken.None));
+        var sae = Assert.Single(await store.Models.ListSaesAsync("model", CancellationToken.None));
         Assert.Equal("res-jb", sae.SetName);
-        Assert.Equal("Residual SAEs of the tiny model", (await store.ListSourceSetsAsync("model", CancellationToken.None))["res-jb"]);
+        Assert.Equal("Residual SAEs of the tiny model", (await store.Models.ListSourceSetsAsync("model", CancellationToken.None))["res-jb"]);
 
         // A later build without --set keeps the set chosen before.
         Assert.Equal(ExitCodes.Success, AtlasCli.Run(build));
-        Assert.Equal("res-jb", Assert.Single(await store.ListSaesAsync("model", CancellationToken.None)).SetName);
+        Assert.Equal("res-jb", Assert.Single(await store.Models.ListSaesAsync("model", CancellationToken.None)).SetName);
     }
 }

@@ -45,12 +45,12 @@ public sealed partial class DemoCommandTests : IDisposable
         var store = await AtlasDatabase.OpenAsync(Path.Combine(dir, "atlas.db"), CancellationToken.None);
         foreach (var sae in new[] { "demo-res1-standard", "demo-res3-topk" })
         {
-            Assert.NotNull(await store.GetEvalAsync("demo-gpt2", sae, CancellationToken.None));
-            Assert.NotNull(await store.GetDashboardSummaryAsync("demo-gpt2", sae, CancellationToken.None));
-            Assert.NotEmpty(await store.ListExplanationsAsync("demo-gpt2", sae, null, 0, 1, CancellationToken.None));
-            Assert.NotNull(await store.GetUmapAsync("demo-gpt2", sae, CancellationToken.None));
+            Assert.NotNull(await store.Evals.GetEvalAsync("demo-gpt2", sae, CancellationToken.None));
+            Assert.NotNull(await store.Dashboards.GetDashboardSummaryAsync("demo-gpt2", sae, CancellationToken.None));
+            Assert.NotEmpty(await store.Explanations.ListExplanationsAsync("demo-gpt2", sae, null, 0, 1, CancellationToken.None));
+            Assert.NotNull(await store.Umaps.GetUmapAsync("demo-gpt2", sae, CancellationToken.None));
         }
-        var joint = await store.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
+        var joint = await store.Umaps.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
         Assert.Equal(["demo-res1-standard", "demo-res3-topk"], joint!.Saes);
 
         // Everything is there: a second run does no work, only prints each step as done.

@@ -98,7 +98,7 @@ public sealed partial class MigrationKillTests : IDisposable
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
         await using var context = store.Database.CreateContext();
         Assert.Equal(context.Database.GetMigrations(), await context.Database.GetAppliedMigrationsAsync(CancellationToken.None));
-        Assert.Empty(await store.ListCorporaAsync(CancellationToken.None));
+        Assert.Empty(await store.Corpora.ListCorporaAsync(CancellationToken.None));
     }
 
     public void Dispose()

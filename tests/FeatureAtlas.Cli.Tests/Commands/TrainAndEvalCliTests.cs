@@ -31,19 +31,19 @@ public sealed class TrainAndEvalCliTests(DashboardJobFixture fixture) : IClassFi
 
         Assert.Equal(ExitCodes.Success, AtlasCli.Run(["eval", "--model", fixture.ModelDirectory, "--sae", output, "--tokens", "640", "--db", db, "--json"]));
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
-        var eval = await store.GetEvalAsync("model", sae.Name, CancellationToken.None);
+        var eval = await store.Evals.GetEvalAsync("model", sae.Name, CancellationToken.None);
         Assert.NotNull(eval);
         Assert.Equal(40 * 15, eval.Result.Tokens);   // 40 windows of 16 tokens, BOS masked
         Assert.True(eval.Result.L0 is > 0 and <= 8);
         Assert.InRange(eval.Result.CosineSimilarity, 0.2, 1);
         Assert.Equal(128, eval.Result.LogDensityHistogram.Sum());
-        Assert.Single(await store.ListEvalsAsync("model", "blocks.1.hook_resid_pre", CancellationToken.None));
-        Assert.Empty(await store.ListEvalsAsync("model", "blocks.0.hook_resid_pre", CancellationToken.None));
+        Assert.Single(await store.Evals.ListEvalsAsync("model", "blocks.1.hook_resid_pre", CancellationToken.None));
+        Assert.Empty(await store.Evals.ListEvalsAsync("model", "blocks.0.hook_resid_pre", CancellationToken.None));
 
         // By store names now that the model and SAE are registered, also as a SAEBench core result file.
         var saeBench = Path.Combine(Path.GetDirectoryName(db)!, "core.json");
         Assert.Equal(ExitCodes.Success, AtlasCli.Run(["eval", "--model", "model", "--sae", sae.Name, "--tokens", "320", "--db", db, "--json", "--saebench-out", saeBench]));
-        var stored = (await store.GetEvalAsync("model", sae.Name, CancellationToken.None))!.Result;
+        var stored = (await store.Evals.GetEvalAsync("model", sae.Name, CancellationToken.None))!.Result;
         Assert.Equal(20 * 15, stored.Tokens);
         var written = FeatureAtlas.Core.Evals.SaeBenchFormat.ReadFile(saeBench);
         Assert.Equal((stored.L0, stored.CeLossRecovered, stored.ExplainedVariance), (written.L0, written.CeLossRecovered, written.ExplainedVariance));

@@ -28,10 +28,10 @@ public sealed class UmapCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, AtlasCli.Run(["umap", "--sae", "a", "--name", "alone", .. common]));
         Assert.Equal(ExitCodes.BadInput, AtlasCli.Run(["umap", "--sae", "a", "--sae", "narrow", .. common]));
 
-        var map = await store.GetJointUmapAsync(Model, "pair", None);
+        var map = await store.Umaps.GetJointUmapAsync(Model, "pair", None);
         Assert.Equal(["a", "b"], map!.Saes);
         Assert.Equal(140, map.Indices.Length);
-        Assert.Equal(["pair"], (await store.ListJointUmapsAsync(Model, None)).Select(m => m.Name));
+        Assert.Equal(["pair"], (await store.Umaps.ListJointUmapsAsync(Model, None)).Select(m => m.Name));
     }
 
     /// <summary>A random SAE (unit W_dec rows) saved under the test folder.</summary>
@@ -42,14 +42,14 @@ public sealed class UmapCommandTests : IDisposable
         return directory;
     }
 
-    private async Task<AtlasStore> StoreAsync(string name, params (string Sae, string Directory)[] saes)
+    private async Task<AtlasStores> StoreAsync(string name, params (string Sae, string Directory)[] saes)
     {
         var store = await AtlasDatabase.OpenAsync(Path.Combine(_root, $"{name}.db"), None);
-        await store.UpsertModelAsync(new ModelRecord(Model, null, "{}", 2, 64, 100), None);
+        await store.Models.UpsertModelAsync(new ModelRecord(Model, null, "{}", 2, 64, 100), None);
         foreach (var (sae, directory) in saes)
         {
             var weights = SparseAutoencoder.Load(directory);
-            await store.UpsertSaeAsync(new SaeRecord(Model, sae, directory, Hook, 1, weights.DIn, weights.DSae, "standard", "{}"), None);
+            await store.Models.UpsertSaeAsync(new SaeRecord(Model, sae, directory, Hook, 1, weights.DIn, weights.DSae, "standard", "{}"), None);
         }
         return store;
     }

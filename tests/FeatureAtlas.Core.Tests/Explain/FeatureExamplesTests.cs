@@ -1,5 +1,6 @@
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Statistics;
 
 namespace FeatureAtlas.Core.Tests.Explain;
 

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Data.Tests.TestSupport;
 

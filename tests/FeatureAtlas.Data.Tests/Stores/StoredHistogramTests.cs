@@ -1,4 +1,5 @@
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Data.Stores;
 
 namespace FeatureAtlas.Data.Tests.Stores;

@@ -1,4 +1,5 @@
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 
 namespace FeatureAtlas.Data.Tests.TestSupport;
 

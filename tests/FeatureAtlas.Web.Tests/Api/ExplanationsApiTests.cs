@@ -93,11 +93,11 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     /// <summary>A second SAE of the model ("res9") and "capybara" explanations on features of both SAEs.</summary>
     private async Task<(int[] Res8, int[] Res9)> TwoSaesExplainedAsync()
     {
-        await app.Store.UpsertSaeAsync(new FeatureAtlas.Core.Storage.SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
+        await app.Store.Models.UpsertSaeAsync(new FeatureAtlas.Core.Storage.SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
         var user = await app.SharedUserAsync("explainer");
         int[] res8 = [50, 51], res9 = [50, 52];
         // Once per app: the tests of this class share it.
-        if ((await app.Store.SearchExplanationsAsync(AtlasApp.Model, null, "capybara", 0, CancellationToken.None)).Results.Count > 0) return (res8, res9);
+        if ((await app.Store.Explanations.SearchExplanationsAsync(AtlasApp.Model, null, "capybara", 0, CancellationToken.None)).Results.Count > 0) return (res8, res9);
         foreach (var (sae, indexes) in new[] { (AtlasApp.Sae, res8), ("res9", res9) })
         {
             foreach (var index in indexes)
@@ -193,7 +193,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         var detail = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await voter.Client.PostAsJsonAsync($"api/explanation/{id}/vote", new { points = 0 }));
 
         Assert.Contains("unvote", detail, StringComparison.Ordinal);
-        var votes = (await app.Store.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
+        var votes = (await app.Store.Explanations.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
         Assert.Equal(-1, votes);
     }
 
@@ -212,7 +212,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         await HttpAssert.ProblemAsync(HttpStatusCode.Forbidden, api);
         await HttpAssert.StatusAsync(HttpStatusCode.Forbidden, page);
         Assert.Contains("your own explanation", await page.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        var votes = (await app.Store.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
+        var votes = (await app.Store.Explanations.ListFeatureExplanationsAsync(new(AtlasApp.Model, AtlasApp.Sae, 7), CancellationToken.None)).Single(e => e.Id == id).Votes;
         Assert.Equal(0, votes);
         // The page offers its author no vote buttons on it; anyone else gets them.
         var voteForm = $"name=\"explanationId\" value=\"{id}\"";
@@ -232,7 +232,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
 
         await HttpAssert.StatusAsync(HttpStatusCode.BadRequest, response);
         Assert.Contains("at most 64 characters", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
-        Assert.Null(await app.Store.FindUserAsync(name, CancellationToken.None));
+        Assert.Null(await app.Store.Users.FindUserAsync(name, CancellationToken.None));
     }
 
     [Fact]

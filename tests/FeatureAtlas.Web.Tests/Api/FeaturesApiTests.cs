@@ -20,7 +20,7 @@ public abstract class FeaturesApiTests(AtlasApp app)
         Assert.Equal(AtlasApp.Model, feature.GetProperty("modelId").GetString());
         Assert.Equal(AtlasApp.Sae, feature.GetProperty("layer").GetString());
         Assert.Equal(3, feature.GetProperty("index").GetString()!.ParseIndex());
-        var stored = await app.Store.GetFeatureAsync(AtlasApp.Model, AtlasApp.Sae, 3, CancellationToken.None);
+        var stored = await app.Store.Dashboards.GetFeatureAsync(AtlasApp.Model, AtlasApp.Sae, 3, CancellationToken.None);
         Assert.Equal(stored!.MaxActivation, feature.GetProperty("maxActApprox").GetSingle());
         Assert.Equal(stored.FracNonzero, feature.GetProperty("frac_nonzero").GetDouble());
         var activations = feature.GetProperty("activations").EnumerateArray().ToArray();

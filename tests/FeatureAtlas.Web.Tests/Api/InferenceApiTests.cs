@@ -77,7 +77,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
     public async Task SearchAll_RankingRelative_RanksByMaxOverTheStoredMaxActivation()
     {
         var acts = Encode(Text, out _);
-        var stored = (await app.Store.GetFeaturesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
+        var stored = (await app.Store.Dashboards.GetFeaturesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
             .ToDictionary(f => f.Index, f => f.MaxActivation);
         // Each feature's live maximum over its largest activation in the dashboards; features never seen firing there
         // (no positive stored maximum) have nothing to be relative to and are left out.
@@ -189,7 +189,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
     {
         var user = await app.SignUpAsync();
         using var anonymous = app.CreateClient();
-        var index = (await app.Store.ListFeatureSummariesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
+        var index = (await app.Store.Dashboards.ListFeatureSummariesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
             .MaxBy(f => f.FracNonzero)!.Index;
         var request = new { modelId = Model, layer = LiveAtlasApp.LiveSae, index };
 
@@ -198,7 +198,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
 
         Assert.StartsWith("the token", body.GetProperty("description").GetString());
         Assert.Equal(JsonValueKind.Number, body.GetProperty("scoreDetails").GetProperty("correlation").ValueKind);
-        var stored = await app.Store.ListFeatureExplanationsAsync(new(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index), CancellationToken.None);
+        var stored = await app.Store.Explanations.ListFeatureExplanationsAsync(new(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index), CancellationToken.None);
         Assert.Contains(stored, e => e.Text == body.GetProperty("description").GetString());
     }
 
@@ -212,9 +212,9 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         try
         {
             var model = OverflowingModel.Write(app.ModelDirectory, Path.Combine(folder, "model"));
-            var record = (await app.Store.GetModelAsync(LiveAtlasApp.LiveModel, ct))!;
-            await app.Store.UpsertModelAsync(record with { Name = "overflow-gpt2", Path = model }, ct);
-            await app.Store.UpsertSaeAsync((await app.Store.GetSaeAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, ct))! with { Model = "overflow-gpt2" }, ct);
+            var record = (await app.Store.Models.GetModelAsync(LiveAtlasApp.LiveModel, ct))!;
+            await app.Store.Models.UpsertModelAsync(record with { Name = "overflow-gpt2", Path = model }, ct);
+            await app.Store.Models.UpsertSaeAsync((await app.Store.Models.GetSaeAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, ct))! with { Model = "overflow-gpt2" }, ct);
             using var client = app.CreateClient();
 
             HttpResponseMessage[] answers =

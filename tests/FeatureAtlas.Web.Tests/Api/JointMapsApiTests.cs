@@ -26,7 +26,7 @@ public sealed class JointMapsApiTests(JointMapAtlasApp app) : IClassFixture<Join
     public async Task GetJointUmap_EveryFeatureOfBothSaesOnceWithItsOwnSaesDensity()
     {
         using var client = app.CreateClient();
-        var density = await app.Store.GetFracNonzeroAsync(Model, JointMapAtlasApp.SaeA, CancellationToken.None);
+        var density = await app.Store.Dashboards.GetFracNonzeroAsync(Model, JointMapAtlasApp.SaeA, CancellationToken.None);
 
         // The name has a '+', escaped in the path as a client would.
         var body = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/umap/{Model}/joint/{Uri.EscapeDataString(JointMapAtlasApp.JointName)}"));
@@ -44,7 +44,7 @@ public sealed class JointMapsApiTests(JointMapAtlasApp app) : IClassFixture<Join
         // res0 has dashboards, so its points carry its frac_nonzero; res1 has none (−1).
         Assert.Equal(density!, frac.Take(JointMapAtlasApp.DSaeA));
         Assert.All(frac.Skip(JointMapAtlasApp.DSaeA), f => Assert.Equal(-1f, f));
-        var stored = await app.Store.GetJointUmapAsync(Model, JointMapAtlasApp.JointName, CancellationToken.None);
+        var stored = await app.Store.Umaps.GetJointUmapAsync(Model, JointMapAtlasApp.JointName, CancellationToken.None);
         Assert.Equal(stored!.X, x);
     }
 

@@ -73,7 +73,7 @@ public abstract class ListsApiTests(AtlasApp app)
             new { name = "Half", features = new[] { Feature(1), Feature(AtlasApp.DSae) } }));
 
         Assert.Contains($"Feature {AtlasApp.DSae}", detail);
-        Assert.Empty(await app.Store.ListListsAsync(owner.Actor.UserId, includeUnlisted: true, CancellationToken.None));
+        Assert.Empty(await app.Store.Lists.ListListsAsync(owner.Actor.UserId, includeUnlisted: true, CancellationToken.None));
         var made = await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new-with-features",
             new { name = "Half", features = new[] { Feature(1), Feature(3, "three") } }));
         Assert.Equal([1, 3], Indexes(made));

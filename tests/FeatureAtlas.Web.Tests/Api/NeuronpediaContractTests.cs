@@ -37,7 +37,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
     {
         for (var i = 0; i < LiveAtlasApp.LiveDSae; i++)
         {
-            var stored = await app.Store.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, i, CancellationToken.None);
+            var stored = await app.Store.Dashboards.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, i, CancellationToken.None);
             if (stored is { Top.Count: > 1 }) return i;
         }
         throw new InvalidOperationException("No live feature has examples.");
@@ -88,7 +88,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
 
         // Activation.from_np_db_json reads modelId, source, index (int()), tokens, values, binMax, binMin, binContains;
         // the frontend reads id, layer, maxValue, maxValueTokenIndex, qualifyingTokenIndex. Rows come maximum first.
-        var stored = await app.Store.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, index, CancellationToken.None);
+        var stored = await app.Store.Dashboards.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, index, CancellationToken.None);
         var rows = feature.GetProperty("activations").EnumerateArray().ToArray();
         Assert.Equal(stored!.Top.Count + stored.Intervals.Sum(i => i.Examples.Count), rows.Length);
         Assert.Equal(rows.Length, rows.Select(r => r.GetProperty("id").GetString()).Distinct().Count());

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Api;
@@ -20,20 +20,20 @@ public abstract class SocialApiTests(AtlasApp app)
     {
         app.SkipWhenUnavailable();
         var user = await app.SignUpAsync();
-        var (before, _) = await app.Store.GetStarsAsync(Key, null, CancellationToken.None);
+        var (before, _) = await app.Store.Social.GetStarsAsync(Key, null, CancellationToken.None);
 
         await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/bookmark/add", Body));
         var again = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/bookmark/add", Body));
 
         Assert.True(again.GetProperty("bookmarked").GetBoolean());
         Assert.Equal(before + 1, again.GetProperty("bookmarks").GetInt32());
-        Assert.Equal((before + 1, true), await app.Store.GetStarsAsync(Key, user.Actor.UserId, CancellationToken.None));
+        Assert.Equal((before + 1, true), await app.Store.Social.GetStarsAsync(Key, user.Actor.UserId, CancellationToken.None));
         Assert.Contains($"/{AtlasApp.Model}/{AtlasApp.Sae}/4\"", await user.Client.GetStringAsync($"user/{user.Name}"));
 
         var deleted = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/bookmark/delete", Body));
 
         Assert.False(deleted.GetProperty("bookmarked").GetBoolean());
-        Assert.Equal((before, false), await app.Store.GetStarsAsync(Key, user.Actor.UserId, CancellationToken.None));
+        Assert.Equal((before, false), await app.Store.Social.GetStarsAsync(Key, user.Actor.UserId, CancellationToken.None));
     }
 
     [Fact]
@@ -71,7 +71,7 @@ public abstract class SocialApiTests(AtlasApp app)
 
         Assert.Equal("ok", (await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/comment/delete", new { commentId = id }))).GetProperty("message").GetString());
 
-        Assert.DoesNotContain(await app.Store.ListCommentsAsync(Key, CancellationToken.None), c => c.Id == id);
+        Assert.DoesNotContain(await app.Store.Social.ListCommentsAsync(Key, CancellationToken.None), c => c.Id == id);
         await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await user.Client.PostAsJsonAsync("api/comment/delete", new { commentId = id }));
     }
 

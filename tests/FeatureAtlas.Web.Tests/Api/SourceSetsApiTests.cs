@@ -32,7 +32,7 @@ public sealed class SourceSetsApiTests(LiveAtlasApp app) : IClassFixture<LiveAtl
             SetDescription = "Residual SAEs trained for these tests",
             CheckpointDirectory = Path.Combine(Path.GetTempPath(), "atlas-web-tests", "sets-" + Guid.NewGuid().ToString("N")),
             Dashboard = new DashboardOptions { TopExamples = 4, Intervals = 2, ExamplesPerInterval = 2, Seed = 1 },
-        }, app.Store, app.Store, progress: null, CancellationToken.None);
+        }, app.Store.Corpora, app.Store.Models, app.Store.Dashboards, progress: null, CancellationToken.None);
         using var client = app.CreateClient();
 
         var feature = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/feature/{Model}/1-res-jb/2"));
@@ -86,7 +86,7 @@ public sealed class SourceSetsApiTests(LiveAtlasApp app) : IClassFixture<LiveAtl
     [InlineData("")]
     public void SourceSetName_Malformed_IsAnErrorNamingIt(string name)
     {
-        var e = Assert.Throws<ArgumentException>(() => AtlasStore.SourceSetName(name));
+        var e = Assert.Throws<ArgumentException>(() => SourceSetName.Check(name));
 
         Assert.Contains($"'{name}'", e.Message);
     }

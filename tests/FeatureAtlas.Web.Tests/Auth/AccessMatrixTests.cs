@@ -1,5 +1,5 @@
 using System.Net;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Auth;
@@ -22,17 +22,17 @@ public abstract class AccessMatrixTests(AtlasApp app)
     private static readonly FeatureKey Explained = new(M, S, 5);
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private static Task<string> ListState(AtlasApp app, WriteTarget t) => app.Store.GetListAsync(t.Slug, None).ContinueWith(r => r.Result is not { } list
+    private static Task<string> ListState(AtlasApp app, WriteTarget t) => app.Store.Lists.GetListAsync(t.Slug, None).ContinueWith(r => r.Result is not { } list
         ? "deleted"
         : $"{list.Info.Name}|{list.Info.Description}|{list.Info.IsPublic}|{string.Join(",", list.Items.Select(i => $"{i.Feature}:{i.Note}"))}");
 
     private static async Task<string> CommentState(AtlasApp app, WriteTarget t) =>
-        string.Join(",", (await app.Store.ListCommentsAsync(Commented, None)).Select(c => c.Id));
+        string.Join(",", (await app.Store.Social.ListCommentsAsync(Commented, None)).Select(c => c.Id));
 
     private static async Task<string> ExplanationState(AtlasApp app, WriteTarget t) =>
-        string.Join(",", (await app.Store.ListFeatureExplanationsAsync(Explained, None)).Select(e => $"{e.Id}:{e.Votes}"));
+        string.Join(",", (await app.Store.Explanations.ListFeatureExplanationsAsync(Explained, None)).Select(e => $"{e.Id}:{e.Votes}"));
 
-    private static async Task<string> StarState(AtlasApp app, WriteTarget t) => (await app.Store.GetStarsAsync(new FeatureKey(M, S, 3), null, None)).Count.ToString();
+    private static async Task<string> StarState(AtlasApp app, WriteTarget t) => (await app.Store.Social.GetStarsAsync(new FeatureKey(M, S, 3), null, None)).Count.ToString();
 
     private static object Feature(int index) => new { modelId = M, layer = S, index };
 
@@ -162,11 +162,11 @@ public abstract class AccessMatrixTests(AtlasApp app)
     private async Task<WriteTarget> ArrangeAsync()
     {
         var owner = (await app.SharedUserAsync("owner")).Actor;
-        var list = await app.Store.CreateListAsync(owner, "matrix " + Guid.NewGuid(), "before", null, isPublic: true, None);
-        await app.Store.AddListItemsAsync(owner, list.Slug, [(OnList, "note")], None);
-        var comment = await app.Store.AddCommentAsync(owner, Commented, "owner's comment", None);
-        var explanation = await app.Store.AddManualExplanationAsync(owner, Explained, "owner's explanation", None);
-        var voted = await app.Store.AddManualExplanationAsync((await app.SharedUserAsync("author")).Actor, Explained, "an explanation to vote on", None);
+        var list = await app.Store.Lists.CreateListAsync(owner, "matrix " + Guid.NewGuid(), "before", null, isPublic: true, None);
+        await app.Store.Lists.AddListItemsAsync(owner, list.Slug, [(OnList, "note")], None);
+        var comment = await app.Store.Social.AddCommentAsync(owner, Commented, "owner's comment", None);
+        var explanation = await app.Store.Explanations.AddManualExplanationAsync(owner, Explained, "owner's explanation", None);
+        var voted = await app.Store.Explanations.AddManualExplanationAsync((await app.SharedUserAsync("author")).Actor, Explained, "an explanation to vote on", None);
         return new WriteTarget(list.Slug, comment.Id, explanation.Id, voted.Id);
     }
 }

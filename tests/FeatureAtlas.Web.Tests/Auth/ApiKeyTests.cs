@@ -21,7 +21,7 @@ public abstract class ApiKeyTests(AtlasApp app)
         var created = await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/list/new", new { name = "by key" }));
 
         Assert.Equal(user.Name, created.GetProperty("userName").GetString());
-        Assert.Single(await app.Store.ListListsAsync(user.Actor.UserId, includeUnlisted: true, CancellationToken.None));
+        Assert.Single(await app.Store.Lists.ListListsAsync(user.Actor.UserId, includeUnlisted: true, CancellationToken.None));
     }
 
     [Fact]
@@ -34,7 +34,7 @@ public abstract class ApiKeyTests(AtlasApp app)
 
         await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await user.Client.SendAsync(request));
 
-        Assert.Empty(await app.Store.ListListsAsync(user.Actor.UserId, includeUnlisted: true, CancellationToken.None));
+        Assert.Empty(await app.Store.Lists.ListListsAsync(user.Actor.UserId, includeUnlisted: true, CancellationToken.None));
     }
 
     [Fact]

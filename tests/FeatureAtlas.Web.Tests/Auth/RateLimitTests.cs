@@ -24,7 +24,7 @@ public sealed class RateLimitTests(LimitedAtlasApp app) : IClassFixture<LimitedA
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
         Assert.True(refused.Headers.RetryAfter?.Delta > TimeSpan.Zero, "429 carries Retry-After");
-        var comments = await app.Store.ListCommentsAsync(new(AtlasApp.Model, AtlasApp.Sae, 2), CancellationToken.None);
+        var comments = await app.Store.Social.ListCommentsAsync(new(AtlasApp.Model, AtlasApp.Sae, 2), CancellationToken.None);
         Assert.Equal(LimitedAtlasApp.Writes, comments.Count(c => c.Text == "budget"));
     }
 }

@@ -57,7 +57,7 @@ public sealed class SessionTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
         using var replay = Replay(cookies);
         await AssertSignedOutAsync(replay);
-        var comments = await app.Store.ListCommentsAsync(new(AtlasApp.Model, AtlasApp.Sae, 6), None);
+        var comments = await app.Store.Social.ListCommentsAsync(new(AtlasApp.Model, AtlasApp.Sae, 6), None);
         Assert.DoesNotContain(comments, c => c.Text == "after the session ended");
         // Signing in again works as before.
         var (_, fresh) = await SignInAsync(user.Name);
@@ -88,7 +88,7 @@ public sealed class SessionTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         var user = await app.SignUpAsync("promoted");
         var (_, cookies) = await SignInAsync(user.Name);
 
-        await app.Store.SetAdminAsync(user.Name, true, None);
+        await app.Store.Users.SetAdminAsync(user.Name, true, None);
 
         using var replay = Replay(cookies);
         await AssertSignedOutAsync(replay);

@@ -33,6 +33,6 @@ public sealed class SignInLimitTests(SignInLimitedAtlasApp app) : IClassFixture<
         var signUp = await AtlasApp.PostFormAsync(client, "account/signup", new() { ["UserName"] = "one-more", ["Password"] = AtlasApp.Password }, tokenFrom: "account/signup");
 
         await HttpAssert.StatusAsync(HttpStatusCode.TooManyRequests, signUp);
-        Assert.Null(await app.Store.FindUserAsync("one-more", CancellationToken.None));
+        Assert.Null(await app.Store.Users.FindUserAsync("one-more", CancellationToken.None));
     }
 }

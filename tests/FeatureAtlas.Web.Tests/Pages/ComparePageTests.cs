@@ -39,7 +39,7 @@ public sealed partial class ComparePageTests(LiveAtlasApp app) : IClassFixture<L
         }
         var folder = Path.Combine(Path.GetDirectoryName(a.SaeDirectory)!, Permuted);
         SparseAutoencoder.FromParameters(sae.Config, new SaeParameters { WEnc = wEnc, WDec = wDec, BDec = p.BDec, BEnc = bEnc }).Save(folder);
-        await a.Store.UpsertSaeAsync(new SaeRecord(LiveAtlasApp.LiveModel, Permuted, folder, sae.HookName, sae.Config.Layer, d, s,
+        await a.Store.Models.UpsertSaeAsync(new SaeRecord(LiveAtlasApp.LiveModel, Permuted, folder, sae.HookName, sae.Config.Layer, d, s,
             sae.Config.Architecture.ToString().ToLowerInvariant(), sae.Config.Json.ToJsonString()), CancellationToken.None);
         var inverse = new int[s];
         for (var j = 0; j < s; j++) inverse[perm[j]] = j;

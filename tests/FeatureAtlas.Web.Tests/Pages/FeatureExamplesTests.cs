@@ -17,9 +17,9 @@ public sealed partial class FeatureExamplesTests(LiveAtlasApp app)
 
     private async Task<(int Full, int Collapsed, int Rows)> ExpectedTokensAsync(int index)
     {
-        var stored = await app.Store.GetFeatureAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index, CancellationToken.None);
+        var stored = await app.Store.Dashboards.GetFeatureAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, index, CancellationToken.None);
         var examples = stored!.Top.Concat(stored.Intervals.SelectMany(i => i.Examples)).ToArray();
-        var windows = await app.Store.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, examples.Select(e => e.Window).ToArray(), CancellationToken.None);
+        var windows = await app.Store.Corpora.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, examples.Select(e => e.Window).ToArray(), CancellationToken.None);
         var full = examples.Sum(e => windows[e.Window].Length);
         var collapsed = examples.Sum(e => Math.Min(windows[e.Window].Length - 1, e.Position + 8) - Math.Max(0, e.Position - 32) + 1);
         return (full, collapsed, examples.Length);

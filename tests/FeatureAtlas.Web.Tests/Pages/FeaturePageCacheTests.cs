@@ -73,7 +73,7 @@ public sealed class FeaturePageCacheTests(SqliteAtlasApp app) : IClassFixture<Sq
     {
         using var anonymous = app.CreateClient();
         var user = await app.SignUpAsync();
-        var (count, _) = await app.Store.GetStarsAsync(new(AtlasApp.Model, AtlasApp.Sae, 3), null, CancellationToken.None);
+        var (count, _) = await app.Store.Social.GetStarsAsync(new(AtlasApp.Model, AtlasApp.Sae, 3), null, CancellationToken.None);
         Assert.Contains($"☆ {count}<", await CachedAsync(anonymous, Page));
 
         (await user.Client.PostAsJsonAsync("api/bookmark/add", new { modelId = AtlasApp.Model, layer = AtlasApp.Sae, index = 3 })).EnsureSuccessStatusCode();

@@ -13,7 +13,7 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
     /// <summary>The live feature with the most non-zero activations, so its page has examples in every part.</summary>
     internal static async Task<FeatureDashboard> BusiestFeatureAsync(LiveAtlasApp app)
     {
-        var features = await app.Store.GetFeaturesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None);
+        var features = await app.Store.Dashboards.GetFeaturesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None);
         return features.OrderByDescending(f => f.NonzeroCount).ThenBy(f => f.Index).First();
     }
 
@@ -77,7 +77,7 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
         var stored = await BusiestFeatureAsync(app);
         // Every example row in page order: the top examples, then each interval's.
         var examples = stored.Top.Concat(stored.Intervals.SelectMany(i => i.Examples)).ToArray();
-        var windows = await app.Store.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, examples.Select(e => e.Window).ToArray(), CancellationToken.None);
+        var windows = await app.Store.Corpora.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, examples.Select(e => e.Window).ToArray(), CancellationToken.None);
         // Collapsed, a row runs from 32 tokens before its peak to 8 after, clipped to the window; full, the whole window.
         var collapsed = examples.Select(e => Math.Min(windows[e.Window].Length - 1, e.Position + 8) - Math.Max(0, e.Position - 32) + 1).ToArray();
         var full = examples.Select(e => windows[e.Window].Length).ToArray();

@@ -28,25 +28,25 @@ public sealed partial class FirstHourPageTests(SqliteAtlasApp app) : IClassFixtu
         try
         {
             var ct = CancellationToken.None;
-            var model = (await app.Store.GetModelAsync(AtlasApp.Model, ct))!;
+            var model = (await app.Store.Models.GetModelAsync(AtlasApp.Model, ct))!;
             if (model.DisplayName == Description) return;
             var dashboards = SyntheticDashboards.Create(features: AtlasApp.DashboardFeatures, seed: 3, windows: 20, context: 32, top: 5, intervals: 2, perInterval: 2, deadEvery: DeadEvery);
-            await app.Store.SaveDashboardsAsync(AtlasApp.Model, AtlasApp.Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, ct);
+            await app.Store.Dashboards.SaveDashboardsAsync(AtlasApp.Model, AtlasApp.Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, ct);
             // Two SAEs evaluated: one whose zero ablation does not hurt the model (CE loss recovered 150%), and a worse
             // one by CE loss increase whose CE loss recovered (80%) means what it says.
-            var second = (await app.Store.GetSaeAsync(AtlasApp.Model, AtlasApp.Sae, ct))! with { Name = "res8-b" };
-            await app.Store.UpsertSaeAsync(second, ct);
-            await app.Store.SaveEvalAsync(AtlasApp.Model, AtlasApp.Sae, Eval(AtlasApp.Sae, clean: 3.0, withSae: 3.1, zero: 2.8), ct);
-            await app.Store.SaveEvalAsync(AtlasApp.Model, "res8-b", Eval("res8-b", clean: 3.0, withSae: 3.4, zero: 5.0), ct);
+            var second = (await app.Store.Models.GetSaeAsync(AtlasApp.Model, AtlasApp.Sae, ct))! with { Name = "res8-b" };
+            await app.Store.Models.UpsertSaeAsync(second, ct);
+            await app.Store.Evals.SaveEvalAsync(AtlasApp.Model, AtlasApp.Sae, Eval(AtlasApp.Sae, clean: 3.0, withSae: 3.1, zero: 2.8), ct);
+            await app.Store.Evals.SaveEvalAsync(AtlasApp.Model, "res8-b", Eval("res8-b", clean: 3.0, withSae: 3.4, zero: 5.0), ct);
             // Scored explanations of features 0, 1, 2 (simulation r 0.2, 0.9, 0.5) and an unscored one of feature 4.
-            await app.Store.SaveExplanationsAsync(AtlasApp.Model, AtlasApp.Sae,
+            await app.Store.Explanations.SaveExplanationsAsync(AtlasApp.Model, AtlasApp.Sae,
             [
                 new(0, "zero", "test", null, "{\"correlation\":0.2}", DateTimeOffset.UnixEpoch),
                 new(1, "one", "test", null, "{\"correlation\":0.9}", DateTimeOffset.UnixEpoch),
                 new(2, "two", "test", null, "{\"correlation\":0.5}", DateTimeOffset.UnixEpoch),
                 new(4, "four", "test", null, null, DateTimeOffset.UnixEpoch),
             ], ct);
-            await app.Store.UpsertModelAsync(model with { DisplayName = Description }, ct);
+            await app.Store.Models.UpsertModelAsync(model with { DisplayName = Description }, ct);
         }
         finally
         {
@@ -135,7 +135,7 @@ public sealed partial class FirstHourPageTests(SqliteAtlasApp app) : IClassFixtu
     public async Task SaePage_SortedList_FollowsTheStoredNumbers(string sort, bool descending)
     {
         await PrepareAsync();
-        var stored = await app.Store.GetFeaturesAsync(AtlasApp.Model, AtlasApp.Sae, 0, AtlasApp.DSae, CancellationToken.None);
+        var stored = await app.Store.Dashboards.GetFeaturesAsync(AtlasApp.Model, AtlasApp.Sae, 0, AtlasApp.DSae, CancellationToken.None);
         Func<FeatureDashboard, double> key = sort switch { "density" => f => f.FracNonzero, "max" => f => f.MaxActivation, _ => f => f.Index };
         var expected = (descending ? stored.OrderByDescending(key) : stored.OrderBy(key)).ThenBy(f => f.Index).Select(f => f.Index).ToArray();
         using var client = app.CreateClient();

@@ -1,6 +1,6 @@
 using System.Net;
 using System.Net.Http.Json;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Pages;
@@ -50,7 +50,7 @@ public abstract class ListPageTests(AtlasApp app)
     {
         app.SkipWhenUnavailable();
         var owner = await app.SignUpAsync();
-        await app.Store.AddManualExplanationAsync(owner.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 6), "sixth sense", CancellationToken.None);
+        await app.Store.Explanations.AddManualExplanationAsync(owner.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 6), "sixth sense", CancellationToken.None);
         var slug = await NewListAsync(owner, "Described", isPublic: true, "A **bold** claim <img src=x onerror=alert(1)> [link](javascript:alert(2))");
 
         var html = await app.CreateClient().GetStringAsync($"list/{slug}");
@@ -99,7 +99,7 @@ public abstract class ListPageTests(AtlasApp app)
 
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         Assert.Equal($"/list/{slug}", response.Headers.Location?.ToString());
-        var list = await app.Store.GetListAsync(slug, CancellationToken.None);
+        var list = await app.Store.Lists.GetListAsync(slug, CancellationToken.None);
         Assert.Equal(("After", "new words", false), (list!.Value.Info.Name, list.Value.Info.Description, list.Value.Info.IsPublic));
     }
 

@@ -1,5 +1,5 @@
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 using Microsoft.Playwright;
 
@@ -19,13 +19,13 @@ public sealed class SearchExplanationsBrowserTests(Chromium chromium, SqliteAtla
     {
         chromium.SkipWhenUnavailable();
         var ct = CancellationToken.None;
-        await app.Store.UpsertModelAsync(new ModelRecord(Other, null, "{}", 6, 512, 50304), ct);
-        await app.Store.UpsertSaeAsync(new SaeRecord(Other, "pythia-res3", null, "blocks.3.hook_resid_pre", 3, 512, 64, "standard", "{}"), ct);
-        await app.Store.UpsertSaeAsync(new SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), ct);
+        await app.Store.Models.UpsertModelAsync(new ModelRecord(Other, null, "{}", 6, 512, 50304), ct);
+        await app.Store.Models.UpsertSaeAsync(new SaeRecord(Other, "pythia-res3", null, "blocks.3.hook_resid_pre", 3, 512, 64, "standard", "{}"), ct);
+        await app.Store.Models.UpsertSaeAsync(new SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), ct);
         var user = await app.SignUpAsync();
         foreach (var (model, sae, index) in new[] { (AtlasApp.Model, AtlasApp.Sae, 3), (AtlasApp.Model, "res9", 4), (AtlasApp.Model, "res9", 5), (Other, "pythia-res3", 6) })
         {
-            await app.Store.AddManualExplanationAsync(user.Actor, new FeatureKey(model, sae, index), "quokka smiles", ct);
+            await app.Store.Explanations.AddManualExplanationAsync(user.Actor, new FeatureKey(model, sae, index), "quokka smiles", ct);
         }
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync("search-explanations");

@@ -1,5 +1,5 @@
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Pages;
@@ -19,7 +19,7 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
         var user = await app.SignUpAsync();
         for (var i = 0; i < 23; i++)
         {
-            await app.Store.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 20 + i), $"okapi sighting {i}", CancellationToken.None);
+            await app.Store.Explanations.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 20 + i), $"okapi sighting {i}", CancellationToken.None);
         }
         using var client = app.CreateClient();
 
@@ -38,15 +38,15 @@ public abstract class SearchExplanationsPageTests(AtlasApp app)
     public async Task SearchPage_SaeFilter_ShowsOnlyThoseSaesMatchesAndPagesWithinThem()
     {
         app.SkipWhenUnavailable();
-        await app.Store.UpsertSaeAsync(new SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
+        await app.Store.Models.UpsertSaeAsync(new SaeRecord(AtlasApp.Model, "res9", null, "blocks.9.hook_resid_pre", 9, 768, AtlasApp.DSae, "standard", "{}"), CancellationToken.None);
         var user = await app.SignUpAsync();
         for (var i = 0; i < 21; i++)
         {
-            await app.Store.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, "res9", 30 + i), $"tapir tracks {i}", CancellationToken.None);
+            await app.Store.Explanations.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, "res9", 30 + i), $"tapir tracks {i}", CancellationToken.None);
         }
         for (var i = 0; i < 2; i++)
         {
-            await app.Store.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 30 + i), $"tapir in res8 {i}", CancellationToken.None);
+            await app.Store.Explanations.AddManualExplanationAsync(user.Actor, new FeatureKey(AtlasApp.Model, AtlasApp.Sae, 30 + i), $"tapir in res8 {i}", CancellationToken.None);
         }
         using var client = app.CreateClient();
 

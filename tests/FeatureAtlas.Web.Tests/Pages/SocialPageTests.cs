@@ -1,4 +1,4 @@
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Tests.TestSupport;
 using Microsoft.Playwright;
 
@@ -31,7 +31,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
         var name = await SignUpAsync(page);
 
         Assert.Equal(name, await page.Locator("[data-testid=current-user]").InnerTextAsync());
-        Assert.NotNull(await app.Store.FindUserAsync(name, CancellationToken.None));
+        Assert.NotNull(await app.Store.Users.FindUserAsync(name, CancellationToken.None));
         await page.Context.CloseAsync();
     }
 
@@ -50,7 +50,7 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
 
         await page.Locator(".problem-list li").First.WaitForAsync();
         Assert.Equal(0, await page.Locator("[data-testid=current-user]").CountAsync());
-        Assert.Null(await app.Store.FindUserAsync("shortpw", CancellationToken.None));
+        Assert.Null(await app.Store.Users.FindUserAsync("shortpw", CancellationToken.None));
         await page.Context.CloseAsync();
     }
 
@@ -73,14 +73,14 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
         var page = await chromium.NewPageAsync(app);
         await SignUpAsync(page);
         var key = new FeatureKey(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 11);
-        var (before, _) = await app.Store.GetStarsAsync(key, null, CancellationToken.None);
+        var (before, _) = await app.Store.Social.GetStarsAsync(key, null, CancellationToken.None);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(11));
 
         await page.Locator("[data-testid=star]").ClickAsync();
 
         await page.Locator("[data-testid=star].on").WaitForAsync();
         Assert.Equal($"★ Starred · {before + 1}", (await page.Locator("[data-testid=star]").InnerTextAsync()).Trim());
-        Assert.Equal(before + 1, (await app.Store.GetStarsAsync(key, null, CancellationToken.None)).Count);
+        Assert.Equal(before + 1, (await app.Store.Social.GetStarsAsync(key, null, CancellationToken.None)).Count);
         // Readable when on: WCAG AA for text, 4.5:1 (it was amber on the submit buttons' orange, 1.6:1).
         var contrast = await page.Locator("[data-testid=star]").EvaluateAsync<double>(ContrastScript);
         Assert.True(contrast >= 4.5, $"'★ Starred' has contrast {contrast:F2}:1");

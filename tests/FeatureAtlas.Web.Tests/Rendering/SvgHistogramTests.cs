@@ -1,6 +1,7 @@
 using System.Text.Encodings.Web;
 using System.Xml.Linq;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Web.Rendering;
 
 namespace FeatureAtlas.Web.Tests.Rendering;

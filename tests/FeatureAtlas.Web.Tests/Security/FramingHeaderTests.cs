@@ -51,7 +51,7 @@ public sealed class FramingHeaderTests(LiveAtlasApp app)
     public async Task FeatureAndListPages_EmbedMode_MayBeFramedAnywhere()
     {
         var owner = await app.SharedUserAsync("framer");
-        var list = await app.Store.CreateListAsync(owner.Actor, "framed list", null, null, isPublic: true, CancellationToken.None);
+        var list = await app.Store.Lists.CreateListAsync(owner.Actor, "framed list", null, null, isPublic: true, CancellationToken.None);
         using var client = app.CreateClient();
 
         foreach (var path in new[] { LiveAtlasApp.FeaturePath(3) + "?embed=true", $"list/{list.Slug}?embed=true" })

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Text.RegularExpressions;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
@@ -54,7 +55,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
     public IServiceProvider Services => _app!.Services;
 
     /// <summary>The app's own store, for seeding and for checks behind its back.</summary>
-    public AtlasStore Store { get; private set; } = null!;
+    public AtlasStores Store { get; private set; } = null!;
 
     public bool IsSqlite => Provider == TestDatabase.Sqlite;
 
@@ -85,15 +86,15 @@ public abstract partial class AtlasApp : IAsyncLifetime
         }, CancellationToken.None);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single().TrimEnd('/') + "/");
-        Store = _app.Services.GetRequiredService<AtlasStore>();
+        Store = new AtlasStores(_app.Services.GetRequiredService<AtlasDatabase>());
         await SeedAsync(Store);
     }
 
-    private static async Task SeedAsync(AtlasStore store)
+    private static async Task SeedAsync(AtlasStores store)
     {
         await Seed.AddAsync(store, DSae, windows: 20, context: 32);
         var dashboards = SyntheticDashboards.Create(features: DashboardFeatures, seed: 1, windows: 20, context: 32, top: 5, intervals: 2, perInterval: 2, tables: true);
-        await store.SaveDashboardsAsync(Model, Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, CancellationToken.None);
+        await store.Dashboards.SaveDashboardsAsync(Model, Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, CancellationToken.None);
     }
 
     public virtual async ValueTask DisposeAsync()
@@ -127,12 +128,12 @@ public abstract partial class AtlasApp : IAsyncLifetime
         if (response.StatusCode != HttpStatusCode.Redirect) Assert.Fail($"Sign-up of {name} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
         if (admin)
         {
-            await Store.SetAdminAsync(name, true, CancellationToken.None);
+            await Store.Users.SetAdminAsync(name, true, CancellationToken.None);
             // The admin role is put into the cookie at sign-in, so sign in again after the promotion.
             client.Dispose();
             client = await SignInAsync(name, Password);
         }
-        var actor = await Store.FindUserAsync(name, CancellationToken.None) ?? throw new InvalidOperationException($"User {name} was not created.");
+        var actor = await Store.Users.FindUserAsync(name, CancellationToken.None) ?? throw new InvalidOperationException($"User {name} was not created.");
         var key = await CreateApiKeyAsync(actor);
         return new TestUser(name, Password, actor, client, key, CreateClient(key));
     }
@@ -151,8 +152,8 @@ public abstract partial class AtlasApp : IAsyncLifetime
     }
 
     /// <summary>A new API key for the user, made by the store as the settings page makes it.</summary>
-    public async Task<string> CreateApiKeyAsync(FeatureAtlas.Data.Social.Actor actor) =>
-        (await Store.CreateApiKeyAsync(actor, "tests", CancellationToken.None)).Key;
+    public async Task<string> CreateApiKeyAsync(FeatureAtlas.Core.Community.Actor actor) =>
+        (await Store.Users.CreateApiKeyAsync(actor, "tests", CancellationToken.None)).Key;
 
     /// <summary>The anti-forgery token of a form on <paramref name="path"/>, as this client's browser would post it.</summary>
     public static async Task<string> AntiforgeryTokenAsync(HttpClient client, string path = "account/signin")

@@ -30,20 +30,20 @@ public sealed class JointMapAtlasApp : AtlasApp
         await base.InitializeAsync();
         var ct = CancellationToken.None;
         var config = new Gpt2Config { Layers = 2, DModel = 32, Heads = 2, Positions = 64, Vocab = 1000, DMlp = 128 };
-        await Store.UpsertModelAsync(new ModelRecord(JointModel, null, "{}", config.Layers, config.DModel, config.Vocab), ct);
+        await Store.Models.UpsertModelAsync(new ModelRecord(JointModel, null, "{}", config.Layers, config.DModel, config.Vocab), ct);
         foreach (var (sae, dSae, seed) in new[] { (SaeA, DSaeA, 21UL), (SaeB, DSaeB, 22UL) })
         {
             var directory = Path.Combine(_folder, sae);
             SaeInitializer.Create(config, JointModel, "blocks.1.hook_resid_pre", dSae, SaeArchitecture.Standard, seed).Save(directory);
-            await Store.UpsertSaeAsync(new SaeRecord(JointModel, sae, directory, "blocks.1.hook_resid_pre", 1, config.DModel, dSae, "standard", "{}"), ct);
+            await Store.Models.UpsertSaeAsync(new SaeRecord(JointModel, sae, directory, "blocks.1.hook_resid_pre", 1, config.DModel, dSae, "standard", "{}"), ct);
         }
         var dashboards = SyntheticDashboards.Create(features: DSaeA, seed: 3, windows: 20, context: 32, top: 3, intervals: 1, perInterval: 1, hook: "blocks.1.hook_resid_pre");
-        await Store.SaveDashboardsAsync(JointModel, SaeA, Seed.Corpus, new DashboardOptions { Seed = 1 }, dashboards, ct);
+        await Store.Dashboards.SaveDashboardsAsync(JointModel, SaeA, Seed.Corpus, new DashboardOptions { Seed = 1 }, dashboards, ct);
 
         var checkpoints = Path.Combine(_folder, "checkpoints");
-        await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeA, CheckpointDirectory = checkpoints }, Store, Store, null, ct);
-        await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeB, CheckpointDirectory = checkpoints }, Store, Store, null, ct);
-        await JointUmapJob.RunAsync(new JointUmapJobOptions { Model = JointModel, Saes = [SaeA, SaeB], CheckpointDirectory = checkpoints }, Store, Store, null, ct);
+        await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeA, CheckpointDirectory = checkpoints }, Store.Models, Store.Umaps, null, ct);
+        await UmapJob.RunAsync(new UmapJobOptions { Model = JointModel, Sae = SaeB, CheckpointDirectory = checkpoints }, Store.Models, Store.Umaps, null, ct);
+        await JointUmapJob.RunAsync(new JointUmapJobOptions { Model = JointModel, Saes = [SaeA, SaeB], CheckpointDirectory = checkpoints }, Store.Models, Store.Umaps, null, ct);
     }
 
     public override async ValueTask DisposeAsync()

@@ -63,7 +63,7 @@ public class LiveAtlasApp : AtlasApp
 
         var documents = Enumerable.Range(0, 4).SelectMany(_ => CorpusText);
         var windows = CorpusWindows.FromDocuments(documents, Gpt2Tokenizer.CreateDefault(), context: 32).ToList();
-        await Store.AddCorpusAsync(LiveCorpus, "tests", 32, windows, replace: false, ct);
+        await Store.Corpora.AddCorpusAsync(LiveCorpus, "tests", 32, windows, replace: false, ct);
 
         await DashboardJob.RunAsync(new DashboardJobOptions
         {
@@ -74,7 +74,7 @@ public class LiveAtlasApp : AtlasApp
             ModelName = LiveModel,
             CheckpointDirectory = Path.Combine(_folder, "checkpoints"),
             Dashboard = new DashboardOptions { TopExamples = 8, Intervals = 3, ExamplesPerInterval = 2, Seed = 1 },
-        }, Store, Store, progress: null, ct);
+        }, Store.Corpora, Store.Models, Store.Dashboards, progress: null, ct);
     }
 
     /// <summary>The path of a live feature's page, e.g. <c>tiny-gpt2/tiny-res1/3</c> (relative to <see cref="AtlasApp.BaseAddress"/>).</summary>

@@ -16,7 +16,7 @@ public static class LiveMaps
         Model = LiveAtlasApp.LiveModel,
         Sae = LiveAtlasApp.LiveSae,
         CheckpointDirectory = Path.Combine(Path.GetDirectoryName(app.SaeDirectory)!, "umap-checkpoints"),
-    }, app.Store, app.Store, progress: null, CancellationToken.None);
+    }, app.Store.Models, app.Store.Umaps, progress: null, CancellationToken.None);
 
     /// <summary>W_dec [S, I] of the SAE in <paramref name="directory"/>, row by row.</summary>
     public static double[][] DecoderRows(string directory)

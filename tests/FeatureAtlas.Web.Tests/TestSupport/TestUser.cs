@@ -1,4 +1,4 @@
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 
 namespace FeatureAtlas.Web.Tests.TestSupport;
 

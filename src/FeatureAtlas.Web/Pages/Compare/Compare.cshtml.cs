@@ -1,8 +1,7 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Inference;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -14,7 +13,7 @@ namespace FeatureAtlas.Web.Pages.Compare;
 /// each way, the closest pairs side by side, and the features unique to each (best match below 0.7). A comparison
 /// spends the inference budget (<see cref="AtlasBudgets"/>).
 /// </summary>
-public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparisons, AtlasBudgets budgets) : PageModel
+public sealed class ComparePageModel(IModelStore modelStore, IExplanationStore explanationStore, SaeComparisons comparisons, AtlasBudgets budgets) : PageModel
 {
     public const int Listed = 50;
 
@@ -44,9 +43,9 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         A = a;
         B = b;
         if (string.IsNullOrEmpty(model)) return Page();
-        ModelRecord = await store.GetModelAsync(model, cancellationToken);
+        ModelRecord = await modelStore.GetModelAsync(model, cancellationToken);
         if (ModelRecord is null) return NotFound();
-        Saes = await store.ListSaesAsync(model, cancellationToken);
+        Saes = await modelStore.ListSaesAsync(model, cancellationToken);
         if (string.IsNullOrEmpty(a) || string.IsNullOrEmpty(b)) return Page();
         if (Saes.All(s => s.Name != a) || Saes.All(s => s.Name != b)) return NotFound();
         // Loading the model's SAEs and two all-against-all GEMMs cost seconds: the same budget as running the model.
@@ -71,7 +70,7 @@ public sealed class ComparePageModel(AtlasStore store, SaeComparisons comparison
         var keys = Pairs.SelectMany(p => new[] { new FeatureKey(model, a, p.A), new FeatureKey(model, b, p.B) })
             .Concat(r.UniqueToA.Take(Listed).Select(i => new FeatureKey(model, a, i)))
             .Concat(r.UniqueToB.Take(Listed).Select(i => new FeatureKey(model, b, i))).ToHashSet();
-        Explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        Explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
         return Page();
     }
 

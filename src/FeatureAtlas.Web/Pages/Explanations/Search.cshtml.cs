@@ -1,6 +1,5 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -9,10 +8,10 @@ namespace FeatureAtlas.Web.Pages.Explanations;
 
 /// <summary>
 /// Full-text search over explanations (<c>/search-explanations?q=&amp;model=&amp;sae=&amp;sae=…&amp;offset=</c>): best
-/// matches first, <see cref="AtlasStore.SearchPageSize"/> a page, each linking to its feature; optionally within one
+/// matches first, <see cref="ExplanationSearch.PageSize"/> a page, each linking to its feature; optionally within one
 /// model and some of its SAEs (Neuronpedia's layers).
 /// </summary>
-public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
+public sealed class SearchExplanationsModel(IModelStore modelStore, IExplanationStore explanationStore) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "q")]
     public string? Query { get; set; }
@@ -30,7 +29,7 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
     /// <summary>Every model with its SAEs, for the model select and the SAE multi-select (grouped by model).</summary>
     public IReadOnlyList<(ModelRecord Model, IReadOnlyList<SaeRecord> Saes)> Models { get; private set; } = [];
 
-    public IReadOnlyList<ExplanationInfo> Results { get; private set; } = [];
+    public IReadOnlyList<ExplanationRecord> Results { get; private set; } = [];
 
     public bool HasMore { get; private set; }
 
@@ -42,7 +41,7 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
     public async Task OnGetAsync(CancellationToken cancellationToken)
     {
         var models = new List<(ModelRecord, IReadOnlyList<SaeRecord>)>();
-        foreach (var m in await store.ListModelsAsync(cancellationToken)) models.Add((m, await store.ListSaesAsync(m.Name, cancellationToken)));
+        foreach (var m in await modelStore.ListModelsAsync(cancellationToken)) models.Add((m, await modelStore.ListSaesAsync(m.Name, cancellationToken)));
         Models = models;
         Offset = Math.Max(0, Offset);
         SaeNames = SaeNames.Where(s => !string.IsNullOrEmpty(s)).Distinct().ToArray();
@@ -61,7 +60,7 @@ public sealed class SearchExplanationsModel(AtlasStore store) : PageModel
         }
         try
         {
-            (Results, HasMore) = await store.SearchExplanationsAsync(model, SaeNames, query, Offset, cancellationToken);
+            (Results, HasMore) = await explanationStore.SearchExplanationsAsync(model, SaeNames, query, Offset, cancellationToken);
         }
         catch (KeyNotFoundException e)
         {

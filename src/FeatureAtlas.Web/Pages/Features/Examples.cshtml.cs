@@ -1,4 +1,4 @@
-using FeatureAtlas.Data.Social;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;

@@ -1,5 +1,5 @@
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
@@ -15,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Features;
 /// </summary>
 [OutputCache(PolicyName = FeaturePageCache.PolicyName)]
 [Embeddable]
-public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
+public sealed class FeaturePageModel(ISocialStore socialStore, IExplanationStore explanationStore, IListStore listStore, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
 {
     public FeatureView View { get; private set; } = null!;
 
@@ -55,29 +55,29 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
     public Task<IActionResult> OnPostStarAsync(string model, string sae, int index, bool star, CancellationToken cancellationToken) =>
         WriteAsync(model, sae, index, async (actor, key) =>
         {
-            if (star) await store.StarAsync(actor, key, cancellationToken);
-            else await store.UnstarAsync(actor, key, cancellationToken);
+            if (star) await socialStore.StarAsync(actor, key, cancellationToken);
+            else await socialStore.UnstarAsync(actor, key, cancellationToken);
         }, cancellationToken);
 
     public Task<IActionResult> OnPostCommentAsync(string model, string sae, int index, string? comment, CancellationToken cancellationToken) =>
-        WriteAsync(model, sae, index, (actor, key) => store.AddCommentAsync(actor, key, comment ?? "", cancellationToken), cancellationToken, "comments");
+        WriteAsync(model, sae, index, (actor, key) => socialStore.AddCommentAsync(actor, key, comment ?? "", cancellationToken), cancellationToken, "comments");
 
     public Task<IActionResult> OnPostDeleteCommentAsync(string model, string sae, int index, int commentId, CancellationToken cancellationToken) =>
-        WriteAsync(model, sae, index, (actor, _) => store.DeleteCommentAsync(actor, commentId, cancellationToken), cancellationToken, "comments");
+        WriteAsync(model, sae, index, (actor, _) => socialStore.DeleteCommentAsync(actor, commentId, cancellationToken), cancellationToken, "comments");
 
     public Task<IActionResult> OnPostExplanationAsync(string model, string sae, int index, string? explanation, CancellationToken cancellationToken) =>
-        WriteAsync(model, sae, index, (actor, key) => store.AddManualExplanationAsync(actor, key, explanation ?? "", cancellationToken), cancellationToken, "explanations");
+        WriteAsync(model, sae, index, (actor, key) => explanationStore.AddManualExplanationAsync(actor, key, explanation ?? "", cancellationToken), cancellationToken, "explanations");
 
     public Task<IActionResult> OnPostVoteAsync(string model, string sae, int index, int explanationId, int points, CancellationToken cancellationToken) =>
-        WriteAsync(model, sae, index, (actor, _) => store.VoteExplanationAsync(actor, explanationId, Api.ApiInput.Vote(points), cancellationToken), cancellationToken, "explanations");
+        WriteAsync(model, sae, index, (actor, _) => socialStore.VoteExplanationAsync(actor, explanationId, Api.ApiInput.Vote(points), cancellationToken), cancellationToken, "explanations");
 
     public Task<IActionResult> OnPostAddToListAsync(string model, string sae, int index, string? list, string? newList, string? note, CancellationToken cancellationToken) =>
         WriteAsync(model, sae, index, async (actor, key) =>
         {
             var slug = list;
-            if (!string.IsNullOrWhiteSpace(newList)) slug = (await store.CreateListAsync(actor, newList, null, null, isPublic: true, cancellationToken)).Slug;
+            if (!string.IsNullOrWhiteSpace(newList)) slug = (await listStore.CreateListAsync(actor, newList, null, null, isPublic: true, cancellationToken)).Slug;
             if (string.IsNullOrEmpty(slug)) throw new ArgumentException("Choose a list or name a new one.");
-            await store.AddListItemsAsync(actor, slug, [(key, string.IsNullOrWhiteSpace(note) ? null : note)], cancellationToken);
+            await listStore.AddListItemsAsync(actor, slug, [(key, string.IsNullOrWhiteSpace(note) ? null : note)], cancellationToken);
         }, cancellationToken, "lists");
 
     private async Task<IActionResult> WriteAsync(string model, string sae, int index, Func<Actor, FeatureKey, Task> write, CancellationToken cancellationToken, string? anchor = null)
@@ -111,6 +111,6 @@ public sealed class FeaturePageModel(AtlasStore store, FeatureViews views, Markd
         (Stars, Starred) = (social.Stars, social.Starred);
         Comments = social.Comments.Select(c => (c, markdown.ToHtml(c.Text))).ToArray();
         Lists = social.Lists;
-        if (User.UserId() is { } id) MyLists = await store.ListListsAsync(id, includeUnlisted: true, cancellationToken);
+        if (User.UserId() is { } id) MyLists = await listStore.ListListsAsync(id, includeUnlisted: true, cancellationToken);
     }
 }

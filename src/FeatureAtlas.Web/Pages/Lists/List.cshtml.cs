@@ -1,5 +1,5 @@
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
@@ -12,7 +12,7 @@ namespace FeatureAtlas.Web.Pages.Lists;
 /// best explanation. Anyone with the id may read it (unlisted lists included); its owner (or an admin) edits it here.
 /// </summary>
 [Embeddable]
-public sealed class ListPageModel(AtlasStore store, MarkdownRenderer markdown) : PageModel
+public sealed class ListPageModel(IListStore listStore, IExplanationStore explanationStore, MarkdownRenderer markdown) : PageModel
 {
     public FeatureListInfo Info { get; private set; } = null!;
 
@@ -32,15 +32,15 @@ public sealed class ListPageModel(AtlasStore store, MarkdownRenderer markdown) :
         await LoadAsync(slug, cancellationToken) ? Page() : NotFound();
 
     public Task<IActionResult> OnPostUpdateAsync(string slug, string? name, string? description, string? defaultTestText, bool isPublic, CancellationToken cancellationToken) =>
-        WriteAsync(slug, actor => store.UpdateListAsync(
+        WriteAsync(slug, actor => listStore.UpdateListAsync(
             actor, slug, name ?? "", Blank(description), Blank(defaultTestText), isPublic, cancellationToken), cancellationToken);
 
     public Task<IActionResult> OnPostRemoveAsync(string slug, string? model, string? sae, int index, CancellationToken cancellationToken) =>
-        WriteAsync(slug, actor => store.RemoveListItemAsync(actor, slug, new FeatureKey(model ?? "", sae ?? "", index), cancellationToken), cancellationToken);
+        WriteAsync(slug, actor => listStore.RemoveListItemAsync(actor, slug, new FeatureKey(model ?? "", sae ?? "", index), cancellationToken), cancellationToken);
 
     public async Task<IActionResult> OnPostDeleteAsync(string slug, CancellationToken cancellationToken)
     {
-        var result = await WriteAsync(slug, actor => store.DeleteListAsync(actor, slug, cancellationToken), cancellationToken);
+        var result = await WriteAsync(slug, actor => listStore.DeleteListAsync(actor, slug, cancellationToken), cancellationToken);
         return result is RedirectResult ? Redirect(Links.User(User.ToActor()!.UserName)) : result;
     }
 
@@ -70,10 +70,10 @@ public sealed class ListPageModel(AtlasStore store, MarkdownRenderer markdown) :
 
     private async Task<bool> LoadAsync(string slug, CancellationToken cancellationToken)
     {
-        var list = await store.GetListAsync(slug, cancellationToken);
+        var list = await listStore.GetListAsync(slug, cancellationToken);
         if (list is null) return false;
         (Info, Items) = list.Value;
-        Explanations = await store.BestExplanationsAsync(Items.Select(i => i.Feature).ToArray(), cancellationToken);
+        Explanations = await explanationStore.BestExplanationsAsync(Items.Select(i => i.Feature).ToArray(), cancellationToken);
         DescriptionHtml = Info.Description is null ? "" : markdown.ToHtml(Info.Description);
         CanEdit = User.ToActor()?.Owns(Info.OwnerId) == true;
         return true;

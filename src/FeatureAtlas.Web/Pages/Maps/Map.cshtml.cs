@@ -1,5 +1,4 @@
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -12,7 +11,7 @@ namespace FeatureAtlas.Web.Pages.Maps;
 /// SAEs. wwwroot/js/map.js draws either; the server lists the model's SAEs, which have maps, and its joint maps.
 /// The canvas, zoom, hover, click and box selection live in the script.
 /// </summary>
-public sealed class MapPageModel(AtlasStore store) : PageModel
+public sealed class MapPageModel(IModelStore modelStore, IUmapStore umapStore) : PageModel
 {
     public const int MaxSaes = 3;
 
@@ -36,11 +35,11 @@ public sealed class MapPageModel(AtlasStore store) : PageModel
     public async Task<IActionResult> OnGetAsync(string? model, string[]? sae, string? joint, int? focus, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(model)) return Page();
-        ModelRecord = await store.GetModelAsync(model, cancellationToken);
+        ModelRecord = await modelStore.GetModelAsync(model, cancellationToken);
         if (ModelRecord is null) return NotFound();
-        Saes = await store.ListSaesAsync(model, cancellationToken);
-        SaesWithMap = await store.ListSaesWithUmapAsync(model, cancellationToken);
-        JointMaps = await store.ListJointUmapsAsync(model, cancellationToken);
+        Saes = await modelStore.ListSaesAsync(model, cancellationToken);
+        SaesWithMap = await umapStore.ListSaesWithUmapAsync(model, cancellationToken);
+        JointMaps = await umapStore.ListJointUmapsAsync(model, cancellationToken);
         if (!string.IsNullOrEmpty(joint))
         {
             Joint = JointMaps.FirstOrDefault(j => j.Name == joint);

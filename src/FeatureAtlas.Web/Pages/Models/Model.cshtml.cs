@@ -1,12 +1,11 @@
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FeatureAtlas.Web.Pages.Models;
 
 /// <summary>A model and its SAEs (<c>/{model}</c>).</summary>
-public sealed class ModelPageModel(AtlasStore store) : PageModel
+public sealed class ModelPageModel(IModelStore modelStore) : PageModel
 {
     public ModelRecord Record { get; private set; } = null!;
 
@@ -14,10 +13,10 @@ public sealed class ModelPageModel(AtlasStore store) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string model, CancellationToken cancellationToken)
     {
-        var record = await store.GetModelAsync(model, cancellationToken);
+        var record = await modelStore.GetModelAsync(model, cancellationToken);
         if (record is null) return NotFound();
         Record = record;
-        Saes = await store.ListSaesAsync(model, cancellationToken);
+        Saes = await modelStore.ListSaesAsync(model, cancellationToken);
         return Page();
     }
 }

@@ -1,6 +1,5 @@
 using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -11,7 +10,7 @@ namespace FeatureAtlas.Web.Pages.Saes;
 /// metric; the default puts the smallest CE loss increase (loss with the SAE minus clean loss) first: it means what it
 /// says on any model, where CE loss recovered divides by the damage zero ablation does, which can be none.
 /// </summary>
-public sealed class LeaderboardPageModel(AtlasStore store) : PageModel
+public sealed class LeaderboardPageModel(IModelStore modelStore, ISaeEvalStore evalStore) : PageModel
 {
     /// <summary>Sortable columns: query value, heading, value, whether larger is better.</summary>
     public static readonly (string Key, string Heading, Func<SaeEvalRecord, double> Value, bool HigherIsBetter)[] Metrics =
@@ -42,11 +41,11 @@ public sealed class LeaderboardPageModel(AtlasStore store) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string model, string? hook, string? sort, bool? desc, CancellationToken cancellationToken)
     {
-        var record = await store.GetModelAsync(model, cancellationToken);
+        var record = await modelStore.GetModelAsync(model, cancellationToken);
         if (record is null) return NotFound();
         Record = record;
         Hook = string.IsNullOrWhiteSpace(hook) ? null : hook;
-        var all = await store.ListEvalsAsync(model, null, cancellationToken);
+        var all = await evalStore.ListEvalsAsync(model, null, cancellationToken);
         Hooks = all.Select(e => e.HookName).Distinct().Order(StringComparer.Ordinal).ToList();
         var metric = Metrics.FirstOrDefault(m => m.Key == sort);
         if (metric.Key is null) metric = Metrics[0];

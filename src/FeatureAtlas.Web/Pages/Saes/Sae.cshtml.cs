@@ -1,13 +1,12 @@
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace FeatureAtlas.Web.Pages.Saes;
 
 /// <summary>An SAE (<c>/{model}/{sae}</c>): its statistics, density histogram and a paged list of its features.</summary>
-public sealed class SaePageModel(AtlasStore store) : PageModel
+public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboardStore, ISaeEvalStore evalStore) : PageModel
 {
     public const int PageSize = 50;
 
@@ -65,13 +64,13 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
 
     public async Task<IActionResult> OnGetAsync(string model, string sae, int offset, string? sort, bool? desc, CancellationToken cancellationToken)
     {
-        var record = await store.GetSaeAsync(model, sae, cancellationToken);
+        var record = await modelStore.GetSaeAsync(model, sae, cancellationToken);
         if (record is null) return NotFound();
         Sae = record;
-        ModelRecord = await store.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' of SAE '{sae}' is not stored.");
+        ModelRecord = await modelStore.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' of SAE '{sae}' is not stored.");
         Offset = Math.Clamp(offset, 0, Math.Max(0, record.DSae - 1));
-        Run = await store.GetDashboardSummaryAsync(model, sae, cancellationToken);
-        Eval = await store.GetEvalAsync(model, sae, cancellationToken);
+        Run = await dashboardStore.GetDashboardSummaryAsync(model, sae, cancellationToken);
+        Eval = await evalStore.GetEvalAsync(model, sae, cancellationToken);
         var chosen = Sorts.FirstOrDefault(s => s.Key == sort);
         if (chosen.Key is null) chosen = Sorts[0];
         Order = chosen.Order;
@@ -79,8 +78,8 @@ public sealed class SaePageModel(AtlasStore store) : PageModel
         if (Run is not null)
         {
             Features = Order == FeatureOrder.Index && !Descending
-                ? await store.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken)
-                : await store.ListFeatureSummariesAsync(model, sae, Order, Descending, Offset, PageSize, cancellationToken);
+                ? await dashboardStore.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken)
+                : await dashboardStore.ListFeatureSummariesAsync(model, sae, Order, Descending, Offset, PageSize, cancellationToken);
         }
         return Page();
     }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Inference;
@@ -16,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Search;
 /// the features are ranked by their maximum, or by their sum at chosen token positions. The query is the URL, so a
 /// search can be shared; the work is the same as <c>POST /api/search-all</c>.
 /// </summary>
-public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebOptions limits, AtlasBudgets budgets) : PageModel
+public sealed class SearchModel(IModelStore modelStore, IDashboardStore dashboardStore, IExplanationStore explanationStore, ModelRuntime models, AtlasWebOptions limits, AtlasBudgets budgets) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelName { get; set; }
@@ -64,11 +63,11 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        Models = await store.ListModelsAsync(cancellationToken);
+        Models = await modelStore.ListModelsAsync(cancellationToken);
         if (Models.Count == 0) return Page();
         ModelName ??= Models[0].Name;
         if (!Models.Any(m => m.Name == ModelName)) return NotFound();
-        Saes = await store.ListSaesAsync(ModelName, cancellationToken);
+        Saes = await modelStore.ListSaesAsync(ModelName, cancellationToken);
         if (string.IsNullOrWhiteSpace(Text)) return Page();
         // The same budget as POST /api/search-all: a search by URL runs the model just as the API does.
         if (budgets.Inference(HttpContext) is { } wait)
@@ -83,7 +82,7 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         {
             foreach (var name in SelectedSaes.Count > 0 ? SelectedSaes : Saes.Select(s => s.Name).ToList())
             {
-                if (await store.GetMaxActivationsAsync(ModelName, name, cancellationToken) is not null) continue;
+                if (await dashboardStore.GetMaxActivationsAsync(ModelName, name, cancellationToken) is not null) continue;
                 Rank = "activation";
                 RankNote = $"SAE '{name}' has no dashboards yet, so there is no max activation to rank relative to: results are ranked by raw activation.";
                 break;
@@ -95,7 +94,7 @@ public sealed class SearchModel(AtlasStore store, ModelRuntime models, AtlasWebO
         {
             var request = new SearchAllRequest(
                 ModelName, System.Text.Json.JsonSerializer.SerializeToElement(Text), SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100), Ranking: Rank);
-            Result = (await InferenceApi.SearchAll(request, models, limits, store, HttpContext, cancellationToken)).Value;
+            Result = (await InferenceApi.SearchAll(request, models, limits, dashboardStore, explanationStore, HttpContext, cancellationToken)).Value;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
+using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Storage;
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Steering;
 using Microsoft.AspNetCore.Mvc;
@@ -16,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Steer;
 /// <c>POST /api/steer</c> with streaming and draws the Normal and Steered columns.
 /// </summary>
 [Embeddable]
-public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageModel
+public sealed class SteerPageModel(IModelStore modelStore, IExplanationStore explanationStore, IDashboardStore dashboardStore, ISteerStore runs) : PageModel
 {
     /// <summary>Neuronpedia's start for a feature without a dashboard.</summary>
     public const float DefaultStrength = 40;
@@ -44,7 +43,7 @@ public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageMod
         [FromQuery(Name = "f")] string[]? f, [FromQuery(Name = "fsae")] string[]? fsae, [FromQuery(Name = "findex")] int[]? findex,
         [FromQuery(Name = "fstrength")] float[]? fstrength, CancellationToken cancellationToken)
     {
-        Models = await store.ListModelsAsync(cancellationToken);
+        Models = await modelStore.ListModelsAsync(cancellationToken);
         if (id is not null)
         {
             var run = await runs.GetSteerRunAsync(id, cancellationToken);
@@ -82,7 +81,7 @@ public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageMod
         if (Settings.ModelId is { } m && Models.All(x => x.Name != m)) return NotFound();
         if (Settings.ModelId is null) return Page();
 
-        Saes = await store.ListSaesAsync(Settings.ModelId, cancellationToken);
+        Saes = await modelStore.ListSaesAsync(Settings.ModelId, cancellationToken);
         Features = await DescribeAsync(Settings.ModelId, Settings.Features ?? [], cancellationToken);
         Presets = await PresetsAsync(Settings.ModelId, cancellationToken);
         return Page();
@@ -95,13 +94,13 @@ public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageMod
     private async Task<IReadOnlyList<SteerFeatureView>> DescribeAsync(string model, IReadOnlyList<SteerFeatureRequest> features, CancellationToken cancellationToken)
     {
         var keys = features.Where(x => x.Layer is not null && x.Index is not null).Select(x => new FeatureKey(model, x.Layer!, x.Index!.Value)).ToArray();
-        var explanations = await store.BestExplanationsAsync(keys, cancellationToken);
+        var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
         var views = new List<SteerFeatureView>();
         foreach (var x in features)
         {
             if (x.Layer is null || x.Index is null || Saes.All(s => s.Name != x.Layer)) continue;
             var key = new FeatureKey(model, x.Layer, x.Index.Value);
-            var dashboard = await store.GetFeatureAsync(model, x.Layer, x.Index.Value, cancellationToken);
+            var dashboard = await dashboardStore.GetFeatureAsync(model, x.Layer, x.Index.Value, cancellationToken);
             var max = dashboard?.MaxActivation is > 0 and var value ? value : (float?)null;
             views.Add(new SteerFeatureView(x.Layer, x.Index.Value, (float)(x.Strength ?? max ?? DefaultStrength), max, explanations.GetValueOrDefault(key)));
         }
@@ -114,7 +113,7 @@ public sealed class SteerPageModel(AtlasStore store, ISteerStore runs) : PageMod
         var presets = new List<(string, string)>();
         foreach (var sae in Saes.Take(3))
         {
-            var features = await store.GetFeaturesAsync(model, sae.Name, 0, 64, cancellationToken);
+            var features = await dashboardStore.GetFeaturesAsync(model, sae.Name, 0, 64, cancellationToken);
             var best = features.Where(x => x.MaxActivation > 0).MaxBy(x => x.MaxActivation);
             if (best is null) continue;
             var prompt = PresetPrompts[presets.Count % PresetPrompts.Length];

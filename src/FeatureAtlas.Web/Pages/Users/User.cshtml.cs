@@ -1,5 +1,5 @@
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Rendering;
 using Microsoft.AspNetCore.Mvc;
@@ -11,7 +11,7 @@ namespace FeatureAtlas.Web.Pages.Users;
 /// A user's page (<c>/user/{name}</c>): their public lists, recent comments and starred features. Their unlisted
 /// lists are shown only to themselves.
 /// </summary>
-public sealed class UserPageModel(AtlasStore store, MarkdownRenderer markdown) : PageModel
+public sealed class UserPageModel(IUserStore userStore, IListStore listStore, ISocialStore socialStore, MarkdownRenderer markdown) : PageModel
 {
     public const int Recent = 50;
 
@@ -28,14 +28,14 @@ public sealed class UserPageModel(AtlasStore store, MarkdownRenderer markdown) :
 
     public async Task<IActionResult> OnGetAsync(string name, CancellationToken cancellationToken)
     {
-        var owner = await store.FindUserAsync(name, cancellationToken);
+        var owner = await userStore.FindUserAsync(name, cancellationToken);
         if (owner is null) return NotFound();
         Owner = owner;
         IsSelf = User.UserId() == owner.UserId;
-        Lists = await store.ListListsAsync(owner.UserId, includeUnlisted: IsSelf, cancellationToken);
-        var comments = await store.ListCommentsByUserAsync(owner.UserId, Recent, cancellationToken);
+        Lists = await listStore.ListListsAsync(owner.UserId, includeUnlisted: IsSelf, cancellationToken);
+        var comments = await socialStore.ListCommentsByUserAsync(owner.UserId, Recent, cancellationToken);
         Comments = comments.Select(c => (c, markdown.ToHtml(c.Text))).ToArray();
-        Stars = await store.ListStarsAsync(owner.UserId, Recent, cancellationToken);
+        Stars = await socialStore.ListStarsAsync(owner.UserId, Recent, cancellationToken);
         return Page();
     }
 }

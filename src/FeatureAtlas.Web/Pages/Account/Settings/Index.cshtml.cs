@@ -1,5 +1,5 @@
-using FeatureAtlas.Data.Social;
-using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Auth;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace FeatureAtlas.Web.Pages.Account.Settings;
 
 /// <summary>A signed-in user's settings: API keys, created (shown once) and deleted here.</summary>
-public sealed class SettingsModel(AtlasStore store) : PageModel
+public sealed class SettingsModel(IUserStore userStore) : PageModel
 {
     public IReadOnlyList<ApiKeyInfo> Keys { get; private set; } = [];
 
@@ -15,26 +15,26 @@ public sealed class SettingsModel(AtlasStore store) : PageModel
 
     public string? Problem { get; private set; }
 
-    public async Task OnGetAsync(CancellationToken cancellationToken) => Keys = await store.ListApiKeysAsync(User.ToActor()!.UserId, cancellationToken);
+    public async Task OnGetAsync(CancellationToken cancellationToken) => Keys = await userStore.ListApiKeysAsync(User.ToActor()!.UserId, cancellationToken);
 
     public async Task OnPostCreateAsync(string? name, CancellationToken cancellationToken)
     {
         var actor = User.ToActor()!;
         try
         {
-            NewKey = (await store.CreateApiKeyAsync(actor, name ?? "", cancellationToken)).Key;
+            NewKey = (await userStore.CreateApiKeyAsync(actor, name ?? "", cancellationToken)).Key;
         }
         catch (ArgumentException e)
         {
             Problem = Rendering.UserMessages.Of(e);
             Response.StatusCode = StatusCodes.Status400BadRequest;
         }
-        Keys = await store.ListApiKeysAsync(actor.UserId, cancellationToken);
+        Keys = await userStore.ListApiKeysAsync(actor.UserId, cancellationToken);
     }
 
     public async Task<IActionResult> OnPostDeleteAsync(int id, CancellationToken cancellationToken)
     {
-        await store.DeleteApiKeyAsync(User.ToActor()!, id, cancellationToken);
+        await userStore.DeleteApiKeyAsync(User.ToActor()!, id, cancellationToken);
         return RedirectToPage();
     }
 }

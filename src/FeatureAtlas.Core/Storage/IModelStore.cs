@@ -1,0 +1,29 @@
+namespace FeatureAtlas.Core.Storage;
+
+/// <summary>
+/// Models, their SAEs and their Neuronpedia source sets. Unknown models named by a write raise
+/// <see cref="KeyNotFoundException"/> naming them; lookups of one thing return null.
+/// </summary>
+public interface IModelStore
+{
+    /// <summary>Adds or updates a model by name.</summary>
+    Task UpsertModelAsync(ModelRecord model, CancellationToken cancellationToken);
+
+    /// <summary>Adds or updates an SAE by (model, name); the model must exist.</summary>
+    Task UpsertSaeAsync(SaeRecord sae, CancellationToken cancellationToken);
+
+    /// <summary>Names or describes a Neuronpedia source set of the model (SAEs join it by <see cref="SaeRecord.SetName"/>); the model must exist.</summary>
+    Task UpsertSourceSetAsync(string model, string name, string description, CancellationToken cancellationToken);
+
+    Task<ModelRecord?> GetModelAsync(string name, CancellationToken cancellationToken);
+
+    Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken);
+
+    Task<SaeRecord?> GetSaeAsync(string model, string name, CancellationToken cancellationToken);
+
+    /// <summary>The model's SAEs by name; an unknown model is an error, not an empty list.</summary>
+    Task<IReadOnlyList<SaeRecord>> ListSaesAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
+    Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken);
+}

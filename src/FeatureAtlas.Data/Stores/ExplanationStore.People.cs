@@ -1,0 +1,177 @@
+using System.Linq.Expressions;
+using System.Text.Json;
+using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Stores;
+
+/// <summary>Explanations as people see them (with author and vote total): written, deleted and ranked by people, and found by full-text search.</summary>
+public sealed partial class ExplanationStore
+{
+    /// <summary>Adds a person's explanation of a feature (method <c>manual</c>).</summary>
+    public async Task<ExplanationRecord> AddManualExplanationAsync(Actor actor, FeatureKey feature, string text, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        text = UserText.Required(text, "explanation", CommunityLimits.MaxExplanation);
+        await using var db = CreateContext();
+        var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
+        var row = new ExplanationEntity { SaeId = saeId, FeatureIndex = feature.Index, Text = text, Method = "manual", AuthorId = actor.UserId, CreatedAt = Now() };
+        db.Explanations.Add(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return new ExplanationRecord(feature.Index, text, row.Method, null, null, row.CreatedAt, actor.UserId)
+        {
+            Id = row.Id, Model = feature.Model, Sae = feature.Sae, AuthorName = actor.UserName,
+        };
+    }
+
+    /// <summary>Deletes an explanation: its author or an admin only (machine explanations: admins only).</summary>
+    public async Task<bool> DeleteExplanationAsync(Actor actor, int explanationId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = CreateContext();
+        var row = await db.Explanations.FindAsync([explanationId], cancellationToken);
+        if (row is null) return false;
+        if (!actor.Owns(row.AuthorId)) throw new ForbiddenException($"Explanation {explanationId} is not yours.");
+        db.Explanations.Remove(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    /// <summary>One explanation by id, with its feature, author, scores and vote total; null when there is none.</summary>
+    public async Task<ExplanationRecord?> GetExplanationAsync(int explanationId, CancellationToken cancellationToken)
+    {
+        await using var db = CreateContext();
+        var row = await ExplanationQuery(db).Where(r => r.Id == explanationId).SingleOrDefaultAsync(cancellationToken);
+        return row?.ToRecord();
+    }
+
+    /// <summary>A feature's explanations, best first: most votes, then newest.</summary>
+    public async Task<IReadOnlyList<ExplanationRecord>> ListFeatureExplanationsAsync(FeatureKey feature, CancellationToken cancellationToken)
+    {
+        await using var db = CreateContext();
+        var saeId = await FeatureSaeIdAsync(db, feature, cancellationToken);
+        return await FeatureExplanationsAsync(db, saeId, feature.Index, cancellationToken);
+    }
+
+    internal static async Task<ExplanationRecord[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
+    {
+        var rows = new List<ExplanationRow>();
+        await foreach (var row in FeatureExplanationRows.For(db)(db, saeId, index).WithCancellation(cancellationToken)) rows.Add(row);
+        return rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToRecord()).ToArray();
+    }
+
+    /// <summary>
+    /// Full-text search over explanation text (SQLite FTS5 with Porter stemming; PostgreSQL English text search),
+    /// best matches first, <see cref="ExplanationSearch.PageSize"/> a page: everywhere, within one <paramref name="model"/>, or
+    /// within some of its SAEs (<paramref name="saes"/>, Neuronpedia's <c>layers</c>). An unknown model gives no
+    /// results; SAEs need their model, and any that it lacks raise <see cref="KeyNotFoundException"/> naming them.
+    /// </summary>
+    public async Task<(IReadOnlyList<ExplanationRecord> Results, bool HasMore)> SearchExplanationsAsync(
+        string? model, IReadOnlyCollection<string>? saes, string query, int offset, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        await using var db = CreateContext();
+        var saeIds = await SearchScopeAsync(db, model, saes, cancellationToken);
+        var terms = ExplanationSearch.Terms(query);
+        if (terms.Count == 0 || saeIds is []) return ([], false);
+
+        // The scope is one parameter in the ranking query itself: a JSON array of SAE ids on SQLite, an int[] on PostgreSQL.
+        IQueryable<RankedId> ranked = Database.Provider == AtlasProvider.Sqlite
+            // Every term quoted as an FTS5 string, so user text is never FTS syntax; bm25: lower is better.
+            ? saeIds is null
+                ? db.Database.SqlQueryRaw<RankedId>(SqliteSearch, FtsQuery(terms))
+                : db.Database.SqlQueryRaw<RankedId>(SqliteSearch + " AND e.sae_id IN (SELECT value FROM json_each({1}))", FtsQuery(terms), JsonSerializer.Serialize(saeIds))
+            : saeIds is null
+                ? db.Database.SqlQueryRaw<RankedId>(PostgresSearch, string.Join(" ", terms))
+                : db.Database.SqlQueryRaw<RankedId>(PostgresSearch + " AND e.sae_id = ANY({1})", string.Join(" ", terms), saeIds);
+        var rows = await (from r in ranked
+                          join e in ExplanationQuery(db) on r.Id equals e.Id
+                          orderby r.Rank, e.Id
+                          select e).Skip(offset).Take(ExplanationSearch.PageSize + 1).ToListAsync(cancellationToken);
+        return (rows.Take(ExplanationSearch.PageSize).Select(r => r.ToRecord()).ToArray(), rows.Count > ExplanationSearch.PageSize);
+    }
+
+    private const string SqliteSearch =
+        "SELECT explanations_fts.rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts JOIN explanations e ON e.id = explanations_fts.rowid " +
+        "WHERE explanations_fts MATCH {0}";
+
+    private const string PostgresSearch =
+        "SELECT e.id AS \"Id\", -ts_rank(to_tsvector('english', e.text), plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations e " +
+        "WHERE to_tsvector('english', e.text) @@ plainto_tsquery('english', {0})";
+
+    private static string FtsQuery(List<string> terms) => string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\""));
+
+    /// <summary>The SAE ids a search is limited to: null for everywhere, none for an unknown model.</summary>
+    private static async Task<int[]?> SearchScopeAsync(AtlasDbContext db, string? model, IReadOnlyCollection<string>? saes, CancellationToken cancellationToken)
+    {
+        var names = saes?.Distinct(StringComparer.Ordinal).ToArray() ?? [];
+        if (model is null)
+        {
+            if (names.Length > 0) throw new ArgumentException("A search within SAEs (layers) needs the model they belong to (modelId).", nameof(saes));
+            return null;
+        }
+        var found = await (from s in db.Saes
+                           join m in db.Models on s.ModelId equals m.Id
+                           where m.Name == model
+                           select new { s.Id, s.Name }).ToListAsync(cancellationToken);
+        if (names.Length == 0) return found.Select(s => s.Id).ToArray();
+        if (found.Count == 0 && !await db.Models.AnyAsync(m => m.Name == model, cancellationToken)) throw UnknownModel(model);
+        var missing = names.Where(n => !found.Any(s => s.Name == n)).ToArray();
+        if (missing.Length > 0)
+        {
+            var list = string.Join(", ", missing.Select(n => $"'{n}'"));
+            throw new KeyNotFoundException(missing.Length == 1
+                ? $"SAE {list} of model '{model}' is not in the store."
+                : $"SAEs {list} of model '{model}' are not in the store.");
+        }
+        return found.Where(s => names.Contains(s.Name)).Select(s => s.Id).ToArray();
+    }
+
+    private sealed class RankedId
+    {
+        public int Id { get; init; }
+        public double Rank { get; init; }
+    }
+
+    private sealed class ExplanationRow
+    {
+        public int Id { get; init; }
+        public int SaeId { get; init; }
+        public int FeatureIndex { get; init; }
+        public required string ModelId { get; init; }
+        public required string SaeName { get; init; }
+        public required string Text { get; init; }
+        public required string Method { get; init; }
+        public string? ExplainerModel { get; init; }
+        public string? AuthorName { get; init; }
+        public int? AuthorId { get; init; }
+        public string? ScoresJson { get; init; }
+        public int Votes { get; init; }
+        public DateTimeOffset CreatedAt { get; init; }
+
+        public ExplanationRecord ToRecord() =>
+            new(FeatureIndex, Text, Method, ExplainerModel, ScoresJson, CreatedAt, AuthorId) { Id = Id, Model = ModelId, Sae = SaeName, AuthorName = AuthorName, Votes = Votes };
+    }
+
+    private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) => ExplanationShape.On(db);
+
+    // Every explanation with its model, SAE, author and vote total; filtered by ExplanationQuery's callers, and
+    // compiled for one feature's (FeatureExplanationRows).
+    private static readonly Expression<Func<AtlasDbContext, IQueryable<ExplanationRow>>> ExplanationShape = db =>
+        from e in db.Explanations.AsNoTracking()
+        join s in db.Saes on e.SaeId equals s.Id
+        join m in db.Models on s.ModelId equals m.Id
+        join u in db.Users on e.AuthorId equals u.Id into authors
+        from a in authors.DefaultIfEmpty()
+        select new ExplanationRow
+        {
+            Id = e.Id, SaeId = e.SaeId, FeatureIndex = e.FeatureIndex, ModelId = m.Name, SaeName = s.Name, Text = e.Text,
+            Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, AuthorId = e.AuthorId, ScoresJson = e.ScoresJson,
+            Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0, CreatedAt = e.CreatedAt,
+        };
+
+    private static readonly PerProvider<Func<AtlasDbContext, int, int, IAsyncEnumerable<ExplanationRow>>> FeatureExplanationRows = new(() =>
+        EF.CompileAsyncQuery(ExplanationShape.Where((AtlasDbContext _, ExplanationRow r, int saeId, int index) => r.SaeId == saeId && r.FeatureIndex == index)));
+}

@@ -1,0 +1,132 @@
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace FeatureAtlas.Data.Stores;
+
+/// <summary>Models, their SAEs and the Neuronpedia source sets SAEs join.</summary>
+public sealed class ModelStore(AtlasDatabase database) : Store(database), IModelStore
+{
+    public async Task UpsertModelAsync(ModelRecord model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(model.Name);
+        ArgumentNullException.ThrowIfNull(model.ConfigJson);
+        await using var db = CreateContext();
+        var row = await db.Models.SingleOrDefaultAsync(m => m.Name == model.Name, cancellationToken);
+        if (row is null)
+        {
+            row = new ModelEntity { Name = model.Name, ConfigJson = model.ConfigJson };
+            db.Models.Add(row);
+        }
+        row.Path = model.Path;
+        row.ConfigJson = model.ConfigJson;
+        row.Layers = model.Layers;
+        row.DModel = model.DModel;
+        row.Vocab = model.Vocab;
+        row.DisplayName = model.DisplayName ?? row.DisplayName;   // null keeps a name given earlier
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task UpsertSaeAsync(SaeRecord sae, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sae.Model);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sae.Name);
+        ArgumentException.ThrowIfNullOrWhiteSpace(sae.HookName);
+        ArgumentOutOfRangeException.ThrowIfNegative(sae.DIn);   // 0: unknown (dashboards imported without weights)
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(sae.DSae);
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, sae.Model, cancellationToken);
+        var row = await db.Saes.SingleOrDefaultAsync(s => s.ModelId == modelId && s.Name == sae.Name, cancellationToken);
+        if (row is null)
+        {
+            row = new SaeEntity { ModelId = modelId, Name = sae.Name, HookName = sae.HookName, Architecture = sae.Architecture, CfgJson = sae.CfgJson };
+            db.Saes.Add(row);
+        }
+        else if (row.DSae != sae.DSae && await db.DashboardRuns.AnyAsync(r => r.SaeId == row.Id, cancellationToken))
+        {
+            throw new InvalidOperationException($"SAE '{sae.Name}' of model '{sae.Model}' has dashboards for d_sae {row.DSae}; it cannot become d_sae {sae.DSae}.");
+        }
+        row.Path = sae.Path;
+        row.HookName = sae.HookName;
+        row.Layer = sae.Layer;
+        row.DIn = sae.DIn;
+        row.DSae = sae.DSae;
+        row.Architecture = sae.Architecture;
+        row.CfgJson = sae.CfgJson;
+        if (sae.SetName is not null)
+        {
+            row.SetName = SourceSetName.Check(sae.SetName);
+            if (!await db.SourceSets.AnyAsync(s => s.ModelId == modelId && s.Name == row.SetName, cancellationToken))
+            {
+                db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = row.SetName, Description = "" });
+            }
+        }
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    public async Task<ModelRecord?> GetModelAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        await using var db = CreateContext();
+        var row = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Name == name, cancellationToken);
+        return row is null ? null : ToRecord(row);
+    }
+
+    public async Task<IReadOnlyList<ModelRecord>> ListModelsAsync(CancellationToken cancellationToken)
+    {
+        await using var db = CreateContext();
+        var rows = await db.Models.AsNoTracking().OrderBy(m => m.Name).ToListAsync(cancellationToken);
+        return rows.Select(ToRecord).ToArray();
+    }
+
+    public async Task<SaeRecord?> GetSaeAsync(string model, string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(name);
+        await using var db = CreateContext();
+        var row = await (from s in db.Saes.AsNoTracking()
+                         join m in db.Models on s.ModelId equals m.Id
+                         where m.Name == model && s.Name == name
+                         select s).SingleOrDefaultAsync(cancellationToken);
+        return row is null ? null : ToRecord(model, row);
+    }
+
+    /// <summary>The model's SAEs by name; an unknown model is an error, not an empty list.</summary>
+    public async Task<IReadOnlyList<SaeRecord>> ListSaesAsync(string model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, model, cancellationToken);
+        var rows = await db.Saes.AsNoTracking().Where(s => s.ModelId == modelId).OrderBy(s => s.Name).ToListAsync(cancellationToken);
+        return rows.Select(s => ToRecord(model, s)).ToArray();
+    }
+
+    internal static ModelRecord ToRecord(ModelEntity m) => new(m.Name, m.Path, m.ConfigJson, m.Layers, m.DModel, m.Vocab, m.DisplayName);
+
+    internal static SaeRecord ToRecord(string model, SaeEntity s) => new(model, s.Name, s.Path, s.HookName, s.Layer, s.DIn, s.DSae, s.Architecture, s.CfgJson, s.SetName);
+
+    /// <summary>Names or describes a source set of the model, creating it if needed; SAEs join it through <see cref="SaeRecord.SetName"/>.</summary>
+    public async Task UpsertSourceSetAsync(string model, string name, string description, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        name = SourceSetName.Check(name);
+        if (description.Length > SourceSetName.MaxDescription) throw new ArgumentException($"A source set description is at most {SourceSetName.MaxDescription} characters; found {description.Length}.", nameof(description));
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, model, cancellationToken);
+        var row = await db.SourceSets.SingleOrDefaultAsync(s => s.ModelId == modelId && s.Name == name, cancellationToken);
+        if (row is null) db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = name, Description = description });
+        else row.Description = description;
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken)
+    {
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, model, cancellationToken);
+        var rows = await db.SourceSets.AsNoTracking().Where(s => s.ModelId == modelId).ToListAsync(cancellationToken);
+        return rows.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,49 @@
+using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Data.Tests.TestSupport;
+
+namespace FeatureAtlas.Data.Tests.Stores;
+
+public sealed class ModelStoreTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task UpsertModelAndSae_ThenGet_ReturnsLatestValues(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        var model = new ModelRecord("gpt2", "/m/gpt2", "{\"n_layer\":12}", 12, 768, 50257, "GPT-2 small");
+        var sae = new SaeRecord("gpt2", "res8", "/s/res8", "blocks.8.hook_resid_pre", 8, 768, 24576, "standard", "{}");
+
+        await store.Models.UpsertModelAsync(model with { DisplayName = null }, None);
+        await store.Models.UpsertModelAsync(model, None);
+        await store.Models.UpsertModelAsync(model with { Name = "tiny", Layers = 2 }, None);
+        await store.Models.UpsertSaeAsync(sae with { Layer = 7 }, None);
+        await store.Models.UpsertSaeAsync(sae, None);
+        await store.Models.UpsertSaeAsync(sae with { Name = "att3", HookName = "blocks.3.attn.hook_z", Layer = 3 }, None);
+
+        Assert.Equal(model, await store.Models.GetModelAsync("gpt2", None));
+        Assert.Equal(["gpt2", "tiny"], (await store.Models.ListModelsAsync(None)).Select(m => m.Name));
+        Assert.Equal(sae, await store.Models.GetSaeAsync("gpt2", "res8", None));
+        Assert.Equal(["att3", "res8"], (await store.Models.ListSaesAsync("gpt2", None)).Select(s => s.Name));
+        Assert.Empty(await store.Models.ListSaesAsync("tiny", None));
+        Assert.Null(await store.Models.GetModelAsync("gpt3", None));
+        Assert.Null(await store.Models.GetSaeAsync("gpt2", "res9", None));
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task UpsertSaeAsync_UnknownModel_ThrowsNamingIt(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+
+        var error = await Assert.ThrowsAsync<KeyNotFoundException>(() =>
+            store.Models.UpsertSaeAsync(new SaeRecord("gpt2", "res8", null, "blocks.8.hook_resid_pre", 8, 768, 16, "standard", "{}"), None));
+        var list = await Assert.ThrowsAsync<KeyNotFoundException>(() => store.Models.ListSaesAsync("gpt2", None));
+
+        Assert.Contains("'gpt2'", error.Message);
+        Assert.Contains("'gpt2'", list.Message);
+    }
+}
