@@ -15,7 +15,7 @@ namespace FeatureAtlas.Jobs;
 /// </summary>
 public static class DashboardJob
 {
-    private const string Magic = "FeatureAtlas dashboard checkpoint v1";
+    private const string Magic = "FeatureAtlas dashboard checkpoint v2";
 
     public static async Task<IReadOnlyList<SaeDashboards>> RunAsync(DashboardJobOptions options, ICorpusStore corpora, IModelStore models, IDashboardStore store,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)

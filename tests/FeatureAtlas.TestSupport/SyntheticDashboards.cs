@@ -13,9 +13,11 @@ public static class SyntheticDashboards
 {
     public static SaeDashboards Create(
         int features, int seed, int windows, int context = 128, int top = 20, int intervals = 5, int perInterval = 5,
-        int nonzero = 8, int deadEvery = 0, int vocab = 1000, bool logits = true, bool fullIntervals = false, string hook = "blocks.8.hook_resid_pre")
+        int nonzero = 8, int deadEvery = 0, int vocab = 1000, bool logits = true, bool fullIntervals = false, string hook = "blocks.8.hook_resid_pre",
+        bool tables = false)
     {
         var random = new Random(seed);
+        var tableRandom = new Random(seed + 7919);   // its own stream: dashboards without tables stay as they were
         var list = new FeatureDashboard[features];
         var logDensities = new List<double>();
         var dead = 0;
@@ -56,6 +58,7 @@ public static class SyntheticDashboards
                 Top = Examples(random, top, windows, context, nonzero, max / 2, max),
                 Intervals = groups,
                 Logits = logits ? Logits(random, vocab) : null,
+                Tables = tables ? Tables(tableRandom, features) : null,
             };
         }
         return new SaeDashboards
@@ -102,6 +105,19 @@ public static class SyntheticDashboards
     }
 
     /// <summary>Windows of random tokens, BOS first, as a corpus for the dashboards to point into.</summary>
+    /// <summary>Three rows per table, values descending as the builder sorts them; correlated features other than the feature itself.</summary>
+    private static FeatureTables Tables(Random random, int features)
+    {
+        float[] Descending() => [.. Enumerable.Range(0, 3).Select(_ => (float)Math.Round(random.NextDouble(), 4)).OrderDescending()];
+        int[] Distinct(int below) => [.. Enumerable.Range(0, below).OrderBy(_ => random.Next()).Take(3)];
+        return new FeatureTables
+        {
+            NeuronAlignmentIndices = Distinct(768), NeuronAlignmentValues = Descending(), NeuronAlignmentL1 = [.. Descending().Select(v => v / 10)],
+            CorrelatedNeuronsIndices = Distinct(768), CorrelatedNeuronsPearson = Descending(), CorrelatedNeuronsCosine = Descending(),
+            CorrelatedFeaturesIndices = Distinct(features), CorrelatedFeaturesPearson = Descending(), CorrelatedFeaturesCosine = Descending(),
+        };
+    }
+
     public static IEnumerable<int[]> Windows(int count, int context, int seed)
     {
         var random = new Random(seed);

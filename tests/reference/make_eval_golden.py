@@ -15,6 +15,15 @@ and the forward with the hook zeroed. Metrics over non-BOS tokens t (BOS = 50256
   ce_loss_recovered  (ce_ablation - ce_sae) / (ce_ablation - ce_clean)
   dead / dense       features with density 0 / > 0.1; histogram of log10(density + 1e-10),
                      50 equal bins on [-10, 0], values clamped into the end bins
+SAEBench core metrics (sae_bench/evals/core), over the same non-BOS tokens t:
+  kl_div_with_sae / _with_ablation   mean over non-BOS positions (every t, the last too) of
+                     KL(p_clean || p_run) = sum_v p_clean (log p_clean - log p_run)
+  kl_div_score       (kl_ablation - kl_sae) / kl_ablation
+  l1                 mean_t sum_i f_i
+  l2_norm_in / _out  mean_t ||x||, mean_t ||x_hat||
+  l2_ratio           mean_t ||x_hat|| / ||x|| (denominator 1 where ||x|| < 1e-4, as SAELens)
+  relative_reconstruction_bias   mean_t ||x_hat||^2 / mean_t x . x_hat
+  frac_alive, freq_over_1_percent, freq_over_10_percent   share of features with density > 0, > 0.01, > 0.1
 
 Writes golden/eval_golden.json: {"windows": [[...]], "saes": {name: {metric: value, ...}}}.
 """
@@ -88,6 +97,14 @@ def main() -> None:
         logd = torch.log10(density + 1e-10)
         bins = torch.clamp(torch.floor((logd + 10) / 10 * 50).long(), 0, 49)
         ce_clean, ce_sae, ce_abl = ce(clean), ce(with_sae), ce(ablated)
+
+        def kl(logits):
+            p = F.log_softmax(clean, dim=-1)
+            q = F.log_softmax(logits, dim=-1)
+            return float((p.exp() * (p - q)).sum(-1)[mask].mean())
+
+        kl_sae, kl_abl = kl(with_sae), kl(ablated)
+        norm_in, norm_out = xm.norm(dim=-1), ym.norm(dim=-1)
         result["saes"][name] = {
             "tokens": int(mask.sum()),
             "l0": float((fm > 0).double().sum(-1).mean()),
@@ -101,6 +118,17 @@ def main() -> None:
             "dead": int((density == 0).sum()),
             "dense": int((density > 0.1).sum()),
             "histogram": torch.bincount(bins, minlength=50).tolist(),
+            "kl_div_with_sae": kl_sae,
+            "kl_div_with_ablation": kl_abl,
+            "kl_div_score": (kl_abl - kl_sae) / kl_abl,
+            "l1": float(fm.sum(-1).mean()),
+            "l2_norm_in": float(norm_in.mean()),
+            "l2_norm_out": float(norm_out.mean()),
+            "l2_ratio": float((norm_out / torch.where(norm_in < 1e-4, torch.ones_like(norm_in), norm_in)).mean()),
+            "relative_reconstruction_bias": float((norm_out ** 2).mean() / (xm * ym).sum(-1).mean()),
+            "frac_alive": float((density > 0).double().mean()),
+            "freq_over_1_percent": float((density > 0.01).double().mean()),
+            "freq_over_10_percent": float((density > 0.1).double().mean()),
         }
         print(name, {k: v for k, v in result["saes"][name].items() if k != "histogram"})
     with open(OUT, "w", encoding="utf-8") as f:

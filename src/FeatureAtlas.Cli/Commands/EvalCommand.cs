@@ -27,10 +27,11 @@ internal static class EvalCommand
         var processing = CliOptions.Processing();
         var json = CliOptions.Json();
         var enqueue = JobsCli.EnqueueOption();
+        var saeBench = new Option<string?>("--saebench-out") { Description = "Also write the result as a SAEBench core result file (eval_result_metrics / eval_config layout)." };
         var db = StoreOptions.Db();
         var command = new Command("eval", "Evaluate an SAE (L0, MSE, explained variance, CE loss recovered, dead and dense features) and store the figures.")
         {
-            model, sae, corpus, tokens, batch, processing, json, enqueue, db,
+            model, sae, corpus, tokens, batch, processing, json, saeBench, enqueue, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -57,6 +58,13 @@ internal static class EvalCommand
                     ? await JobsCli.RunLocalAsync(store, "eval", $"eval of {options.SaeDirectory}", options, (p, ct) => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, p, ct), null, stop.Token)
                     : await ProgressDisplay.RunAsync("eval", progress => JobsCli.RunLocalAsync(store, "eval", $"eval of {options.SaeDirectory}", options,
                         (p, ct) => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, p, ct), progress, stop.Token));
+                if (parse.GetValue(saeBench) is { } path)
+                {
+                    var file = SaeBenchFormat.Write(record.Result, modelName, record.Sae, record.HookName, record.Corpus, null, record.CreatedAt);
+                    var temp = path + ".tmp";
+                    await File.WriteAllTextAsync(temp, file.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), stop.Token);
+                    File.Move(temp, path, overwrite: true);
+                }
                 if (parse.GetValue(json)) Console.WriteLine(ToJson(modelName, record).ToJsonString());
                 else Print(modelName, record);
                 return ExitCodes.Success;

@@ -16,15 +16,16 @@ namespace FeatureAtlas.Core.Dashboards;
 public sealed class DashboardBuilder
 {
     private readonly FeatureAccumulator[] _accumulators;
+    private readonly CorrelationAccumulator[] _correlations;
     private readonly RunOptions _runOptions;   // one instance, so the model's hook plan is worked out once
     private float[] _features = [];
 
     public DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
-        : this(model, saes, options, null)
+        : this(model, saes, options, null, null)
     {
     }
 
-    private DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options, FeatureAccumulator[]? restored)
+    private DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options, FeatureAccumulator[]? restored, CorrelationAccumulator[]? restoredCorrelations)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(saes);
@@ -39,6 +40,7 @@ public sealed class DashboardBuilder
         Saes = saes;
         Options = options;
         _accumulators = restored ?? saes.Select(s => new FeatureAccumulator(s.DSae, options)).ToArray();
+        _correlations = restoredCorrelations ?? saes.Select(s => new CorrelationAccumulator(s.DSae, s.DIn, options)).ToArray();
         Hooks = saes.Select(s => s.HookName).Distinct().ToArray();
         _runOptions = new RunOptions { Cache = Hooks.ToArray(), ComputeLogits = false };
     }
@@ -77,7 +79,8 @@ public sealed class DashboardBuilder
             sae.Encode(input, rows, _features);
             var features = _features.AsSpan(0, needed);
             if (!TensorPrimitives.IsFiniteAll<float>(features)) throw NonFiniteValuesException.For(features, sae.DSae, $"SAE '{sae.Name}' activations");
-            _accumulators[s].Add(_features, tokens, windowIndexes, length);
+            _accumulators[s].Add(_features, tokens, windowIndexes, length);   // zeroes the rows at BOS
+            _correlations[s].Add(features, input, tokens, rows);
         }
     }
 
@@ -91,7 +94,8 @@ public sealed class DashboardBuilder
             var accumulator = _accumulators[s];
             var features = accumulator.Build();
             var logits = FeatureLogits.Compute(sae, Model, Options);
-            if (logits is not null) features = features.Select((f, i) => f with { Logits = logits[i] }).ToArray();
+            var tables = _correlations[s].Build(sae.Parameters.WDec, Options.TableRows);
+            features = features.Select((f, i) => f with { Logits = logits?[i], Tables = tables[i] }).ToArray();
             var (density, dead) = accumulator.DensitySummary();
             result.Add(new SaeDashboards
             {
@@ -113,6 +117,7 @@ public sealed class DashboardBuilder
         using var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         writer.Write(_accumulators.Length);
         foreach (var accumulator in _accumulators) accumulator.Write(writer);
+        foreach (var correlations in _correlations) correlations.Write(writer);
     }
 
     /// <summary>
@@ -143,6 +148,15 @@ public sealed class DashboardBuilder
                 throw new InvalidDataException($"The checkpoint's SAE {i} has {accumulators[i].Features} features, '{saes[i].Name}' has {saes[i].DSae}.");
             }
         }
-        return new DashboardBuilder(model, saes, options, accumulators);
+        var correlations = new CorrelationAccumulator[count];
+        for (var i = 0; i < count; i++)
+        {
+            correlations[i] = CorrelationAccumulator.Read(reader, options);
+            if (correlations[i].Features != saes[i].DSae || correlations[i].Inputs != saes[i].DIn)
+            {
+                throw new InvalidDataException($"The checkpoint's SAE {i} correlations are {correlations[i].Features} × {correlations[i].Inputs}, '{saes[i].Name}' is {saes[i].DSae} × {saes[i].DIn}.");
+            }
+        }
+        return new DashboardBuilder(model, saes, options, accumulators, correlations);
     }
 }

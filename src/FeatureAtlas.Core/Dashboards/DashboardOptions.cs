@@ -21,6 +21,15 @@ public sealed record DashboardOptions
     /// <summary>Top positive and negative logits per feature.</summary>
     public int Logits { get; init; } = 10;
 
+    /// <summary>Rows of each feature table (neuron alignment, correlated neurons and features); SAEDashboard's default.</summary>
+    public int TableRows { get; init; } = 3;
+
+    /// <summary>
+    /// Widest SAE whose feature-pair sums are kept for the correlated-features table: they take S(S−1)/2 floats
+    /// (1.2 GB at 24,576, 2.1 GB at 32,768); wider SAEs get that table empty.
+    /// </summary>
+    public int FeatureCorrelationsMaxFeatures { get; init; } = 32_768;
+
     /// <summary>Activations at this token are zeroed, not removed (SAEDashboard masks BOS/EOS/pad).</summary>
     public int BosTokenId { get; init; } = 50256;
 
@@ -31,5 +40,8 @@ public sealed record DashboardOptions
         ArgumentOutOfRangeException.ThrowIfNegative(ExamplesPerInterval);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(HistogramBins);
         ArgumentOutOfRangeException.ThrowIfNegative(Logits);
+        ArgumentOutOfRangeException.ThrowIfNegative(TableRows);
+        ArgumentOutOfRangeException.ThrowIfNegative(FeatureCorrelationsMaxFeatures);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(FeatureCorrelationsMaxFeatures, 65_536);
     }
 }

@@ -29,4 +29,7 @@ public sealed record FeatureDashboard
     public required IReadOnlyList<IntervalExamples> Intervals { get; init; }
 
     public LogitTable? Logits { get; init; }
+
+    /// <summary>SAEDashboard's neuron alignment, correlated neurons and correlated features; null when not computed.</summary>
+    public FeatureTables? Tables { get; init; }
 }

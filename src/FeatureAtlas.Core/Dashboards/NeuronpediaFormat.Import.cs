@@ -111,6 +111,35 @@ public static partial class NeuronpediaFormat
                 posIds, Numbers(feature, "pos_values", where).Select(v => (float)v).ToArray(),
                 negIds, Numbers(feature, "neg_values", where).Select(v => (float)v).ToArray(),
                 new Histogram(Numbers(feature, "logits_hist_data_bar_values", where), logitHeights.Select(h => (long)Math.Round(h)).ToArray())),
+            Tables = ReadTables(feature, where),
+        };
+    }
+
+    /// <summary>The three feature tables; a missing or null field (SAEDashboard writes None without encoder B) is empty; all empty is "not computed".</summary>
+    private static FeatureTables? ReadTables(JsonElement feature, string where)
+    {
+        double[] Optional(string name) =>
+            feature.TryGetProperty(name, out var value) && value.ValueKind != JsonValueKind.Null ? Numbers(feature, name, where) : [];
+        (int[], float[], float[]) Table(string indices, string first, string second)
+        {
+            var i = Optional(indices);
+            var a = Optional(first);
+            var b = Optional(second);
+            if (a.Length != i.Length || b.Length != i.Length)
+            {
+                throw new InvalidDataException($"{where}: \"{indices}\" has {i.Length} entries, \"{first}\" {a.Length} and \"{second}\" {b.Length}; they must match.");
+            }
+            return (i.Select(v => (int)v).ToArray(), a.Select(v => (float)v).ToArray(), b.Select(v => (float)v).ToArray());
+        }
+        var alignment = Table("neuron_alignment_indices", "neuron_alignment_values", "neuron_alignment_l1");
+        var neurons = Table("correlated_neurons_indices", "correlated_neurons_pearson", "correlated_neurons_l1");
+        var features = Table("correlated_features_indices", "correlated_features_pearson", "correlated_features_l1");
+        if (alignment.Item1.Length + neurons.Item1.Length + features.Item1.Length == 0) return null;
+        return new FeatureTables
+        {
+            NeuronAlignmentIndices = alignment.Item1, NeuronAlignmentValues = alignment.Item2, NeuronAlignmentL1 = alignment.Item3,
+            CorrelatedNeuronsIndices = neurons.Item1, CorrelatedNeuronsPearson = neurons.Item2, CorrelatedNeuronsCosine = neurons.Item3,
+            CorrelatedFeaturesIndices = features.Item1, CorrelatedFeaturesPearson = features.Item2, CorrelatedFeaturesCosine = features.Item3,
         };
     }
 

@@ -56,11 +56,18 @@ public static partial class NeuronpediaFormat
     {
         writer.WriteStartObject();
         writer.WriteNumber("feature_index", feature.Index);
-        foreach (var empty in new[]
-        {
-            "neuron_alignment_indices", "neuron_alignment_values", "neuron_alignment_l1", "correlated_neurons_indices", "correlated_neurons_l1",
-            "correlated_neurons_pearson", "correlated_features_indices", "correlated_features_l1", "correlated_features_pearson", "decoder_weights_dist", "vector",
-        })
+        // SAEDashboard's converter writes the cosines into the *_l1 fields of the correlation tables.
+        var tables = feature.Tables ?? FeatureTables.Empty;
+        WriteNumbers(writer, "neuron_alignment_indices", tables.NeuronAlignmentIndices.Select(i => (double)i));
+        WriteNumbers(writer, "neuron_alignment_values", tables.NeuronAlignmentValues.Select(v => (double)v));
+        WriteNumbers(writer, "neuron_alignment_l1", tables.NeuronAlignmentL1.Select(v => (double)v));
+        WriteNumbers(writer, "correlated_neurons_indices", tables.CorrelatedNeuronsIndices.Select(i => (double)i));
+        WriteNumbers(writer, "correlated_neurons_l1", tables.CorrelatedNeuronsCosine.Select(v => (double)v));
+        WriteNumbers(writer, "correlated_neurons_pearson", tables.CorrelatedNeuronsPearson.Select(v => (double)v));
+        WriteNumbers(writer, "correlated_features_indices", tables.CorrelatedFeaturesIndices.Select(i => (double)i));
+        WriteNumbers(writer, "correlated_features_l1", tables.CorrelatedFeaturesCosine.Select(v => (double)v));
+        WriteNumbers(writer, "correlated_features_pearson", tables.CorrelatedFeaturesPearson.Select(v => (double)v));
+        foreach (var empty in new[] { "decoder_weights_dist", "vector" })
         {
             writer.WriteStartArray(empty);
             writer.WriteEndArray();

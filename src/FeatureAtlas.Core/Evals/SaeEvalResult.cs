@@ -26,4 +26,38 @@ public sealed record SaeEvalResult
     public required int[] LogDensityHistogram { get; init; }
     public double HistogramMin { get; init; } = -10;
     public double HistogramMax { get; init; }
+
+    // SAEBench's core metrics (sae_bench/evals/core, names in SaeBenchFormat); null in evaluations made before them
+    // or imported from files that lack them.
+
+    /// <summary>Mean over unmasked positions of KL(p_clean ‖ p_with_sae).</summary>
+    public double? KlDivWithSae { get; init; }
+
+    /// <summary>Mean over unmasked positions of KL(p_clean ‖ p_zero_ablated).</summary>
+    public double? KlDivWithAblation { get; init; }
+
+    /// <summary>(KL_ablation − KL_sae) ÷ KL_ablation.</summary>
+    public double? KlDivScore { get; init; }
+
+    /// <summary>Mean over tokens of Σᵢ fᵢ.</summary>
+    public double? L1 { get; init; }
+
+    public double? L2NormIn { get; init; }
+
+    public double? L2NormOut { get; init; }
+
+    /// <summary>Mean over tokens of ‖x̂‖ ÷ ‖x‖ (‖x‖ &lt; 1e−4 counts as 1, as SAELens).</summary>
+    public double? L2Ratio { get; init; }
+
+    /// <summary>mean ‖x̂‖² ÷ mean x·x̂.</summary>
+    public double? RelativeReconstructionBias { get; init; }
+
+    /// <summary>Share of features that fired at least once.</summary>
+    public double? FracAlive { get; init; }
+
+    /// <summary>Share of features firing on more than 1% of tokens.</summary>
+    public double? FreqOver1Percent { get; init; }
+
+    /// <summary>Share of features firing on more than 10% of tokens.</summary>
+    public double? FreqOver10Percent { get; init; }
 }

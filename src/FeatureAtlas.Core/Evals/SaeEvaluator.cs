@@ -21,11 +21,14 @@ public sealed class SaeEvaluator
     private readonly long[] _firings;          // [S]
     private readonly double[] _sum;            // [I] Σ x
     private readonly float[] _scratch;         // [V]
+    private readonly float[] _difference;      // [V]
     private double _sumSquares;                // Σ ‖x‖²
     private double _sse, _cosine, _active;
     private long _tokens;
     private double _ceClean, _ceSae, _ceAblated;
     private long _ceTokens;
+    private double _klSae, _klAblated, _l1, _normIn, _normOut, _ratio, _outSquares, _dotInOut;
+    private long _klTokens;
 
     public SaeEvaluator(Gpt2Model model, SparseAutoencoder sae)
     {
@@ -37,6 +40,7 @@ public sealed class SaeEvaluator
         _firings = new long[sae.DSae];
         _sum = new double[sae.DIn];
         _scratch = new float[model.Config.Vocab];
+        _difference = new float[model.Config.Vocab];
     }
 
     public long Tokens => _tokens;
@@ -52,10 +56,12 @@ public sealed class SaeEvaluator
         var (dIn, dSae, vocab) = (_sae.DIn, _sae.DSae, _model.Config.Vocab);
         var hook = _sae.HookName;
         var logits = new float[(long)rows * vocab];
+        var cleanLogits = new float[(long)rows * vocab];   // kept for the KL of the two edited runs
 
         float[] x = [];
         _model.Run(ids, batch, new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [hook] = (_, _, v) => x = v.ToArray() } }, logits);
         AddCrossEntropy(ids, batch, length, logits, ref _ceClean, countTokens: true);
+        logits.AsSpan().CopyTo(cleanLogits);
 
         var features = new float[(long)rows * dSae];
         var recon = new float[(long)rows * dIn];
@@ -74,9 +80,11 @@ public sealed class SaeEvaluator
             },
         }, logits);
         AddCrossEntropy(ids, batch, length, logits, ref _ceSae, countTokens: false);
+        AddKl(ids, cleanLogits, logits, ref _klSae, countTokens: true);
 
         _model.Run(ids, batch, new RunOptions { Hooks = new Dictionary<string, ActivationHook> { [hook] = (_, _, v) => v.Clear() } }, logits);
         AddCrossEntropy(ids, batch, length, logits, ref _ceAblated, countTokens: false);
+        AddKl(ids, cleanLogits, logits, ref _klAblated, countTokens: false);
 
         for (var r = 0; r < rows; r++)
         {
@@ -96,6 +104,12 @@ public sealed class SaeEvaluator
             _sse += sse;
             _sumSquares += xx;
             _cosine += dot / Math.Max(Math.Sqrt(xx) * Math.Sqrt(yy), 1e-8);
+            var (normIn, normOut) = (Math.Sqrt(xx), Math.Sqrt(yy));
+            _normIn += normIn;
+            _normOut += normOut;
+            _ratio += normOut / (normIn < 1e-4 ? 1 : normIn);
+            _outSquares += yy;
+            _dotInOut += dot;
             var f = features.AsSpan(r * dSae, dSae);
             for (var i = 0; i < dSae; i++)
             {
@@ -103,6 +117,7 @@ public sealed class SaeEvaluator
                 {
                     _firings[i]++;
                     _active++;
+                    _l1 += f[i];
                 }
             }
             _tokens++;
@@ -128,6 +143,36 @@ public sealed class SaeEvaluator
                 total += max + Math.Log(TensorPrimitives.Sum(shifted)) - row[ids[position + 1]];
                 if (countTokens) _ceTokens++;
             }
+        }
+    }
+
+    /// <summary>
+    /// Σ over positions whose token is not special (the last position too) of KL(p_clean ‖ p_run)
+    /// = Σ_v p_clean (ℓ_clean − ℓ_run) + lse(ℓ_run) − lse(ℓ_clean), from the two runs' logits ℓ.
+    /// </summary>
+    private void AddKl(int[] ids, float[] clean, float[] run, ref double total, bool countTokens)
+    {
+        var vocab = _model.Config.Vocab;
+        var p = _scratch.AsSpan(0, vocab);
+        var difference = _difference.AsSpan(0, vocab);
+        for (var position = 0; position < ids.Length; position++)
+        {
+            if (ids[position] == SpecialToken) continue;
+            var c = clean.AsSpan(position * vocab, vocab);
+            var q = run.AsSpan(position * vocab, vocab);
+            var maxC = TensorPrimitives.Max(c);
+            TensorPrimitives.Subtract(c, maxC, p);
+            TensorPrimitives.Exp(p, p);
+            double sumC = TensorPrimitives.Sum(p);
+            TensorPrimitives.Subtract(c, q, difference);
+            var expected = TensorPrimitives.Dot(p, difference) / sumC;
+            var maxQ = TensorPrimitives.Max(q);
+            TensorPrimitives.Subtract(q, maxQ, difference);
+            TensorPrimitives.Exp(difference, difference);
+            var lseQ = maxQ + Math.Log(TensorPrimitives.Sum(difference));
+            var lseC = maxC + Math.Log(sumC);
+            total += expected + lseQ - lseC;
+            if (countTokens) _klTokens++;
         }
     }
 
@@ -165,6 +210,17 @@ public sealed class SaeEvaluator
             LogDensityHistogram = histogram,
             HistogramMin = Min,
             HistogramMax = Max,
+            KlDivWithSae = _klSae / _klTokens,
+            KlDivWithAblation = _klAblated / _klTokens,
+            KlDivScore = (_klAblated - _klSae) / _klAblated,
+            L1 = _l1 / n,
+            L2NormIn = _normIn / n,
+            L2NormOut = _normOut / n,
+            L2Ratio = _ratio / n,
+            RelativeReconstructionBias = _outSquares / _dotInOut,
+            FracAlive = density.Count(d => d > 0) / (double)density.Length,
+            FreqOver1Percent = density.Count(d => d > 0.01) / (double)density.Length,
+            FreqOver10Percent = density.Count(d => d > 0.1) / (double)density.Length,
         };
     }
 }

@@ -58,4 +58,7 @@ public sealed class FeatureEntity
     /// corpus the dashboards were computed over, with the feature's non-zero activations over that window.
     /// </summary>
     public required byte[] Examples { get; set; }
+
+    /// <summary>SAEDashboard's feature tables in the layout of <see cref="Stores.FeatureTablesCodec"/>; null for dashboards built before them.</summary>
+    public byte[]? Tables { get; set; }
 }

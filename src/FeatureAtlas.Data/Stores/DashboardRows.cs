@@ -51,6 +51,7 @@ internal sealed class DashboardRows
             HistogramHeights = histogram.Heights,
             HistogramCentres = histogram.Centres,
             Examples = ExampleSetCodec.Encode(f, _sae, _windows),
+            Tables = f.Tables is null ? null : FeatureTablesCodec.Encode(f.Tables, field),
         };
         if (f.Logits is { } logits)
         {
@@ -104,6 +105,7 @@ internal sealed class DashboardRows
             Top = top,
             Intervals = intervals,
             Logits = logits,
+            Tables = f.Tables is null ? null : FeatureTablesCodec.Decode(f.Tables, field),
         };
     }
 }

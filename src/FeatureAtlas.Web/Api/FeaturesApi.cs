@@ -1,3 +1,4 @@
+using FeatureAtlas.Core.Dashboards;
 using System.Globalization;
 using System.Text.Json;
 using FeatureAtlas.Core.Community;
@@ -71,6 +72,7 @@ public static class FeaturesApi
         var key = view.Key;
         var index = Index(key.Index);
         var social = view.Social;
+        var tables = d.Tables ?? FeatureTables.Empty;
         return new FeatureDto
         {
             ModelId = key.Model,
@@ -90,6 +92,16 @@ public static class FeaturesApi
             FreqHistDataBarValues = d.ActivationHistogram.BarValues,
             LogitsHistDataBarHeights = d.Logits?.Histogram.BarHeights ?? [],
             LogitsHistDataBarValues = d.Logits?.Histogram.BarValues ?? [],
+            // Neuronpedia keeps the cosines in the *_l1 fields (SAEDashboard's converter puts them there).
+            NeuronAlignmentIndices = tables.NeuronAlignmentIndices,
+            NeuronAlignmentValues = tables.NeuronAlignmentValues,
+            NeuronAlignmentL1 = tables.NeuronAlignmentL1,
+            CorrelatedNeuronsIndices = tables.CorrelatedNeuronsIndices,
+            CorrelatedNeuronsPearson = tables.CorrelatedNeuronsPearson,
+            CorrelatedNeuronsL1 = tables.CorrelatedNeuronsCosine,
+            CorrelatedFeaturesIndices = tables.CorrelatedFeaturesIndices,
+            CorrelatedFeaturesPearson = tables.CorrelatedFeaturesPearson,
+            CorrelatedFeaturesL1 = tables.CorrelatedFeaturesCosine,
             Model = ToDto(view.Model, source.InferenceEnabled),
             Source = ToDto(source),
             SourceSet = ToDto(source.Set),

@@ -40,9 +40,15 @@ public sealed class TrainAndEvalCliTests(DashboardJobFixture fixture) : IClassFi
         Assert.Single(await store.Evals.ListEvalsAsync("model", "blocks.1.hook_resid_pre", CancellationToken.None));
         Assert.Empty(await store.Evals.ListEvalsAsync("model", "blocks.0.hook_resid_pre", CancellationToken.None));
 
-        // By store names now that the model and SAE are registered.
-        Assert.Equal(ExitCodes.Success, AtlasCli.Run(["eval", "--model", "model", "--sae", sae.Name, "--tokens", "320", "--db", db, "--json"]));
-        Assert.Equal(20 * 15, (await store.Evals.GetEvalAsync("model", sae.Name, CancellationToken.None))!.Result.Tokens);
+        // By store names now that the model and SAE are registered, also as a SAEBench core result file.
+        var saeBench = Path.Combine(Path.GetDirectoryName(db)!, "core.json");
+        Assert.Equal(ExitCodes.Success, AtlasCli.Run(["eval", "--model", "model", "--sae", sae.Name, "--tokens", "320", "--db", db, "--json", "--saebench-out", saeBench]));
+        var stored = (await store.Evals.GetEvalAsync("model", sae.Name, CancellationToken.None))!.Result;
+        Assert.Equal(20 * 15, stored.Tokens);
+        var written = FeatureAtlas.Core.Evals.SaeBenchFormat.ReadFile(saeBench);
+        Assert.Equal((stored.L0, stored.CeLossRecovered, stored.ExplainedVariance), (written.L0, written.CeLossRecovered, written.ExplainedVariance));
+        Assert.InRange(written.KlDivScore!.Value, -10, 1);
+        Assert.Equal(1 - stored.DeadFeatures / 128.0, written.FracAlive!.Value, 1e-12);
         Assert.Equal(ExitCodes.BadInput, AtlasCli.Run(["eval", "--model", "model", "--sae", "no-such-sae", "--db", db]));
     }
 }

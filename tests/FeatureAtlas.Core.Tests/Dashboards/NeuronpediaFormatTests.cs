@@ -53,7 +53,47 @@ public class NeuronpediaFormatTests(TinyModelFixture fixture) : IClassFixture<Ti
                 copy.Intervals.Select(g => (Math.Round(g.Low, 5), g.Examples.Count)));
             Assert.Equal(original.Logits!.PositiveTokens, copy.Logits!.PositiveTokens);
             Assert.Equal(original.Logits.NegativeTokens, copy.Logits.NegativeTokens);
+            // The feature tables travel in Neuronpedia's fields, floats rounded to 5 decimals.
+            var (t, c) = (original.Tables!, copy.Tables!);
+            Assert.Equal(t.NeuronAlignmentIndices, c.NeuronAlignmentIndices);
+            Assert.Equal(t.CorrelatedNeuronsIndices, c.CorrelatedNeuronsIndices);
+            Assert.Equal(t.CorrelatedFeaturesIndices, c.CorrelatedFeaturesIndices);
+            Assert.Equal(t.CorrelatedNeuronsPearson.Select(v => (float)Math.Round(v, 5)), c.CorrelatedNeuronsPearson);
+            Assert.Equal(t.CorrelatedFeaturesCosine.Select(v => (float)Math.Round(v, 5)), c.CorrelatedFeaturesCosine);
+            Assert.Equal(t.NeuronAlignmentL1.Select(v => (float)Math.Round(v, 5)), c.NeuronAlignmentL1);
         }
+
+        using var first = JsonDocument.Parse(File.ReadAllText(files[0]));
+        var tables = first.RootElement.GetProperty("features")[0];
+        Assert.Equal(3, tables.GetProperty("neuron_alignment_indices").GetArrayLength());
+        Assert.Equal(Math.Round(dashboards.Features[0].Tables!.CorrelatedNeuronsCosine[0], 5), tables.GetProperty("correlated_neurons_l1")[0].GetDouble());
+    }
+
+    [Fact]
+    public void Import_SaeDashboardNullTablesAndMismatchedLengths_EmptyOrNamedError()
+    {
+        var directory = Directory.CreateTempSubdirectory("atlas-np-").FullName;
+        var path = Path.Combine(directory, "batch-0.json");
+        const string feature = """
+            "feature_index": 3, "frac_nonzero": 0, "activations": [], "pos_str": [], "neg_str": [], "pos_values": [], "neg_values": [],
+            "freq_hist_data_bar_heights": [], "freq_hist_data_bar_values": [], "logits_hist_data_bar_heights": [], "logits_hist_data_bar_values": [],
+            "neuron_alignment_indices": [4, 1], "neuron_alignment_values": [0.5, 0.25], "neuron_alignment_l1": [0.1, 0.05],
+            "correlated_neurons_indices": [2], "correlated_neurons_pearson": [0.75], "correlated_neurons_l1": [0.5],
+            "correlated_features_indices": null, "correlated_features_pearson": null, "correlated_features_l1": null
+            """;
+        File.WriteAllText(path, $$"""{"model_id": "m", "layer": "0-res", "features": [{ {{feature}} }]}""");
+
+        var tables = NeuronpediaFormat.Import([path], Gpt2Tokenizer.CreateDefault()).Dashboards.Features[0].Tables!;
+
+        Assert.Equal([4, 1], tables.NeuronAlignmentIndices);
+        Assert.Equal([0.75f], tables.CorrelatedNeuronsPearson);
+        Assert.Equal([0.5f], tables.CorrelatedNeuronsCosine);
+        Assert.Empty(tables.CorrelatedFeaturesIndices);
+
+        File.WriteAllText(path, $$"""{"model_id": "m", "layer": "0-res", "features": [{ {{feature.Replace("[0.1, 0.05]", "[0.1]", StringComparison.Ordinal)}} }]}""");
+        var error = Assert.Throws<InvalidDataException>(() => NeuronpediaFormat.Import([path], Gpt2Tokenizer.CreateDefault()));
+        Assert.Contains("feature 3", error.Message);
+        Assert.Contains("neuron_alignment_l1", error.Message);
     }
 
     [Fact]

@@ -43,5 +43,18 @@ public sealed class SaeEvaluatorGoldenTests(TinyModelFixture fixture) : IClassFi
         Assert.Equal((int)expected["dead"]!, result.DeadFeatures);
         Assert.Equal((int)expected["dense"]!, result.DenseFeatures);
         Assert.Equal(expected["histogram"]!.AsArray().Select(v => (int)v!), result.LogDensityHistogram);
+
+        // SAEBench's core metrics.
+        Near("kl_div_with_sae", result.KlDivWithSae!.Value, 1e-4);
+        Near("kl_div_with_ablation", result.KlDivWithAblation!.Value, 1e-4);
+        Near("kl_div_score", result.KlDivScore!.Value, 1e-3);
+        Near("l1", result.L1!.Value, 1e-5);
+        Near("l2_norm_in", result.L2NormIn!.Value, 1e-5);
+        Near("l2_norm_out", result.L2NormOut!.Value, 1e-5);
+        Near("l2_ratio", result.L2Ratio!.Value, 1e-5);
+        Near("relative_reconstruction_bias", result.RelativeReconstructionBias!.Value, 1e-3);
+        Near("frac_alive", result.FracAlive!.Value, 1e-12);
+        Near("freq_over_1_percent", result.FreqOver1Percent!.Value, 1e-12);
+        Near("freq_over_10_percent", result.FreqOver10Percent!.Value, 1e-12);
     }
 }

@@ -59,6 +59,49 @@ public sealed class DashboardStoreTests
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task SaveDashboardsAsync_FeatureTables_ComeBackExactly(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        await Seed.AddAsync(store, dSae: 8);
+        var dashboards = SyntheticDashboards.Create(features: 3, seed: 5, windows: 50);
+        var full = new FeatureTables
+        {
+            NeuronAlignmentIndices = [7, 0, 3], NeuronAlignmentValues = [0.5f, 0.25f, -1e-30f], NeuronAlignmentL1 = [0.125f, 0.0625f, 1e-31f],
+            CorrelatedNeuronsIndices = [2, 1], CorrelatedNeuronsPearson = [0.9f, -0.1f], CorrelatedNeuronsCosine = [0.8f, 0.7f],
+            CorrelatedFeaturesIndices = [1], CorrelatedFeaturesPearson = [0.3333333f], CorrelatedFeaturesCosine = [float.Epsilon],
+        };
+        dashboards = dashboards with
+        {
+            Features = [dashboards.Features[0] with { Tables = full }, dashboards.Features[1] with { Tables = FeatureTables.Empty }, dashboards.Features[2]],
+        };
+
+        await store.Dashboards.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, dashboards, None);
+
+        foreach (var expected in dashboards.Features) DashboardAssert.Equal(expected, await store.Dashboards.GetFeatureAsync(Seed.Model, Seed.Sae, expected.Index, None));
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task GetFeatureAsync_TruncatedTablesBlob_ThrowsInvalidDataNamingTheFeature(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        await Seed.AddAsync(store, dSae: 8);
+        var dashboards = SyntheticDashboards.Create(features: 2, seed: 6, windows: 50);
+        var tables = new FeatureTables { NeuronAlignmentIndices = [1, 2], NeuronAlignmentValues = [0.5f, 0.4f], NeuronAlignmentL1 = [0.2f, 0.1f] };
+        dashboards = dashboards with { Features = [.. dashboards.Features.Select(f => f with { Tables = tables })] };
+        await store.Dashboards.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, dashboards, None);
+        var cut = db.IsSqlite ? "substr(tables, 1, 9)" : "substring(tables from 1 for 9)";
+        await db.ScalarAsync($"UPDATE features SET tables = {cut} WHERE feature_index = 1");
+
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => store.Dashboards.GetFeatureAsync(Seed.Model, Seed.Sae, 1, None));
+
+        Assert.Contains($"feature 1 of {Seed.Model}/{Seed.Sae}", error.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task GetFeatureAsync_TruncatedExamplesBlob_ThrowsInvalidDataNamingSaeAndFeature(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);

@@ -6,6 +6,25 @@ namespace FeatureAtlas.Data.Tests.TestSupport;
 /// <summary>Exact comparison of dashboards: every number, in order, sparse vectors included.</summary>
 internal static class DashboardAssert
 {
+    public static void Equal(FeatureTables? expected, FeatureTables? actual)
+    {
+        if (expected is null)
+        {
+            Assert.Null(actual);
+            return;
+        }
+        Assert.NotNull(actual);
+        Assert.Equal(expected.NeuronAlignmentIndices, actual.NeuronAlignmentIndices);
+        Assert.Equal(expected.NeuronAlignmentValues, actual.NeuronAlignmentValues);
+        Assert.Equal(expected.NeuronAlignmentL1, actual.NeuronAlignmentL1);
+        Assert.Equal(expected.CorrelatedNeuronsIndices, actual.CorrelatedNeuronsIndices);
+        Assert.Equal(expected.CorrelatedNeuronsPearson, actual.CorrelatedNeuronsPearson);
+        Assert.Equal(expected.CorrelatedNeuronsCosine, actual.CorrelatedNeuronsCosine);
+        Assert.Equal(expected.CorrelatedFeaturesIndices, actual.CorrelatedFeaturesIndices);
+        Assert.Equal(expected.CorrelatedFeaturesPearson, actual.CorrelatedFeaturesPearson);
+        Assert.Equal(expected.CorrelatedFeaturesCosine, actual.CorrelatedFeaturesCosine);
+    }
+
     public static void Equal(FeatureDashboard expected, FeatureDashboard? actual)
     {
         Assert.NotNull(actual);
@@ -27,6 +46,7 @@ internal static class DashboardAssert
             Assert.Equal(e.ContainsFraction, a.ContainsFraction);
             Equal(e.Examples, a.Examples);
         }
+        Equal(expected.Tables, actual.Tables);
         if (expected.Logits is null)
         {
             Assert.Null(actual.Logits);

@@ -33,6 +33,18 @@ public abstract class FeaturesApiTests(AtlasApp app)
         }
         Assert.Contains(activations, a => a.GetProperty("values")[a.GetProperty("qualifyingTokenIndex").GetInt32()].GetSingle() == stored.Top[0].Value);
         Assert.Equal(10, feature.GetProperty("pos_str").GetArrayLength());
+
+        // SAEDashboard's tables in Neuronpedia's fields: ints for indices, floats for values, cosines in *_l1.
+        var tables = stored.Tables!;
+        Assert.Equal(tables.NeuronAlignmentIndices, feature.GetProperty("neuron_alignment_indices").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(tables.NeuronAlignmentValues, feature.GetProperty("neuron_alignment_values").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(tables.NeuronAlignmentL1, feature.GetProperty("neuron_alignment_l1").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(tables.CorrelatedNeuronsIndices, feature.GetProperty("correlated_neurons_indices").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(tables.CorrelatedNeuronsPearson, feature.GetProperty("correlated_neurons_pearson").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(tables.CorrelatedNeuronsCosine, feature.GetProperty("correlated_neurons_l1").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(tables.CorrelatedFeaturesIndices, feature.GetProperty("correlated_features_indices").EnumerateArray().Select(v => v.GetInt32()));
+        Assert.Equal(tables.CorrelatedFeaturesPearson, feature.GetProperty("correlated_features_pearson").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(tables.CorrelatedFeaturesCosine, feature.GetProperty("correlated_features_l1").EnumerateArray().Select(v => v.GetSingle()));
     }
 
     [Theory]

@@ -55,6 +55,16 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
         Assert.Equal(logits.NegativeValues.Select(ViewHelpers.Value), await page.Locator("[data-testid=neg-logits] td.num").AllInnerTextsAsync());
         Assert.Equal(ViewHelpers.Percent(stored.FracNonzero), await page.Locator("[data-testid=density]").InnerTextAsync());
 
+        // SAEDashboard's tables as the dashboard pass stored them: neurons by index, correlated features as links.
+        var tables = stored.Tables!;
+        Assert.Equal(3, tables.CorrelatedFeaturesIndices.Length);
+        Assert.Equal(tables.NeuronAlignmentIndices.Select(i => i.ToString(CultureInfo.InvariantCulture)),
+            await page.Locator("[data-testid=neuron-alignment] tbody td:first-child").AllInnerTextsAsync());
+        Assert.Equal(tables.CorrelatedNeuronsPearson.Select(v => (v >= 0 ? "+" : "") + ViewHelpers.Value(v)),
+            await page.Locator("[data-testid=correlated-neurons] tbody td:nth-child(2)").AllInnerTextsAsync());
+        Assert.Equal(tables.CorrelatedFeaturesIndices.Select(j => "/" + LiveAtlasApp.FeaturePath(j)),
+            await page.Locator("[data-testid=correlated-features] a").EvaluateAllAsync<string[]>("as => as.map(a => a.getAttribute('href'))"));
+
         Directory.CreateDirectory(Chromium.ScreenshotDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotDirectory, "feature.png"), FullPage = true });
         await page.Context.CloseAsync();

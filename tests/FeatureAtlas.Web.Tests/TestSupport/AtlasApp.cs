@@ -93,7 +93,7 @@ public abstract partial class AtlasApp : IAsyncLifetime
     private static async Task SeedAsync(AtlasStores store)
     {
         await Seed.AddAsync(store, DSae, windows: 20, context: 32);
-        var dashboards = SyntheticDashboards.Create(features: DashboardFeatures, seed: 1, windows: 20, context: 32, top: 5, intervals: 2, perInterval: 2);
+        var dashboards = SyntheticDashboards.Create(features: DashboardFeatures, seed: 1, windows: 20, context: 32, top: 5, intervals: 2, perInterval: 2, tables: true);
         await store.Dashboards.SaveDashboardsAsync(Model, Sae, Seed.Corpus, new DashboardOptions { Seed = 42 }, dashboards, CancellationToken.None);
     }
 

@@ -397,6 +397,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("bigint")
                         .HasColumnName("nonzero_count");
 
+                    b.Property<byte[]>("Tables")
+                        .HasColumnType("bytea")
+                        .HasColumnName("tables");
+
                     b.HasKey("SaeId", "FeatureIndex");
 
                     b.ToTable("features", (string)null);

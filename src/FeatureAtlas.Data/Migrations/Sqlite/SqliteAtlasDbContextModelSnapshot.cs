@@ -384,6 +384,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("nonzero_count");
 
+                    b.Property<byte[]>("Tables")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("tables");
+
                     b.HasKey("SaeId", "FeatureIndex");
 
                     b.ToTable("features", (string)null);
