@@ -12,8 +12,8 @@ namespace FeatureAtlas.Core.Dashboards;
 /// <see cref="DashboardOptions.FeatureCorrelationsMaxFeatures"/>, S(S−1)/2 floats (1.2 GB at 24,576).
 /// Only non-zero activations do work (features are sparse): per position, L0·D multiply-adds and L0²/2 pair
 /// updates, against S·D for the encode; at L0 = 64 and S = 24,576 that is 0.3% and 0.01% of the encode's FLOPs.
-/// Each sum is added to batch by batch in position order, so a resumed run fed the remaining windows in the same
-/// batches stores the same bits; other batching changes the tables by float rounding only.
+/// Each sum is added to in position order, so a resumed run fed the remaining windows in the same order stores
+/// the same bits; batching does not matter.
 /// </summary>
 public sealed partial class CorrelationAccumulator
 {
@@ -78,15 +78,16 @@ public sealed partial class CorrelationAccumulator
         }
         rowStart[rows] = entries.Count;
 
-        var x = inputs[..(rows * d)].ToArray();
+        var x = new double[(long)rows * d];
         foreach (var r in kept)
         {
-            var row = x.AsSpan(r * d, d);
+            var row = inputs.Slice(r * d, d);
+            var wide = x.AsSpan(r * d, d);
+            for (var k = 0; k < d; k++) wide[k] = row[k];
             for (var k = 0; k < d; k++)
             {
-                double v = row[k];
-                _neuronSum[k] += v;
-                _neuronSquares[k] += v * v;
+                _neuronSum[k] += wide[k];
+                _neuronSquares[k] += wide[k] * wide[k];
             }
         }
         Positions += kept.Count;
@@ -105,41 +106,26 @@ public sealed partial class CorrelationAccumulator
         const int chunk = 64;
         Parallel.For(0, (s + chunk - 1) / chunk, c =>
         {
-            // A feature's Σ f·x over this batch is gathered in a float row that stays in cache, then added to its
-            // float64 row once: the S·D float64 rows are touched once per active feature and batch, not per
-            // activation (4× less memory traffic at L0 64 over 16k live features, batches of 1,024 positions).
-            var local = System.Buffers.ArrayPool<float>.Shared.Rent(d);
-            try
+            var end = Math.Min(s, (c + 1) * chunk);
+            for (var f = c * chunk; f < end; f++)
             {
-                var end = Math.Min(s, (c + 1) * chunk);
-                for (var f = c * chunk; f < end; f++)
+                var cross = _cross.AsSpan((int)((long)f * d), d);
+                var pairBase = _pairs is null ? 0 : PairOffset(f, s);
+                for (var k = featureStart[f]; k < featureStart[f + 1]; k++)
                 {
-                    if (featureStart[f] == featureStart[f + 1]) continue;
-                    var sum = local.AsSpan(0, d);
-                    sum.Clear();
-                    var pairBase = _pairs is null ? 0 : PairOffset(f, s);
-                    for (var k = featureStart[f]; k < featureStart[f + 1]; k++)
+                    var (r, e) = byFeature[k];
+                    var v = entryArray[e].Value;
+                    _featureSum[f] += v;
+                    _featureSquares[f] += (double)v * v;
+                    TensorPrimitives.MultiplyAdd(x.AsSpan(r * d, d), v, cross, cross);
+                    if (_pairs is null) continue;
+                    // The row's later active features are its entries after this one (features ascending).
+                    for (var j = e + 1; j < rowStart[r + 1]; j++)
                     {
-                        var (r, e) = byFeature[k];
-                        var v = entryArray[e].Value;
-                        _featureSum[f] += v;
-                        _featureSquares[f] += (double)v * v;
-                        TensorPrimitives.MultiplyAdd(x.AsSpan(r * d, d), v, sum, sum);
-                        if (_pairs is null) continue;
-                        // The row's later active features are its entries after this one (features ascending).
-                        for (var j = e + 1; j < rowStart[r + 1]; j++)
-                        {
-                            var (other, value) = entryArray[j];
-                            _pairs[pairBase + other - f - 1] += v * value;
-                        }
+                        var (other, value) = entryArray[j];
+                        _pairs[pairBase + other - f - 1] += v * value;
                     }
-                    var cross = _cross.AsSpan((int)((long)f * d), d);
-                    for (var k = 0; k < d; k++) cross[k] += sum[k];
                 }
-            }
-            finally
-            {
-                System.Buffers.ArrayPool<float>.Shared.Return(local);
             }
         });
     }

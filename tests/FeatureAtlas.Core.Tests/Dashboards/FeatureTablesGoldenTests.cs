@@ -77,10 +77,8 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
         var options = new DashboardOptions();
         var tokens = WindowList.Value.SelectMany(w => w).ToArray();
         var half = 12 * Length;
-        // Uninterrupted: the same two batches into one accumulator.
         var whole = new CorrelationAccumulator(s, d, options);
-        whole.Add(a.AsSpan(0, half * s), x.AsSpan(0, half * d), tokens.AsSpan(0, half), half);
-        whole.Add(a.AsSpan(half * s), x.AsSpan(half * d), tokens.AsSpan(half), tokens.Length - half);
+        whole.Add(a, x, tokens, tokens.Length);
         var first = new CorrelationAccumulator(s, d, options);
         first.Add(a.AsSpan(0, half * s), x.AsSpan(0, half * d), tokens.AsSpan(0, half), half);
         using var stream = new MemoryStream();
