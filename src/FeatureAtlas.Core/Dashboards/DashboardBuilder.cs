@@ -122,7 +122,8 @@ public sealed class DashboardBuilder
 
     /// <summary>
     /// Adds the state in a checkpoint of another builder over the same model, SAEs and options but other windows (a
-    /// shard of the corpus): the result equals one builder fed both shards' windows (<see cref="FeatureAccumulator.Merge"/>).
+    /// shard of the corpus): the dashboards equal one builder's fed both shards' windows (<see cref="FeatureAccumulator.Merge"/>),
+    /// the feature tables' correlations to float precision (<see cref="CorrelationAccumulator.Merge"/>).
     /// </summary>
     public void MergeCheckpoint(Stream stream)
     {
@@ -130,6 +131,7 @@ public sealed class DashboardBuilder
         var count = reader.ReadInt32();
         if (count != _accumulators.Length) throw new InvalidDataException($"The checkpoint holds {count} SAEs, this run has {_accumulators.Length}.");
         for (var i = 0; i < count; i++) _accumulators[i].Merge(FeatureAccumulator.Read(reader, Options));
+        for (var i = 0; i < count; i++) _correlations[i].Merge(CorrelationAccumulator.Read(reader, Options));
     }
 
     /// <summary>A builder continuing from a checkpoint written for the same model, SAEs and options.</summary>

@@ -80,9 +80,7 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
 
         var export = fixture.NewPath("sharded-export");
         Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", database.Db, "--out", export).WaitAsync());
-        var files = Directory.GetFiles(expected).Select(Path.GetFileName).Order().ToList();
-        Assert.Equal(files, Directory.GetFiles(export).Select(Path.GetFileName).Order().ToList());
-        foreach (var file in files) Assert.True(File.ReadAllBytes(Path.Combine(expected, file!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(export, file!))), $"{file} differs.");
+        ShardedResult.AssertSameExport(expected, export);
 
         // SIGTERM: each worker stops cleanly with exit 0.
         foreach (var worker in workers) Assert.Equal(0, worker.Signal(15));

@@ -28,7 +28,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         var finished = await WaitAsync(services.Jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
-        Assert.Equal(expected, await DashboardJobFixture.DumpAsync(store));
+        ShardedResult.AssertSameJson(expected, await DashboardJobFixture.DumpAsync(store), "stored dashboards");
         var shards = await services.Jobs.ListShardsAsync(job.Id, CancellationToken.None);
         Assert.Equal(fixture.Windows.Length, shards.Sum(s => s.Count));
         Assert.All(shards, s => Assert.True(s.Done && s.Next == s.First + s.Count && s.Attempts == 1));
@@ -50,7 +50,8 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
             await Until(async () => (await jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First && !s.Done));
         }
         var stopped = await jobs.ListShardsAsync(job.Id, CancellationToken.None);
-        Assert.Contains(stopped, s => s.Next > s.First && !s.Done);
+        // A stopping server lets a shard that is nearly through finish, so what is left may be whole shards.
+        Assert.Contains(stopped, s => !s.Done);
 
         // SQLite's in-memory queue died with the server: the next process's pump hands the unfinished job over again.
         var next = Services(store, "second");
@@ -59,7 +60,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         var finished = await WaitAsync(jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
-        Assert.Equal(expected, await DashboardJobFixture.DumpAsync(store));
+        ShardedResult.AssertSameJson(expected, await DashboardJobFixture.DumpAsync(store), "stored dashboards");
         var shards = await jobs.ListShardsAsync(job.Id, CancellationToken.None);
         Assert.Contains(shards, s => s.Attempts == 2 && s.Worker == "second");
     }
