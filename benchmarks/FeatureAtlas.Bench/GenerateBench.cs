@@ -109,24 +109,10 @@ internal static class GenerateBench
 
     private static JsonObject RunTorch(string modelDir, int prompt, int newTokens, int reps, int batch)
     {
-        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
-        foreach (var arg in new[]
-        {
-            ReferenceScripts.Find("torch_generate_bench.py"), "--model", modelDir, "--prompt", $"{prompt}", "--new", $"{newTokens}",
+        return ReferenceScripts.RunPeer("torch_generate_bench.py",
+        [
+            "--model", modelDir, "--prompt", $"{prompt}", "--new", $"{newTokens}",
             "--batch", $"{batch}", "--threads", "2", "--reps", $"{reps}",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"torch_generate_bench.py failed (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
-        }
-        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
+        ]);
     }
 }

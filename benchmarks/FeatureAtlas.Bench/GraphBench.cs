@@ -76,25 +76,11 @@ internal static class GraphBench
 
     private static JsonObject RunTorch(int layers, Gpt2Config config, int dSae, int k, int tokens, int targets)
     {
-        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
-        foreach (var arg in new[]
-        {
-            ReferenceScripts.Find("torch_graph_bench.py"), "--layers", $"{layers}", "--d-model", $"{config.DModel}", "--heads", $"{config.Heads}",
+        return ReferenceScripts.RunPeer("torch_graph_bench.py",
+        [
+            "--layers", $"{layers}", "--d-model", $"{config.DModel}", "--heads", $"{config.Heads}",
             "--tokens", $"{tokens}", "--d-sae", $"{dSae}", "--k", $"{k}", "--targets", $"{targets}", "--batch", "64", "--threads", "2", "--vocab", $"{config.Vocab}",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"torch_graph_bench.py failed (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
-        }
-        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
+        ]);
     }
 
     private sealed class TempFolder : IDisposable

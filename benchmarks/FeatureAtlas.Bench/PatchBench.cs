@@ -89,24 +89,10 @@ internal static class PatchBench
 
     private static JsonObject RunTorch(string modelDir, int[] clean, int[] corrupted, int target, int distractor)
     {
-        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
-        foreach (var arg in new[]
-        {
-            ReferenceScripts.Find("torch_patch_bench.py"), "--model", modelDir, "--clean", string.Join(',', clean), "--corrupted", string.Join(',', corrupted),
+        return ReferenceScripts.RunPeer("torch_patch_bench.py",
+        [
+            "--model", modelDir, "--clean", string.Join(',', clean), "--corrupted", string.Join(',', corrupted),
             "--target", $"{target}", "--distractor", $"{distractor}", "--threads", "2",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"torch_patch_bench.py failed (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
-        }
-        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
+        ]);
     }
 }

@@ -87,25 +87,11 @@ internal static class TrainLmBench
 
     private static JsonObject RunTorch(int layers, int dModel, int heads, int ctx, int batch, int reps)
     {
-        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
-        foreach (var arg in new[]
-        {
-            ReferenceScripts.Find("torch_trainlm_bench.py"), "--layers", $"{layers}", "--d-model", $"{dModel}", "--heads", $"{heads}",
+        return ReferenceScripts.RunPeer("torch_trainlm_bench.py",
+        [
+            "--layers", $"{layers}", "--d-model", $"{dModel}", "--heads", $"{heads}",
             "--ctx", $"{ctx}", "--batch", $"{batch}", "--threads", "2", "--reps", $"{reps}",
-        })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"torch_trainlm_bench.py failed (exit {process.ExitCode}): {stderr.Result.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
-        }
-        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
+        ]);
     }
 
     private static void Print(JsonObject report)
