@@ -14,7 +14,8 @@ namespace FeatureAtlas.Bench;
 /// <c>train-sae</c>: training tokens/s of one optimiser step (forward, backward, Adam) of a
 /// d_sae-feature SAE on RANDOM d_in-wide activations (labelled synthetic: the step's cost does not depend on
 /// the data), per architecture, best of --reps after a warm-up; with --torch, the same step in PyTorch
-/// (tests/reference/torch_train_bench.py, 2 threads) measured right after ours in the same run, and the ratio.
+/// (tests/reference/torch_train_bench.py, 2 threads, started by <see cref="ReferenceScripts.RunPeer"/> with the
+/// OpenBLAS kernel for this CPU) measured right after ours in the same run, and the ratio; the kernel that ran is reported.
 /// </summary>
 internal static class TrainSaeBench
 {
@@ -78,36 +79,24 @@ internal static class TrainSaeBench
         return best;
     }
 
-    private static JsonObject RunTorch(string architecture, int dIn, int dSae, int batch, int k, int reps)
-    {
-        var script = ReferenceScripts.Find("torch_train_bench.py");
-        var start = new ProcessStartInfo(ReferenceScripts.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in new[] { script, "--arch", architecture, "--d-in", $"{dIn}", "--d-sae", $"{dSae}", "--batch", $"{batch}", "--k", $"{k}", "--threads", "2", "--reps", $"{reps}" })
-        {
-            start.ArgumentList.Add(arg);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {ReferenceScripts.Python}.");
-        var stdout = process.StandardOutput.ReadToEnd();
-        var stderr = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"torch_train_bench.py failed (exit {process.ExitCode}): {stderr.Trim().Split('\n').LastOrDefault()} (is python3-torch installed?)");
-        }
-        return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
-    }
+    private static JsonObject RunTorch(string architecture, int dIn, int dSae, int batch, int k, int reps) =>
+        ReferenceScripts.RunPeer("torch_train_bench.py",
+            ["--arch", architecture, "--d-in", $"{dIn}", "--d-sae", $"{dSae}", "--batch", $"{batch}", "--k", $"{k}", "--threads", "2", "--reps", $"{reps}"]);
 
     private static void Print(JsonObject report)
     {
         var table = new Table().AddColumns("architecture", "ours tokens/s", "PyTorch tokens/s", "ratio");
+        string? kernel = null;
         foreach (var (key, value) in report)
         {
             if (value is not JsonObject entry) continue;
             var torch = entry["torch"] is JsonObject t ? $"{(double)t["tokens_per_second"]!:N0}" : "-";
+            kernel ??= (entry["torch"] as JsonObject)?["openblas_core"]?.ToString();
             var ratio = entry["vs_torch"] is { } v ? $"{(double)v:F2}×" : "-";
             table.AddRow(key, $"{(double)entry["tokens_per_second"]!:N0}", torch, ratio);
         }
         AnsiConsole.MarkupLine($"SAE training step, d_in {report["d_in"]}, d_sae {report["d_sae"]}, batch {report["batch"]}, {report["threads"]} threads, synthetic activations");
         AnsiConsole.Write(table);
+        if (kernel is not null) AnsiConsole.MarkupLine(Markup.Escape($"PyTorch ran on OpenBLAS {kernel}."));
     }
 }

@@ -1,13 +1,13 @@
 """CPU training throughput of one SAE step in plain PyTorch, the yardstick for `atlas bench train-sae`.
 
-Run:  /usr/bin/python3 tests/reference/torch_train_bench.py --arch standard|topk|jumprelu
+Run:  OPENBLAS_CORETYPE=SapphireRapids /usr/bin/python3 tests/reference/torch_train_bench.py --arch standard|topk|jumprelu
           [--d-in 768] [--d-sae 24576] [--batch 4096] [--k 100] [--threads 2] [--reps 3]
 
 Random activations (labelled as such), float32, the step SAELens's trainer takes: forward, loss
 (MSE + decoder-norm-weighted L1 / nothing / L0 via the Step function), autograd backward,
 torch.optim.Adam; for topk and jumprelu the decoder gradient loses its parallel component and rows
 are renormalised after the step. Prints one JSON line: tokens_per_second (batch / best step time),
-seconds_per_step, torch_version, threads, and the shapes.
+seconds_per_step, torch_version, threads, openblas_core (the kernel OpenBLAS chose), and the shapes.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from make_train_golden import JumpReLU, Step  # noqa: E402
+from torch_generate_bench import openblas_core  # noqa: E402
 
 
 def main() -> None:
@@ -88,6 +89,7 @@ def main() -> None:
     print(json.dumps({
         "synthetic": True, "arch": args.arch, "d_in": d_in, "d_sae": d_sae, "batch": args.batch, "k": args.k,
         "threads": torch.get_num_threads(), "torch_version": torch.__version__,
+        "openblas_core": openblas_core(), "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE"),
         "seconds_per_step": best, "tokens_per_second": args.batch / best,
     }))
 
