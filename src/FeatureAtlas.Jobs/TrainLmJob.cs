@@ -52,11 +52,18 @@ public static class TrainLmJob
 
         var batch = options.Batch;
         var steps = (int)Math.Clamp(options.Tokens / ((long)batch * options.Context), 1, int.MaxValue);
-        var training = new LanguageModelTrainingOptions { Steps = steps, LearningRate = options.LearningRate, WarmupSteps = Math.Min(options.WarmupSteps, steps) };
+        var vocabulary = SharedRowVocabulary.FromCounts(TargetCounts(train), options.MinTokenCount);
+        var trainIds = train.Select(s => Compact(vocabulary, s)).ToList();
+        var heldOutIds = heldOut.Select(s => Compact(vocabulary, s)).ToList();
+        var training = new LanguageModelTrainingOptions
+        {
+            Steps = steps, LearningRate = options.LearningRate, WarmupSteps = Math.Min(options.WarmupSteps, steps),
+            SharedRowTokens = Math.Max(1, vocabulary.SharedTokens),
+        };
         var key = JobKey(options, infos);
         Directory.CreateDirectory(options.CheckpointDirectory);
         var checkpointPath = Path.Combine(options.CheckpointDirectory, $"train-lm-{key}.ckpt");
-        var initial = Initialize(config, options.Seed, options.CheckpointDirectory, key);
+        var initial = vocabulary.Compact(Initialize(config, options.Seed, options.CheckpointDirectory, key));
         LanguageModelTrainer trainer;
         long cursor;
         double? heldOutLoss;
@@ -75,8 +82,8 @@ public static class TrainLmJob
             (trainer, cursor, heldOutLoss) = (LanguageModelTrainer.Create(initial, training), 0L, null);
         }
 
-        var order = new EpochOrder(train.Count, options.Seed);
-        var sample = heldOut.Take(Math.Max(1, options.ProgressEvalTokens / options.Context)).ToList();
+        var order = new EpochOrder(trainIds.Count, options.Seed);
+        var sample = heldOutIds.Take(Math.Max(1, options.ProgressEvalTokens / options.Context)).ToList();
         var tokens = new int[batch * (options.Context + 1)];
         var totalTokens = (long)steps * batch * options.Context;
         var lastCheckpoint = DateTime.UtcNow;
@@ -86,7 +93,7 @@ public static class TrainLmJob
             while (trainer.Step < steps)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                for (var b = 0; b < batch; b++) train[order.At(cursor + b)].CopyTo(tokens, b * (options.Context + 1));
+                for (var b = 0; b < batch; b++) trainIds[order.At(cursor + b)].CopyTo(tokens, b * (options.Context + 1));
                 var result = trainer.TrainStep(tokens, batch);
                 cursor += batch;
                 if (!double.IsFinite(result.Loss)) throw new InvalidOperationException($"The loss became {result.Loss} at step {result.Step}; lower --lr.");
@@ -106,16 +113,19 @@ public static class TrainLmJob
             throw;
         }
 
-        var finalLoss = Evaluate(trainer, heldOut, batch);
+        var finalLoss = Evaluate(trainer, heldOutIds, batch);
+        var model = vocabulary.Expand(trainer.Weights);
+        CheckExpanded(model, trainer, heldOut, heldOutIds, batch);
         var baselines = NgramBaselines.Fit(train, Vocab);
         var (unigram, bigram, heldOutTargets) = baselines.CrossEntropy(heldOut);
         var report = new TrainLmResult
         {
             Corpora = infos.Select(i => i.Name).ToArray(), Layers = options.Layers, DModel = options.DModel, Heads = options.Heads, Context = options.Context,
-            Steps = steps, TrainTokens = trainer.TokensSeen, HeldOutEvery = heldOutEvery, HeldOutTokens = heldOutTargets,
+            Steps = steps, TrainTokens = trainer.TokensSeen, MinTokenCount = options.MinTokenCount, OwnRowTokens = vocabulary.Kept.Count,
+            HeldOutEvery = heldOutEvery, HeldOutTokens = heldOutTargets,
             FinalTrainLoss = lastLoss, HeldOutLoss = finalLoss, UnigramLoss = unigram, BigramLoss = bigram, Seconds = watch.Elapsed.TotalSeconds,
         };
-        WriteModel(options.OutputDirectory, trainer.Weights, report);
+        WriteModel(options.OutputDirectory, model, report);
         File.Delete(checkpointPath);
         return report;
     }
@@ -145,6 +155,7 @@ public static class TrainLmJob
         if (o.Tokens < 1) throw new ArgumentException($"--tokens must be positive, found {o.Tokens}.");
         if (!(o.LearningRate > 0)) throw new ArgumentException($"--lr must be positive, found {o.LearningRate}.");
         if (o.WarmupSteps < 0) throw new ArgumentException($"--warmup must not be negative, found {o.WarmupSteps}.");
+        if (o.MinTokenCount < 0) throw new ArgumentException($"--min-count must not be negative, found {o.MinTokenCount}.");
         HeldOutEvery(o.HeldOutFraction);
         var config = new Gpt2Config { Layers = o.Layers, DModel = o.DModel, Heads = o.Heads, Positions = o.Context + 1, Vocab = Vocab, DMlp = 4 * o.DModel };
         config.Validate("train-lm options");
@@ -181,6 +192,39 @@ public static class TrainLmJob
         return (train, heldOut);
     }
 
+    /// <summary>How often each token is a training target (position 1..T of a sequence; position 0 is the previous one's last).</summary>
+    private static long[] TargetCounts(List<int[]> train)
+    {
+        var counts = new long[Vocab];
+        foreach (var sequence in train)
+        {
+            for (var i = 1; i < sequence.Length; i++) counts[sequence[i]]++;
+        }
+        return counts;
+    }
+
+    private static int[] Compact(SharedRowVocabulary vocabulary, int[] sequence)
+    {
+        var ids = new int[sequence.Length];
+        vocabulary.ToCompact(sequence, ids);
+        return ids;
+    }
+
+    /// <summary>
+    /// The full GPT-2 about to be saved must give, on the full vocabulary, the held-out loss the compact one reports
+    /// (they are the same function; see <see cref="SharedRowVocabulary"/>): checked on the first held-out batch.
+    /// </summary>
+    private static void CheckExpanded(Gpt2Weights full, LanguageModelTrainer trainer, List<int[]> heldOut, List<int[]> heldOutIds, int batch)
+    {
+        var count = Math.Min(batch, heldOut.Count);
+        var (fullNats, targets) = LanguageModelTrainer.Evaluate(Gpt2Model.FromWeights(full), heldOut.Take(count).SelectMany(s => s).ToArray(), count);
+        var (compactNats, _) = trainer.Evaluate(heldOutIds.Take(count).SelectMany(s => s).ToArray(), count);
+        if (Math.Abs(fullNats - compactNats) > 1e-3 * Math.Abs(fullNats) + 1e-6 * targets)
+        {
+            throw new InvalidOperationException($"The saved model's held-out loss ({fullNats / targets:F5}) differs from the trained one's ({compactNats / targets:F5}).");
+        }
+    }
+
     private static double Evaluate(LanguageModelTrainer trainer, List<int[]> sequences, int batch)
     {
         var model = Gpt2Model.FromWeights(trainer.Weights);
@@ -190,7 +234,7 @@ public static class TrainLmJob
         {
             var count = Math.Min(batch, sequences.Count - i);
             var tokens = sequences.Skip(i).Take(count).SelectMany(s => s).ToArray();
-            var (n, c) = LanguageModelTrainer.Evaluate(model, tokens, count);
+            var (n, c) = LanguageModelTrainer.Evaluate(model, tokens, count, trainer.Options.SharedRowTokens);
             nats += n;
             targets += c;
         }
@@ -230,7 +274,7 @@ public static class TrainLmJob
     private static string JobKey(TrainLmJobOptions o, List<Core.Corpora.CorpusInfo> infos) => JobCheckpoint.Key(new
     {
         corpora = infos.Select(c => new { c.Name, c.Windows, c.Tokens, created = c.CreatedAt.UtcTicks }).ToArray(),
-        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.Seed, o.HeldOutFraction,
+        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.Seed, o.HeldOutFraction, o.MinTokenCount,
         output = Path.GetFullPath(o.OutputDirectory),
     });
 

@@ -32,6 +32,13 @@ public sealed record TrainLmJobOptions
 
     public ulong Seed { get; init; }
 
+    /// <summary>
+    /// Tokens that are a training target fewer times than this share one embedding row (<see cref="Core.Training.SharedRowVocabulary"/>),
+    /// so the softmax during training runs over the others plus that row instead of all 50,257; the saved model is an
+    /// ordinary GPT-2 and its full-vocabulary loss is the one trained and reported. 0 gives every token its own row.
+    /// </summary>
+    public int MinTokenCount { get; init; }
+
     /// <summary>Share of the corpus windows held out: every round(1/F)-th window of each corpus.</summary>
     public double HeldOutFraction { get; init; } = 0.05;
 

@@ -16,6 +16,8 @@ public sealed record TrainLmResult
     [JsonPropertyName("context")] public required int Context { get; init; }
     [JsonPropertyName("steps")] public required int Steps { get; init; }
     [JsonPropertyName("train_tokens")] public required long TrainTokens { get; init; }
+    [JsonPropertyName("min_token_count")] public int MinTokenCount { get; init; }
+    [JsonPropertyName("own_row_tokens")] public int OwnRowTokens { get; init; } = 50257;
     [JsonPropertyName("held_out_every")] public required int HeldOutEvery { get; init; }
     [JsonPropertyName("held_out_tokens")] public required long HeldOutTokens { get; init; }
     [JsonPropertyName("final_train_loss")] public required double FinalTrainLoss { get; init; }

@@ -23,13 +23,18 @@ internal static class TrainLmCommand
         var lr = new Option<float>("--lr") { Description = "Peak AdamW learning rate (cosine decay to a tenth).", DefaultValueFactory = _ => defaults.LearningRate };
         var warmup = new Option<int>("--warmup") { Description = "Steps of linear warm-up.", DefaultValueFactory = _ => defaults.WarmupSteps };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and the shuffling.", DefaultValueFactory = _ => defaults.Seed };
+        var minCount = new Option<int>("--min-count")
+        {
+            Description = "Tokens that are a training target fewer times share one embedding row, so training's softmax skips them (0: every token its own row); the saved GPT-2 is ordinary and its full-vocabulary loss is reported.",
+            DefaultValueFactory = _ => defaults.MinTokenCount,
+        };
         var heldOut = new Option<double>("--held-out-fraction") { Description = "Share of windows held out for the held-out loss (every round(1/F)-th window).", DefaultValueFactory = _ => defaults.HeldOutFraction };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 60 };
         var db = StoreOptions.Db();
         var command = new Command("train-lm", "Train a small GPT-2 from scratch on stored corpora (resumable: rerun to continue).")
         {
-            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, seed, heldOut, checkpoints, checkpointSeconds, db,
+            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, seed, minCount, heldOut, checkpoints, checkpointSeconds, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -38,7 +43,7 @@ internal static class TrainLmCommand
                 Corpora = parse.GetValue(corpus)!, OutputDirectory = parse.GetValue(output)!, CheckpointDirectory = parse.GetValue(checkpoints)!,
                 Layers = parse.GetValue(layers), DModel = parse.GetValue(dModel), Heads = parse.GetValue(heads), Context = parse.GetValue(ctx),
                 Tokens = parse.GetValue(tokens), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
-                Seed = parse.GetValue(seed), HeldOutFraction = parse.GetValue(heldOut),
+                Seed = parse.GetValue(seed), MinTokenCount = parse.GetValue(minCount), HeldOutFraction = parse.GetValue(heldOut),
                 CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(checkpointSeconds))),
             };
             using var stop = StopSignal.Register(cancellationToken);
@@ -61,7 +66,7 @@ internal static class TrainLmCommand
     /// <summary>The closing lines: what was trained, the split, and the held-out loss beside both baselines.</summary>
     internal static string Summary(TrainLmResult r) =>
         $"Trained a {r.Layers}-layer GPT-2 (d_model {r.DModel}, {r.Heads} heads, ctx {r.Context}) on {r.TrainTokens:N0} tokens of {string.Join(" + ", r.Corpora)} " +
-        $"in {r.Steps:N0} steps. Held out: every {r.HeldOutEvery}th window ({r.HeldOutTokens:N0} tokens). Held-out cross-entropy (nats/token): " +
+        $"in {r.Steps:N0} steps{(r.MinTokenCount > 0 ? $" ({r.OwnRowTokens:N0} tokens seen {r.MinTokenCount}+ times have their own row, the rest share one)" : "")}. Held out: every {r.HeldOutEvery}th window ({r.HeldOutTokens:N0} tokens). Held-out cross-entropy (nats/token): " +
         $"model {r.HeldOutLoss:F3}, Kneser-Ney bigram {r.BigramLoss:F3}, add-one unigram {r.UnigramLoss:F3}";
 
     /// <summary>A progress bar with tokens/s, loss, held-out loss and ETA; plain lines every 10 s without a terminal.</summary>

@@ -62,13 +62,20 @@ public sealed partial class LanguageModelTrainer
         var model = Gpt2Model.FromWeights(Weights);
         var tape = model.Record(inputs, batch);
         var logits = tape.Logits.Data;
-        var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true);
+        var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true, Options.SharedRowTokens);
         foreach (var slot in _slots) Array.Clear(slot.Gradient);
         // Only the parameter gradients are wanted; one tiny hook gradient keeps the activation cache from copying every hook.
         model.BackwardFromLogits(tape, logits, new BackwardOptions { Gradients = [HookNames.FinalScale] }, _gradients);
 
         double squares = 0;
         foreach (var slot in _slots) squares += TensorPrimitives.Dot(slot.Gradient, slot.Gradient);
+        if (Options.SharedRowTokens > 1)
+        {
+            // n equal rows would each get 1/n of the shared row's gradient: Σ ‖g/n‖² = ‖g‖²/n, not ‖g‖².
+            var d = Weights.Config.DModel;
+            var shared = _gradients.WE.AsSpan(_gradients.WE.Length - d, d);
+            squares -= TensorPrimitives.Dot(shared, shared) * (1 - 1.0 / Options.SharedRowTokens);
+        }
         var norm = Math.Sqrt(squares);
         var clip = Options.GradientClip > 0 ? Math.Min(1.0, Options.GradientClip / (norm + 1e-6)) : 1.0;
         var learningRate = Options.LearningRateAt(Step);
@@ -83,16 +90,20 @@ public sealed partial class LanguageModelTrainer
     }
 
     /// <summary>Sum of next-token losses (nats) and the number of targets over <paramref name="sequences"/> [B, T + 1], no update.</summary>
-    public (double Nats, long Targets) Evaluate(ReadOnlySpan<int> sequences, int batch) => Evaluate(Gpt2Model.FromWeights(Weights), sequences, batch);
+    public (double Nats, long Targets) Evaluate(ReadOnlySpan<int> sequences, int batch) =>
+        Evaluate(Gpt2Model.FromWeights(Weights), sequences, batch, Options.SharedRowTokens);
 
-    /// <summary>As <see cref="Evaluate(ReadOnlySpan{int}, int)"/> for any model (e.g. one loaded from a checkpoint).</summary>
-    public static (double Nats, long Targets) Evaluate(Gpt2Model model, ReadOnlySpan<int> sequences, int batch)
+    /// <summary>
+    /// As <see cref="Evaluate(ReadOnlySpan{int}, int)"/> for any model (e.g. one loaded from a checkpoint); a compact
+    /// model passes how many tokens its last row stands for, and the result is its full GPT-2's loss.
+    /// </summary>
+    public static (double Nats, long Targets) Evaluate(Gpt2Model model, ReadOnlySpan<int> sequences, int batch, int sharedRowTokens = 1)
     {
         ArgumentNullException.ThrowIfNull(model);
         var (inputs, targets) = Split(sequences, batch);
         var logits = new float[(long)inputs.Length * model.Config.Vocab];
         model.Run(inputs, batch, RunOptions.Default, logits);
-        return (CrossEntropy(logits, targets, model.Config.Vocab, gradientInPlace: false) * targets.Length, targets.Length);
+        return (CrossEntropy(logits, targets, model.Config.Vocab, gradientInPlace: false, sharedRowTokens) * targets.Length, targets.Length);
     }
 
     private static (int[] Inputs, int[] Targets) Split(ReadOnlySpan<int> sequences, int batch)
@@ -115,18 +126,22 @@ public sealed partial class LanguageModelTrainer
     }
 
     /// <summary>
-    /// Mean cross-entropy of <paramref name="logits"/> [N, V] against <paramref name="targets"/> [N]; with
+    /// Mean cross-entropy of <paramref name="logits"/> [N, V] (changed in place) against <paramref name="targets"/> [N]; with
     /// <paramref name="gradientInPlace"/> the logits are replaced by ∂loss/∂logits = (softmax − onehot)/N.
-    /// Rows run in parallel; the sum is taken in row order, so the result does not depend on scheduling.
+    /// Rows run in parallel; the sum is taken in row order, so the result does not depend on scheduling. With
+    /// <paramref name="sharedRowTokens"/> n &gt; 1 the last column stands for n tokens of equal logit z: it enters the
+    /// softmax as z + ln n, and a target there costs LSE − z, the loss of any one of those tokens in the full vocabulary.
     /// </summary>
-    internal static double CrossEntropy(float[] logits, int[] targets, int vocab, bool gradientInPlace)
+    internal static double CrossEntropy(float[] logits, int[] targets, int vocab, bool gradientInPlace, int sharedRowTokens = 1)
     {
         var n = targets.Length;
+        var offset = (float)Math.Log(sharedRowTokens);
         var rowLoss = new double[n];
         Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, () => gradientInPlace ? [] : new float[vocab], (r, _, scratch) =>
         {
             var row = logits.AsSpan(r * vocab, vocab);
             var target = row[targets[r]];
+            row[^1] += offset;
             var max = TensorPrimitives.Max(row);
             var e = gradientInPlace ? row : scratch.AsSpan();
             TensorPrimitives.Subtract(row, max, e);

@@ -31,6 +31,13 @@ public sealed record LanguageModelTrainingOptions
     /// <summary>The largest global L2 norm of all gradients together; larger gradients are scaled down to it. 0 turns clipping off.</summary>
     public float GradientClip { get; init; } = 1f;
 
+    /// <summary>
+    /// How many vocabulary tokens the last wte row stands for (<see cref="SharedRowVocabulary"/>: its logit counts that
+    /// many times in the softmax, and its gradient's share of the clipping norm is that of as many equal rows); 1 is an
+    /// ordinary vocabulary.
+    /// </summary>
+    public int SharedRowTokens { get; init; } = 1;
+
     /// <summary>The learning rate of step <paramref name="step"/> (0-based): warm-up, then cosine from lr to the minimum.</summary>
     public double LearningRateAt(int step)
     {
@@ -47,6 +54,7 @@ public sealed record LanguageModelTrainingOptions
         if (WarmupSteps < 0) throw new ArgumentException($"Warm-up steps must not be negative, found {WarmupSteps}.");
         if (WeightDecay < 0) throw new ArgumentException($"Weight decay must not be negative, found {WeightDecay}.");
         if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new ArgumentException($"Adam betas must lie in [0, 1), found {Beta1} and {Beta2}.");
+        if (SharedRowTokens < 1) throw new ArgumentException($"The shared row must stand for at least 1 token, found {SharedRowTokens}.");
         if (GradientClip < 0) throw new ArgumentException($"The gradient clip must not be negative, found {GradientClip}.");
     }
 }
