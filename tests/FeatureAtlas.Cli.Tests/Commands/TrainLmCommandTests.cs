@@ -1,5 +1,8 @@
+using System.Text.Json.Nodes;
 using FeatureAtlas.Cli.Commands;
 using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Training;
+using FeatureAtlas.Data;
 
 namespace FeatureAtlas.Cli.Tests.Commands;
 
@@ -24,7 +27,39 @@ public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFix
         Assert.Equal(ExitCodes.Success, CliRunner.Run("run", "--model", output, "--token-ids", "50256,11,13").ExitCode);
     }
 
+    [Fact]
+    public async Task TrainLm_MinCount_SavesAFullGpt2WhoseOwnHeldOutLossIsTheReportedOne()
+    {
+        var db = fixture.NewPath("cli") + ".db";
+        var output = fixture.NewPath("lm");
+        Assert.Equal(ExitCodes.Success, CliRunner.Run("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).ExitCode);
+
+        var result = CliRunner.Run("train-lm", "--corpus", "windows", "--out", output, "--layers", "1", "--d-model", "16", "--heads", "2", "--ctx", "15",
+            "--tokens", "240", "--batch", "4", "--min-count", "3", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
+
+        Assert.Equal(ExitCodes.Success, result.ExitCode);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "training.json")))!;
+        var ownRows = (int)report["own_row_tokens"]!;
+        Assert.InRange(ownRows, 2, 50_000);
+        Assert.Contains($"{ownRows:N0} tokens seen 3+ times have their own row", result.StandardOutput);
+        var model = Gpt2Model.Load(output);
+        Assert.Equal(50257, model.Config.Vocab);
+        var d = model.Config.DModel;
+        var distinct = Enumerable.Range(0, 50257).Select(i => string.Join(",", model.Weights.WE.AsSpan(i * d, d).ToArray())).Distinct().Count();
+        Assert.Equal(ownRows + 1, distinct);   // every rare token's row is the one shared row
+
+        // The held-out split as train-lm states it (every 20th window; one 16-token sequence each), through the saved model.
+        var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
+        var info = (await store.Corpora.GetCorpusAsync("windows", CancellationToken.None))!;
+        var windows = await store.Corpora.ReadWindowsAsync("windows", 0, info.Windows, CancellationToken.None);
+        var heldOut = windows.Where((w, i) => i % 20 == 19 && w.Length == 16).ToList();
+        var (nats, targets) = LanguageModelTrainer.Evaluate(model, heldOut.SelectMany(w => w).ToArray(), heldOut.Count);
+        Assert.Equal((long)report["held_out_tokens"]!, targets);
+        Assert.Equal((double)report["held_out_loss"]!, nats / targets, 1e-4 * nats / targets);
+    }
+
     [Theory]
+    [InlineData("--min-count -1", "error: --min-count must not be negative, found -1.")]
     [InlineData("--corpus no-such", "error: No corpus named 'no-such'; add it with `atlas corpus add`.")]
     [InlineData("--ctx 16", "error: --ctx 16 needs windows of 17 tokens, but corpus 'windows' has 16-token windows; use --ctx 15 or less.")]
     [InlineData("--d-model 30 --heads 4", "error: --d-model 30 is not divisible by --heads 4.")]
