@@ -148,10 +148,11 @@ internal static class DemoCommand
                     K = 32,
                     // The standard SAE on the trained model's layer-1 residual stream, after 262K tokens (256 steps, L1 warm-up
                     // 25): λ 1 at lr 1e-3 left L0 852 of 2,048 (MSE 12), λ 3 719, λ 8 589 (MSE 99); λ 1 at lr 1e-2 L0 386
-                    // (MSE 16), still falling. With λ 0.25 at lr 1e-3 the full run ended at L0 775.
-                    L1Coefficient = 1f,
+                    // (MSE 16), still falling. With λ 0.25 at lr 1e-3 the full run ended at L0 775. --small keeps λ 0.25 and
+                    // lr 1e-3: its 8 steps at lr 1e-2 left 42 of 256 features alive.
+                    L1Coefficient = small ? 0.25f : 1f,
                     L1WarmupSteps = steps / 10,
-                    LearningRate = sae.Architecture == SaeArchitecture.Standard ? 1e-2f : 1e-3f,
+                    LearningRate = sae.Architecture == SaeArchitecture.Standard && !small ? 1e-2f : 1e-3f,
                     LrWarmupSteps = Math.Min(10, steps / 4),
                     // A feature is dead after 100 steps (102K tokens) without firing, so TopK's AuxK loss gets to revive
                     // features within the demo's run; SAELens's 1,000-step window is longer than the whole run.
