@@ -28,6 +28,9 @@ public static class GraphSteerApi
 
     private const double MaxSeed = 1e8;
 
+    /// <summary>GPT-2's BOS as text: Neuronpedia's graph prompts may start with it, and it is prepended anyway.</summary>
+    private const string EndOfText = "<|endoftext|>";
+
     public static IEndpointRouteBuilder MapGraphSteerApi(this IEndpointRouteBuilder api)
     {
         api.MapPost("/graph/steer", Steer)
@@ -53,7 +56,7 @@ public static class GraphSteerApi
 
         var loaded = await models.GetAsync(modelId, cancellationToken);
         var text = request.Prompt;
-        if (text is not null && text.StartsWith(Gpt2VocabularyFiles.EndOfText, StringComparison.Ordinal)) text = text[Gpt2VocabularyFiles.EndOfText.Length..];
+        if (text is not null && text.StartsWith(EndOfText, StringComparison.Ordinal)) text = text[EndOfText.Length..];
         var tokens = loaded.Tokenize(text, limits.MaxTextCharacters, GraphOptions.MaxPromptTokens, "prompt");
         var positions = loaded.Session.Model.Config.Positions;
         if (tokens.Length + options.NewTokens > positions)

@@ -40,8 +40,9 @@ public sealed class GraphSteerApiTests(GraphSteerAtlasApp app) : IClassFixture<G
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
         var tokenizer = Gpt2Tokenizer.CreateDefault();
-        Assert.Equal(Prompt + tokenizer.Decode(expected.DefaultTokens), json.GetProperty("DEFAULT_GENERATION").GetString());
-        Assert.Equal(Prompt + tokenizer.Decode(expected.SteeredTokens), json.GetProperty("STEERED_GENERATION").GetString());
+        Assert.Equal(tokenizer.Decode([.. tokens[1..], .. expected.DefaultTokens]), json.GetProperty("DEFAULT_GENERATION").GetString());
+        Assert.Equal(tokenizer.Decode([.. tokens[1..], .. expected.SteeredTokens]), json.GetProperty("STEERED_GENERATION").GetString());
+        Assert.StartsWith(Prompt, json.GetProperty("STEERED_GENERATION").GetString(), StringComparison.Ordinal);
         foreach (var (field, generated, top) in new[] { ("DEFAULT_LOGITS_BY_TOKEN", expected.DefaultTokens, expected.DefaultTop), ("STEERED_LOGITS_BY_TOKEN", expected.SteeredTokens, expected.SteeredTop) })
         {
             var rows = json.GetProperty(field).EnumerateArray().ToArray();
