@@ -19,9 +19,9 @@ namespace FeatureAtlas.Bench;
 /// circuit-tracer computes them) right after ours, and the ratio. The peer gets OPENBLAS_CORETYPE=SapphireRapids unless
 /// the environment sets it (Debian's OpenBLAS 0.3.21 would otherwise run its Prescott kernels); the kernel is reported.
 /// The figure it protects (issue 20: under 60 s per graph, and the ratio to PyTorch): measured 2026-12-02 on the shared
-/// 2-core Xeon at load average ~43, 12 blocks × 24,576 features (TopK k 32: 12,288 active), 32 tokens, 512 feature nodes
-/// + 10 logits: 25.5 s vs PyTorch 218 s (8.6×; PyTorch ran OpenBLAS Cooperlake). 512 rather than 5,000 feature nodes
-/// because of that load; the backward passes grow linearly with the nodes visited.
+/// 2-core Xeon at load average ~62-72, 12 blocks × 24,576 features (TopK k 32: 12,288 active), 32 tokens, 5,000 feature
+/// nodes + 10 logits: 36.2 s (+ 2.4 s pruning and JSON) vs PyTorch 3,099 s scaled from 2 timed batches of 64
+/// (--torch-targets 128; 85.6×; Vector256 GEMM path, the peer reported no OpenBLAS core).
 /// </summary>
 internal static class GraphBench
 {
