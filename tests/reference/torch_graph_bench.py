@@ -90,6 +90,7 @@ def main() -> None:
     final = center(r) / sf
     demeaned = W_U - W_U.mean(1, keepdim=True)
 
+    setup = time.perf_counter() - start
     rows = []
     n_targets = a.targets
     for first in range(0, n_targets, B):
@@ -115,7 +116,7 @@ def main() -> None:
         rows.append(torch.cat(row, 1)[:nb])
     edges = torch.cat(rows, 0)
     seconds = time.perf_counter() - start
-    print(json.dumps({"seconds": seconds, "targets": n_targets, "active_features": n_active, "edges_shape": list(edges.shape),
+    print(json.dumps({"seconds": seconds, "backward_seconds": seconds - setup, "targets": n_targets, "active_features": n_active, "edges_shape": list(edges.shape),
                       "threads": a.threads, "torch_version": torch.__version__, "openblas_core": openblas_core()}))
 
 

@@ -28,6 +28,9 @@ public sealed class AttributionGraph
 
     public required float[] BiasInputs { get; init; }         // [N]
 
+    /// <summary>Where the build's time went (null for graphs not built here).</summary>
+    public GraphTimings? Timings { get; init; }
+
     public int Positions => Tokens.Length;
 
     public int FeatureNodes => SelectedFeatures.Length;

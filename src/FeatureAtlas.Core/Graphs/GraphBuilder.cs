@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Numerics.Tensors;
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
@@ -39,6 +40,13 @@ public static partial class GraphBuilder
             }
             byLayer[t.Layer] = t;
         }
+        // Widths and hooks fit; the set must also come from one model (SAELens metadata.model_name), or each block reads
+        // a residual stream its transcoder never saw.
+        var named = transcoders.Where(t => !string.IsNullOrEmpty(t.Encoder.Config.ModelName)).ToArray();
+        if (named.FirstOrDefault(t => t.Encoder.Config.ModelName != named[0].Encoder.Config.ModelName) is { } stranger)
+        {
+            throw new InvalidDataException($"Transcoders '{named[0].Name}' (model_name {named[0].Encoder.Config.ModelName}) and '{stranger.Name}' (model_name {stranger.Encoder.Config.ModelName}) were trained on different models; give one model's transcoders.");
+        }
         var missing = Enumerable.Range(0, model.Layers).Where(l => byLayer[l] is null).ToArray();
         if (missing.Length > 0)
         {
@@ -63,7 +71,11 @@ public static partial class GraphBuilder
             if ((uint)token >= (uint)c.Vocab) throw new ArgumentException($"Token id {token} is outside the vocabulary (0..{c.Vocab - 1}).", nameof(tokens));
         }
         var layers = Arrange(c, transcoders);
+        var clock = Stopwatch.GetTimestamp();
         var system = FrozenSystem.Record(model, layers, tokens);
+        var recordSeconds = Stopwatch.GetElapsedTime(clock).TotalSeconds;
+        clock = Stopwatch.GetTimestamp();
+        long rankingTicks = 0;
         cancellationToken.ThrowIfCancellationRequested();
 
         var features = system.Features;
@@ -74,6 +86,7 @@ public static partial class GraphBuilder
         var rowCount = logits.Count + maxFeatures;
         var edges = new float[(long)rowCount * logitOffset];                  // rows in visit order
         var rowNode = new int[rowCount];                                       // row → node index (features, then logits at logitOffset + i)
+        var rowLayer = new int[rowCount];                                      // row → its node's block (logits: n_layers)
         var total = rowCount;
 
         // Logits first.
@@ -83,7 +96,11 @@ public static partial class GraphBuilder
             var n = Math.Min(options.BatchSize, logits.Count - start);
             var seeds = Enumerable.Range(start, n).Select(i => new Seed(nLayers, t - 1, logitVectors[i])).ToArray();
             system.Propagate(seeds, edges.AsSpan(start * logitOffset, n * logitOffset), logitOffset);
-            for (var i = 0; i < n; i++) rowNode[start + i] = logitOffset + start + i;
+            for (var i = 0; i < n; i++)
+            {
+                rowNode[start + i] = logitOffset + start + i;
+                rowLayer[start + i] = nLayers;
+            }
             progress?.Report(new GraphProgress(start + n, total));
             cancellationToken.ThrowIfCancellationRequested();
         }
@@ -101,19 +118,26 @@ public static partial class GraphBuilder
             }
             else
             {
-                var influence = GraphPruning.PartialInfluences(edges.AsSpan(0, rows * logitOffset), rows, logitOffset, logits.Count, probabilities, rowNode.AsSpan(0, rows));
+                var ranking = Stopwatch.GetTimestamp();
+                var influence = GraphPruning.PartialInfluences(edges.AsSpan(0, rows * logitOffset), rows, logitOffset, logits.Count, probabilities, rowNode.AsSpan(0, rows), rowLayer.AsSpan(0, rows));
                 var queue = Math.Min(options.UpdateInterval * options.BatchSize, maxFeatures - (rows - logits.Count));
                 pending = Enumerable.Range(0, nActive).Where(i => !visited[i])
                     .OrderByDescending(i => influence[i]).ThenBy(i => i).Take(queue).ToArray();
+                rankingTicks += Stopwatch.GetTimestamp() - ranking;
             }
+            // Which features are visited is decided; the order within the queue is free (rows are placed by node), so
+            // batch features of nearby blocks and positions together: a batch then skips the blocks above its highest
+            // feature and the positions after each feature's own (FrozenSystem.Propagate), ~2-4x less work at 32 tokens.
+            pending = [.. pending.OrderByDescending(i => features[i].Layer).ThenByDescending(i => features[i].Position).ThenBy(i => i)];
             for (var start = 0; start < pending.Length; start += options.BatchSize)
             {
                 var batch = pending.AsSpan(start, Math.Min(options.BatchSize, pending.Length - start)).ToArray();
-                var seeds = batch.Select(i => new Seed(features[i].Layer, features[i].Position, system.EncoderSeed(features[i]))).ToArray();
+                var seeds = batch.Select(i => new Seed(features[i].Layer, features[i].Position, system.EncoderSeed(i))).ToArray();
                 system.Propagate(seeds, edges.AsSpan(rows * logitOffset, batch.Length * logitOffset), logitOffset);
                 foreach (var i in batch)
                 {
                     visited[i] = true;
+                    rowLayer[rows] = features[i].Layer;
                     rowNode[rows++] = i;
                 }
                 progress?.Report(new GraphProgress(rows, total));
@@ -121,7 +145,17 @@ public static partial class GraphBuilder
             }
         }
 
-        return Package(system, logits, edges, rowNode, rows, visited, logitOffset);
+        var loop = Stopwatch.GetElapsedTime(clock).TotalSeconds;
+        clock = Stopwatch.GetTimestamp();
+        var graph = Package(system, logits, edges, rowNode, rows, visited, logitOffset);
+        var seconds = (double)Stopwatch.Frequency;
+        return new AttributionGraph
+        {
+            Tokens = graph.Tokens, Layers = graph.Layers, ActiveFeatures = graph.ActiveFeatures, SelectedFeatures = graph.SelectedFeatures, Logits = graph.Logits,
+            Adjacency = graph.Adjacency, Inputs = graph.Inputs, BiasInputs = graph.BiasInputs,
+            Timings = new GraphTimings(recordSeconds, loop - rankingTicks / seconds, system.GemmTicks / seconds, system.AttentionTicks / seconds, system.ReadOffTicks / seconds,
+                rankingTicks / seconds, Stopwatch.GetElapsedTime(clock).TotalSeconds),
+        };
     }
 
     /// <summary>Top logits at the last position until their cumulative probability reaches the goal, at most MaxLogits.</summary>

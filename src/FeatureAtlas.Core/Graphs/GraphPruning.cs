@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace FeatureAtlas.Core.Graphs;
 
 /// <summary>
@@ -85,37 +87,33 @@ public static class GraphPruning
 
     /// <summary>
     /// Influence of every column node on the logits from a partial edge matrix [rows, columns] whose row r belongs to
-    /// node <paramref name="rowNode"/>[r] (logit nodes numbered from <paramref name="columns"/>): circuit-tracer's
-    /// compute_partial_influences, which ranks the features still to visit.
+    /// node <paramref name="rowNode"/>[r] (logit nodes numbered from <paramref name="columns"/>) at block
+    /// <paramref name="rowLayer"/>[r] (logits: n_layers): circuit-tracer's compute_partial_influences, which ranks the
+    /// features still to visit. That sums wᵀ(Â + Â² + …) by powers; edges here only run from a lower block to a higher one
+    /// (a feature at block l feeds blocks above l; errors and tokens are never rows), so visiting the rows from the top
+    /// block down gives each row its final weight before it is spread, and one pass over the matrix gives the same sum.
+    /// At 5,000 rows × 12,700 columns that is one pass instead of one per power (~13), and no [rows, columns] double copy.
     /// </summary>
-    public static double[] PartialInfluences(ReadOnlySpan<float> edges, int rows, int columns, int logits, double[] probabilities, ReadOnlySpan<int> rowNode)
+    public static double[] PartialInfluences(ReadOnlySpan<float> edges, int rows, int columns, int logits, double[] probabilities, ReadOnlySpan<int> rowNode,
+        ReadOnlySpan<int> rowLayer)
     {
-        var normalized = new double[(long)rows * columns];
-        for (var r = 0; r < rows; r++)
-        {
-            double sum = 0;
-            for (var j = 0; j < columns; j++) sum += Math.Abs(edges[r * columns + j]);
-            sum = Math.Max(sum, 1e-8);
-            for (var j = 0; j < columns; j++) normalized[(long)r * columns + j] = Math.Abs(edges[r * columns + j]) / sum;
-        }
-        var prod = new double[columns + logits];
-        for (var i = 0; i < logits; i++) prod[columns + i] = probabilities[i];
+        if (edges.Length < (long)rows * columns) throw new ArgumentException($"edges needs [{rows}, {columns}] elements, has {edges.Length}.", nameof(edges));
+        if (rowNode.Length < rows || rowLayer.Length < rows) throw new ArgumentException($"rowNode and rowLayer need {rows} entries.", nameof(rowNode));
+        var layers = rowLayer[..rows].ToArray();
+        var order = Enumerable.Range(0, rows).OrderByDescending(r => layers[r]).ThenBy(r => r).ToArray();
         var influence = new double[columns + logits];
-        var next = new double[columns + logits];
-        var weights = new double[rows];
-        for (var iteration = 0; iteration < 128; iteration++)
+        var magnitudes = new float[columns];
+        foreach (var r in order)
         {
-            for (var r = 0; r < rows; r++) weights[r] = prod[rowNode[r]];
-            Array.Clear(next);
-            for (var r = 0; r < rows; r++)
-            {
-                var w = weights[r];
-                if (w == 0) continue;
-                for (var j = 0; j < columns; j++) next[j] += w * normalized[(long)r * columns + j];
-            }
-            if (!next.Any(x => x != 0)) break;
-            for (var j = 0; j < next.Length; j++) influence[j] += next[j];
-            (prod, next) = (next, prod);
+            var node = rowNode[r];
+            var weight = node >= columns ? probabilities[node - columns] : influence[node];
+            if (weight == 0) continue;
+            var row = edges.Slice(r * columns, columns);
+            TensorPrimitives.Abs(row, magnitudes);
+            double sum = 0;
+            for (var j = 0; j < columns; j++) sum += magnitudes[j];
+            var scale = weight / Math.Max(sum, 1e-8);
+            for (var j = 0; j < columns; j++) influence[j] += scale * magnitudes[j];
         }
         return influence;
     }
@@ -179,17 +177,22 @@ public static class GraphPruning
     /// </summary>
     private static double Threshold(double[] scores, long length, double fraction)
     {
-        var positive = scores.Where(x => x > 0).OrderDescending().ToArray();
-        var total = positive.Sum();
+        // Array.Sort on the positive scores, read from the top: the same descending sequence LINQ's stable
+        // OrderDescending gave (ties are equal values, so their order cannot change a sum), ~10× faster on the
+        // ~20 million edge scores of a 5,000-feature graph.
+        var positive = scores.Where(x => x > 0).ToArray();
+        Array.Sort(positive);
+        double total = 0;
+        for (var i = positive.Length - 1; i >= 0; i--) total += positive[i];
         var zeros = length - positive.Length;
-        if (total == 0) return positive.Length == 0 || zeros > 0 ? 0 : positive[^1];
+        if (total == 0) return positive.Length == 0 || zeros > 0 ? 0 : positive[0];
         double cumulative = 0;
-        for (var i = 0; i < positive.Length; i++)
+        for (var i = positive.Length - 1; i >= 0; i--)
         {
             cumulative += positive[i];
             if (cumulative / total >= fraction) return positive[i];
         }
-        return zeros > 0 ? 0 : positive[^1];
+        return zeros > 0 ? 0 : positive[0];
     }
 
     private static double[] Cumulative(double[] influence)

@@ -43,14 +43,42 @@ public sealed class LoadedModel
 
     public Gpt2Tokenizer Tokenizer { get; } = Gpt2Tokenizer.CreateDefault();
 
-    /// <summary>Loads the model folder and SAE folders of the records, as SAELens would (see <see cref="InferenceSession.Load"/>).</summary>
+    /// <summary>
+    /// Loads the model folder and SAE folders of the records, as SAELens would (see <see cref="InferenceSession.Load"/>).
+    /// Transcoders stored among the SAEs (cfg.json with hook_name_out) are not SAEs the session can hook: they are kept
+    /// aside and loaded on first use (<see cref="Transcoder(string)"/>), for graph steering.
+    /// </summary>
     public static LoadedModel Load(ModelRecord model, IReadOnlyList<SaeRecord> saes, IReadOnlyDictionary<string, float[]?> densities)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(saes);
-        var session = InferenceSession.Load(model.Path!, saes.Select(s => s.Path!).ToList());
-        return Create(model, saes, session, densities);
+        ArgumentNullException.ThrowIfNull(densities);
+        var transcoders = saes.Where(s => Transcoders.Transcoder.HookNameOutOf(s.CfgJson) is not null).ToArray();
+        var plain = saes.Except(transcoders).ToList();
+        var session = InferenceSession.Load(model.Path!, plain.Select(s => s.Path!).ToList());
+        var loaded = Create(model, plain, session, densities.Where(p => plain.Any(s => s.Name == p.Key)).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal));
+        loaded.TranscoderRecords = transcoders;
+        foreach (var t in transcoders)
+        {
+            loaded._transcoders[t.Name] = new Lazy<Transcoders.Transcoder>(() =>
+            {
+                var transcoder = Transcoders.Transcoder.Load(t.Path!);
+                transcoder.CheckFits(session.Model.Config);
+                return transcoder;
+            });
+        }
+        return loaded;
     }
+
+    /// <summary>The transcoders stored with this model (SAE records whose cfg.json has hook_name_out), not in the session.</summary>
+    public IReadOnlyList<SaeRecord> TranscoderRecords { get; private set; } = [];
+
+    private readonly Dictionary<string, Lazy<Transcoders.Transcoder>> _transcoders = new(StringComparer.Ordinal);
+
+    /// <summary>A stored transcoder, loaded from its folder on first use and kept; unknown is <see cref="KeyNotFoundException"/>.</summary>
+    public Transcoders.Transcoder Transcoder(string name) => _transcoders.TryGetValue(name, out var lazy)
+        ? lazy.Value
+        : throw new KeyNotFoundException($"Transcoder '{name}' of model '{Model.Name}' cannot run live on this server.");
 
     /// <summary>A loaded model over a session already in memory (tests, benchmarks): <paramref name="saes"/> in the session's order.</summary>
     public static LoadedModel Create(ModelRecord model, IReadOnlyList<SaeRecord> saes, InferenceSession session, IReadOnlyDictionary<string, float[]?> densities)

@@ -97,6 +97,20 @@ public sealed class Transcoder
         return new Transcoder(SparseAutoencoder.FromParameters(config, parameters, null, name), hookNameOut, wSkip, null);
     }
 
+    /// <summary>The hook_name_out of a cfg.json's text (top level or under metadata), or null when it has none: an SAE, not a transcoder.</summary>
+    public static string? HookNameOutOf(string cfgJson)
+    {
+        try
+        {
+            var cfg = JsonNode.Parse(cfgJson) as JsonObject;
+            return (cfg?["hook_name_out"] ?? cfg?["metadata"]?["hook_name_out"]) is JsonValue v && v.TryGetValue<string>(out var hook) ? hook : null;
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        {
+            return null;                                              // not JSON, or metadata is not an object: no transcoder
+        }
+    }
+
     /// <summary>
     /// Reads a transcoder cfg.json: the SAE fields as SAELens writes them plus <c>hook_name_out</c> and <c>d_out</c>
     /// (top level or under <c>metadata</c>). Returns the encoder's config (apply_b_dec_to_input false), the output

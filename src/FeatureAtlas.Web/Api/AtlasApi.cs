@@ -18,6 +18,7 @@ public static class AtlasApi
         api.MapExplanationsApi();
         api.MapMapsApi();
         api.MapSteerApi();
+        api.MapGraphSteerApi();
         api.MapJobsApi();
         return app;
     }

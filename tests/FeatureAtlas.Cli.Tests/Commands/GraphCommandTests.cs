@@ -96,5 +96,35 @@ public sealed class GraphCommandTests(TinyModelFixture fixture) : IClassFixture<
         Assert.Equal("error: --node-threshold must be in [0, 1], found 1.5.", result.StandardError.Trim());
     }
 
+    [Fact]
+    public void Graph_TranscoderOfAnotherWidth_ExitsOneNamingTheTranscoder()
+    {
+        var config = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory).Config;
+        var wide = _folder.Combine("wide");
+        Transcoder.Create(config with { DModel = config.DModel * 2 }, "tiny-gpt2", 2, 48, SaeArchitecture.Standard, 9, name: "wide").Save(wide);
+        var output = _folder.Combine("wide.json");
+
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders()[..2], wide, "--prompt", "Hi", "--out", output]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"error: Transcoder 'wide': d_in is {config.DModel * 2}, but this model's d_model is {config.DModel}.", result.StandardError.Trim());
+        Assert.False(File.Exists(output));
+    }
+
+    [Fact]
+    public void Graph_TranscodersOfTwoModels_ExitsOneNamingBoth()
+    {
+        var config = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory).Config;
+        var stranger = _folder.Combine("stranger");
+        Transcoder.Create(config, "other-gpt2", 2, 48, SaeArchitecture.Standard, 9, name: "stranger").Save(stranger);
+        var output = _folder.Combine("mixed.json");
+
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders()[..2], stranger, "--prompt", "Hi", "--out", output]);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("error: Transcoders 'tc0' (model_name tiny-gpt2) and 'stranger' (model_name other-gpt2) were trained on different models; give one model's transcoders.", result.StandardError.Trim());
+        Assert.False(File.Exists(output));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -98,6 +98,18 @@ public sealed class GraphBuilderTests(GraphModelFixture fixture) : IClassFixture
         Assert.Equal("Transcoders 'tc1' and 'tc1' both replace block 1's MLP; give one transcoder per block.", twice.Message);
     }
 
+    [Fact]
+    public void Arrange_TranscodersOfAnotherModel_NamesBoth()
+    {
+        var model = fixture.Load("raw");
+        var all = fixture.LoadTranscoders();
+        var other = Core.Transcoders.Transcoder.Create(model.Config, "other-gpt2", 3, 20, Core.Sae.SaeArchitecture.Standard, 5, name: "stranger");
+
+        var e = Assert.Throws<InvalidDataException>(() => GraphBuilder.Arrange(model.Config, [.. all[..3], other]));
+
+        Assert.Equal("Transcoders 'tc0' (model_name graph-gpt2) and 'stranger' (model_name other-gpt2) were trained on different models; give one model's transcoders.", e.Message);
+    }
+
     private static float[] Column(float[] table, int width, int column) =>
         Enumerable.Range(0, table.Length / width).Select(r => table[r * width + column]).ToArray();
 
