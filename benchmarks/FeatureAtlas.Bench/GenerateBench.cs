@@ -15,7 +15,7 @@ namespace FeatureAtlas.Bench;
 /// logprobs and top-5 alternatives every step), batch 1 (default) and batch 2 (default + steered at
 /// blocks.{L/2}.hook_resid_pre), best of --reps after a warm-up; with --torch, the same decode in PyTorch
 /// (tests/reference/torch_generate_bench.py, 2 threads) right after ours in the same run, and the ratios. The PyTorch
-/// peer gets OPENBLAS_CORETYPE=SapphireRapids unless the environment sets it: Debian's OpenBLAS 0.3.21 does not know
+/// peer gets the OPENBLAS_CORETYPE that ReferenceScripts.RunPeer picks for this CPU unless the environment sets one: Debian's OpenBLAS 0.3.21 does not know
 /// this CPU model and would run its SSE3 (Prescott) kernels; the kernel that ran is reported. Memory: the key/value
 /// cache, the model's weights and this process's peak working set, beside PyTorch's peak RSS.
 /// The figure it protects: ≥ 1.5× PyTorch's tokens/s (issue 15). Measured 2026-12-02 on the shared 2-core Xeon

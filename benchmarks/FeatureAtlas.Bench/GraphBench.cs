@@ -16,7 +16,7 @@ namespace FeatureAtlas.Bench;
 /// random weights (labelled synthetic: the cost does not depend on the values) and one random TopK transcoder per block
 /// (--d-sae features, k active per token), a --tokens-token prompt; with --torch, the PyTorch peer
 /// (tests/reference/torch_graph_bench.py, 2 threads: the same forward, encodes and backward passes by autograd, as
-/// circuit-tracer computes them) right after ours, and the ratio. The peer gets OPENBLAS_CORETYPE=SapphireRapids unless
+/// circuit-tracer computes them) right after ours, and the ratio. The peer gets the OPENBLAS_CORETYPE RunPeer picks unless
 /// the environment sets it (Debian's OpenBLAS 0.3.21 would otherwise run its Prescott kernels); the kernel is reported.
 /// The figure it protects (issue 20: under 60 s per graph, and the ratio to PyTorch): measured 2026-12-02 on the shared
 /// 2-core Xeon at load average ~62-72, 12 blocks × 24,576 features (TopK k 32: 12,288 active), 32 tokens, 5,000 feature

@@ -16,7 +16,7 @@ namespace FeatureAtlas.Bench;
 /// warm-up; with --torch, the same grid in PyTorch (tests/reference/torch_patch_bench.py: one full batch-1 forward
 /// per cell, as TransformerLens's generic_activation_patch runs it, 2 threads, logits at the last position only)
 /// right after ours in the same run, the ratio, and the largest difference between the two grids. The PyTorch peer
-/// gets OPENBLAS_CORETYPE=SapphireRapids unless the environment sets it (Debian's OpenBLAS 0.3.21 does not know this
+/// gets the OPENBLAS_CORETYPE that ReferenceScripts.RunPeer picks for this CPU unless the environment sets one (Debian's OpenBLAS 0.3.21 does not know this
 /// CPU and would run its Prescott kernels); the kernel that ran is reported.
 /// The figure it protects: ≥ 1.5× PyTorch on a 16-token pair, GPT-2 small shape (issue 17).
 /// </summary>

@@ -23,13 +23,14 @@ internal static class ReferenceScripts
 
     /// <summary>
     /// Runs a PyTorch peer script with <paramref name="arguments"/> and returns the JSON object on its last output line.
-    /// The peer gets OPENBLAS_CORETYPE=SapphireRapids unless the environment sets it (Debian's OpenBLAS 0.3.21 does not
-    /// know this CPU and would fall back to its slow generic kernel).
+    /// The peer gets the OPENBLAS_CORETYPE of this CPU's widest vector unit unless the environment sets one (Debian's
+    /// OpenBLAS 0.3.21 does not know recent CPUs and would fall back to its slow generic kernel): SapphireRapids with
+    /// AVX-512, Haswell with AVX2.
     /// </summary>
     public static JsonObject RunPeer(string script, IEnumerable<string> arguments)
     {
         var start = new ProcessStartInfo(Python) { RedirectStandardOutput = true, RedirectStandardError = true };
-        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE"))) start.Environment["OPENBLAS_CORETYPE"] = "SapphireRapids";
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE")) && OpenBlasCoreType() is { } core) start.Environment["OPENBLAS_CORETYPE"] = core;
         start.ArgumentList.Add(Find(script));
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         using var process = Process.Start(start) ?? throw new InvalidOperationException($"Could not start {Python}.");
@@ -42,4 +43,7 @@ internal static class ReferenceScripts
         }
         return JsonNode.Parse(stdout.Trim().Split('\n').Last())!.AsObject();
     }
+
+    private static string? OpenBlasCoreType() =>
+        System.Runtime.Intrinsics.X86.Avx512F.IsSupported ? "SapphireRapids" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "Haswell" : null;
 }

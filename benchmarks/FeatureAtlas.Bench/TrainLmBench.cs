@@ -15,7 +15,7 @@ namespace FeatureAtlas.Bench;
 /// parameter gradients, clipping, AdamW) of a GPT-2 with GPT-2's vocabulary on random token ids (labelled synthetic: the
 /// step's cost does not depend on them), best of --reps after a warm-up; with --torch, the same model, batch and optimiser
 /// in PyTorch (tests/reference/torch_trainlm_bench.py, 2 threads) right after ours in the same run, and the ratio. The
-/// PyTorch peer gets OPENBLAS_CORETYPE=SapphireRapids unless the environment sets it (Debian's OpenBLAS 0.3.21 does not
+/// PyTorch peer gets the OPENBLAS_CORETYPE that ReferenceScripts.RunPeer picks for this CPU unless the environment sets one (Debian's OpenBLAS 0.3.21 does not
 /// know this CPU and would run its SSE3 kernels); the kernel that ran is reported. The figure it protects: ≥ 1.5×
 /// PyTorch's tokens/s (issue 18) at the demo model's shape (4 layers, d_model 128, ctx 127, batch 8).
 /// </summary>
