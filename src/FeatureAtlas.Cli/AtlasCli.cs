@@ -34,6 +34,7 @@ public static class AtlasCli
         root.Subcommands.Add(CompareCommand.Create());
         root.Subcommands.Add(TrainSaeCommand.Create());
         root.Subcommands.Add(TrainLmCommand.Create());
+        root.Subcommands.Add(TrainLensCommand.Create());
         root.Subcommands.Add(EvalCommand.Create());
         root.Subcommands.Add(GraphCommand.Create());
         root.Subcommands.Add(EvalTranscodersCommand.Create());

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Diagnostics;
 using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
 using Spectre.Console;
@@ -70,43 +69,8 @@ internal static class TrainLmCommand
         $"model {r.HeldOutLoss:F3}, Kneser-Ney bigram {r.BigramLoss:F3}, add-one unigram {r.UnigramLoss:F3}";
 
     /// <summary>A progress bar with tokens/s, loss, held-out loss and ETA; plain lines every 10 s without a terminal.</summary>
-    internal static async Task<T> RunWithProgress<T>(Func<IProgress<TrainLmProgress>, Task<T>> job)
-    {
-        var watch = Stopwatch.StartNew();
-        long startTokens = -1;
-        string Describe(TrainLmProgress p)
-        {
-            if (startTokens < 0) startTokens = p.Tokens - p.Tokens / Math.Max(1, p.Step);
-            var rate = (p.Tokens - startTokens) / Math.Max(1e-3, watch.Elapsed.TotalSeconds);
-            var held = p.HeldOutLoss is { } h ? $", held-out {h:F3}" : "";
-            return $"step {p.Step:N0}/{p.Steps:N0}, {rate:N0} tokens/s, loss {p.Loss:F3}{held}";
-        }
-        if (Console.IsOutputRedirected)
-        {
-            var last = TimeSpan.Zero;
-            return await job(new SynchronousProgress<TrainLmProgress>(p =>
-            {
-                var line = Describe(p);
-                if (watch.Elapsed - last < TimeSpan.FromSeconds(10) && p.Step != p.Steps) return;
-                last = watch.Elapsed;
-                var remaining = p.Tokens > startTokens ? TimeSpan.FromSeconds((p.TotalTokens - p.Tokens) * watch.Elapsed.TotalSeconds / Math.Max(1, p.Tokens - startTokens)) : TimeSpan.Zero;
-                Console.Error.WriteLine($"train-lm: {line}, ETA {remaining:hh\\:mm\\:ss}");
-            }));
-        }
-        return await ProgressDisplay.Bars().StartAsync(async context =>
-        {
-            ProgressTask? task = null;
-            return await job(new SynchronousProgress<TrainLmProgress>(p =>
-            {
-                task ??= context.AddTask("train-lm", maxValue: p.TotalTokens);
-                task.Value = p.Tokens;
-                task.Description = ProgressDisplay.Fit($"train-lm: {Describe(p)}");
-            }));
-        });
-    }
-
-    private sealed class SynchronousProgress<TValue>(Action<TValue> report) : IProgress<TValue>
-    {
-        public void Report(TValue value) => report(value);
-    }
+    internal static Task<T> RunWithProgress<T>(Func<IProgress<TrainLmProgress>, Task<T>> job) =>
+        TrainingProgress.RunAsync(
+            "train-lm", job, p => new TrainingProgress.Position(p.Step, p.Steps, p.Tokens, p.TotalTokens),
+            p => $"loss {p.Loss:F3}" + (p.HeldOutLoss is { } h ? $", held-out {h:F3}" : ""));
 }

@@ -14,41 +14,47 @@ public sealed record LensLayer(int Layer, LensToken[][] Top);
 /// <summary>
 /// The logit lens (nostalgebraist 2020; TransformerLens accumulated_resid + apply_ln): each layer's
 /// hook_resid_post read out through ln_final (its own scale at each position, γ and β) and W_U + b_U, as if the
-/// model ended there. The last layer's readout is the model's own next-token distribution.
+/// model ended there. The last layer's readout is the model's own next-token distribution. With a
+/// <see cref="TunedLens"/>, each layer's residual first goes through its translator (the tuned lens).
+/// Speed: every layer × position row is read out in one pass over W_U (<see cref="LensReadout"/>).
 /// </summary>
 public static class LogitLens
 {
     /// <summary>The largest N a caller may ask for.</summary>
     public const int MaxTop = 100;
 
-    /// <summary>Top <paramref name="top"/> tokens and probabilities per layer × position of <paramref name="tokens"/> (used as given).</summary>
-    public static IReadOnlyList<LensLayer> Run(Gpt2Model model, ReadOnlySpan<int> tokens, int top = 5)
+    /// <summary>
+    /// Top <paramref name="top"/> tokens and probabilities per layer × position of <paramref name="tokens"/> (used as
+    /// given), through <paramref name="tuned"/>'s translators when given (the tuned lens), else the logit lens.
+    /// </summary>
+    public static IReadOnlyList<LensLayer> Run(Gpt2Model model, ReadOnlySpan<int> tokens, int top = 5, TunedLens? tuned = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(top, MaxTop);
         var c = model.Config;
+        if (tuned is not null && (tuned.Layers != c.Layers || tuned.DModel != c.DModel))
+        {
+            throw new ArgumentException($"The tuned lens was fitted for {tuned.Layers} layers of d_model {tuned.DModel}; the model has {c.Layers} of {c.DModel}.", nameof(tuned));
+        }
         var names = Enumerable.Range(0, c.Layers).Select(HookNames.ResidPost).ToArray();
         var cache = model.Run(tokens, 1, RunOptions.CacheOnly(names)).Cache;
-        int t = tokens.Length, d = c.DModel, v = c.Vocab;
-        var normalized = new float[t * d];
-        var logits = new float[t * v];
-        var layers = new List<LensLayer>(c.Layers);
+        int t = tokens.Length, d = c.DModel, rows = c.Layers * t;
+        var normalized = new float[rows * d];
+        var translated = new float[tuned is null ? 0 : t * d];
+        var centred = new float[translated.Length];
         for (var l = 0; l < c.Layers; l++)
         {
-            LayerNorm.Forward(cache[names[l]].Data, model.Weights.LnFinalGain, model.Weights.LnFinalBias, c.LayerNormEpsilon, d, normalized);
-            model.MultiplyByUnembedding(normalized, t, logits);
-            var rows = new LensToken[t][];
-            for (var p = 0; p < t; p++)
+            ReadOnlySpan<float> residual = cache[names[l]].Data;
+            if (tuned is not null)
             {
-                var row = logits.AsSpan(p * v, v);
-                TensorPrimitives.Add(row, model.Weights.BU, row);
-                Softmax.Row(row, row);
-                rows[p] = Top(row, top);
+                tuned.Translate(l, residual, t, centred, translated);
+                residual = translated;
             }
-            layers.Add(new LensLayer(l, rows));
+            LayerNorm.Forward(residual, model.Weights.LnFinalGain, model.Weights.LnFinalBias, c.LayerNormEpsilon, d, normalized.AsSpan(l * t * d, t * d));
         }
-        return layers;
+        var tops = LensReadout.Top(model, normalized, rows, top);
+        return Enumerable.Range(0, c.Layers).Select(l => new LensLayer(l, tops[(l * t)..((l + 1) * t)])).ToArray();
     }
 
     /// <summary>The <paramref name="n"/> largest entries, largest first; among equal values the lower id first.</summary>

@@ -36,6 +36,30 @@ public static unsafe partial class Sgemm
     }
 
     /// <summary>
+    /// C [M, <paramref name="columns"/>] = A · B[:, first … first + columns) (+ bias over the same columns): a slice of a
+    /// packed B without copying it, for callers that consume a wide product (the 50257-column unembedding) a block of
+    /// columns at a time while the block is still in cache. <paramref name="first"/> must be a multiple of
+    /// <see cref="ColumnAlignment"/>.
+    /// </summary>
+    public static void MultiplyColumns(ReadOnlySpan<float> a, PackedMatrix b, int first, int columns, Span<float> c, int m, ReadOnlySpan<float> bias = default)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(columns);
+        if (first % b.Nr != 0) throw new ArgumentException($"The first column {first} is not a multiple of {b.Nr}.", nameof(first));
+        if (first + columns > b.Columns) throw new ArgumentOutOfRangeException(nameof(columns), $"Columns {first}..{first + columns} exceed B's {b.Columns}.");
+        if (!bias.IsEmpty && bias.Length != b.Columns) throw new ArgumentException($"bias needs {b.Columns} elements, has {bias.Length}.", nameof(bias));
+        fixed (float* pb = b.Data)
+        fixed (float* pbias = bias)
+        {
+            Run(a, pb + (long)(first / b.Nr) * b.Rows * b.Nr, b.Rows, columns, b.Path, c, m, bias.IsEmpty ? null : pbias + first, accumulate: false);
+        }
+    }
+
+    /// <summary>What the first column of <see cref="MultiplyColumns"/> must be a multiple of on this CPU (the strip width NR).</summary>
+    public static int ColumnAlignment => GemmPaths.Nr(GemmPaths.Best);
+
+    /// <summary>
     /// C = A · B or A · Bᵀ for an unpacked B (activations times activations, e.g. attention), packing B into a
     /// pooled buffer first; K × N extra work, negligible next to M × K × N once M ≥ 16.
     /// </summary>

@@ -32,7 +32,8 @@ public sealed partial class Gpt2Model
     /// <summary>
     /// Runs <paramref name="tokens"/> (as <see cref="Run(ReadOnlySpan{int}, int, RunOptions?)"/>: no BOS added)
     /// and records what <see cref="Backward"/> needs. Hooks in <paramref name="options"/> (e.g. a patch) edit the
-    /// recorded run; the backward pass then treats each edit as a constant added at its hook.
+    /// recorded run; the backward pass then treats each edit as a constant added at its hook. With
+    /// <see cref="RunOptions.LogitsLastPositionOnly"/> the tape holds only the last position's logits ([B, V]).
     /// </summary>
     public Gpt2Tape Record(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null)
     {
@@ -43,7 +44,10 @@ public sealed partial class Gpt2Model
                 HookNames.ResidMid(l), HookNames.MlpPre(l)]);
         }
         names.Add(HookNames.ResidPost(Config.Layers - 1));
-        var output = Run(tokens, batch, new RunOptions { Cache = names, Hooks = options?.Hooks ?? new Dictionary<string, ActivationHook>() });
+        var output = Run(tokens, batch, new RunOptions
+        {
+            Cache = names, Hooks = options?.Hooks ?? new Dictionary<string, ActivationHook>(), LogitsLastPositionOnly = options?.LogitsLastPositionOnly ?? false,
+        });
         return new Gpt2Tape(tokens.ToArray(), batch, output.Logits!, output.Cache);
     }
 
@@ -57,11 +61,8 @@ public sealed partial class Gpt2Model
         ArgumentNullException.ThrowIfNull(tape);
         var rows = tape.Tokens.Length;
         if (logitGradient.Length != (long)rows * Config.Vocab) throw new ArgumentException($"logitGradient needs [{rows}, {Config.Vocab}] elements, has {logitGradient.Length}.", nameof(logitGradient));
-        var unembedT = LazyInitializer.EnsureInitialized(ref _unembedTransposed, () => Weights.WU is null
-            ? PackedMatrix.Pack(Weights.WE, Config.Vocab, Config.DModel)
-            : PackedMatrix.PackTransposed(Weights.WU, Config.Vocab, Config.DModel));
         var outputGradient = new float[rows * Config.DModel];
-        Sgemm.Multiply(logitGradient, unembedT, outputGradient, rows);
+        MultiplyByUnembeddingTransposed(logitGradient, rows, outputGradient);
         if (parameterGradients is not null) AccumulateUnembeddingGradient(tape, logitGradient, parameterGradients);
         return Backward(tape, outputGradient, options, parameterGradients);
     }
@@ -162,6 +163,17 @@ public sealed partial class Gpt2Model
         Add(HookNames.PosEmbed, rowShape, dResid);
         pg?.Embeddings(tape, dResid);
         return grads;
+    }
+
+    /// <summary>
+    /// x [rows, D] = g [rows, V] · W_Uᵀ: a logit gradient taken back through the unembedding (W_Uᵀ packed on first use).
+    /// </summary>
+    public void MultiplyByUnembeddingTransposed(ReadOnlySpan<float> logitGradient, int rows, Span<float> destination)
+    {
+        var unembedT = LazyInitializer.EnsureInitialized(ref _unembedTransposed, () => Weights.WU is null
+            ? PackedMatrix.Pack(Weights.WE, Config.Vocab, Config.DModel)
+            : PackedMatrix.PackTransposed(Weights.WU, Config.Vocab, Config.DModel));
+        Sgemm.Multiply(logitGradient, unembedT, destination, rows);
     }
 
     /// <summary>W_U[:, <paramref name="token"/>] [D] into <paramref name="destination"/> (a row of W_E while the unembedding is tied).</summary>

@@ -73,6 +73,9 @@ public sealed partial class Gpt2Model
     /// </summary>
     public void MultiplyByUnembedding(ReadOnlySpan<float> x, int rows, Span<float> logits) => Sgemm.Multiply(x, _unembed, logits, rows);
 
+    /// <summary>W_U [D, V] packed for <see cref="Sgemm"/> (lens readouts take it a block of columns at a time).</summary>
+    internal PackedMatrix Unembedding => _unembed;
+
     private sealed class PackedLayer
     {
         public PackedLayer(Gpt2LayerWeights w, Gpt2Config c)

@@ -1,3 +1,4 @@
+using FeatureAtlas.Core.Circuits;
 using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Search;
@@ -16,6 +17,8 @@ public sealed class LoadedModel
     private readonly Dictionary<string, string> _sessionNames;
     private readonly Dictionary<string, string> _storedNames;
     private readonly Dictionary<string, Lazy<SparseAutoencoder>> _folded;
+    private readonly object _lensLock = new();
+    private (DateTime Stamp, TunedLens Lens)? _tunedLens;
 
     private LoadedModel(ModelRecord model, IReadOnlyList<SaeRecord> saes, FeatureSearch search, IReadOnlyDictionary<string, float[]> densities)
     {
@@ -109,6 +112,28 @@ public sealed class LoadedModel
     public SparseAutoencoder FoldedSae(string sae) => _folded.TryGetValue(sae, out var lazy)
         ? lazy.Value
         : throw new KeyNotFoundException($"SAE '{sae}' of model '{Model.Name}' cannot run live on this server.");
+
+    /// <summary>Whether the model folder holds a tuned lens (<c>tuned_lens/</c>, written by <c>atlas train-lens</c>).</summary>
+    public bool HasTunedLens => TunedLens.ExistsFor(Model.Path);
+
+    /// <summary>
+    /// The model's tuned lens, loaded from its folder on first use and again when the file changes (a lens trained
+    /// while the server runs is picked up); <see cref="KeyNotFoundException"/> when there is none.
+    /// </summary>
+    public TunedLens GetTunedLens()
+    {
+        var path = Model.Path is null ? null : Path.Combine(TunedLens.DirectoryFor(Model.Path), TunedLens.ParamsFile);
+        if (path is null || !File.Exists(path))
+        {
+            throw new KeyNotFoundException($"Model '{Model.Name}' has no tuned lens; fit one with `atlas train-lens --model {Model.Name} --corpus C`.");
+        }
+        var stamp = File.GetLastWriteTimeUtc(path);
+        lock (_lensLock)
+        {
+            if (_tunedLens is not { } held || held.Stamp != stamp) _tunedLens = (stamp, TunedLens.Load(Path.GetDirectoryName(path)!, Session.Model.Config));
+            return _tunedLens.Value.Lens;
+        }
+    }
 
     /// <summary>BOS plus the text's tokens; an error naming the limit when the text is empty or too long.</summary>
     public int[] Tokenize(string? text, int maxCharacters, int maxTokens, string field = "text")

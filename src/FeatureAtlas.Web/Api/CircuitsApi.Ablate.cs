@@ -10,18 +10,13 @@ public static partial class CircuitsApi
 {
     public static async Task<Ok<AblateResponse>> Ablate(AblateRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
-        var modelId = ApiInput.Required(request.ModelId, "modelId");
-        var top = request.TopN ?? 10;
-        if (top is < 1 or > LogitLens.MaxTop) throw new ArgumentException($"top_n must be 1 to {LogitLens.MaxTop}; got {top}.");
+        var top = CircuitsInput.TopN(request.TopN, 10);
         var requested = request.Features ?? [];
         if (requested.Length == 0) throw new ArgumentException("features is required: at least one {sae, index, value?, positions?}.");
         if (requested.Length > FeatureAblation.MaxEdits) throw new ArgumentException($"features has {requested.Length} entries; at most {FeatureAblation.MaxEdits} are allowed.");
-        var loaded = await models.GetAsync(modelId, cancellationToken);
-        var tokens = CircuitsInput.Tokens(loaded, request.Prompt, request.TokenIds, "prompt", "token_ids", CircuitLimits.MaxAblateTokens, limits);
-        var target = CircuitsInput.OptionalToken(loaded, request.Target, "target");
-        var distractor = CircuitsInput.OptionalToken(loaded, request.Distractor, "distractor");
-        if (distractor is not null && target is null) throw new ArgumentException("distractor needs a target.");
-        var position = CircuitsInput.Position(request.Position, tokens.Length);
+        var input = await CircuitsInput.ReadAsync(models, limits, request.ModelId, new(request.Prompt, request.TokenIds), CircuitLimits.MaxAblateTokens,
+            request.Target, request.Distractor, request.Position, cancellationToken: cancellationToken);
+        var (modelId, loaded, tokens, target, distractor, position) = input;
         var edits = requested.Select((f, i) => new FeatureEdit(
             loaded.SessionName(ApiInput.Required(f.Sae, $"features[{i}].sae")), ApiInput.Required(f.Index, $"features[{i}].index"), f.Value, f.Positions)).ToArray();
 

@@ -13,14 +13,12 @@ public static partial class CircuitsApi
 
     public static async Task<Ok<AttributeResponse>> Attribute(AttributeRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
-        var modelId = ApiInput.Required(request.ModelId, "modelId");
         var exactTop = request.ExactTop ?? LogitAttribution.DefaultExactTop;
         if (exactTop is < 0 or > CircuitLimits.MaxExactTop) throw new ArgumentException($"exact_top must be 0 to {CircuitLimits.MaxExactTop}; got {exactTop}.");
-        var loaded = await models.GetAsync(modelId, cancellationToken);
-        var tokens = CircuitsInput.Tokens(loaded, request.Prompt, request.TokenIds, "prompt", "token_ids", CircuitLimits.MaxAttributeTokens, limits);
-        var target = CircuitsInput.Token(loaded, request.Target, "target");
-        var distractor = CircuitsInput.OptionalToken(loaded, request.Distractor, "distractor");
-        var position = CircuitsInput.Position(request.Position, tokens.Length);
+        var input = await CircuitsInput.ReadAsync(models, limits, request.ModelId, new(request.Prompt, request.TokenIds), CircuitLimits.MaxAttributeTokens,
+            request.Target, request.Distractor, request.Position, targetRequired: true, cancellationToken: cancellationToken);
+        var (modelId, loaded, tokens, _, distractor, position) = input;
+        var target = input.Target!.Value;
         var stored = request.Saes is { Length: > 0 } chosen ? chosen.Distinct(StringComparer.Ordinal).ToArray() : loaded.Saes.Select(s => s.Name).ToArray();
         var sessionNames = stored.Select(loaded.SessionName).ToHashSet(StringComparer.Ordinal);
 

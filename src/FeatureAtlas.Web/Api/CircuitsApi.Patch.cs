@@ -10,18 +10,17 @@ public static partial class CircuitsApi
 {
     public static async Task<Ok<PatchResponse>> Patch(PatchRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
-        var modelId = ApiInput.Required(request.ModelId, "modelId");
         var method = request.Method ?? "exact";
         if (method is not ("exact" or "attribution" or "both")) throw new ArgumentException($"method must be exact, attribution or both; got '{method}'.");
-        var loaded = await models.GetAsync(modelId, cancellationToken);
-        var clean = CircuitsInput.Tokens(loaded, request.Clean, request.CleanIds, "clean", "clean_ids", CircuitLimits.MaxPatchTokens, limits);
+        var input = await CircuitsInput.ReadAsync(models, limits, request.ModelId, new(request.Clean, request.CleanIds, "clean", "clean_ids"), CircuitLimits.MaxPatchTokens,
+            request.Target, request.Distractor, targetRequired: true, distractorRequired: true, cancellationToken: cancellationToken);
+        var (modelId, loaded, clean) = (input.ModelId, input.Model, input.Tokens);
         var corrupted = CircuitsInput.Tokens(loaded, request.Corrupted, request.CorruptedIds, "corrupted", "corrupted_ids", CircuitLimits.MaxPatchTokens, limits);
         if (clean.Length != corrupted.Length)
         {
             throw new ArgumentException($"The clean prompt has {clean.Length} tokens and the corrupted prompt {corrupted.Length}; patching needs equal lengths.");
         }
-        var target = CircuitsInput.Token(loaded, request.Target, "target");
-        var distractor = CircuitsInput.Token(loaded, request.Distractor, "distractor");
+        var (target, distractor) = (input.Target!.Value, input.Distractor!.Value);
 
         var (exact, estimate) = await models.RunAsync(modelId, InferenceClient.Of(context), (m, ct) =>
         {

@@ -9,10 +9,11 @@ namespace FeatureAtlas.Web.Api;
 /// <summary>
 /// Circuit tools over HTTP (issue 17): <c>/api/lens</c> here, <c>/api/attribute</c>, <c>/api/patch</c> and
 /// <c>/api/ablate</c> in the partials beside this file, all borrowing the model from the runtime's fair queue under the
-/// inference rate limit. <c>POST /api/lens</c> streams the logit lens as NDJSON frames shaped like
+/// inference rate limit. <c>POST /api/lens</c> streams the logit lens (<c>"type": "LOGIT_LENS"</c>, the default) or the
+/// tuned lens stored beside the model (<c>"TUNED_LENS"</c>; 404 when it has none) as NDJSON frames shaped like
 /// Neuronpedia's lens: <c>{"type": "meta", "types", "layers_by_type", "top_n", "prompt_len"}</c>,
 /// <c>{"type": "prompt", "tokens", "token_ids"}</c>, one <c>{"type": "token", "position", "token", "id",
-/// "is_generated": false, "results": [{"type": "LOGIT_LENS", "top_tokens": [layer][n], "top_ids", "top_probs"}]}</c>
+/// "is_generated": false, "results": [{"type": TYPE, "top_tokens": [layer][n], "top_ids", "top_probs"}]}</c>
 /// per position, then <c>{"type": "done", "seq_len", "vocab_size"}</c>. Prompts are limited as live inference is
 /// (characters and tokens, <see cref="AtlasWebOptions"/>); each client is rate-limited. Everything is computed
 /// before the first frame, so an error is still a ProblemDetails answer.
@@ -25,7 +26,7 @@ public static partial class CircuitsApi
             .RequireRateLimiting(AtlasRateLimits.Inference)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64 * 1024));
         group.MapPost("/lens", Lens)
-            .WithSummary("Logit lens: each layer's residual stream read out through ln_final and the unembedding, top N tokens per position (NDJSON frames).");
+            .WithSummary("Logit or tuned lens (type LOGIT_LENS | TUNED_LENS): each layer's residual stream read out through ln_final and the unembedding, top N tokens per position (NDJSON frames).");
         group.MapPost("/attribute", Attribute)
             .Produces<Contracts.AttributeResponse>()
             .ProducesProblem(StatusCodes.Status400BadRequest)
@@ -50,16 +51,22 @@ public static partial class CircuitsApi
     public sealed record LensRequest(
         [property: JsonPropertyName("modelId")] string? ModelId,
         [property: JsonPropertyName("prompt")] string? Prompt,
-        [property: JsonPropertyName("top_n")] int? TopN);
+        [property: JsonPropertyName("top_n")] int? TopN,
+        [property: JsonPropertyName("type")] string? Type = null,
+        [property: JsonPropertyName("token_ids")] int[]? TokenIds = null);
+
+    /// <summary>The lens types of <c>POST /api/lens</c>'s <c>type</c> field (Neuronpedia's names).</summary>
+    public const string LogitLensType = "LOGIT_LENS", TunedLensType = "TUNED_LENS";
 
     public static async Task Lens(LensRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
     {
-        var model = ApiInput.Required(request.ModelId, "modelId");
-        var top = request.TopN ?? 10;
-        if (top is < 1 or > LogitLens.MaxTop) throw new ArgumentException($"top_n must be 1 to {LogitLens.MaxTop}; got {top}.");
-        var runtime = await models.GetAsync(model, cancellationToken);
-        var tokens = runtime.Tokenize(request.Prompt, limits);
-        var layers = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => LogitLens.Run(m.Search.Session.Model, tokens, top), cancellationToken);
+        var top = CircuitsInput.TopN(request.TopN, 10);
+        var type = request.Type ?? LogitLensType;
+        if (type is not (LogitLensType or TunedLensType)) throw new ArgumentException($"type must be {LogitLensType} or {TunedLensType}; got '{type}'.");
+        var input = await CircuitsInput.ReadAsync(models, limits, request.ModelId, new(request.Prompt, request.TokenIds), limits.MaxTextTokens, cancellationToken: cancellationToken);
+        var (runtime, tokens) = (input.Model, input.Tokens);
+        var tuned = type == TunedLensType ? runtime.GetTunedLens() : null;
+        var layers = await models.RunAsync(input.ModelId, InferenceClient.Of(context), (m, _) => LogitLens.Run(m.Session.Model, tokens, top, tuned), cancellationToken);
         var strings = runtime.TokenStrings(tokens);
 
         context.Response.ContentType = "application/x-ndjson";
@@ -78,10 +85,10 @@ public static partial class CircuitsApi
         {
             w.WriteString("type", "meta");
             w.WriteStartArray("types");
-            w.WriteStringValue("LOGIT_LENS");
+            w.WriteStringValue(type);
             w.WriteEndArray();
             w.WriteStartObject("layers_by_type");
-            w.WriteStartArray("LOGIT_LENS");
+            w.WriteStartArray(type);
             foreach (var layer in layers) w.WriteNumberValue(layer.Layer);
             w.WriteEndArray();
             w.WriteEndObject();
@@ -110,7 +117,7 @@ public static partial class CircuitsApi
                 w.WriteBoolean("is_generated", false);
                 w.WriteStartArray("results");
                 w.WriteStartObject();
-                w.WriteString("type", "LOGIT_LENS");
+                w.WriteString("type", type);
                 Grid(w, "top_tokens", layers, position, e => w.WriteStringValue(runtime.TokenStrings([e.TokenId])[0]));
                 Grid(w, "top_ids", layers, position, e => w.WriteNumberValue(e.TokenId));
                 Grid(w, "top_probs", layers, position, e => w.WriteNumberValue(e.Prob));

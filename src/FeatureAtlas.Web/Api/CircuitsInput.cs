@@ -4,9 +4,39 @@ using FeatureAtlas.Web.Api.Contracts;
 
 namespace FeatureAtlas.Web.Api;
 
-/// <summary>The circuit endpoints' prompts and TOKEN fields, each failing as a 400 that names the field.</summary>
+/// <summary>
+/// What the circuit endpoints (lens, attribute, patch, ablate) read from a request, checked in one place: the model
+/// (404 when unknown), a prompt as text or ids within the limits, the TOKEN fields, the position and top_n; each bad
+/// field is a 400 that names it.
+/// </summary>
 public static class CircuitsInput
 {
+    /// <summary>
+    /// The model and prompt of a circuit request, with <paramref name="target"/> and <paramref name="distractor"/>
+    /// parsed (each required when asked; a distractor without a target is an error) and <paramref name="position"/>
+    /// checked against the prompt.
+    /// </summary>
+    public static async Task<CircuitInput> ReadAsync(ModelRuntime models, AtlasWebOptions limits, string? modelId, PromptField prompt, int maxTokens,
+        string? target = null, string? distractor = null, int? position = null, bool targetRequired = false, bool distractorRequired = false,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(models);
+        var id = ApiInput.Required(modelId, "modelId");
+        var loaded = await models.GetAsync(id, cancellationToken);
+        var tokens = Tokens(loaded, prompt.Text, prompt.Ids, prompt.TextField, prompt.IdsField, maxTokens, limits);
+        var targetId = targetRequired ? Token(loaded, target, "target") : OptionalToken(loaded, target, "target");
+        var distractorId = distractorRequired ? Token(loaded, distractor, "distractor") : OptionalToken(loaded, distractor, "distractor");
+        if (distractorId is not null && targetId is null) throw new ArgumentException("distractor needs a target.");
+        return new CircuitInput(id, loaded, tokens, targetId, distractorId, Position(position, tokens.Length));
+    }
+
+    /// <summary>A top_n field: 1 to <see cref="LogitLens.MaxTop"/>, <paramref name="fallback"/> when absent.</summary>
+    public static int TopN(int? value, int fallback)
+    {
+        var top = value ?? fallback;
+        return top is < 1 or > LogitLens.MaxTop ? throw new ArgumentException($"top_n must be 1 to {LogitLens.MaxTop}; got {top}.") : top;
+    }
+
     /// <summary>
     /// A prompt given as text (BOS prepended, as <c>atlas run</c> does) or as token ids used exactly as given: exactly
     /// one of the two, within the character limit and <paramref name="maxTokens"/> (or the model's context).

@@ -62,6 +62,45 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
     }
 
     [Fact]
+    public async Task LensPage_TunedLens_DisabledWithoutOneThenTheUrlRunsIt()
+    {
+        chromium.SkipWhenUnavailable();
+        var folder = TunedLens.DirectoryFor(app.ModelDirectory);
+        var page = await NewPageAsync();
+        await page.GotoAsync($"{Model}/circuits/lens");
+        Assert.True(await page.Locator("[data-testid=lens-type] option[value=tuned]").IsDisabledAsync());
+
+        var model = Gpt2Model.Load(app.ModelDirectory);
+        var c = model.Config;
+        var random = new Random(5);
+        float[] Draw(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() - 0.5) * scale)).ToArray();
+        var lens = TunedLens.Create(c, [.. Enumerable.Range(0, c.Layers - 1).Select(_ => Draw(c.DModel * c.DModel, 0.5))], [.. Enumerable.Range(0, c.Layers - 1).Select(_ => Draw(c.DModel, 2))]);
+        lens.Save(folder);
+        try
+        {
+            var tokens = Gpt2Tokenizer.CreateDefault().Encode(Prompt, prependBos: true);
+            var expected = LogitLens.Run(model, tokens, 3, lens);
+            await page.GotoAsync($"{Model}/circuits/lens?prompt={Uri.EscapeDataString(Prompt)}&top=3&lens=tuned");
+
+            await page.Locator("[data-testid=lens-grid] td.lens-cell").Nth(2 * tokens.Length - 1).WaitForAsync();
+            Assert.Equal("Tuned lens", await page.Locator("h1").TextContentAsync());
+            Assert.Equal("tuned", await page.Locator("[data-testid=lens-type]").InputValueAsync());
+            var strings = Gpt2Tokenizer.CreateDefault();
+            for (var p = 0; p < tokens.Length; p++)
+            {
+                var cell = page.Locator("tr[data-layer='0'] td.lens-cell").Nth(p);
+                Assert.Equal(Visible(strings.GetTokenStrings([expected[0].Top[p][0].TokenId])[0]), await cell.TextContentAsync());
+            }
+            AssertNoScriptErrors();
+            await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotDirectory, "circuits-tuned-lens.png"), FullPage = true });
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task AttributionPage_OpenedWithAQuery_TableSortsChartDrawsAndAFeatureLinkOpensItsPage()
     {
         chromium.SkipWhenUnavailable();

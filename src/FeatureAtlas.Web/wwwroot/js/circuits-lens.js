@@ -1,4 +1,4 @@
-// The logit lens page: POST /api/lens streams NDJSON frames (meta, prompt, one per position, done); the grid fills
+// The lens page (logit lens, or the tuned lens with ?lens=tuned): POST /api/lens streams NDJSON frames (meta, prompt, one per position, done); the grid fills
 // column by column as they arrive. Rows are layers (last = the model's output), columns positions; a cell shows the
 // top token, coloured by its probability, and hovering or focusing it lists the top N.
 import { article, model, bindForm, postJson, visible, sequential, ink, element, prob, tooltip } from './circuits-common.js';
@@ -7,7 +7,9 @@ const output = article.querySelector('.circuit-output');
 const tip = article.querySelector('.circuit-tip');
 
 bindForm(async (params) => {
-  const response = await postJson('/api/lens', { modelId: model, prompt: params.get('prompt'), top_n: Number(params.get('top') || 5) });
+  const type = params.get('lens') === 'tuned' ? 'TUNED_LENS' : 'LOGIT_LENS';
+  article.querySelector('h1').textContent = type === 'TUNED_LENS' ? 'Tuned lens' : 'Logit lens';
+  const response = await postJson('/api/lens', { modelId: model, prompt: params.get('prompt'), top_n: Number(params.get('top') || 5), type });
   output.replaceChildren();
   let layers = [];
   let body = null;
@@ -29,7 +31,7 @@ bindForm(async (params) => {
 
   function frame(f) {
     if (f.type === 'meta') {
-      layers = f.layers_by_type.LOGIT_LENS;
+      layers = f.layers_by_type[f.types[0]];
     } else if (f.type === 'prompt') {
       const table = element('table', { class: 'lens-grid', 'data-testid': 'lens-grid' });
       header = element('tr', {}, element('th', { scope: 'col', text: 'layer' }));
