@@ -29,6 +29,7 @@ public static class AtlasCli
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UsersCommand.Create());
         root.Subcommands.Add(ExplainCommand.Create());
+        root.Subcommands.Add(AnalyzeCommand.Create());
         root.Subcommands.Add(SeedSyntheticCommand.Create());
         root.Subcommands.Add(UmapCommand.Create());
         root.Subcommands.Add(CompareCommand.Create());

@@ -64,6 +64,8 @@ public abstract class AtlasDbContext : IdentityUserContext<UserEntity, int>
 
     public DbSet<JobShardEntity> JobShards => Set<JobShardEntity>();
 
+    public DbSet<GraphEntity> Graphs => Set<GraphEntity>();
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);

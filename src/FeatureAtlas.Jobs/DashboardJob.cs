@@ -8,7 +8,8 @@ namespace FeatureAtlas.Jobs;
 
 /// <summary>
 /// Builds and stores the dashboards of every feature of one or more SAEs over a stored corpus, resumably:
-/// the builder's state is checkpointed atomically (temp file, then rename) every interval and on
+/// the builder's state is checkpointed atomically (temp file, then rename) every interval (longer when a checkpoint
+/// is slow to write: <see cref="CheckpointPacer"/>) and on
 /// cancellation, so a run killed at any moment (SIGKILL included) and started again with the same options
 /// continues from its last checkpoint and produces exactly what an uninterrupted run would. The checkpoint
 /// is deleted only after the dashboards are committed.
@@ -40,7 +41,7 @@ public static class DashboardJob
             ? Restore(checkpointPath, key, model, saes, options.Dashboard)
             : (new DashboardBuilder(model, saes, options.Dashboard), 0);
 
-        var lastCheckpoint = DateTime.UtcNow;
+        var pacer = new CheckpointPacer(options.CheckpointInterval);
         progress?.Report(new JobProgress("tokens", builder.Tokens, (long)windows * corpus.Context));
         try
         {
@@ -52,11 +53,7 @@ public static class DashboardJob
                 AddBatch(builder, batch, next, corpus.Name, config.Vocab);
                 next += batch.Count;
                 progress?.Report(new JobProgress("tokens", builder.Tokens, (long)windows * corpus.Context));
-                if (DateTime.UtcNow - lastCheckpoint >= options.CheckpointInterval && next < windows)
-                {
-                    WriteCheckpoint(checkpointPath, key, next, builder);
-                    lastCheckpoint = DateTime.UtcNow;
-                }
+                if (pacer.Due && next < windows) pacer.Write(() => WriteCheckpoint(checkpointPath, key, next, builder));
             }
         }
         catch (OperationCanceledException)

@@ -53,6 +53,13 @@ public static class EvalJob
             progress?.Report(new JobProgress("tokens", done, total));
         }
         var result = evaluator.Finish();
+        if (options.MetaSae is { } meta)
+        {
+            progress?.Report(new JobProgress("meta-sae steps", 0, meta.Steps));
+            var steps = new Progress<int>(done => progress?.Report(new JobProgress("meta-sae steps", done, meta.Steps)));
+            var (fve, _) = MetaSae.Evaluate(sae.Parameters.WDec, sae.DSae, sae.DIn, meta, steps, cancellationToken);
+            result = result with { DecoderFractionVarianceExplained = fve };
+        }
 
         await saes.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);

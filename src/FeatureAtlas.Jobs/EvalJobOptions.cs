@@ -21,4 +21,7 @@ public sealed record EvalJobOptions
     public WeightProcessing? Processing { get; init; }
 
     public int BatchWindows { get; init; } = 8;
+
+    /// <summary>Also train SAEBench's meta-SAE on the decoder rows (<see cref="Core.Evals.MetaSae"/>); null: not measured.</summary>
+    public Core.Evals.MetaSaeOptions? MetaSae { get; init; }
 }

@@ -18,6 +18,15 @@ public sealed record ExplainJobOptions
     /// <summary>null: the offline explainer; otherwise the LLM explainer with this prompt style.</summary>
     public LlmExplainerStyle? LlmStyle { get; init; }
 
+    /// <summary>Offline: the logit-aware explainer (<c>atlas_max-act-logits</c>) instead of token statistics alone.</summary>
+    public bool LogitAware { get; init; }
+
+    /// <summary>Write test texts for each explanation (LLM runs: by the LLM; offline: composed) and score them through the model; needs the weights.</summary>
+    public bool TestTexts { get; init; } = true;
+
+    /// <summary>Texts of each kind an LLM writes per explanation.</summary>
+    public int TestTextsPerSide { get; init; } = 5;
+
     /// <summary>Ask the LLM scorers for log-probabilities (AUROC, simulation).</summary>
     public bool LlmLogprobs { get; init; }
 

@@ -69,6 +69,7 @@ public static class AtlasWebHost
         });
         services.AddModelRuntime(options);
         services.AddSingleton<SteerService>();
+        services.AddSingleton<ScorerModel>();
         services.AddSingleton<SourceIds>();
         services.AddSingleton<SaeComparisons>();
         services.AddSingleton<CorpusTokens>();
@@ -110,6 +111,7 @@ public static class AtlasWebHost
         });
 
         app.UseRouting();
+        app.UseOverloadShedding(options);
         app.UseApiNotFound();
         app.UseAuthentication();
         app.UseRateLimiter();

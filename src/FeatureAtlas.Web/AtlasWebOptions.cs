@@ -42,6 +42,24 @@ public sealed class AtlasWebOptions
     /// <summary>Most requests waiting for one model; more answer 503 until the queue drains.</summary>
     public int MaxQueuedPerModel { get; init; } = 64;
 
+    /// <summary>
+    /// Requests (other than live inference) worked on at once; more wait in a queue of <see cref="MaxQueuedRequests"/>,
+    /// and past that are answered 503 with Retry-After (<see cref="OverloadShedding"/>).
+    /// </summary>
+    public int MaxConcurrentRequests { get; init; } = 128;
+
+    /// <summary>Requests waiting for one of the <see cref="MaxConcurrentRequests"/> turns; 0 sheds at once.</summary>
+    public int MaxQueuedRequests { get; init; } = 1_024;
+
+    /// <summary>
+    /// An OpenAI-compatible endpoint that scores explanations (<c>POST /api/explanation/score</c>); null: scores are
+    /// offline (the keyword scorer). <c>atlas serve --llm-endpoint</c> sets it.
+    /// </summary>
+    public Core.Explain.Llm.LlmClientOptions? Llm { get; init; }
+
+    /// <summary>Largest graph JSON an upload may send (bytes); a pruned 64-token graph is a few megabytes.</summary>
+    public long MaxGraphUploadBytes { get; init; } = 32L << 20;
+
     /// <summary>Whether anyone may create an account on the site.</summary>
     public bool AllowSignup { get; init; } = true;
 
@@ -65,5 +83,8 @@ public sealed class AtlasWebOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(SignInsPerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(WritesPerMinute, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(ReadsPerMinute, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxGraphUploadBytes, 1024);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentRequests, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(MaxQueuedRequests);
     }
 }

@@ -27,12 +27,17 @@ internal static class EvalCommand
         var processing = CliOptions.Processing();
         var json = CliOptions.Json();
         var enqueue = JobsCli.EnqueueOption();
+        var metaSae = new Option<bool>("--meta-sae")
+        {
+            Description = "Also train SAEBench's meta-SAE on the decoder rows (width d_sae/4, BatchTopK k=4, 1,500 steps) and store decoder_fraction_variance_explained.",
+        };
         var saeBench = new Option<string?>("--saebench-out") { Description = "Also write the result as a SAEBench core result file (eval_result_metrics / eval_config layout)." };
         var db = StoreOptions.Db();
         var command = new Command("eval", "Evaluate an SAE (L0, MSE, explained variance, CE loss recovered, dead and dense features) and store the figures.")
         {
-            model, sae, corpus, tokens, batch, processing, json, saeBench, enqueue, db,
+            model, sae, corpus, tokens, batch, processing, json, saeBench, metaSae, enqueue, db,
         };
+        command.Subcommands.Add(EvalImportCommand.Create());
         command.SetAction(async (parse, cancellationToken) =>
         {
             if (parse.GetValue(tokens) <= 0 || parse.GetValue(batch) <= 0) throw new UsageException("--tokens and --batch must be positive.");
@@ -45,6 +50,7 @@ internal static class EvalCommand
             {
                 ModelDirectory = modelDir, ModelName = modelName, SaeDirectory = saeDir, Corpus = corpusName, Tokens = parse.GetValue(tokens),
                 BatchWindows = parse.GetValue(batch), Processing = CliOptions.ParseProcessing(parse.GetValue(processing)),
+                MetaSae = parse.GetValue(metaSae) ? new MetaSaeOptions() : null,
             };
             if (parse.GetValue(enqueue))
             {
@@ -144,6 +150,8 @@ internal static class EvalCommand
         Row("CE loss recovered", $"{r.CeLossRecovered:F4}" + (CeLossRecoveredCaveat.Of(r) is { } caveat ? $" (not meaningful: {caveat})" : ""));
         Row("dead features", $"{r.DeadFeatures:N0} of {r.DSae:N0}");
         Row("dense features (> 10%)", $"{r.DenseFeatures:N0}");
+        if (r.KlDivScore is { } kl) Row("kl_div_score", $"{kl:F4}");
+        if (r.DecoderFractionVarianceExplained is { } fve) Row("decoder_fraction_variance_explained", $"{fve:F4}");
         AnsiConsole.MarkupLine($"[bold]{Markup.Escape(record.Sae)}[/] on {Markup.Escape(record.HookName)} of {Markup.Escape(model)}, corpus {Markup.Escape(record.Corpus)}:");
         AnsiConsole.Write(table);
     }

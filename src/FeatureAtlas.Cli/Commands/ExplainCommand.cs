@@ -27,8 +27,10 @@ internal static class ExplainCommand
         var features = new Option<string?>("--features") { Description = "A range such as 0-99 (default: all)." };
         var endpoint = new Option<string?>("--endpoint") { Description = "OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1 (or $ATLAS_LLM_ENDPOINT)." };
         var llmModel = new Option<string?>("--llm-model") { Description = "The endpoint's model name (or $ATLAS_LLM_MODEL)." };
-        var prompt = new Option<string>("--prompt") { Description = "LLM explainer prompt: oai or delphi.", DefaultValueFactory = _ => "delphi" };
-        prompt.AcceptOnlyFromAmong("oai", "delphi");
+        var prompt = new Option<string>("--prompt") { Description = "LLM explainer prompt: oai, delphi or logits (np_max-act-logits: top examples, next tokens and top logits).", DefaultValueFactory = _ => "delphi" };
+        prompt.AcceptOnlyFromAmong("oai", "delphi", "logits");
+        var logits = new Option<bool>("--logits") { Description = "Offline: the logit-aware explainer (atlas_max-act-logits), which also says what the feature predicts." };
+        var noTestTexts = new Option<bool>("--no-test-texts") { Description = "Skip the test texts (written or composed, then run through the model) scored with each explanation." };
         var logprobs = new Option<bool>("--logprobs") { Description = "Ask for log-probabilities (AUROC and simulation; the endpoint must return them)." };
         var concurrency = new Option<int>("--concurrency") { Description = "Most LLM requests in flight.", DefaultValueFactory = _ => 4 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the checkpoint and the LLM reply cache live.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
@@ -37,7 +39,7 @@ internal static class ExplainCommand
         var db = StoreOptions.Db();
         var command = new Command("explain", "Explain and score an SAE's features from their dashboards (resumable: rerun to continue).")
         {
-            model, sae, method, features, endpoint, llmModel, prompt, logprobs, concurrency, checkpoints, json, enqueue, db,
+            model, sae, method, features, endpoint, llmModel, prompt, logits, noTestTexts, logprobs, concurrency, checkpoints, json, enqueue, db,
         };
         command.Subcommands.Add(ExplainExport.Create());
         command.SetAction(async (parse, cancellationToken) =>
@@ -47,7 +49,8 @@ internal static class ExplainCommand
             var options = new ExplainJobOptions
             {
                 Model = parse.GetValue(model)!, Sae = parse.GetValue(sae)!, First = first, Count = count,
-                LlmStyle = llm ? (parse.GetValue(prompt) == "oai" ? LlmExplainerStyle.OpenAi : LlmExplainerStyle.Delphi) : null,
+                LlmStyle = llm ? parse.GetValue(prompt) switch { "oai" => LlmExplainerStyle.OpenAi, "logits" => LlmExplainerStyle.MaxActLogits, _ => LlmExplainerStyle.Delphi } : null,
+                LogitAware = parse.GetValue(logits), TestTexts = !parse.GetValue(noTestTexts),
                 LlmLogprobs = parse.GetValue(logprobs), CheckpointDirectory = parse.GetValue(checkpoints)!,
             };
             if (parse.GetValue(enqueue))

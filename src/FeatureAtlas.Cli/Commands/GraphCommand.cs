@@ -4,7 +4,10 @@ using System.Globalization;
 using FeatureAtlas.Core.Graphs;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Tokenization;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Transcoders;
+using FeatureAtlas.Data;
+using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -34,14 +37,15 @@ internal static class GraphCommand
         var desiredProb = new Option<double>("--desired-logit-prob") { Description = "Logit nodes until their cumulative probability reaches this.", DefaultValueFactory = _ => 0.95 };
         var batchSize = new Option<int>("--batch-size") { Description = "Targets per backward pass.", DefaultValueFactory = _ => 64 };
         var noPrune = new Option<bool>("--no-prune") { Description = "Write every node and non-zero edge computed." };
-        var slug = new Option<string?>("--slug") { Description = "The graph's slug in the file (default: the output file name)." };
+        var slug = new Option<string?>("--slug") { Description = "The graph's slug in the file and the store (default: the output file name)." };
+        var save = new Option<bool>("--save") { Description = "Also store the graph in the store (--db) under the model and slug, clerps from the features' explanations; the site shows it at /{model}/graph/{slug}." };
         var output = new Option<string>("--out") { Description = "The graph JSON file to write.", Required = true };
         var processing = CliOptions.Processing();
         var db = GenerationCli.Db();
 
         var command = new Command("graph", "Attribution graph of a prompt through transcoders (circuit-tracer's method), as Neuronpedia graph JSON.")
         {
-            model, transcoders, prompt, tokenIds, nodeThreshold, edgeThreshold, maxFeatureNodes, maxLogits, desiredProb, batchSize, noPrune, slug, output, processing, db,
+            model, transcoders, prompt, tokenIds, nodeThreshold, edgeThreshold, maxFeatureNodes, maxLogits, desiredProb, batchSize, noPrune, slug, save, output, processing, db,
         };
         command.Validators.Add(result => CircuitsCli.RequireOne(result, prompt, tokenIds));
         command.SetAction(async (parse, cancellationToken) =>
@@ -70,6 +74,23 @@ internal static class GraphCommand
             }
 
             var (directory, modelName) = await GenerationCli.ResolveModelAsync(parse.GetValue(model)!, parse.GetValue(db)!, cancellationToken);
+            var slugName = parse.GetValue(slug) ?? Path.GetFileNameWithoutExtension(path);
+            AtlasStores? store = null;
+            if (parse.GetValue(save))
+            {
+                // Checked before the work: a graph that cannot be stored is not built.
+                try
+                {
+                    GraphSlug.Check(slugName, parse.GetValue(slug) is null ? "--slug (default: the --out file name)" : "--slug");
+                }
+                catch (ArgumentException e)
+                {
+                    throw new UsageException(e.Message);
+                }
+                store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
+                if (await store.Models.GetModelAsync(modelName, cancellationToken) is null) throw new KeyNotFoundException($"--save: model '{modelName}' is not in the store; add it (atlas init-model) or pass its stored name to --model.");
+                if (await store.Graphs.GetGraphAsync(modelName, slugName, cancellationToken) is not null) throw new GraphSlugTakenException(modelName, slugName);
+            }
             var loaded = new List<Transcoder>();
             foreach (var t in parse.GetValue(transcoders)!)
             {
@@ -84,12 +105,12 @@ internal static class GraphCommand
 
             var watch = Stopwatch.StartNew();
             var graph = await ProgressDisplay.RunAsync("graph", progress => Task.Run(() => GraphBuilder.Build(gpt2, loaded, ids, options,
-                new GraphProgressAdapter(progress), cancellationToken), cancellationToken));
+                GraphJob.BackwardPasses(progress), cancellationToken), cancellationToken));
             var pruned = !parse.GetValue(noPrune);
             var result = pruned ? GraphPruning.Prune(graph, node, edge) : GraphPruning.KeepAll(graph);
             var info = new GraphJsonInfo
             {
-                Slug = parse.GetValue(slug) ?? Path.GetFileNameWithoutExtension(path),
+                Slug = slugName,
                 Scan = modelName,
                 TranscoderList = loaded.Select(t => t.Name).ToArray(),
                 PromptTokens = CircuitsCli.TokenStrings(tokenizer, ids),
@@ -116,9 +137,16 @@ internal static class GraphCommand
             {
                 if (File.Exists(temporary)) File.Delete(temporary);
             }
+            var stored = "";
+            if (store is not null)
+            {
+                var document = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllBytes(path))!.AsObject();
+                var record = await StoredGraphs.SaveAsync(document, modelName, slugName, null, "cli", store.Models, store.Graphs, store.Explanations, cancellationToken);
+                stored = $"; stored as {record.Model}/graph/{record.Slug}";
+            }
             var kept = result.NodeMask.Count(k => k);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"graph: {ids.Length} tokens, {graph.FeatureNodes} of {graph.ActiveFeatures.Count} active features visited, {graph.Logits.Count} logits; {kept} of {graph.NodeCount} nodes kept{(pruned ? "" : " (unpruned)")} -> {path} ({watch.Elapsed.TotalSeconds:F1} s)"));
+                $"graph: {ids.Length} tokens, {graph.FeatureNodes} of {graph.ActiveFeatures.Count} active features visited, {graph.Logits.Count} logits; {kept} of {graph.NodeCount} nodes kept{(pruned ? "" : " (unpruned)")} -> {path}{stored} ({watch.Elapsed.TotalSeconds:F1} s)"));
             return ExitCodes.Success;
         });
         return command;
@@ -134,10 +162,5 @@ internal static class GraphCommand
         {
             throw new DirectoryNotFoundException(e.Message.Replace("--sae:", "--transcoders:", StringComparison.Ordinal), e);
         }
-    }
-
-    private sealed class GraphProgressAdapter(IProgress<JobProgress> inner) : IProgress<GraphProgress>
-    {
-        public void Report(GraphProgress value) => inner.Report(new JobProgress("backward passes", value.Done, value.Total));
     }
 }

@@ -16,7 +16,7 @@ internal static class JobsCli
     public static JobServices Services(AtlasStores store, string? worker = null, TimeSpan? shardSaveInterval = null) => new()
     {
         Jobs = new JobStore(store.Database), Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations,
-        Maps = store.Umaps, Evals = store.Evals,
+        Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
         Worker = worker ?? JobServices.DefaultWorkerName(),
         ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(10),
     };

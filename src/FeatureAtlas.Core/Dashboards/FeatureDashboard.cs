@@ -32,4 +32,7 @@ public sealed record FeatureDashboard
 
     /// <summary>SAEDashboard's neuron alignment, correlated neurons and correlated features; null when not computed.</summary>
     public FeatureTables? Tables { get; init; }
+
+    /// <summary>Token-set enrichment, prefix and induction tests from the analysis job; null until it ran.</summary>
+    public FeatureAnalysis? Analysis { get; init; }
 }

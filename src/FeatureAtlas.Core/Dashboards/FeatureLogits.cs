@@ -21,9 +21,22 @@ public static class FeatureLogits
     /// </summary>
     public static LogitTable[]? Compute(SparseAutoencoder sae, Gpt2Model model, DashboardOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
+        var tables = new LogitTable[sae.DSae];
+        return Visit(sae, model, 0, sae.DSae, (f, logits) => tables[f] = Table(logits, options)) ? tables : null;
+    }
+
+    /// <summary>
+    /// Calls <paramref name="visit"/> with the logit vector [V] of each feature in [first, first + count), in parallel
+    /// within each block; false (and no call) when the SAE's hook has no direct path to the residual stream.
+    /// </summary>
+    public static bool Visit(SparseAutoencoder sae, Gpt2Model model, int first, int count, LogitRowVisitor visit)
+    {
         ArgumentNullException.ThrowIfNull(sae);
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(visit);
+        ArgumentOutOfRangeException.ThrowIfNegative(first);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan((long)first + count, sae.DSae);
         var c = model.Config;
         HookNames.TryParse(sae.HookName, c.Layers, out var layer, out var kind);
         float[]? toResidual = kind switch
@@ -33,22 +46,21 @@ public static class FeatureLogits
             "attn.hook_q" or "attn.hook_k" or "attn.hook_v" or "attn.hook_pattern" => null,
             _ => [],
         };
-        if (toResidual is null) return null;
+        if (toResidual is null) return false;
 
         int d = c.DModel, v = c.Vocab, dIn = sae.DIn;
-        var tables = new LogitTable[sae.DSae];
         var directions = new float[Block * d];
         var logits = new float[(long)Block * v];
-        for (var f0 = 0; f0 < sae.DSae; f0 += Block)
+        for (var f0 = first; f0 < first + count; f0 += Block)
         {
-            var rows = Math.Min(Block, sae.DSae - f0);
+            var rows = Math.Min(Block, first + count - f0);
             var decoder = sae.Parameters.WDec.AsSpan(f0 * dIn, rows * dIn);
             if (toResidual.Length == 0) decoder.CopyTo(directions);
             else Sgemm.Multiply(decoder, toResidual, directions, rows, dIn, d);
             model.MultiplyByUnembedding(directions.AsSpan(0, rows * d), rows, logits);
-            Parallel.For(0, rows, r => tables[f0 + r] = Table(logits.AsSpan(r * v, v), options));
+            Parallel.For(0, rows, r => visit(f0 + r, logits.AsSpan(r * v, v)));
         }
-        return tables;
+        return true;
     }
 
     private static LogitTable Table(ReadOnlySpan<float> logits, DashboardOptions options)

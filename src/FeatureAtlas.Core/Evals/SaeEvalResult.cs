@@ -60,4 +60,10 @@ public sealed record SaeEvalResult
 
     /// <summary>Share of features firing on more than 10% of tokens.</summary>
     public double? FreqOver10Percent { get; init; }
+
+    /// <summary>
+    /// SAEBench's meta-structure metric: the share of the decoder rows' variance a small BatchTopK meta-SAE trained on
+    /// them explains (docs/evals.md); null until measured (<c>atlas eval --meta-sae</c>) or imported.
+    /// </summary>
+    public double? DecoderFractionVarianceExplained { get; init; }
 }

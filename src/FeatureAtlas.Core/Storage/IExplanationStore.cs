@@ -29,6 +29,13 @@ public interface IExplanationStore
     /// <summary>Deletes an explanation: its author or an admin only (machine explanations: admins only); false when there is none.</summary>
     Task<bool> DeleteExplanationAsync(Actor actor, int explanationId, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds a score to an explanation's scores (under <c>scored</c>, beside those its explainer wrote); a second score of
+    /// the same type and scorer model is an <see cref="ArgumentException"/> (as Neuronpedia refuses it), an unknown
+    /// explanation a <see cref="KeyNotFoundException"/>.
+    /// </summary>
+    Task AddExplanationScoreAsync(int explanationId, ExplanationScoreRecord score, CancellationToken cancellationToken);
+
     /// <summary>One explanation by id, with its feature, author, scores and vote total; null when there is none.</summary>
     Task<ExplanationRecord?> GetExplanationAsync(int explanationId, CancellationToken cancellationToken);
 

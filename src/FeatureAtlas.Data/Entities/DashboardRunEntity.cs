@@ -32,4 +32,7 @@ public sealed class DashboardRunEntity
     public required string OptionsJson { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>The analysis job's <c>SaeAnalysisSummary</c> as JSON; null until it finished on these dashboards.</summary>
+    public string? AnalysisSummaryJson { get; set; }
 }

@@ -61,4 +61,7 @@ public sealed class FeatureEntity
 
     /// <summary>SAEDashboard's feature tables in the layout of <see cref="Stores.FeatureTablesCodec"/>; null for dashboards built before them.</summary>
     public byte[]? Tables { get; set; }
+
+    /// <summary>The analysis job's <c>FeatureAnalysis</c> (token-set enrichment, prefix and induction tests) as UTF-8 JSON; null until it ran.</summary>
+    public byte[]? Analysis { get; set; }
 }

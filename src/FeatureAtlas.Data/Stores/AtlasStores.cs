@@ -22,6 +22,8 @@ public sealed class AtlasStores
         Social = new SocialStore(database);
         Users = new UserStore(database);
         Steering = new SteerStore(database);
+        Analyses = new FeatureAnalysisStore(database);
+        Graphs = new GraphStore(database);
     }
 
     public AtlasDatabase Database { get; }
@@ -58,4 +60,9 @@ public sealed class AtlasStores
 
     /// <summary>Saved steering runs and vectors.</summary>
     public SteerStore Steering { get; }
+
+    /// <summary>Token-set enrichment, prefix and induction tests stored with the dashboards.</summary>
+    public FeatureAnalysisStore Analyses { get; }
+    /// <summary>Stored attribution graphs.</summary>
+    public GraphStore Graphs { get; }
 }

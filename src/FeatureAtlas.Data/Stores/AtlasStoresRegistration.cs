@@ -13,6 +13,7 @@ public static class AtlasStoresRegistration
         services.AddSingleton<ICorpusStore>(stores.Corpora);
         services.AddSingleton<IModelStore>(stores.Models);
         services.AddSingleton<IDashboardStore>(stores.Dashboards);
+        services.AddSingleton<IFeatureAnalysisStore>(stores.Analyses);
         services.AddSingleton<IFeaturePageStore>(stores.FeaturePages);
         services.AddSingleton<IExplanationStore>(stores.Explanations);
         services.AddSingleton<ISaeEvalStore>(stores.Evals);
@@ -21,6 +22,7 @@ public static class AtlasStoresRegistration
         services.AddSingleton<ISocialStore>(stores.Social);
         services.AddSingleton<IUserStore>(stores.Users);
         services.AddSingleton<ISteerStore>(stores.Steering);
+        services.AddSingleton<IGraphStore>(stores.Graphs);
         return services;
     }
 }

@@ -52,6 +52,7 @@ internal sealed class DashboardRows
             HistogramCentres = histogram.Centres,
             Examples = ExampleSetCodec.Encode(f, _sae, _windows),
             Tables = f.Tables is null ? null : FeatureTablesCodec.Encode(f.Tables, field),
+            Analysis = f.Analysis is null ? null : FeatureAnalysisCodec.Encode(f.Analysis),
         };
         if (f.Logits is { } logits)
         {
@@ -106,6 +107,7 @@ internal sealed class DashboardRows
             Intervals = intervals,
             Logits = logits,
             Tables = f.Tables is null ? null : FeatureTablesCodec.Decode(f.Tables, field),
+            Analysis = f.Analysis is null ? null : FeatureAnalysisCodec.Decode(f.Analysis, field),
         };
     }
 }

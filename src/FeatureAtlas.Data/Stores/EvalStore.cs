@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 
 namespace FeatureAtlas.Data.Stores;
 
-/// <summary>The latest evaluation of each SAE.</summary>
+/// <summary>The latest evaluation of each SAE, SAEBench's core metrics with it.</summary>
 public sealed class EvalStore(AtlasDatabase database) : Store(database), ISaeEvalStore
 {
     public async Task SaveEvalAsync(string model, string sae, SaeEvalRecord eval, CancellationToken cancellationToken)
@@ -37,6 +37,19 @@ public sealed class EvalStore(AtlasDatabase database) : Store(database), ISaeEva
         row.HistogramMax = r.HistogramMax;
         row.HistogramJson = JsonSerializer.Serialize(r.LogDensityHistogram);
         row.CreatedAt = eval.CreatedAt;
+        row.KlDivScore = r.KlDivScore;
+        row.KlDivWithSae = r.KlDivWithSae;
+        row.KlDivWithAblation = r.KlDivWithAblation;
+        row.L1 = r.L1;
+        row.L2NormIn = r.L2NormIn;
+        row.L2NormOut = r.L2NormOut;
+        row.L2Ratio = r.L2Ratio;
+        row.RelativeReconstructionBias = r.RelativeReconstructionBias;
+        row.FracAlive = r.FracAlive;
+        row.FreqOver1Percent = r.FreqOver1Percent;
+        row.FreqOver10Percent = r.FreqOver10Percent;
+        row.DecoderFractionVarianceExplained = r.DecoderFractionVarianceExplained;
+        row.ImportedFrom = eval.ImportedFrom;
         await db.SaveChangesAsync(cancellationToken);
     }
 
@@ -70,8 +83,12 @@ public sealed class EvalStore(AtlasDatabase database) : Store(database), ISaeEva
             CeLossClean = e.CeLossClean, CeLossWithSae = e.CeLossWithSae, CeLossZeroAblation = e.CeLossZeroAblation, CeLossRecovered = e.CeLossRecovered,
             DeadFeatures = e.DeadFeatures, DenseFeatures = e.DenseFeatures, DSae = s.DSae,
             LogDensityHistogram = JsonSerializer.Deserialize<int[]>(e.HistogramJson) ?? [], HistogramMin = e.HistogramMin, HistogramMax = e.HistogramMax,
+            KlDivScore = e.KlDivScore, KlDivWithSae = e.KlDivWithSae, KlDivWithAblation = e.KlDivWithAblation, L1 = e.L1,
+            L2NormIn = e.L2NormIn, L2NormOut = e.L2NormOut, L2Ratio = e.L2Ratio, RelativeReconstructionBias = e.RelativeReconstructionBias,
+            FracAlive = e.FracAlive, FreqOver1Percent = e.FreqOver1Percent, FreqOver10Percent = e.FreqOver10Percent,
+            DecoderFractionVarianceExplained = e.DecoderFractionVarianceExplained,
         };
-        return new SaeEvalRecord(s.Name, s.HookName, e.Corpus, result, e.CreatedAt);
+        return new SaeEvalRecord(s.Name, s.HookName, e.Corpus, result, e.CreatedAt, e.ImportedFrom);
     }
 
     private sealed class EvalRow

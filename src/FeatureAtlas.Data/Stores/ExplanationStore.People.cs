@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Entities;
@@ -37,6 +38,38 @@ public sealed partial class ExplanationStore
         db.Explanations.Remove(row);
         await db.SaveChangesAsync(cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// Appends the score to the explanation's scores JSON with a compare-and-set on the text read, so two scores
+    /// added at once both land (the loser reads again) and a duplicate (type, model) is refused whichever came first.
+    /// </summary>
+    public async Task AddExplanationScoreAsync(int explanationId, ExplanationScoreRecord score, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(score);
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var db = CreateContext();
+            var row = await db.Explanations.Where(e => e.Id == explanationId).Select(e => new { e.ScoresJson }).SingleOrDefaultAsync(cancellationToken)
+                ?? throw new KeyNotFoundException($"Explanation {explanationId} does not exist.");
+            var old = row.ScoresJson;
+            var scores = old is null ? new JsonObject() : JsonNode.Parse(old) as JsonObject ?? new JsonObject();
+            if (scores["scored"] is not JsonArray scored) scores["scored"] = scored = [];
+            if (scored.OfType<JsonObject>().Any(x => (string?)x["type"] == score.Type && (string?)x["model"] == score.Model))
+            {
+                throw new ArgumentException($"Explanation {explanationId} already has a {score.Type} score by {score.Model}.");
+            }
+            scored.Add(new JsonObject
+            {
+                ["type"] = score.Type, ["model"] = score.Model, ["value"] = score.Value, ["details"] = JsonNode.Parse(score.DetailsJson),
+                ["initiated_by"] = score.InitiatedBy, ["created_at"] = score.CreatedAt,
+            });
+            var next = scores.ToJsonString();
+            var updated = await db.Explanations.Where(e => e.Id == explanationId && e.ScoresJson == old)
+                .ExecuteUpdateAsync(u => u.SetProperty(e => e.ScoresJson, next), cancellationToken);
+            if (updated == 1) return;
+            if (attempt >= 8) throw new InvalidOperationException($"Explanation {explanationId}'s scores kept changing while a score was added; try again.");
+        }
     }
 
     /// <summary>One explanation by id, with its feature, author, scores and vote total; null when there is none.</summary>

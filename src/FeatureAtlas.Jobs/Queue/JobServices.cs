@@ -24,6 +24,9 @@ public sealed class JobServices
 
     public ISaeEvalStore? Evals { get; init; }
 
+    public IFeatureAnalysisStore? Analyses { get; init; }
+    public IGraphStore? Graphs { get; init; }
+
     /// <summary>Names this worker in job records and error messages: host name and process id by default.</summary>
     public string Worker { get; init; } = DefaultWorkerName();
 

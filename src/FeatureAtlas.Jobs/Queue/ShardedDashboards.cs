@@ -107,7 +107,7 @@ public static class ShardedDashboards
         var builder = state is null ? new DashboardBuilder(model, saes, options.Dashboard) : DashboardBuilder.Restore(new MemoryStream(state), model, saes, options.Dashboard);
         var next = state is null ? piece.First : piece.Next;
         var end = piece.First + piece.Count;
-        var saved = Stopwatch.StartNew();
+        var pacer = new CheckpointPacer(services.ShardSaveInterval);
         var checkedCancel = Stopwatch.StartNew();
         try
         {
@@ -123,10 +123,10 @@ public static class ShardedDashboards
                 var batch = await services.Corpora.ReadWindowsAsync(corpus.Name, next, count, cancellationToken).ConfigureAwait(false);
                 DashboardJob.AddBatch(builder, batch, next, corpus.Name, config.Vocab);
                 next += batch.Count;
-                if (saved.Elapsed >= services.ShardSaveInterval && next < end)
+                if (pacer.Due && next < end)
                 {
-                    await SaveAsync(services, job.Id, piece.Shard, next, false, builder, cancellationToken).ConfigureAwait(false);
-                    saved.Restart();
+                    var at = next;
+                    await pacer.WriteAsync(() => SaveAsync(services, job.Id, piece.Shard, at, false, builder, cancellationToken)).ConfigureAwait(false);
                 }
             }
         }

@@ -5,7 +5,7 @@ using Hangfire;
 namespace FeatureAtlas.Jobs.Queue;
 
 /// <summary>
-/// The long jobs that run as one piece on a worker (explanations, maps, evals, SAE training), enqueued by a command's
+/// The long jobs that run as one piece on a worker (explanations, maps, evals, SAE training, feature analysis, attribution graphs), enqueued by a command's
 /// <c>--enqueue</c>: the options travel as JSON, the job keeps its own checkpoint in the options' checkpoint folder
 /// (a shared folder, so a retry on another machine continues it), and a cancel stops it within a second or so.
 /// </summary>
@@ -16,8 +16,10 @@ public static class WholeJobs
     public const string JointUmap = "joint-umap";
     public const string Eval = "eval";
     public const string TrainSae = "train-sae";
+    public const string Analysis = "analysis";
+    public const string Graph = "graph";
 
-    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string> { Explain, Umap, JointUmap, Eval, TrainSae };
+    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string> { Explain, Umap, JointUmap, Eval, TrainSae, Analysis, Graph };
 
     /// <summary>Records a job of <paramref name="kind"/> and hands it to the queue (SQLite: the serving process picks it up).</summary>
     public static async Task<JobRecord> EnqueueAsync(string kind, object options, int? userId, string title, IJobStore jobs, IBackgroundJobClient? client, CancellationToken cancellationToken)
@@ -56,6 +58,12 @@ public static class WholeJobs
             case TrainSae:
                 var training = new Progress<TrainProgress>(p => progress.Report(new JobProgress("tokens", p.Tokens, p.TotalTokens)));
                 await TrainSaeJob.RunAsync(Options<TrainSaeJobOptions>(job), services.Corpora, training, cancellationToken).ConfigureAwait(false);
+                break;
+            case Analysis:
+                await FeatureAnalysisJob.RunAsync(Options<FeatureAnalysisJobOptions>(job), services.Corpora, services.Models, services.Dashboards, Need(services.Analyses), progress, cancellationToken).ConfigureAwait(false);
+                break;
+            case Graph:
+                await GraphJob.RunAsync(Options<GraphJobOptions>(job), services.Models, Need(services.Graphs), services.Explanations, progress, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidDataException($"Job {job.Id} is a '{job.Kind}' job, which this worker cannot run.");

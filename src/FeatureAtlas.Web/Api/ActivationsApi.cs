@@ -19,7 +19,7 @@ public static class ActivationsApi
         var key = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Source ?? body.Layer, body.Index), cancellationToken);
         var view = await views.GetAsync(key, cancellationToken);
         if (view?.Dashboard is null) throw new KeyNotFoundException(view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.");
-        var rows = FeaturesApi.Activations(view);
+        var rows = FeaturesApi.Activations(view, await sources.IdOfAsync(key.Model, key.Sae, cancellationToken));
         if (rows.Length == 0) throw new KeyNotFoundException($"Feature {key} has no stored examples.");
         return TypedResults.Ok(rows);
     }

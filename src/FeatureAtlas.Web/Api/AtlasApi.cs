@@ -20,6 +20,7 @@ public static class AtlasApi
         api.MapSteerApi();
         api.MapGraphSteerApi();
         api.MapJobsApi();
+        api.MapGraphsApi();
         return app;
     }
 }

@@ -27,20 +27,21 @@ public static class BookmarksApi
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
         var count = await socialStore.StarAsync(ApiInput.Caller(user), feature, cancellationToken);
-        return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: true, count));
+        return TypedResults.Ok(new BookmarkDto(feature.Model, await sources.IdOfAsync(feature.Model, feature.Sae, cancellationToken), feature.Index, Bookmarked: true, count));
     }
 
     public static async Task<Ok<BookmarkDto>> Delete(FeatureRef body, ClaimsPrincipal user, ISocialStore socialStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Sae, body.Index), cancellationToken);
         var count = await socialStore.UnstarAsync(ApiInput.Caller(user), feature, cancellationToken);
-        return TypedResults.Ok(new BookmarkDto(feature.Model, feature.Sae, feature.Index, Bookmarked: false, count));
+        return TypedResults.Ok(new BookmarkDto(feature.Model, await sources.IdOfAsync(feature.Model, feature.Sae, cancellationToken), feature.Index, Bookmarked: false, count));
     }
 
-    public static async Task<Ok<UserBookmarkDto[]>> Mine(ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
+    public static async Task<Ok<UserBookmarkDto[]>> Mine(ClaimsPrincipal user, ISocialStore socialStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var caller = ApiInput.Caller(user);
         var stars = await socialStore.ListStarsAsync(caller.UserId, MaxListed, cancellationToken);
-        return TypedResults.Ok(stars.Select(k => new UserBookmarkDto(k.Model, k.Sae, FeaturesApi.Index(k.Index), FeaturesApi.Id(caller.UserId))).ToArray());
+        var ids = await sources.MapAsync(stars.Select(k => k.Model), cancellationToken);
+        return TypedResults.Ok(stars.Select(k => new UserBookmarkDto(k.Model, ids.Of(k.Model, k.Sae), FeaturesApi.Index(k.Index), FeaturesApi.Id(caller.UserId))).ToArray());
     }
 }

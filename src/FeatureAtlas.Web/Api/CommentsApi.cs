@@ -23,7 +23,7 @@ public static class CommentsApi
     {
         var feature = await sources.KeyAsync(ApiInput.Feature(body.ModelId, body.Layer, body.Index), cancellationToken);
         var comment = await socialStore.AddCommentAsync(ApiInput.Caller(user), feature, body.Text ?? "", cancellationToken);
-        return TypedResults.Ok(ToDto(comment));
+        return TypedResults.Ok(ToDto(comment, await sources.IdOfAsync(feature.Model, feature.Sae, cancellationToken)));
     }
 
     public static async Task<Ok<MessageDto>> Delete(CommentIdRequest body, ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)
@@ -33,7 +33,8 @@ public static class CommentsApi
         return TypedResults.Ok(new MessageDto("ok"));
     }
 
-    public static CommentDto ToDto(CommentInfo c) => new(
-        c.Id, c.Feature.Model, c.Feature.Sae, FeaturesApi.Index(c.Feature.Index), c.Text, FeaturesApi.Id(c.UserId),
+    /// <summary>A comment as Neuronpedia's row, its SAE named <paramref name="sourceId"/> (the source id).</summary>
+    public static CommentDto ToDto(CommentInfo c, string sourceId) => new(
+        c.Id, c.Feature.Model, sourceId, FeaturesApi.Index(c.Feature.Index), c.Text, FeaturesApi.Id(c.UserId),
         new UserNameDto(FeaturesApi.Id(c.UserId), c.UserName), c.UserName, c.CreatedAt);
 }

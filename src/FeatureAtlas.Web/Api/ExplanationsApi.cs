@@ -45,23 +45,26 @@ public static class ExplanationsApi
         var f = body.Feature;
         var feature = await sources.KeyAsync(f is null ? ApiInput.Feature(body.ModelId, body.Layer, body.Index) : ApiInput.Feature(f.ModelId, f.Layer, f.Index), cancellationToken);
         var explanation = await explanationStore.AddManualExplanationAsync(ApiInput.Caller(user), feature, f?.Explanation ?? body.Explanation ?? "", cancellationToken);
-        return TypedResults.Ok(FeaturesApi.ToDto(explanation));
+        return TypedResults.Ok(FeaturesApi.ToDto(explanation, await sources.IdOfAsync(feature.Model, feature.Sae, cancellationToken)));
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken)
+    public static async Task<Ok<ExplanationSearchResponse>> Search(SearchExplanationsRequest body, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var model = string.IsNullOrWhiteSpace(body.ModelId) ? null : body.ModelId;
         var layers = body.Layers ?? [];
         for (var i = 0; i < layers.Length; i++)
         {
-            if (string.IsNullOrWhiteSpace(layers[i])) throw new ArgumentException($"layers[{i}] is empty; each layer is an SAE's name.");
+            if (string.IsNullOrWhiteSpace(layers[i])) throw new ArgumentException($"layers[{i}] is empty; each layer is an SAE's source id (or folder name).");
         }
         if (layers.Length > 0 && model is null) throw new ArgumentException("modelId is required with layers: an SAE's name is unique only within its model.");
-        return SearchAsync(model, layers, body.Query, body.Offset, explanationStore, cancellationToken);
+        // Neuronpedia's layers are source ids; folder names stay valid. A name matching no SAE finds nothing, as there.
+        var saes = new string[layers.Length];
+        for (var i = 0; i < layers.Length; i++) saes[i] = await sources.ResolveAsync(model!, layers[i], cancellationToken) ?? layers[i];
+        return await SearchAsync(model, saes, body.Query, body.Offset, explanationStore, sources, cancellationToken);
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
-        SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, explanationStore, cancellationToken);
+    public static Task<Ok<ExplanationSearchResponse>> SearchModel(SearchModelExplanationsRequest body, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken) =>
+        SearchAsync(ApiInput.Required(body.ModelId, "modelId"), [], body.Query, body.Offset, explanationStore, sources, cancellationToken);
 
     /// <summary>
     /// Neuronpedia groups source sets into releases named after model and set (<c>gpt2sm-res-jb</c>); the atlas has no
@@ -77,7 +80,7 @@ public static class ExplanationsApi
         {
             var all = await sources.ListAsync(model.Name, cancellationToken);
             var named = all.Where(s => $"{model.Name}-{s.Set.Name}" == release).Select(s => s.Sae.Name).ToArray();
-            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, explanationStore, cancellationToken);
+            if (named.Length > 0) return await SearchAsync(model.Name, named, body.Query, body.Offset, explanationStore, sources, cancellationToken);
             var inSet = all.Where(s => s.Set.Name == release).Select(s => s.Sae.Name).ToArray();
             if (inSet.Length > 0) found.Add((model.Name, inSet));
         }
@@ -86,24 +89,28 @@ public static class ExplanationsApi
         {
             throw new ArgumentException($"Source set '{release}' is in {found.Count} models; name the release as one of {string.Join(", ", found.Select(f => $"'{f.Model}-{release}'"))}.");
         }
-        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, explanationStore, cancellationToken);
+        return await SearchAsync(found[0].Model, found[0].Saes, body.Query, body.Offset, explanationStore, sources, cancellationToken);
     }
 
-    public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
-        SearchAsync(null, [], body.Query, body.Offset, explanationStore, cancellationToken);
+    public static Task<Ok<ExplanationSearchResponse>> SearchAll(SearchAllExplanationsRequest body, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken) =>
+        SearchAsync(null, [], body.Query, body.Offset, explanationStore, sources, cancellationToken);
 
-    private static async Task<Ok<ExplanationSearchResponse>> SearchAsync(string? model, string[] layers, string? text, int? start, IExplanationStore explanationStore, CancellationToken cancellationToken)
+    private static async Task<Ok<ExplanationSearchResponse>> SearchAsync(string? model, string[] layers, string? text, int? start, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var query = text?.Trim() ?? "";
         if (query.Length < MinQuery) throw new ArgumentException($"The query must be at least {MinQuery} characters long.");
         var offset = start ?? 0;
         if (offset < 0) throw new ArgumentException($"offset must not be negative; got {offset}.");
         var (results, hasMore) = await explanationStore.SearchExplanationsAsync(model, layers, query, offset, cancellationToken);
-        return TypedResults.Ok(new ExplanationSearchResponse(results.Select(FeaturesApi.ToDto).ToArray(), results.Count, hasMore, offset + results.Count));
+        var ids = await sources.MapAsync(results.Select(r => r.Feature.Model), cancellationToken);
+        return TypedResults.Ok(new ExplanationSearchResponse(results.Select(r => FeaturesApi.ToDto(r, ids)).ToArray(), results.Count, hasMore, offset + results.Count));
     }
 
-    public static async Task<Ok<ExplanationDto>> Get(int id, IExplanationStore explanationStore, CancellationToken cancellationToken) =>
-        TypedResults.Ok(FeaturesApi.ToDto(await explanationStore.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.")));
+    public static async Task<Ok<ExplanationDto>> Get(int id, IExplanationStore explanationStore, SourceIds sources, CancellationToken cancellationToken)
+    {
+        var explanation = await explanationStore.GetExplanationAsync(id, cancellationToken) ?? throw new KeyNotFoundException($"Explanation {id} does not exist.");
+        return TypedResults.Ok(FeaturesApi.ToDto(explanation, await sources.IdOfAsync(explanation.Feature.Model, explanation.Feature.Sae, cancellationToken)));
+    }
 
     /// <summary>Neuronpedia's frontend posts no body (or <c>{}</c>): an upvote.</summary>
     public static async Task<Ok<VoteDto>> Vote(int id, VoteRequest? body, ClaimsPrincipal user, ISocialStore socialStore, CancellationToken cancellationToken)

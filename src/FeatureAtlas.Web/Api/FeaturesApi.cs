@@ -24,13 +24,21 @@ public static class FeaturesApi
             .WithName("GetFeature")
             .ProducesProblem(StatusCodes.Status404NotFound)
             .WithSummary("A feature's dashboard: activations (maximum first), logits, histograms, explanations, its model, source, source set, lists and comments.");
+        api.MapGet("/analysis/{model}/{sae}", GetAnalysisSummary)
+            .WithName("GetAnalysisSummary")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .WithSummary("An SAE's feature-analysis summary: per token set, how many features predict it; induction features; skipped sets.");
         return api;
     }
 
     public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
         string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, IModelStore modelStore, CancellationToken cancellationToken)
     {
-        var key = await sources.KeyAsync(new FeatureKey(model, sae, index), cancellationToken);
+        // The model's sources once: they resolve a source id to the stored SAE and describe it in the answer (this read
+        // took them twice, and the model and SAE rows twice more, on every request).
+        var list = await modelStore.GetModelAsync(model, cancellationToken) is null ? null : await sources.ListAsync(model, cancellationToken);
+        var source = list?.FirstOrDefault(s => s.Sae.Name == sae) ?? list?.FirstOrDefault(s => s.Id == sae);
+        var key = new FeatureKey(model, source?.Sae.Name ?? sae, index);
         var view = await views.GetAsync(key, social: true, viewerId: null, cancellationToken);
         if (view?.Dashboard is null)
         {
@@ -40,15 +48,17 @@ public static class FeaturesApi
                 detail: view is null ? $"There is no feature {key}." : $"Feature {key} has no dashboard yet.",
                 statusCode: StatusCodes.Status404NotFound);
         }
-        var (indices, values) = await NeighboursAsync(models, modelStore, key, cancellationToken);
-        var source = await sources.GetAsync(model, key.Sae, cancellationToken);
+        if (source is null) throw new KeyNotFoundException($"Model '{model}' has no SAE '{key.Sae}' (by folder name or source id).");
+        var (indices, values) = await NeighboursAsync(models, view, cancellationToken);
         return TypedResults.Ok(ToDto(view, source, indices, values));
     }
 
     /// <summary>The feature's nearest decoder directions in its own SAE (itself first), when this server can load the SAE; empty otherwise.</summary>
-    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, IModelStore modelStore, FeatureKey key, CancellationToken cancellationToken)
+    private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, FeatureView view, CancellationToken cancellationToken)
     {
-        if (!SourceIds.CanRun(await modelStore.GetModelAsync(key.Model, cancellationToken), await modelStore.GetSaeAsync(key.Model, key.Sae, cancellationToken))) return ([], []);
+        // The page read already holds the model and SAE rows: no further query to learn that their weights are absent.
+        var key = view.Key;
+        if (!SourceIds.CanRun(view.Model, view.Sae)) return ([], []);
         try
         {
             var runtime = await models.GetAsync(key.Model, cancellationToken);
@@ -66,6 +76,22 @@ public static class FeaturesApi
         }
     }
 
+    public static async Task<Results<Ok<SaeAnalysisSummary>, ProblemHttpResult>> GetAnalysisSummary(string model, string sae, IFeatureAnalysisStore analyses, CancellationToken cancellationToken)
+    {
+        SaeAnalysisSummary? summary;
+        try
+        {
+            summary = await analyses.GetAnalysisSummaryAsync(model, sae, cancellationToken);
+        }
+        catch (KeyNotFoundException e)
+        {
+            return TypedResults.Problem(title: "SAE not found", detail: e.Message, statusCode: StatusCodes.Status404NotFound);
+        }
+        return summary is null
+            ? TypedResults.Problem(title: "No analysis", detail: $"SAE {model}/{sae} has no feature analysis yet; run `atlas analyze --model {model} --sae {sae}`.", statusCode: StatusCodes.Status404NotFound)
+            : TypedResults.Ok(summary);
+    }
+
     public static FeatureDto ToDto(FeatureView view, SourceInfo source, int[] topkCosSimIndices, float[] topkCosSimValues)
     {
         var d = view.Dashboard!;
@@ -76,7 +102,7 @@ public static class FeaturesApi
         return new FeatureDto
         {
             ModelId = key.Model,
-            Layer = key.Sae,
+            Layer = source.Id,
             Index = index,
             SourceSetName = source.Set.Name,
             HookName = view.Sae.HookName,
@@ -105,10 +131,11 @@ public static class FeaturesApi
             Model = ToDto(view.Model, source.InferenceEnabled),
             Source = ToDto(source),
             SourceSet = ToDto(source.Set),
-            Lists = social?.Lists.Select(l => new FeatureListLinkDto(key.Model, key.Sae, index, l.Slug, null, l.UpdatedAt, Id(l.OwnerId), ListsApi.ToDto(l, null, null))).ToArray() ?? [],
-            Comments = social?.Comments.Select(c => CommentsApi.ToDto(c)).ToArray() ?? [],
-            Activations = Activations(view),
-            Explanations = view.Explanations.Select(ToDto).ToArray(),
+            Lists = social?.Lists.Select(l => new FeatureListLinkDto(key.Model, source.Id, index, l.Slug, null, l.UpdatedAt, Id(l.OwnerId), ListsApi.ToDto(l, null, null))).ToArray() ?? [],
+            Comments = social?.Comments.Select(c => CommentsApi.ToDto(c, source.Id)).ToArray() ?? [],
+            Activations = Activations(view, source.Id),
+            Explanations = view.Explanations.Select(e => ToDto(e, source.Id)).ToArray(),
+            Analysis = d.Analysis is null ? null : FeatureAnalysisDto.From(d.Analysis),
             Corpus = view.Run?.Corpus,
             CorpusTokens = view.Run?.TotalTokens ?? 0,
         };
@@ -125,12 +152,14 @@ public static class FeaturesApi
         s.Model, s.Name, s.Description, Type: "", CreatorName: "", HasDashboards: true, AllowInferenceSearch: true, "PUBLIC", [], ShowDfa: false,
         ShowUmap: false, DefaultRange: 1);
 
-    /// <summary>An explanation as Neuronpedia's row.</summary>
-    public static ExplanationDto ToDto(ExplanationRecord e)
+    /// <summary>An explanation as Neuronpedia's row, its SAE named by source id in <c>layer</c> and <c>source</c>.</summary>
+    public static ExplanationDto ToDto(ExplanationRecord e, SourceIdMap ids) => ToDto(e, ids.Of(e.Feature.Model, e.Feature.Sae));
+
+    /// <summary>An explanation as Neuronpedia's row, its SAE named <paramref name="sourceId"/>.</summary>
+    public static ExplanationDto ToDto(ExplanationRecord e, string sourceId)
     {
-        var sae = e.Feature.Sae;
         return new ExplanationDto(
-            e.Id, e.Feature.Model, sae, sae, Index(e.Feature.Index), e.Text, e.Method, e.ModelName, e.AuthorName, e.Votes,
+            e.Id, e.Feature.Model, sourceId, sourceId, Index(e.Feature.Index), e.Text, e.Method, e.ModelName, e.AuthorName, e.Votes,
             ExplanationScores.Rows(e), e.AuthorId is { } author && e.AuthorName is { } name ? new UserNameDto(Id(author), name) : null,
             e.ScoresJson is null ? null : JsonDocument.Parse(e.ScoresJson).RootElement.Clone(), e.CreatedAt);
     }
@@ -153,15 +182,15 @@ public static class FeaturesApi
     }
 
     /// <summary>The feature's stored examples as Activation rows, ordered as Neuronpedia's: by maxValue, highest first (stable, so ties keep top examples first).</summary>
-    public static FeatureActivationDto[] Activations(FeatureView view)
+    public static FeatureActivationDto[] Activations(FeatureView view, string sourceId)
     {
         var key = view.Key;
-        var top = view.Top.Select((e, i) => Activation(key, $"top-{i}", e, null));
-        var intervals = view.Intervals.SelectMany((g, j) => g.Examples.Select((e, i) => Activation(key, $"interval-{j}-{i}", e, g)));
+        var top = view.Top.Select((e, i) => Activation(key, sourceId, $"top-{i}", e, null));
+        var intervals = view.Intervals.SelectMany((g, j) => g.Examples.Select((e, i) => Activation(key, sourceId, $"interval-{j}-{i}", e, g)));
         return top.Concat(intervals).OrderByDescending(a => a.MaxValue).ToArray();
     }
 
-    private static FeatureActivationDto Activation(FeatureKey key, string id, ExampleView e, IntervalView? interval)
+    private static FeatureActivationDto Activation(FeatureKey key, string sourceId, string id, ExampleView e, IntervalView? interval)
     {
         // maxValue and its position are the maximum of values (first on ties), as Neuronpedia stores them; the token
         // the example was chosen for is qualifyingTokenIndex.
@@ -173,7 +202,7 @@ public static class FeaturesApi
         var max = e.Values.Length == 0 ? 0 : e.Values[at];
         var min = e.Values.Length == 0 ? 0 : e.Values.Min();
         return new FeatureActivationDto(
-            $"{key.Model}/{key.Sae}/{key.Index}/{id}", key.Model, key.Sae, key.Sae, Index(key.Index), e.Tokens, e.Values, max, at, min,
+            $"{key.Model}/{sourceId}/{key.Index}/{id}", key.Model, sourceId, sourceId, Index(key.Index), e.Tokens, e.Values, max, at, min,
             e.MaxValueTokenIndex, interval?.Low, interval?.High, interval?.ContainsFraction, null, null, [], null, null, null);
     }
 }

@@ -33,11 +33,11 @@ public static partial class InferenceApi
             if (selected.Count == 0) throw new ModelUnavailableException($"No SAE of source set '{request.SourceSet}' can run on this server.");
         }
         var resolved = request with { SelectedLayers = selected.ToArray(), DensityThreshold = Density(request.DensityThreshold) };
-        if (request.Text.ValueKind != JsonValueKind.Array) return await SearchAll(resolved, models, limits, dashboardStore, explanationStore, context, cancellationToken);
+        if (request.Text.ValueKind != JsonValueKind.Array) return await SearchAll(resolved, models, limits, dashboardStore, explanationStore, sources, context, cancellationToken);
         var results = new List<SearchAllResponse>();
         foreach (var text in Texts(request.Text, "text"))
         {
-            results.Add((await SearchAll(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, dashboardStore, explanationStore, context, cancellationToken)).Value!);
+            results.Add((await SearchAll(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, dashboardStore, explanationStore, sources, context, cancellationToken)).Value!);
         }
         return TypedResults.Ok(new SearchAllBatchResponse(results.ToArray()));
     }
@@ -48,11 +48,11 @@ public static partial class InferenceApi
         var model = ApiInput.Required(request.ModelId, "modelId");
         var sae = ApiInput.Required(request.Source, "source");
         var resolved = request with { Source = (await sources.ResolveAsync(model, sae, cancellationToken)) ?? sae, DensityThreshold = Density(request.DensityThreshold) };
-        if (request.Text.ValueKind != JsonValueKind.Array) return await TopkByToken(resolved, models, limits, context, cancellationToken);
+        if (request.Text.ValueKind != JsonValueKind.Array) return await TopkByToken(resolved, models, limits, sources, context, cancellationToken);
         var results = new List<TopkByTokenResponse>();
         foreach (var text in Texts(request.Text, "text"))
         {
-            results.Add((await TopkByToken(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, context, cancellationToken)).Value!);
+            results.Add((await TopkByToken(resolved with { Text = JsonSerializer.SerializeToElement(text) }, models, limits, sources, context, cancellationToken)).Value!);
         }
         return TypedResults.Ok(new TopkByTokenBatchResponse(results.ToArray()));
     }

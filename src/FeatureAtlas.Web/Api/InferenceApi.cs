@@ -46,6 +46,7 @@ public static partial class InferenceApi
         var dSae = runtime.Sae(sae).DSae;
         if (feature.Index < 0 || feature.Index >= dSae) throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{sae}', which has {dSae} features.");
 
+        var sourceId = await sources.IdOfAsync(model, sae, cancellationToken);
         var results = new List<ActivationDto>(texts.Count);
         foreach (var text in texts)
         {
@@ -53,14 +54,14 @@ public static partial class InferenceApi
             var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
             var dto = ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
             {
-                ModelId = feature.Model, Layer = feature.Sae, Index = FeaturesApi.Index(feature.Index),
+                ModelId = feature.Model, Layer = sourceId, Index = FeaturesApi.Index(feature.Index),
             };
             results.Add(await WithDfaAsync(dto, models, model, session, tokens, feature.Index, a.MaxValueIndex, request.IgnoreBos && tokens[0] == FeatureSearch.BosToken, context, cancellationToken));
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }
 
-    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, IDashboardStore dashboardStore, IExplanationStore explanationStore, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Ok<SearchAllResponse>> SearchAll(SearchAllRequest request, ModelRuntime models, AtlasWebOptions limits, IDashboardStore dashboardStore, IExplanationStore explanationStore, SourceIds sources, HttpContext context, CancellationToken cancellationToken)
     {
         var model = ApiInput.Required(request.ModelId, "modelId");
         var runtime = await models.GetAsync(model, cancellationToken);
@@ -100,8 +101,9 @@ public static partial class InferenceApi
 
         var keys = matches.Select(m => new FeatureKey(model, runtime.StoredName(m.Sae), m.Feature)).ToArray();
         var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
+        var ids = await sources.MapAsync([model], cancellationToken);
         var results = matches.Select((m, i) => new SearchResultDto(
-            model, keys[i].Sae, FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
+            model, ids.Of(model, keys[i].Sae), FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
             explanations.GetValueOrDefault(keys[i]),
             maxActivation is null ? null : (sortIndexes.Length > 0 ? m.SumValue : m.MaxValue) / maxActivation[m.Sae][m.Feature])).ToArray();
@@ -122,7 +124,7 @@ public static partial class InferenceApi
         return result;
     }
 
-    public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, ModelRuntime models, AtlasWebOptions limits, HttpContext context, CancellationToken cancellationToken)
+    public static async Task<Ok<TopkByTokenResponse>> TopkByToken(TopkByTokenRequest request, ModelRuntime models, AtlasWebOptions limits, SourceIds sources, HttpContext context, CancellationToken cancellationToken)
     {
         var (model, sae) = (ApiInput.Required(request.ModelId, "modelId"), ApiInput.Required(request.Source, "source"));
         var runtime = await models.GetAsync(model, cancellationToken);
@@ -140,7 +142,7 @@ public static partial class InferenceApi
         var strings = runtime.TokenStrings(tokens);
         var results = byToken.Select(t => new TokenResultDto(t.Position, strings[t.Position], t.IsSpecial,
             t.Features.Select(f => new TopFeatureDto(f.Value, f.Feature)).ToArray())).ToArray();
-        return TypedResults.Ok(new TopkByTokenResponse(sae, results));
+        return TypedResults.Ok(new TopkByTokenResponse(await sources.IdOfAsync(model, sae, cancellationToken), results));
     }
 
     private static ActivationDto ToDto(string[] tokens, FeatureActivations a, bool dropBos)

@@ -62,7 +62,7 @@ public static class ListsApi
             await listStore.DeleteListAsync(actor, info.Slug, CancellationToken.None);
             throw;
         }
-        return TypedResults.Ok(await ReadAsync(listStore, info.Slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, sources, info.Slug, request, cancellationToken));
     }
 
     /// <summary>Neuronpedia answers the ListsOnNeurons rows it created, which its client reads; so do we.</summary>
@@ -74,7 +74,8 @@ public static class ListsApi
         var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
         var stored = list.Items.ToDictionary(i => i.Feature);
-        return TypedResults.Ok(items.Select(i => i.Feature).Distinct().Select(f => Neuron(list.Info, stored[f])).ToArray());
+        var ids = await sources.MapAsync(items.Select(i => i.Feature.Model), cancellationToken);
+        return TypedResults.Ok(items.Select(i => i.Feature).Distinct().Select(f => Neuron(list.Info, stored[f], ids)).ToArray());
     }
 
     public static async Task<Ok<ListDto>> Remove(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
@@ -85,7 +86,7 @@ public static class ListsApi
         {
             throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         }
-        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, sources, slug, request, cancellationToken));
     }
 
     public static async Task<Ok<ListDto>> EditFeature(ListFeatureRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
@@ -96,17 +97,17 @@ public static class ListsApi
         if (!list.Items.Any(i => i.Feature == feature)) throw new KeyNotFoundException($"Feature {feature} is not on list '{slug}'.");
         // Adding a feature already on the list only replaces its note; an empty note clears it.
         await listStore.AddListItemsAsync(ApiInput.Caller(user), slug, [(feature, body.Description ?? "")], cancellationToken);
-        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, sources, slug, request, cancellationToken));
     }
 
-    public static async Task<Ok<ListDto>> Update(UpdateListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Update(UpdateListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
         var current = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         await listStore.UpdateListAsync(
             ApiInput.Caller(user), slug, body.Name ?? "", body.Description, body.DefaultTestText ?? current.Info.DefaultTestText,
             body.IsPublic ?? current.Info.IsPublic, cancellationToken);
-        return TypedResults.Ok(await ReadAsync(listStore, slug, request, cancellationToken));
+        return TypedResults.Ok(await ReadAsync(listStore, sources, slug, request, cancellationToken));
     }
 
     public static async Task<NoContent> Delete(ListIdRequest body, ClaimsPrincipal user, IListStore listStore, CancellationToken cancellationToken)
@@ -115,10 +116,10 @@ public static class ListsApi
         return TypedResults.NoContent();
     }
 
-    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, IListStore listStore, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> Get(ListIdRequest body, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var list = await ReadAsync(listStore, slug, request, cancellationToken);
+        var list = await ReadAsync(listStore, sources, slug, request, cancellationToken);
         var comments = await listStore.ListListCommentsAsync(slug, cancellationToken);
         return TypedResults.Ok(list with { Comments = comments.Select(ToDto).ToArray() });
     }
@@ -142,15 +143,18 @@ public static class ListsApi
         return TypedResults.Ok(lists.Select(l => ToDto(l, null, request)).ToArray());
     }
 
-    /// <summary>The list as JSON; its <c>url</c> is absolute when <paramref name="request"/> is given, else a path.</summary>
-    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest? request) => new(
+    /// <summary>
+    /// The list as JSON; its <c>url</c> is absolute when <paramref name="request"/> is given, else a path. Neuronpedia's
+    /// <c>neurons</c> name each SAE by source id (from <paramref name="ids"/>); our <c>features</c> keep the folder name.
+    /// </summary>
+    public static ListDto ToDto(FeatureListInfo info, IReadOnlyList<FeatureListItem>? items, HttpRequest? request, SourceIdMap? ids = null) => new(
         info.Slug, $"{(request is null ? "" : $"{request.Scheme}://{request.Host}")}/list/{Uri.EscapeDataString(info.Slug)}", info.Name, info.Description,
         info.DefaultTestText, info.IsPublic, info.OwnerName, info.FeatureCount, info.CreatedAt, info.UpdatedAt,
         items?.Select(i => new ListFeatureDto(i.Feature.Model, i.Feature.Sae, i.Feature.Index, i.Note, i.AddedAt)).ToArray(),
-        items?.Select(i => Neuron(info, i)).ToArray(), FeaturesApi.Id(info.OwnerId), new UserNameDto(FeaturesApi.Id(info.OwnerId), info.OwnerName), []);
+        items?.Select(i => Neuron(info, i, ids ?? SourceIdMap.Empty)).ToArray(), FeaturesApi.Id(info.OwnerId), new UserNameDto(FeaturesApi.Id(info.OwnerId), info.OwnerName), []);
 
-    private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i) =>
-        new(i.Feature.Model, i.Feature.Sae, FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
+    private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i, SourceIdMap ids) =>
+        new(i.Feature.Model, ids.Of(i.Feature.Model, i.Feature.Sae), FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
 
     private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(IModelStore modelStore, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
     {
@@ -170,10 +174,10 @@ public static class ListsApi
         return resolved;
     }
 
-    private static async Task<ListDto> ReadAsync(IListStore listStore, string slug, HttpRequest request, CancellationToken cancellationToken)
+    private static async Task<ListDto> ReadAsync(IListStore listStore, SourceIds sources, string slug, HttpRequest request, CancellationToken cancellationToken)
     {
         var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
-        return ToDto(list.Info, list.Items, request);
+        return ToDto(list.Info, list.Items, request, await sources.MapAsync(list.Items.Select(i => i.Feature.Model), cancellationToken));
     }
 
     private static List<(FeatureKey Feature, string? Note)> Items(FeatureRef[]? features, string field)

@@ -32,6 +32,22 @@ public sealed class SourceIds(IModelStore modelStore)
         return sources;
     }
 
+    /// <summary>The source ids of the SAEs of <paramref name="models"/> (a model not in the atlas adds none), for mapping many rows at once.</summary>
+    public async Task<SourceIdMap> MapAsync(IEnumerable<string> models, CancellationToken cancellationToken)
+    {
+        var ids = new Dictionary<(string Model, string Sae), string>();
+        foreach (var model in models.Distinct(StringComparer.Ordinal))
+        {
+            if (await modelStore.GetModelAsync(model, cancellationToken) is null) continue;
+            foreach (var source in await ListAsync(model, cancellationToken)) ids[(model, source.Sae.Name)] = source.Id;
+        }
+        return new SourceIdMap(ids);
+    }
+
+    /// <summary>The source id of the SAE stored as <paramref name="sae"/>; the name itself when the model has no such SAE.</summary>
+    public async Task<string> IdOfAsync(string model, string sae, CancellationToken cancellationToken) =>
+        (await MapAsync([model], cancellationToken)).Of(model, sae);
+
     /// <summary>The stored (folder) name of the SAE that <paramref name="idOrName"/> names, by folder name or source id; null when none does.</summary>
     public async Task<string?> ResolveAsync(string model, string idOrName, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ internal sealed class InProcessJobServer(AtlasStores store, IJobStore jobs, JobS
     {
         var services = new JobServices
         {
-            Jobs = jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations, Maps = store.Umaps, Evals = store.Evals,
+            Jobs = jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations, Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
         };
         _host = AtlasJobHost.Start(services, storage, workers: 1, shutdownTimeout: TimeSpan.FromSeconds(10));
         if (store.Database.Provider == AtlasProvider.Sqlite) _pump = new JobPump(jobs, _host.Client).RunAsync(TimeSpan.FromSeconds(2), _stopping.Token);

@@ -10,4 +10,10 @@ public static class Links
     public static string List(string slug) => "/list/" + Uri.EscapeDataString(slug);
 
     public static string User(string name) => "/user/" + Uri.EscapeDataString(name);
+
+    /// <summary>A stored graph's explorer page.</summary>
+    public static string Graph(string model, string slug) => $"/{Uri.EscapeDataString(model)}/graph/{Uri.EscapeDataString(slug)}";
+
+    /// <summary>A model's graphs: the list, generate and upload.</summary>
+    public static string Graphs(string model) => $"/{Uri.EscapeDataString(model)}/graph";
 }

@@ -66,4 +66,32 @@ public static class ViewHelpers
             return "";
         }
     }
+
+    /// <summary>
+    /// An explanation's test texts as a short line ("test texts (llm): recall 0.80 · precision 0.67 · accuracy 0.70",
+    /// or "test texts (llm): failed"); empty when none were run.
+    /// </summary>
+    public static string TestTexts(string? json)
+    {
+        if (string.IsNullOrEmpty(json)) return "";
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("test_texts", out var t) || t.ValueKind != System.Text.Json.JsonValueKind.Object) return "";
+            var source = t.TryGetProperty("source", out var src) && src.ValueKind == System.Text.Json.JsonValueKind.String ? src.GetString() : "?";
+            if (t.TryGetProperty("failed", out _)) return $"test texts ({source}): failed";
+            var parts = new List<string>();
+            foreach (var key in new[] { "recall", "precision", "accuracy" })
+            {
+                parts.Add(t.TryGetProperty(key, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.Number
+                    ? string.Create(CultureInfo.InvariantCulture, $"{key} {v.GetDouble():0.00}")
+                    : $"{key} –");
+            }
+            return $"test texts ({source}): {string.Join(" · ", parts)}";
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "";
+        }
+    }
 }

@@ -17,7 +17,7 @@ namespace FeatureAtlas.Web.Steering;
 /// or generates the default and steered texts together in one batch on the shared <see cref="ModelRuntime"/> and
 /// saves the run. Frames of the texts so far go to the caller as tokens are chosen (for server-sent events).
 /// </summary>
-public sealed class SteerService(ModelRuntime models, ISteerStore store)
+public sealed class SteerService(ModelRuntime models, ISteerStore store, Api.SourceIds sources)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
@@ -54,10 +54,12 @@ public sealed class SteerService(ModelRuntime models, ISteerStore store)
         {
             var f = features[i] ?? throw new ArgumentException($"features[{i}] is empty.");
             if (f.ModelId is { } m && m != modelName) throw new ArgumentException($"features[{i}].modelId is '{m}', but the request steers model '{modelName}'; every feature must be of that model.");
-            var sae = Api.ApiInput.Required(f.Layer, $"features[{i}].layer (the SAE's name)");
+            var named = Api.ApiInput.Required(f.Layer, $"features[{i}].layer (the SAE's source id or name)");
+            // Neuronpedia names the SAE by source id (8-res-jb); the folder name stays valid.
+            var sae = loaded.Saes.Any(s => s.Name == named) ? named : await sources.ResolveAsync(modelName, named, cancellationToken).ConfigureAwait(false) ?? named;
             var index = Api.ApiInput.Required(f.Index, $"features[{i}].index");
             var strength = Range(Api.ApiInput.Required(f.Strength, $"features[{i}].strength"), $"features[{i}].strength", -SteerLimits.MaxStrength, SteerLimits.MaxStrength);
-            var record = loaded.Saes.FirstOrDefault(s => s.Name == sae) ?? throw new KeyNotFoundException($"SAE '{sae}' of model '{modelName}' is not in the atlas or cannot run on this server (features[{i}].layer).");
+            var record = loaded.Saes.FirstOrDefault(s => s.Name == sae) ?? throw new KeyNotFoundException($"SAE '{sae}' of model '{modelName}' is not in the atlas or cannot run on this server (features[{i}].layer '{named}').");
             if (index < 0 || index >= record.DSae) throw new KeyNotFoundException($"Feature {index} is not in SAE '{sae}', which has {record.DSae} features (features[{i}].index).");
             normalisedFeatures[i] = new SteerFeatureRequest { ModelId = modelName, Layer = sae, Index = index, Strength = strength };
             featureSteps[i] = (loaded.SessionName(sae), index, (float)(strength * multiplier));

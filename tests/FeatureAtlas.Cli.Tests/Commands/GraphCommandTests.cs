@@ -97,6 +97,40 @@ public sealed class GraphCommandTests(TinyModelFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public async Task Graph_Save_StoresTheGraphUnderModelAndSlug_AndATakenSlugStopsBeforeWork()
+    {
+        var db = _folder.Combine("atlas.db");
+        var stores = await FeatureAtlas.Data.AtlasDatabase.OpenAsync(db, CancellationToken.None);
+        var config = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory).Config;
+        await stores.Models.UpsertModelAsync(new FeatureAtlas.Core.Storage.ModelRecord("tiny-gpt2", fixture.Checkpoint.ModelDirectory, "{}", config.Layers, config.DModel, config.Vocab), CancellationToken.None);
+        string[] command = ["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--prompt", "Hello world", "--save", "--slug", "hello-world", "--db", db];
+
+        var first = CliRunner.Run([.. command, "--out", _folder.Combine("first.json")]);
+        var second = CliRunner.Run([.. command, "--out", _folder.Combine("second.json")]);
+
+        Assert.True(first.ExitCode == 0, first.ToString());
+        Assert.Contains("; stored as tiny-gpt2/graph/hello-world", first.StandardOutput, StringComparison.Ordinal);
+        var stored = await stores.Graphs.GetGraphAsync("tiny-gpt2", "hello-world", CancellationToken.None);
+        Assert.NotNull(stored);
+        Assert.Equal("Hello world", stored.Prompt);
+        var json = JsonNode.Parse(await stores.Graphs.GetGraphJsonAsync("tiny-gpt2", "hello-world", CancellationToken.None))!;
+        Assert.Equal(JsonNode.Parse(File.ReadAllText(_folder.Combine("first.json")))!["links"]!.ToJsonString(), json["links"]!.ToJsonString());
+        Assert.Equal(stored.Nodes, json["nodes"]!.AsArray().Count);
+        Assert.Equal(1, second.ExitCode);
+        Assert.Equal("error: Model 'tiny-gpt2' already has a graph with slug 'hello-world'; choose another slug.", second.StandardError.Trim());
+        Assert.False(File.Exists(_folder.Combine("second.json")));
+    }
+
+    [Fact]
+    public void Graph_SaveWithASlugOfCapitals_IsAUsageError()
+    {
+        var result = CliRunner.Run(["graph", "--model", fixture.Checkpoint.ModelDirectory, "--transcoders", .. Transcoders(), "--prompt", "Hi", "--save", "--out", _folder.Combine("Hello.json"), "--db", _folder.Combine("a.db")]);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal("error: --slug (default: the --out file name) may hold only lowercase letters, digits, '_' and '-'; 'Hello' has 'H'.", result.StandardError.Trim());
+    }
+
+    [Fact]
     public void Graph_TranscoderOfAnotherWidth_ExitsOneNamingTheTranscoder()
     {
         var config = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory).Config;

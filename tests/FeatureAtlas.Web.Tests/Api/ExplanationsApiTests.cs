@@ -121,11 +121,12 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         async Task<string[]> Find(string[]? layers) =>
             Keys(await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search", new { modelId = AtlasApp.Model, layers, query = "capybara" })));
 
-        Assert.Equal(["res9/50", "res9/52"], await Find(["res9"]));
-        Assert.Equal(["res8/50", "res8/51"], await Find([AtlasApp.Sae]));
-        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find([AtlasApp.Sae, "res9"]));
-        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find([]));
-        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], await Find(null));
+        Assert.Equal(["9-res/50", "9-res/52"], await Find(["res9"]));
+        Assert.Equal(["9-res/50", "9-res/52"], await Find(["9-res"]));   // Neuronpedia's layers are source ids
+        Assert.Equal(["8-res/50", "8-res/51"], await Find([AtlasApp.Sae]));
+        Assert.Equal(["8-res/50", "8-res/51", "9-res/50", "9-res/52"], await Find([AtlasApp.Sae, "res9"]));
+        Assert.Equal(["8-res/50", "8-res/51", "9-res/50", "9-res/52"], await Find([]));
+        Assert.Equal(["8-res/50", "8-res/51", "9-res/50", "9-res/52"], await Find(null));
     }
 
     [Fact]
@@ -138,8 +139,8 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         var model = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-model", new { modelId = AtlasApp.Model, query = "capybara", offset = 0 }));
         var all = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-all", new { query = "capybara" }));
 
-        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], Keys(model));
-        Assert.Equal(["res8/50", "res8/51", "res9/50", "res9/52"], Keys(all));
+        Assert.Equal(["8-res/50", "8-res/51", "9-res/50", "9-res/52"], Keys(model));
+        Assert.Equal(["8-res/50", "8-res/51", "9-res/50", "9-res/52"], Keys(all));
         Assert.Empty(Keys(await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-model", new { modelId = "no-such-model", query = "capybara" }))));
         Assert.Contains("modelId is required", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
             await client.PostAsJsonAsync("api/explanation/search-model", new { query = "capybara" })));

@@ -18,7 +18,7 @@ public abstract class FeaturesApiTests(AtlasApp app)
         var feature = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/feature/{AtlasApp.Model}/{AtlasApp.Sae}/3"));
 
         Assert.Equal(AtlasApp.Model, feature.GetProperty("modelId").GetString());
-        Assert.Equal(AtlasApp.Sae, feature.GetProperty("layer").GetString());
+        Assert.Equal("8-res", feature.GetProperty("layer").GetString());   // Neuronpedia's source id of res8 (blocks.8.hook_resid_pre)
         Assert.Equal(3, feature.GetProperty("index").GetString()!.ParseIndex());
         var stored = await app.Store.Dashboards.GetFeatureAsync(AtlasApp.Model, AtlasApp.Sae, 3, CancellationToken.None);
         Assert.Equal(stored!.MaxActivation, feature.GetProperty("maxActApprox").GetSingle());

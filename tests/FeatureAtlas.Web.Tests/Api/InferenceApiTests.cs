@@ -69,7 +69,7 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
         for (var i = 0; i < expected.Length; i++)
         {
             Assert.Equal(expected[i].Max, results[i].GetProperty("maxValue").GetSingle(), 5);
-            Assert.Equal(LiveAtlasApp.LiveSae, results[i].GetProperty("layer").GetString());
+            Assert.Equal("1-res", results[i].GetProperty("layer").GetString());   // the source id
         }
     }
 

@@ -66,7 +66,8 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         var byFolder = await HttpAssert.OkJsonAsync(await client.GetAsync($"api/feature/{Model}/{LiveAtlasApp.LiveSae}/{index}"));
 
         Assert.Equal(byFolder.ToString(), feature.ToString());
-        Assert.Equal((Model, LiveAtlasApp.LiveSae, index.ToString()), (feature.GetProperty("modelId").GetString(), feature.GetProperty("layer").GetString(), feature.GetProperty("index").GetString()));
+        // layer is the source id, whichever name the request used (Neuronpedia's frontend builds links from it).
+        Assert.Equal((Model, SourceId, index.ToString()), (feature.GetProperty("modelId").GetString(), feature.GetProperty("layer").GetString(), feature.GetProperty("index").GetString()));
         Kind(JsonValueKind.Number, feature, "frac_nonzero");
         Kind(JsonValueKind.Number, feature, "maxActApprox");
         foreach (var array in new[] { "pos_str", "pos_values", "neg_str", "neg_values", "freq_hist_data_bar_heights", "freq_hist_data_bar_values", "logits_hist_data_bar_heights", "logits_hist_data_bar_values", "lists", "comments", "vector" })
@@ -95,7 +96,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         var previous = float.PositiveInfinity;
         foreach (var row in rows)
         {
-            Assert.Equal((Model, LiveAtlasApp.LiveSae, LiveAtlasApp.LiveSae, index.ToString()),
+            Assert.Equal((Model, SourceId, SourceId, index.ToString()),
                 (row.GetProperty("modelId").GetString(), row.GetProperty("layer").GetString(), row.GetProperty("source").GetString(), row.GetProperty("index").GetString()));
             var values = Floats(row.GetProperty("values"));
             Assert.Equal(values.Length, row.GetProperty("tokens").GetArrayLength());
@@ -118,7 +119,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
 
         // Explanation.from_np_db_json reads modelId, source, index, description, typeName, explanationModelName; scores is an array.
         var explanation = feature.GetProperty("explanations").EnumerateArray().Single(e => e.GetProperty("description").GetString() == "words about the sea");
-        Assert.Equal((Model, LiveAtlasApp.LiveSae, index.ToString(), "manual"),
+        Assert.Equal((Model, SourceId, index.ToString(), "manual"),
             (explanation.GetProperty("modelId").GetString(), explanation.GetProperty("source").GetString(), explanation.GetProperty("index").GetString(), explanation.GetProperty("typeName").GetString()));
         Kind(JsonValueKind.Array, explanation, "scores");
         Assert.Equal(author.Name, explanation.GetProperty("triggeredByUser").GetProperty("name").GetString());
@@ -168,7 +169,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         Assert.Equal(tokens.Length, fromClient.GetProperty("tokens").GetArrayLength());
         Assert.Equal(values.Max(), fromClient.GetProperty("maxValue").GetSingle());
         Assert.Equal(Array.IndexOf(values, values.Max()), fromClient.GetProperty("maxValueTokenIndex").GetInt32());
-        Assert.Equal((Model, LiveAtlasApp.LiveSae, index.ToString()), (fromClient.GetProperty("modelId").GetString(), fromClient.GetProperty("layer").GetString(), fromClient.GetProperty("index").GetString()));
+        Assert.Equal((Model, SourceId, index.ToString()), (fromClient.GetProperty("modelId").GetString(), fromClient.GetProperty("layer").GetString(), fromClient.GetProperty("index").GetString()));
 
         // compute_activation_for_texts: customText a list; one result per text, in order.
         var batch = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/activation/new",
@@ -197,7 +198,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         Assert.Equal(expected, result.Select(r => r.GetProperty("index").GetString()));
         foreach (var r in result)
         {
-            Assert.Equal((Model, LiveAtlasApp.LiveSae), (r.GetProperty("modelId").GetString(), r.GetProperty("layer").GetString()));
+            Assert.Equal((Model, SourceId), (r.GetProperty("modelId").GetString(), r.GetProperty("layer").GetString()));
             Assert.Equal(single.GetProperty("tokens").GetArrayLength(), r.GetProperty("values").GetArrayLength());
         }
         var results = batch.GetProperty("results").EnumerateArray().ToArray();
@@ -324,11 +325,12 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         Assert.Equal(["3", "1"], added.EnumerateArray().Select(r => r.GetProperty("index").GetString()));
         foreach (var row in added.EnumerateArray())
         {
-            Assert.Equal((Model, LiveAtlasApp.LiveSae, id), (row.GetProperty("modelId").GetString(), row.GetProperty("layer").GetString(), row.GetProperty("listId").GetString()));
+            Assert.Equal((Model, SourceId, id), (row.GetProperty("modelId").GetString(), row.GetProperty("layer").GetString(), row.GetProperty("listId").GetString()));
         }
         Assert.Equal((id, "Sea words"), (got.GetProperty("id").GetString(), got.GetProperty("name").GetString()));
         Assert.Equal(["1", "3"], got.GetProperty("neurons").EnumerateArray().Select(r => r.GetProperty("index").GetString()));
         Assert.Equal("first", got.GetProperty("neurons")[0].GetProperty("description").GetString());
+        Assert.All(got.GetProperty("neurons").EnumerateArray(), r => Assert.Equal(SourceId, r.GetProperty("layer").GetString()));
         Assert.Equal(user.Name, got.GetProperty("user").GetProperty("name").GetString());
         Assert.Equal(id, Assert.Single(owned.EnumerateArray()).GetProperty("id").GetString());
 
@@ -349,7 +351,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
 
         // comment-provider.tsx: comment/new with the feature and text, then comment/delete with {id}.
         var comment = await HttpAssert.OkJsonAsync(await c.PostAsJsonAsync("api/comment/new", new { key.modelId, key.layer, key.index, text = "Looks like the sea." }));
-        Assert.Equal((index.ToString(), user.Name), (comment.GetProperty("index").GetString(), comment.GetProperty("user").GetProperty("name").GetString()));
+        Assert.Equal((index.ToString(), user.Name, SourceId), (comment.GetProperty("index").GetString(), comment.GetProperty("user").GetProperty("name").GetString(), comment.GetProperty("layer").GetString()));
         var onFeature = await HttpAssert.OkJsonAsync(await c.GetAsync($"api/feature/{Model}/{SourceId}/{index}"));
         Assert.Contains(onFeature.GetProperty("comments").EnumerateArray(), x => x.GetProperty("text").GetString() == "Looks like the sea.");
         var deleted = await HttpAssert.OkJsonAsync(await c.PostAsJsonAsync("api/comment/delete", new { id = comment.GetProperty("id").GetInt32().ToString() }));
@@ -379,6 +381,62 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
     }
 
     [Fact]
+    public async Task ExplanationScore_ClientBody_ScoresOfflineStoresTheRowAndRefusesADuplicate()
+    {
+        var index = await LiveFeatureAsync();
+        var stored = await app.Store.Dashboards.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, index, CancellationToken.None);
+        var top = stored!.Top[0];
+        var window = (await app.Store.Corpora.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, [top.Window], CancellationToken.None))[top.Window];
+        var tokenizer = Gpt2Tokenizer.CreateDefault();
+        var topToken = tokenizer.GetTokenStrings([window[top.Position]])[0];
+        var author = await app.SignUpAsync("scorer");
+        async Task<int> ExplainAsync(string text) => (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = Model, layer = SourceId, index = index.ToString(), explanation = text } }))).GetProperty("id").GetInt32();
+        var named = await ExplainAsync($"the token \"{topToken}\"");
+        var unrelated = await ExplainAsync("zebras quarrelling about xylophones");
+
+        // explanations-pane.tsx / the API docs: {explanationId (a string), scorerModel, scorerType}. No scorer model is
+        // configured here, so gpt-4o-mini is answered offline, and the row says so.
+        var body = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named.ToString(), scorerModel = "gpt-4o-mini", scorerType = "recall_alt" }));
+        var score = body.GetProperty("score");
+        Kind(JsonValueKind.String, score, "id");
+        Assert.Equal((author.Actor.UserId.ToString(), named, "recall_alt", "offline"),
+            (score.GetProperty("initiatedByUserId").GetString(), score.GetProperty("explanationId").GetInt32(), score.GetProperty("explanationScoreTypeName").GetString(), score.GetProperty("explanationScoreModelName").GetString()));
+        Kind(JsonValueKind.String, score, "createdAt");
+        var details = JsonDocument.Parse(score.GetProperty("jsonDetails").GetString()!).RootElement;
+        Assert.Equal(topToken, Assert.Single(details.GetProperty("named").EnumerateArray()).GetString());
+        var value = score.GetProperty("value").GetDouble();
+        // recall_alt is the share of held-out windows classified right, as the details' accuracy says.
+        Assert.Equal(details.GetProperty("detection_accuracy").GetDouble(), value);
+        Assert.InRange(value, 0, 1);
+
+        var other = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = unrelated, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
+        var namedRecall = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
+        // Naming no vocabulary token predicts nothing fires: detection at chance. Naming the top token does better.
+        Assert.Equal(0.5, other.GetProperty("value").GetDouble(), 9);
+        Assert.True(namedRecall.GetProperty("value").GetDouble() > 0.5, $"the explanation naming '{topToken}' scores {namedRecall}");
+
+        // The stored scores come back in the feature's explanation rows, beside the explainer's own.
+        var feature = await HttpAssert.OkJsonAsync(await author.Client.GetAsync($"api/feature/{Model}/{SourceId}/{index}"));
+        var rows = feature.GetProperty("explanations").EnumerateArray().Single(e => e.GetProperty("id").GetInt32() == named).GetProperty("scores").EnumerateArray().ToArray();
+        Assert.Equal(["recall_alt", "eleuther_recall"], rows.Select(r => r.GetProperty("explanationScoreTypeName").GetString()));
+        Assert.Equal(value, rows[0].GetProperty("value").GetDouble());
+
+        // Neuronpedia refuses the same type and model twice, and names what is missing or unknown.
+        Assert.Contains("already has a recall_alt score by offline", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "recall_alt" })));
+        Assert.Contains("eleuther_fuzz", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "eleuther_fuzz" })));
+        Assert.Contains("eleuther_embedding", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "eleuther_embedding" })));
+        Assert.Contains("scorerType", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named })));
+        Assert.Contains("Explanation 987654", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = "987654", scorerType = "recall_alt" })));
+        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "recall_alt" }));
+    }
+
+    [Fact]
     public async Task ExplanationSearchRelease_SourceSetAsRelease_FindsItsExplanations()
     {
         var author = await app.SharedUserAsync("releaser");
@@ -391,7 +449,7 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
         var page = await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search-release", new { releaseName = $"{Model}-res", query = "whaleboats", offset = 0 }));
 
         var hit = Assert.Single(page.GetProperty("results").EnumerateArray());
-        Assert.Equal((Model, LiveAtlasApp.LiveSae, index.ToString(), "harpoons and whaleboats"),
+        Assert.Equal((Model, SourceId, index.ToString(), "harpoons and whaleboats"),
             (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetString(), hit.GetProperty("description").GetString()));
         Assert.Equal(1, page.GetProperty("resultsCount").GetInt32());
         Assert.False(page.GetProperty("hasMore").GetBoolean());

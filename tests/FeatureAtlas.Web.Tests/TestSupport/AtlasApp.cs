@@ -42,6 +42,15 @@ public abstract partial class AtlasApp : IAsyncLifetime
     /// <summary>Sign-in attempts one network address may make a minute; the sign-in throttle tests lower this.</summary>
     protected virtual int SignInsPerMinute => 1_000_000;
 
+    /// <summary>Largest graph upload accepted (bytes); the graph tests lower it to test the limit.</summary>
+    protected virtual long MaxGraphUploadBytes => new AtlasWebOptions { Db = "x" }.MaxGraphUploadBytes;
+
+    /// <summary>Requests worked on at once before others queue; the overload tests lower this.</summary>
+    protected virtual int MaxConcurrentRequests => 128;
+
+    /// <summary>Requests that may wait for a turn before more are shed with 503; the overload tests lower this.</summary>
+    protected virtual int MaxQueuedRequests => 1_024;
+
     /// <summary>True when this provider's server is not configured (PostgreSQL outside CI); see <see cref="SkipWhenUnavailable"/>.</summary>
     public bool Skipped { get; private set; }
 
@@ -83,6 +92,9 @@ public abstract partial class AtlasApp : IAsyncLifetime
             SignInsPerMinute = SignInsPerMinute,
             LoggerProvider = Log,
             ReadsPerMinute = 1_000_000,
+            MaxGraphUploadBytes = MaxGraphUploadBytes,
+            MaxConcurrentRequests = MaxConcurrentRequests,
+            MaxQueuedRequests = MaxQueuedRequests,
         }, CancellationToken.None);
         await _app.StartAsync();
         BaseAddress = new Uri(_app.Urls.Single().TrimEnd('/') + "/");

@@ -8,4 +8,7 @@ public enum LlmExplainerStyle
 
     /// <summary>Delphi's default: texts with &lt;&lt;highlighted&gt;&gt; tokens and (token, 0–10) pairs, answered on an [EXPLANATION]: line.</summary>
     Delphi,
+
+    /// <summary>Neuronpedia's np_max-act-logits: highlighted top texts, the token after each peak and the top positive logits, answered in a few words.</summary>
+    MaxActLogits,
 }

@@ -20,6 +20,13 @@ internal static class LlmPrompts
         "activating tokens are listed with their activation strength from 0 to 10. Describe in a concise phrase what the " +
         "latent detects, without listing the examples. End your answer with a final line of the form\n[EXPLANATION]: <your explanation>";
 
+    public const string MaxActLogitsSystem =
+        "You are explaining a latent of a language model. You will see the texts where it fires most strongly, with the token of " +
+        "its strongest activation between delimiters like <<this>> and the token that came right after it, and the tokens whose " +
+        "output probability the latent raises most (its top positive logits). If those logits share a clear theme, the latent " +
+        "most likely says (predicts) it: say so, e.g. 'says \"York\" after \"New\"'. Otherwise describe what it fires on. " +
+        "Be concise: a few words, no lists of examples. End your answer with a final line of the form\n[EXPLANATION]: <your explanation>";
+
     public const string ClassifierSystem =
         "You are an intelligent and meticulous linguistics researcher. You will be given an explanation of a latent of a language " +
         "model and some text examples. For each example, decide whether it {0}. Answer with a Python list of 0s and 1s, one per " +
@@ -84,6 +91,22 @@ internal static class LlmPrompts
                 .Select(t => $"({tokenText(r.Tokens[t])}, {Scaled(r.Activations[t], max)})");
             sb.Append("Activations: ").Append(string.Join(", ", pairs)).Append("\n\n");
         }
+        return sb.ToString();
+    }
+
+    public static string MaxActLogitsUser(IReadOnlyList<ActivationRecord> records, IReadOnlyList<int> positiveLogits, Func<int, string> tokenText)
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < records.Count; i++)
+        {
+            var r = records[i];
+            var peak = Array.IndexOf(r.Activations, r.Max);
+            var marked = new bool[r.Tokens.Length];
+            if (peak >= 0) marked[peak] = true;
+            sb.Append("Example ").Append(i + 1).Append(": ").Append(Highlight(r, tokenText, marked)).Append('\n');
+            sb.Append("Next token: ").Append(peak + 1 < r.Tokens.Length ? tokenText(r.Tokens[peak + 1]) : "(end of text)").Append("\n\n");
+        }
+        sb.Append("Top positive logits: ").Append(positiveLogits.Count == 0 ? "(none)" : string.Join(", ", positiveLogits.Select(t => $"\"{tokenText(t)}\""))).Append('\n');
         return sb.ToString();
     }
 

@@ -179,6 +179,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("sae_id");
 
+                    b.Property<string>("AnalysisSummaryJson")
+                        .HasColumnType("text")
+                        .HasColumnName("analysis_summary_json");
+
                     b.Property<int>("CorpusId")
                         .HasColumnType("integer")
                         .HasColumnName("corpus_id");
@@ -318,6 +322,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.Property<int>("FeatureIndex")
                         .HasColumnType("integer")
                         .HasColumnName("feature_index");
+
+                    b.Property<byte[]>("Analysis")
+                        .HasColumnType("bytea")
+                        .HasColumnName("analysis");
 
                     b.Property<byte[]>("Examples")
                         .IsRequired()
@@ -489,6 +497,74 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasIndex("SaeId");
 
                     b.ToTable("list_items", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.GraphEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<bool>("Compressed")
+                        .HasColumnType("boolean")
+                        .HasColumnName("compressed");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Json")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("json");
+
+                    b.Property<long>("JsonBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("json_bytes");
+
+                    b.Property<int>("LinkCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("link_count");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("integer")
+                        .HasColumnName("model_id");
+
+                    b.Property<int>("NodeCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("node_count");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("prompt");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("settings_json");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("slug");
+
+                    b.Property<int?>("UserId")
+                        .HasColumnType("integer")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("ModelId", "Slug")
+                        .IsUnique();
+
+                    b.ToTable("graphs", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.JobEntity", b =>
@@ -882,6 +958,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("dead_features");
 
+                    b.Property<double?>("DecoderFractionVarianceExplained")
+                        .HasColumnType("double precision")
+                        .HasColumnName("decoder_fraction_variance_explained");
+
                     b.Property<int>("DenseFeatures")
                         .HasColumnType("integer")
                         .HasColumnName("dense_features");
@@ -889,6 +969,18 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.Property<double>("ExplainedVariance")
                         .HasColumnType("double precision")
                         .HasColumnName("explained_variance");
+
+                    b.Property<double?>("FracAlive")
+                        .HasColumnType("double precision")
+                        .HasColumnName("frac_alive");
+
+                    b.Property<double?>("FreqOver10Percent")
+                        .HasColumnType("double precision")
+                        .HasColumnName("freq_over10_percent");
+
+                    b.Property<double?>("FreqOver1Percent")
+                        .HasColumnType("double precision")
+                        .HasColumnName("freq_over1_percent");
 
                     b.Property<string>("HistogramJson")
                         .IsRequired()
@@ -903,13 +995,49 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("double precision")
                         .HasColumnName("histogram_min");
 
+                    b.Property<string>("ImportedFrom")
+                        .HasColumnType("text")
+                        .HasColumnName("imported_from");
+
+                    b.Property<double?>("KlDivScore")
+                        .HasColumnType("double precision")
+                        .HasColumnName("kl_div_score");
+
+                    b.Property<double?>("KlDivWithAblation")
+                        .HasColumnType("double precision")
+                        .HasColumnName("kl_div_with_ablation");
+
+                    b.Property<double?>("KlDivWithSae")
+                        .HasColumnType("double precision")
+                        .HasColumnName("kl_div_with_sae");
+
                     b.Property<double>("L0")
                         .HasColumnType("double precision")
                         .HasColumnName("l0");
 
+                    b.Property<double?>("L1")
+                        .HasColumnType("double precision")
+                        .HasColumnName("l1");
+
+                    b.Property<double?>("L2NormIn")
+                        .HasColumnType("double precision")
+                        .HasColumnName("l2_norm_in");
+
+                    b.Property<double?>("L2NormOut")
+                        .HasColumnType("double precision")
+                        .HasColumnName("l2_norm_out");
+
+                    b.Property<double?>("L2Ratio")
+                        .HasColumnType("double precision")
+                        .HasColumnName("l2_ratio");
+
                     b.Property<double>("Mse")
                         .HasColumnType("double precision")
                         .HasColumnName("mse");
+
+                    b.Property<double?>("RelativeReconstructionBias")
+                        .HasColumnType("double precision")
+                        .HasColumnName("relative_reconstruction_bias");
 
                     b.Property<long>("Tokens")
                         .HasColumnType("bigint")
@@ -1373,6 +1501,20 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasForeignKey("SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.GraphEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.JobEntity", b =>

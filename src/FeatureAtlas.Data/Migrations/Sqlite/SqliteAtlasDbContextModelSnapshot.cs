@@ -168,6 +168,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("sae_id");
 
+                    b.Property<string>("AnalysisSummaryJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("analysis_summary_json");
+
                     b.Property<int>("CorpusId")
                         .HasColumnType("INTEGER")
                         .HasColumnName("corpus_id");
@@ -305,6 +309,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.Property<int>("FeatureIndex")
                         .HasColumnType("INTEGER")
                         .HasColumnName("feature_index");
+
+                    b.Property<byte[]>("Analysis")
+                        .HasColumnType("BLOB")
+                        .HasColumnName("analysis");
 
                     b.Property<byte[]>("Examples")
                         .IsRequired()
@@ -474,6 +482,72 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasIndex("SaeId");
 
                     b.ToTable("list_items", (string)null);
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.GraphEntity", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<bool>("Compressed")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("compressed");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<byte[]>("Json")
+                        .IsRequired()
+                        .HasColumnType("BLOB")
+                        .HasColumnName("json");
+
+                    b.Property<long>("JsonBytes")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("json_bytes");
+
+                    b.Property<int>("LinkCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("link_count");
+
+                    b.Property<int>("ModelId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("model_id");
+
+                    b.Property<int>("NodeCount")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("node_count");
+
+                    b.Property<string>("Prompt")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("prompt");
+
+                    b.Property<string>("SettingsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("settings_json");
+
+                    b.Property<string>("Slug")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("slug");
+
+                    b.Property<int?>("UserId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.HasIndex("ModelId", "Slug")
+                        .IsUnique();
+
+                    b.ToTable("graphs", (string)null);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.JobEntity", b =>
@@ -857,6 +931,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("dead_features");
 
+                    b.Property<double?>("DecoderFractionVarianceExplained")
+                        .HasColumnType("REAL")
+                        .HasColumnName("decoder_fraction_variance_explained");
+
                     b.Property<int>("DenseFeatures")
                         .HasColumnType("INTEGER")
                         .HasColumnName("dense_features");
@@ -864,6 +942,18 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.Property<double>("ExplainedVariance")
                         .HasColumnType("REAL")
                         .HasColumnName("explained_variance");
+
+                    b.Property<double?>("FracAlive")
+                        .HasColumnType("REAL")
+                        .HasColumnName("frac_alive");
+
+                    b.Property<double?>("FreqOver10Percent")
+                        .HasColumnType("REAL")
+                        .HasColumnName("freq_over10_percent");
+
+                    b.Property<double?>("FreqOver1Percent")
+                        .HasColumnType("REAL")
+                        .HasColumnName("freq_over1_percent");
 
                     b.Property<string>("HistogramJson")
                         .IsRequired()
@@ -878,13 +968,49 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("REAL")
                         .HasColumnName("histogram_min");
 
+                    b.Property<string>("ImportedFrom")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("imported_from");
+
+                    b.Property<double?>("KlDivScore")
+                        .HasColumnType("REAL")
+                        .HasColumnName("kl_div_score");
+
+                    b.Property<double?>("KlDivWithAblation")
+                        .HasColumnType("REAL")
+                        .HasColumnName("kl_div_with_ablation");
+
+                    b.Property<double?>("KlDivWithSae")
+                        .HasColumnType("REAL")
+                        .HasColumnName("kl_div_with_sae");
+
                     b.Property<double>("L0")
                         .HasColumnType("REAL")
                         .HasColumnName("l0");
 
+                    b.Property<double?>("L1")
+                        .HasColumnType("REAL")
+                        .HasColumnName("l1");
+
+                    b.Property<double?>("L2NormIn")
+                        .HasColumnType("REAL")
+                        .HasColumnName("l2_norm_in");
+
+                    b.Property<double?>("L2NormOut")
+                        .HasColumnType("REAL")
+                        .HasColumnName("l2_norm_out");
+
+                    b.Property<double?>("L2Ratio")
+                        .HasColumnType("REAL")
+                        .HasColumnName("l2_ratio");
+
                     b.Property<double>("Mse")
                         .HasColumnType("REAL")
                         .HasColumnName("mse");
+
+                    b.Property<double?>("RelativeReconstructionBias")
+                        .HasColumnType("REAL")
+                        .HasColumnName("relative_reconstruction_bias");
 
                     b.Property<long>("Tokens")
                         .HasColumnType("INTEGER")
@@ -1340,6 +1466,20 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasForeignKey("SaeId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
+                });
+
+            modelBuilder.Entity("FeatureAtlas.Data.Entities.GraphEntity", b =>
+                {
+                    b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.SetNull);
                 });
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.JobEntity", b =>

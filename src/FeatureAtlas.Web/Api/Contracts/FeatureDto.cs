@@ -53,6 +53,8 @@ public sealed record FeatureDto
     public required CommentDto[] Comments { get; init; }
     public required FeatureActivationDto[] Activations { get; init; }
     public required ExplanationDto[] Explanations { get; init; }
+    /// <summary>Ours: token-set enrichment, prefix and induction tests (<c>atlas analyze</c>); null until they ran.</summary>
+    [JsonPropertyName("analysis")] public FeatureAnalysisDto? Analysis { get; init; }
     /// <summary>The corpus the dashboard was computed over and its token count.</summary>
     public string? Corpus { get; init; }
     public long CorpusTokens { get; init; }

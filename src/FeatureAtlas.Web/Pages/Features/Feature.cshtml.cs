@@ -15,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Features;
 /// </summary>
 [OutputCache(PolicyName = FeaturePageCache.PolicyName)]
 [Embeddable]
-public sealed class FeaturePageModel(ISocialStore socialStore, IExplanationStore explanationStore, IListStore listStore, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache) : PageModel
+public sealed class FeaturePageModel(ISocialStore socialStore, IExplanationStore explanationStore, IListStore listStore, FeatureViews views, MarkdownRenderer markdown, IOutputCacheStore cache, Api.SourceIds sources) : PageModel
 {
     public FeatureView View { get; private set; } = null!;
 
@@ -47,7 +47,15 @@ public sealed class FeaturePageModel(ISocialStore socialStore, IExplanationStore
     public async Task<IActionResult> OnGetAsync(string model, string sae, int index, CancellationToken cancellationToken)
     {
         var view = await views.GetAsync(new FeatureKey(model, sae, index), social: true, User.UserId(), cancellationToken);
-        if (view is null) return NotFound();
+        if (view is null)
+        {
+            // The API names SAEs by Neuronpedia source id (8-res-jb); a link built from one lands on the folder's page.
+            if (await sources.ResolveAsync(model, sae, cancellationToken) is { } folder && folder != sae)
+            {
+                return RedirectPermanent($"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(folder)}/{index}{Request.QueryString}");
+            }
+            return NotFound();
+        }
         await ShowAsync(view, cancellationToken);
         return Page();
     }

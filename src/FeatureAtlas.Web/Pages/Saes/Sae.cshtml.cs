@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace FeatureAtlas.Web.Pages.Saes;
 
 /// <summary>An SAE (<c>/{model}/{sae}</c>): its statistics, density histogram and a paged list of its features.</summary>
-public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboardStore, ISaeEvalStore evalStore) : PageModel
+public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboardStore, ISaeEvalStore evalStore, IFeatureAnalysisStore analysisStore) : PageModel
 {
     public const int PageSize = 50;
 
@@ -21,6 +21,9 @@ public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboa
     public int Offset { get; private set; }
 
     public SaeEvalRecord? Eval { get; private set; }
+
+    /// <summary>The analysis job's summary ("N features predict first names"); null until it ran.</summary>
+    public Core.Dashboards.SaeAnalysisSummary? Analysis { get; private set; }
 
     /// <summary>The list's order (<c>?sort=index|density|max|score</c>) and direction (<c>?desc=true|false</c>).</summary>
     public FeatureOrder Order { get; private set; }
@@ -77,6 +80,7 @@ public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboa
         Descending = desc ?? chosen.FirstDescending;
         if (Run is not null)
         {
+            Analysis = await analysisStore.GetAnalysisSummaryAsync(model, sae, cancellationToken);
             Features = Order == FeatureOrder.Index && !Descending
                 ? await dashboardStore.ListFeatureSummariesAsync(model, sae, Offset, PageSize, cancellationToken)
                 : await dashboardStore.ListFeatureSummariesAsync(model, sae, Order, Descending, Offset, PageSize, cancellationToken);

@@ -15,7 +15,7 @@ namespace FeatureAtlas.Web.Pages.Search;
 /// the features are ranked by their maximum, or by their sum at chosen token positions. The query is the URL, so a
 /// search can be shared; the work is the same as <c>POST /api/search-all</c>.
 /// </summary>
-public sealed class SearchModel(IModelStore modelStore, IDashboardStore dashboardStore, IExplanationStore explanationStore, ModelRuntime models, AtlasWebOptions limits, AtlasBudgets budgets) : PageModel
+public sealed class SearchModel(IModelStore modelStore, IDashboardStore dashboardStore, IExplanationStore explanationStore, ModelRuntime models, AtlasWebOptions limits, AtlasBudgets budgets, Api.SourceIds sources) : PageModel
 {
     [BindProperty(SupportsGet = true, Name = "model")]
     public string? ModelName { get; set; }
@@ -94,7 +94,7 @@ public sealed class SearchModel(IModelStore modelStore, IDashboardStore dashboar
         {
             var request = new SearchAllRequest(
                 ModelName, System.Text.Json.JsonSerializer.SerializeToElement(Text), SelectedSaes.ToArray(), ParsePositions(Sort), IgnoreBos ?? true, Density ?? -1f, Math.Clamp(N, 1, 100), Ranking: Rank);
-            Result = (await InferenceApi.SearchAll(request, models, limits, dashboardStore, explanationStore, HttpContext, cancellationToken)).Value;
+            Result = (await InferenceApi.SearchAll(request, models, limits, dashboardStore, explanationStore, sources, HttpContext, cancellationToken)).Value;
         }
         catch (Exception e) when (e is ArgumentException or KeyNotFoundException or ModelUnavailableException or Core.Tensors.NonFiniteValuesException)
         {
