@@ -103,8 +103,8 @@ public static class FeatureAnalysisJob
         if (options.PrefixExamples == 0) return null;
         var chosen = batch.SelectMany(f => f.Top.Take(options.PrefixExamples).Select(e => (Feature: f.Index, Example: e))).ToArray();
         var windows = await corpora.ReadWindowsAsync(corpus, chosen.Select(c => c.Example.Window).ToHashSet(), cancellationToken).ConfigureAwait(false);
-        var examples = chosen.Select(c => new PrefixExample(c.Feature - first, windows[c.Example.Window], c.Example.Position, c.Example.Value)).ToArray();
-        return ContextTests.Prefix(model, sae, examples, count, options.PrefixLengths, bos);
+        var examples = chosen.Select(c => new PrefixExample(c.Feature, windows[c.Example.Window], c.Example.Position, c.Example.Value)).ToArray();
+        return ContextTests.Prefix(model, sae, examples, first, count, options.PrefixLengths, bos);
     }
 
     private static async Task<SaeAnalysisSummary> SummarizeAsync(FeatureAnalysisJobOptions options, IDashboardStore dashboards, IReadOnlyList<TokenSet> sets, List<string> notes, bool induction, int end, CancellationToken cancellationToken)

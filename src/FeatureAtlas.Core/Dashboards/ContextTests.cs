@@ -20,19 +20,22 @@ public static class ContextTests
     /// The prefix test of each feature's examples: for example (feature f, window w, position p, activation a) and each
     /// k, the sequence BOS + w[max(1, p − k + 1) … p] (w[0 … p] when k is 0 or reaches the window's start, where w[0]
     /// is BOS) is run and f read at its last token. Sequences of equal length share forward passes of up to
-    /// <paramref name="batch"/>.
+    /// <paramref name="batch"/>. Examples name SAE features from <paramref name="firstFeature"/> on; entry i of the
+    /// result is feature firstFeature + i (null when it has no example).
     /// </summary>
-    public static PrefixTest?[] Prefix(Gpt2Model model, SparseAutoencoder sae, IReadOnlyList<PrefixExample> examples, int features, IReadOnlyList<int> lengths, int bosTokenId, int batch = 32)
+    public static PrefixTest?[] Prefix(Gpt2Model model, SparseAutoencoder sae, IReadOnlyList<PrefixExample> examples, int firstFeature, int features, IReadOnlyList<int> lengths, int bosTokenId, int batch = 32)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(sae);
         ArgumentNullException.ThrowIfNull(examples);
         ArgumentNullException.ThrowIfNull(lengths);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegative(firstFeature);
         var sequences = new List<(int Example, int Length, int[] Tokens)>();
         for (var e = 0; e < examples.Count; e++)
         {
             var x = examples[e];
+            if (x.Feature < firstFeature || x.Feature >= firstFeature + features) throw new ArgumentException($"Example {e} is of feature {x.Feature}, outside features {firstFeature} to {firstFeature + features - 1}.", nameof(examples));
             if ((uint)x.Position >= (uint)x.Tokens.Length) throw new ArgumentException($"Example {e} of feature {x.Feature}: position {x.Position} is outside its window of {x.Tokens.Length}.", nameof(examples));
             for (var i = 0; i < lengths.Count; i++) sequences.Add((e, i, Cut(x.Tokens, x.Position, lengths[i], bosTokenId)));
         }
@@ -79,7 +82,7 @@ public static class ContextTests
                 mean[i] /= count;
                 ratio[i] /= count;
             }
-            result[byFeature.Key] = new PrefixTest(lengths.ToArray(), ratio, mean, count);
+            result[byFeature.Key - firstFeature] = new PrefixTest(lengths.ToArray(), ratio, mean, count);
         }
         return result;
     }

@@ -41,7 +41,7 @@ public class ContextTestsTests(TinyModelFixture fixture) : IClassFixture<TinyMod
             if (acts[position] > 0) examples.Add(new PrefixExample(f, window, position, acts[position]));
         }
         Assert.NotEmpty(examples);
-        var tests = ContextTests.Prefix(model, sae, examples, sae.DSae, [1, 4, 0], Bos, batch: 3);
+        var tests = ContextTests.Prefix(model, sae, examples, 0, sae.DSae, [1, 4, 0], Bos, batch: 3);
         foreach (var e in examples)
         {
             var test = tests[e.Feature]!;
