@@ -42,6 +42,12 @@ async function toggleContext(link) {
   link.textContent = state.full ? 'show less context' : 'show full context';
 }
 
+// A control marked data-autosubmit submits its form when changed (the page's own button does without script).
+document.addEventListener('change', (event) => {
+  const control = event.target.closest('[data-autosubmit]');
+  if (control && control.form) control.form.requestSubmit();
+});
+
 const feature = document.querySelector('article.feature');
 if (feature) initFeatureTest(feature);
 
