@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using FeatureAtlas.Core.Tokenization;
+using FeatureAtlas.TestSupport;
 using FeatureAtlas.Web.Tests.TestSupport;
 
 namespace FeatureAtlas.Web.Tests.Api;
@@ -10,6 +12,11 @@ public abstract class ExplanationsApiTests(AtlasApp app)
     public sealed class Sqlite(SqliteAtlasApp app) : ExplanationsApiTests(app), IClassFixture<SqliteAtlasApp>;
 
     public sealed class Postgres(PostgresAtlasApp app) : ExplanationsApiTests(app), IClassFixture<PostgresAtlasApp>;
+
+    private const string Model = AtlasApp.Model;
+
+    /// <summary>The Neuronpedia source id of <see cref="AtlasApp.Sae"/> (res8 on hook blocks.8).</summary>
+    private const string SourceId = "8-res";
 
     private static async Task<JsonElement> SearchAsync(HttpClient client, string query, int offset = 0, string? modelId = AtlasApp.Model) =>
         await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/explanation/search", new { modelId, query, offset }));
@@ -44,7 +51,7 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         var page = await SearchAsync(app.CreateClient(), "quotation");
 
         var hit = Assert.Single(page.GetProperty("results").EnumerateArray());
-        Assert.Equal((AtlasApp.Model, AtlasApp.Sae, 2), (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetString()!.ParseIndex()));
+        Assert.Equal((AtlasApp.Model, "8-res", 2), (hit.GetProperty("modelId").GetString(), hit.GetProperty("layer").GetString(), hit.GetProperty("index").GetString()!.ParseIndex()));
         Assert.Equal(("Opening quotation marks in dialogue", "manual"), (hit.GetProperty("description").GetString(), hit.GetProperty("typeName").GetString()));
         Assert.True(hit.TryGetProperty("explanationModelName", out _));
         Assert.Equal((1, false, 1), (page.GetProperty("resultsCount").GetInt32(), page.GetProperty("hasMore").GetBoolean(), page.GetProperty("nextOffset").GetInt32()));
@@ -248,5 +255,64 @@ public abstract class ExplanationsApiTests(AtlasApp app)
         await HttpAssert.StatusAsync(HttpStatusCode.NoContent, await author.Client.PostAsJsonAsync("api/explanation/delete", new { explanationId = id }));
 
         Assert.Empty((await SearchAsync(author.Client, "platypus")).GetProperty("results").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ExplanationScore_ClientBody_ScoresOfflineStoresTheRowAndRefusesADuplicate()
+    {
+        app.SkipWhenUnavailable();
+        // The synthetic dashboards' model has no weights here, so the quiet windows are the corpus windows outside a
+        // feature's examples, assumed zero (a live random SAE fires in every window, leaving no quiet class to score).
+        const int index = 3;
+        var stored = await app.Store.Dashboards.GetFeatureAsync(Model, AtlasApp.Sae, index, CancellationToken.None);
+        var top = stored!.Top[0];
+        var window = (await app.Store.Corpora.ReadWindowsAsync(Seed.Corpus, [top.Window], CancellationToken.None))[top.Window];
+        var topToken = Gpt2Tokenizer.CreateDefault().GetTokenStrings([window[top.Position]])[0];
+        var author = await app.SignUpAsync("scorer");
+        async Task<int> ExplainAsync(string text) => (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
+            new { feature = new { modelId = Model, layer = SourceId, index = index.ToString(), explanation = text } }))).GetProperty("id").GetInt32();
+        var named = await ExplainAsync($"the token \"{topToken}\"");
+        var unrelated = await ExplainAsync("marmots quarrelling about xylophones");
+
+        // explanations-pane.tsx / the API docs: {explanationId (a string), scorerModel, scorerType}. No scorer model is
+        // configured here, so gpt-4o-mini is answered offline, and the row says so.
+        var body = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named.ToString(), scorerModel = "gpt-4o-mini", scorerType = "recall_alt" }));
+        var score = body.GetProperty("score");
+        Assert.Equal(JsonValueKind.String, score.GetProperty("id").ValueKind);
+        Assert.Equal((author.Actor.UserId.ToString(), named, "recall_alt", "offline"),
+            (score.GetProperty("initiatedByUserId").GetString(), score.GetProperty("explanationId").GetInt32(), score.GetProperty("explanationScoreTypeName").GetString(), score.GetProperty("explanationScoreModelName").GetString()));
+        Assert.Equal(JsonValueKind.String, score.GetProperty("createdAt").ValueKind);
+        var details = JsonDocument.Parse(score.GetProperty("jsonDetails").GetString()!).RootElement;
+        Assert.Equal(topToken, Assert.Single(details.GetProperty("named").EnumerateArray()).GetString());
+        var value = score.GetProperty("value").GetDouble();
+        // recall_alt is the share of held-out windows classified right, as the details' accuracy says.
+        Assert.Equal(details.GetProperty("detection_accuracy").GetDouble(), value);
+        Assert.InRange(value, 0, 1);
+
+        var other = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = unrelated, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
+        var namedRecall = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
+        // Naming no vocabulary token predicts nothing fires: detection at chance. Naming the top token is no worse (in
+        // the synthetic windows it need not recur in the held-out examples).
+        Assert.Equal(0.5, other.GetProperty("value").GetDouble(), 9);
+        Assert.True(namedRecall.GetProperty("value").GetDouble() >= 0.5, $"the explanation naming '{topToken}' scores {namedRecall}");
+
+        // The stored scores come back in the feature's explanation rows, beside the explainer's own.
+        var feature = await HttpAssert.OkJsonAsync(await author.Client.GetAsync($"api/feature/{Model}/{SourceId}/{index}"));
+        var rows = feature.GetProperty("explanations").EnumerateArray().Single(e => e.GetProperty("id").GetInt32() == named).GetProperty("scores").EnumerateArray().ToArray();
+        Assert.Equal(["recall_alt", "eleuther_recall"], rows.Select(r => r.GetProperty("explanationScoreTypeName").GetString()));
+        Assert.Equal(value, rows[0].GetProperty("value").GetDouble());
+
+        // Neuronpedia refuses the same type and model twice, and names what is missing or unknown.
+        Assert.Contains("already has a recall_alt score by offline", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "recall_alt" })));
+        Assert.Contains("eleuther_fuzz", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "eleuther_fuzz" })));
+        Assert.Contains("eleuther_embedding", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "eleuther_embedding" })));
+        Assert.Contains("scorerType", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named })));
+        Assert.Contains("Explanation 987654", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound,
+            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = "987654", scorerType = "recall_alt" })));
+        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "recall_alt" }));
     }
 }

@@ -102,7 +102,7 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
 
         var response = await user.KeyClient.PostAsync("api/graph/upload", Json(graph));
 
-        Assert.Equal("The request body is larger than this endpoint accepts.", await HttpAssert.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, response));
+        Assert.Equal("The request body is larger than this address accepts (262,144 bytes).", await HttpAssert.ProblemAsync(HttpStatusCode.RequestEntityTooLarge, response));
         Assert.Null(await app.Store.Graphs.GetGraphAsync(AtlasApp.Model, "too-big", None));
     }
 

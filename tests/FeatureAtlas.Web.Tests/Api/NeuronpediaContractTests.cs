@@ -381,62 +381,6 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
     }
 
     [Fact]
-    public async Task ExplanationScore_ClientBody_ScoresOfflineStoresTheRowAndRefusesADuplicate()
-    {
-        var index = await LiveFeatureAsync();
-        var stored = await app.Store.Dashboards.GetFeatureAsync(Model, LiveAtlasApp.LiveSae, index, CancellationToken.None);
-        var top = stored!.Top[0];
-        var window = (await app.Store.Corpora.ReadWindowsAsync(LiveAtlasApp.LiveCorpus, [top.Window], CancellationToken.None))[top.Window];
-        var tokenizer = Gpt2Tokenizer.CreateDefault();
-        var topToken = tokenizer.GetTokenStrings([window[top.Position]])[0];
-        var author = await app.SignUpAsync("scorer");
-        async Task<int> ExplainAsync(string text) => (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/new",
-            new { feature = new { modelId = Model, layer = SourceId, index = index.ToString(), explanation = text } }))).GetProperty("id").GetInt32();
-        var named = await ExplainAsync($"the token \"{topToken}\"");
-        var unrelated = await ExplainAsync("zebras quarrelling about xylophones");
-
-        // explanations-pane.tsx / the API docs: {explanationId (a string), scorerModel, scorerType}. No scorer model is
-        // configured here, so gpt-4o-mini is answered offline, and the row says so.
-        var body = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named.ToString(), scorerModel = "gpt-4o-mini", scorerType = "recall_alt" }));
-        var score = body.GetProperty("score");
-        Kind(JsonValueKind.String, score, "id");
-        Assert.Equal((author.Actor.UserId.ToString(), named, "recall_alt", "offline"),
-            (score.GetProperty("initiatedByUserId").GetString(), score.GetProperty("explanationId").GetInt32(), score.GetProperty("explanationScoreTypeName").GetString(), score.GetProperty("explanationScoreModelName").GetString()));
-        Kind(JsonValueKind.String, score, "createdAt");
-        var details = JsonDocument.Parse(score.GetProperty("jsonDetails").GetString()!).RootElement;
-        Assert.Equal(topToken, Assert.Single(details.GetProperty("named").EnumerateArray()).GetString());
-        var value = score.GetProperty("value").GetDouble();
-        // recall_alt is the share of held-out windows classified right, as the details' accuracy says.
-        Assert.Equal(details.GetProperty("detection_accuracy").GetDouble(), value);
-        Assert.InRange(value, 0, 1);
-
-        var other = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = unrelated, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
-        var namedRecall = (await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "offline", scorerType = "eleuther_recall" }))).GetProperty("score");
-        // Naming no vocabulary token predicts nothing fires: detection at chance. Naming the top token does better.
-        Assert.Equal(0.5, other.GetProperty("value").GetDouble(), 9);
-        Assert.True(namedRecall.GetProperty("value").GetDouble() > 0.5, $"the explanation naming '{topToken}' scores {namedRecall}");
-
-        // The stored scores come back in the feature's explanation rows, beside the explainer's own.
-        var feature = await HttpAssert.OkJsonAsync(await author.Client.GetAsync($"api/feature/{Model}/{SourceId}/{index}"));
-        var rows = feature.GetProperty("explanations").EnumerateArray().Single(e => e.GetProperty("id").GetInt32() == named).GetProperty("scores").EnumerateArray().ToArray();
-        Assert.Equal(["recall_alt", "eleuther_recall"], rows.Select(r => r.GetProperty("explanationScoreTypeName").GetString()));
-        Assert.Equal(value, rows[0].GetProperty("value").GetDouble());
-
-        // Neuronpedia refuses the same type and model twice, and names what is missing or unknown.
-        Assert.Contains("already has a recall_alt score by offline", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
-            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "recall_alt" })));
-        Assert.Contains("eleuther_fuzz", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
-            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerModel = "gpt-4o-mini", scorerType = "eleuther_fuzz" })));
-        Assert.Contains("eleuther_embedding", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
-            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "eleuther_embedding" })));
-        Assert.Contains("scorerType", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest,
-            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = named })));
-        Assert.Contains("Explanation 987654", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound,
-            await author.Client.PostAsJsonAsync("api/explanation/score", new { explanationId = "987654", scorerType = "recall_alt" })));
-        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsJsonAsync("api/explanation/score", new { explanationId = named, scorerType = "recall_alt" }));
-    }
-
-    [Fact]
     public async Task ExplanationSearchRelease_SourceSetAsRelease_FindsItsExplanations()
     {
         var author = await app.SharedUserAsync("releaser");

@@ -68,7 +68,8 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
         var folder = TunedLens.DirectoryFor(app.ModelDirectory);
         var page = await NewPageAsync();
         await page.GotoAsync($"{Model}/circuits/lens");
-        Assert.True(await page.Locator("[data-testid=lens-type] option[value=tuned]").IsDisabledAsync());
+        // Playwright's IsDisabledAsync does not report a disabled <option>: the DOM property does.
+        Assert.True(await page.Locator("[data-testid=lens-type] option[value=tuned]").EvaluateAsync<bool>("o => o.disabled"));
 
         var model = Gpt2Model.Load(app.ModelDirectory);
         var c = model.Config;
