@@ -106,7 +106,7 @@ public static partial class InferenceApi
             model, ids.Of(model, keys[i].Sae), FeaturesApi.Index(m.Feature), m.Values, m.MaxValue, m.MaxValueIndex, m.SumValue, m.Layer,
             runtime.Densities.TryGetValue(m.Sae, out var d) && m.Feature < d.Length && d[m.Feature] >= 0 ? d[m.Feature] : null,
             explanations.GetValueOrDefault(keys[i]),
-            maxActivation is null ? null : (sortIndexes.Length > 0 ? m.SumValue : m.MaxValue) / maxActivation[m.Sae][m.Feature])).ToArray();
+            maxActivation is null ? null : (sortIndexes.Length > 0 ? m.SumValue : m.MaxValue) / maxActivation[m.Sae][m.Feature], keys[i].Sae)).ToArray();
         return TypedResults.Ok(new SearchAllResponse(runtime.TokenStrings(tokens), results, sortIndexes));
     }
 
