@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
 using FeatureAtlas.Core.Runtime;
@@ -73,17 +74,39 @@ public static class SteerApi
     {
         var actor = ApiInput.Caller(context.User);
         var model = ApiInput.Required(request.ModelId, "modelId");
-        var hook = ApiInput.Required(request.Hook, "hook");
-        var label = ApiInput.Required(request.Label, "label").Trim();
+        var hook = request.Hook ?? NeuronpediaHook(request) ?? ApiInput.Required(request.Hook, "hook");
+        var label = ApiInput.Required(request.Label ?? request.VectorLabel, "label").Trim();
         if (label.Length > SteerLimits.MaxLabelCharacters) throw new ArgumentException($"label is {label.Length} characters long; at most {SteerLimits.MaxLabelCharacters} are allowed.");
-        var strength = request.DefaultStrength ?? 10;
+        var strength = request.DefaultStrength ?? request.VectorDefaultSteerStrength ?? 10;
         if (!double.IsFinite(strength) || Math.Abs(strength) > SteerLimits.MaxStrength) throw new ArgumentException($"defaultStrength must be a finite number within ±{SteerLimits.MaxStrength:0}; got {strength}.");
         var values = request.Vector ?? throw new ArgumentException("vector is required (d_model numbers).");
         var loaded = await models.GetAsync(model, cancellationToken);
         var config = loaded.Session.Model.Config;
         _ = SteerService.Direction(config, hook, values, "request", model);   // checks hook, length and finiteness
         var saved = await store.SaveSteerVectorAsync(new SteerVectorRecord(0, actor.UserId, model, hook, values.Select(v => (float)v).ToArray(), label, (float)strength, DateTimeOffset.UtcNow), cancellationToken);
-        return TypedResults.Ok(new VectorDto(saved.Id, model, hook, label, saved.DefaultStrength, values.Length, actor.UserName, saved.Vector));
+        var (layer, kind) = HookParts(hook);
+        var np = new NpVectorDto(model, $"{layer}-neuronpedia-{kind}", saved.Id.ToString(CultureInfo.InvariantCulture), label, saved.CreatedAt, saved.DefaultStrength, hook, saved.Vector);
+        var url = $"{context.Request.Scheme}://{context.Request.Host}/steer?model={Uri.EscapeDataString(model)}";
+        return TypedResults.Ok(new VectorDto("Success", url, np, saved.Id, model, hook, label, saved.DefaultStrength, values.Length, actor.UserName));
+    }
+
+    /// <summary>Neuronpedia's <c>blocks.{layerNumber}.{hookType}</c>; null when the body names neither.</summary>
+    private static string? NeuronpediaHook(NewVectorRequest request)
+    {
+        if (request.LayerNumber is null && request.HookType is null) return null;
+        var layer = request.LayerNumber ?? throw new ArgumentException("layerNumber is required with hookType (or send hook).");
+        if (layer < 0) throw new ArgumentException($"layerNumber must be 0 or more; got {layer}.");
+        var type = ApiInput.Required(request.HookType, "hookType");
+        if (type is not ("hook_resid_pre" or "hook_resid_post")) throw new ArgumentException($"hookType must be hook_resid_pre or hook_resid_post; got '{type}'.");
+        return $"blocks.{layer}.{type}";
+    }
+
+    /// <summary>The block and Neuronpedia's name of the hook's kind: <c>blocks.3.hook_resid_post</c> → (3, resid-post).</summary>
+    private static (string Layer, string Kind) HookParts(string hook)
+    {
+        var parts = hook.Split('.');
+        var kind = parts[^1].StartsWith("hook_", StringComparison.Ordinal) ? parts[^1]["hook_".Length..] : parts[^1];
+        return (parts.Length > 1 ? parts[1] : "0", kind.Replace('_', '-'));
     }
 
     private static string ShareUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}/steer/{id}";

@@ -208,6 +208,29 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
     }
 
     [Fact]
+    public async Task VectorNew_NeuronpediaClientBody_AnswersNeuronpediasVectorRow()
+    {
+        var user = await app.SharedUserAsync("steerer");
+        var vector = Enumerable.Range(0, 32).Select(i => Math.Cos(i)).ToArray();
+        // vector_request.py's new(): {modelId, layerNumber, hookType, vector, vectorDefaultSteerStrength, vectorLabel}.
+        var body = new { modelId = Model, layerNumber = 1, hookType = "hook_resid_pre", vector, vectorDefaultSteerStrength = -4.0, vectorLabel = "cosine" };
+
+        var saved = await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/vector/new", body));
+        var badType = await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await user.KeyClient.PostAsJsonAsync("api/vector/new", body with { hookType = "hook_mlp_out" }));
+
+        // The client reads response["vector"][modelId, source, index, label, hookName, values, defaultSteerStrength] and response["url"].
+        var row = saved.GetProperty("vector");
+        Assert.Equal("Success", saved.GetProperty("message").GetString());
+        Assert.StartsWith(app.BaseAddress.ToString(), saved.GetProperty("url").GetString());
+        Assert.Equal((Model, "1-neuronpedia-resid-pre", saved.GetProperty("id").GetInt32().ToString(System.Globalization.CultureInfo.InvariantCulture), "cosine", LiveAtlasApp.LiveHook, -4f),
+            (row.GetProperty("modelId").GetString(), row.GetProperty("source").GetString(), row.GetProperty("index").GetString(), row.GetProperty("label").GetString(),
+             row.GetProperty("hookName").GetString(), row.GetProperty("defaultSteerStrength").GetSingle()));
+        Assert.Equal(vector.Select(v => (float)v), row.GetProperty("values").EnumerateArray().Select(v => v.GetSingle()));
+        Assert.Equal(JsonValueKind.String, row.GetProperty("createdAt").ValueKind);
+        Assert.Equal("hookType must be hook_resid_pre or hook_resid_post; got 'hook_mlp_out'.", badType);
+    }
+
+    [Fact]
     public async Task Steer_ClientGoesAwayWhileQueued_WorkNeverRunsAndNothingIsSaved()
     {
         var runtime = app.Services.GetRequiredService<ModelRuntime>();
