@@ -15,8 +15,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace FeatureAtlas.Web.Api;
 
 /// <summary>
-/// Stored attribution graphs. Neuronpedia's paths where it has them: <c>GET /api/graph/{modelId}/{slug}</c> (the graph
-/// JSON, clerps filled from explanations) and <c>POST /api/graph/generate</c> (its fields; here a background job, so
+/// Stored attribution graphs. Neuronpedia's paths where it has them: <c>GET /api/graph/{modelId}/{slug}</c> (the
+/// metadata row, whose <c>url</c> is the JSON's address, <c>GET /api/graph/{modelId}/{slug}/json</c>, clerps filled from
+/// explanations), <c>POST /api/graph/list-owned</c> and <c>POST /api/graph/generate</c> (its fields; here a background job, so
 /// it answers 202 with the job to follow at <c>GET /api/graph/generate/{jobId}</c>). Ours where it has none:
 /// <c>POST /api/graph/upload</c> (Neuronpedia uploads through a signed S3 PUT; here the body is the graph JSON, checked
 /// against the schema before anything is stored), <c>GET /api/graph/list</c> (your graphs) and
@@ -40,20 +41,47 @@ public static class GraphsApi
             .RequireAuthorization(AtlasAuthExtensions.SignedIn)
             .RequireRateLimiting(AtlasRateLimits.Inference)
             .WithMetadata(new RequestSizeLimitAttribute(ApiConventions.SmallBody))
+            .Produces<GraphGeneratedDto>()
             .Produces<GraphJobDto>(StatusCodes.Status202Accepted)
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .WithSummary("Generate the attribution graph of a prompt through the model's transcoders, as a background job; follow it at statusUrl.");
+            .WithSummary("Generate the attribution graph of a prompt through the model's transcoders; answers when it is stored, or at once with the job to follow at statusUrl when async is true.");
         api.MapGet("/graph/generate/{jobId:long}", GenerateStatus).RequireAuthorization(AtlasAuthExtensions.SignedIn).AsRead()
             .WithSummary("Where a graph you asked for stands: state, stage, backward passes done of total, and the graph's address.");
+        // Neuronpedia's client posts no body here, so no JSON content type is required.
+        api.MapPost("/graph/list-owned", ListOwned).RequireAuthorization(AtlasAuthExtensions.SignedIn).AsRead()
+            .WithSummary("Your stored graphs as Neuronpedia's metadata rows, newest first.");
         api.MapGet("/graph/{modelId}/{slug}", Get).AsRead()
+            .WithSummary("A stored graph's metadata in Neuronpedia's shape (id, modelId, slug, prompt, promptTokens, url of the JSON).");
+        api.MapGet("/graph/{modelId}/{slug}/json", GetJson).AsRead()
             .WithSummary("A stored graph's JSON (circuit-tracer / Neuronpedia graph schema), feature clerps filled from their best explanations.");
         return api;
     }
 
-    public static async Task<IResult> Get(string modelId, string slug, IGraphStore graphs, IModelStore models, IExplanationStore explanations, CancellationToken cancellationToken)
+    public static async Task<Ok<GraphMetadataDto>> Get(string modelId, string slug, HttpContext context, IGraphStore graphs, CancellationToken cancellationToken)
+    {
+        var graph = await graphs.GetGraphAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Model '{modelId}' has no graph '{slug}'.");
+        var json = await graphs.GetGraphJsonAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Model '{modelId}' has no graph '{slug}'.");
+        return TypedResults.Ok(GraphMetadataDto.Of(graph, json, Origin(context.Request)));
+    }
+
+    public static async Task<Ok<GraphMetadataDto[]>> ListOwned(HttpContext context, IGraphStore graphs, CancellationToken cancellationToken)
+    {
+        var actor = ApiInput.Caller(context.User);
+        var rows = new List<GraphMetadataDto>();
+        foreach (var graph in await graphs.ListGraphsAsync(actor.UserId, null, ListLimit, cancellationToken))
+        {
+            var json = await graphs.GetGraphJsonAsync(graph.Model, graph.Slug, cancellationToken);
+            if (json is not null) rows.Add(GraphMetadataDto.Of(graph, json, Origin(context.Request)));
+        }
+        return TypedResults.Ok(rows.ToArray());
+    }
+
+    private static string Origin(HttpRequest request) => $"{request.Scheme}://{request.Host}";
+
+    public static async Task<IResult> GetJson(string modelId, string slug, IGraphStore graphs, IModelStore models, IExplanationStore explanations, CancellationToken cancellationToken)
     {
         var json = await graphs.GetGraphJsonAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Model '{modelId}' has no graph '{slug}'.");
         if (JsonNode.Parse(json) is JsonObject graph && await GraphLabels.FillAsync(graph, modelId, models, explanations, cancellationToken) > 0)
@@ -106,7 +134,7 @@ public static class GraphsApi
         return TypedResults.Ok(new MessageDto($"Deleted graph '{slug}' of model '{model}'."));
     }
 
-    public static async Task<Accepted<GraphJobDto>> Generate(GenerateGraphRequest request, HttpContext context, IModelStore models, IGraphStore graphs, IJobStore jobs,
+    public static async Task<Results<Ok<GraphGeneratedDto>, Accepted<GraphJobDto>, ProblemHttpResult>> Generate(GenerateGraphRequest request, HttpContext context, IModelStore models, IGraphStore graphs, IJobStore jobs,
         AtlasDatabase database, JobStorage storage, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(context.User);
@@ -127,8 +155,28 @@ public static class GraphsApi
             // On SQLite the site's pump hands the job row to its in-memory queue; PostgreSQL's queue is shared with workers.
             database.Provider == AtlasProvider.Postgres ? new BackgroundJobClient(storage) : null, cancellationToken);
         var dto = Status(job, modelId, slug);
-        return TypedResults.Accepted(dto.StatusUrl, dto);
+        if (request.Async == true) return TypedResults.Accepted(dto.StatusUrl, dto);
+
+        // Neuronpedia answers when the graph is stored (its client reads the graph right after); the job goes on if the
+        // caller leaves meanwhile, and its status stays at statusUrl.
+        while (!job.IsFinished)
+        {
+            await Task.Delay(GeneratePoll, cancellationToken);
+            job = await jobs.GetJobAsync(job.Id, cancellationToken) ?? throw new KeyNotFoundException($"Graph job {dto.JobId} is gone.");
+        }
+        if (job.State != JobStates.Succeeded)
+        {
+            return TypedResults.Problem(title: "Graph generation failed", detail: $"Graph job {job.Id} {job.State}: {job.Error ?? "no error was recorded"}",
+                statusCode: StatusCodes.Status500InternalServerError);
+        }
+        var stored = await graphs.GetGraphAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Graph job {job.Id} succeeded but model '{modelId}' has no graph '{slug}'.");
+        var origin = $"{context.Request.Scheme}://{context.Request.Host}";
+        return TypedResults.Ok(new GraphGeneratedDto("Graph generated", origin + GraphDto.JsonPath(modelId, slug), origin + Rendering.Links.Graph(modelId, slug),
+            stored.Nodes, stored.Links, job.Id, slug));
     }
+
+    /// <summary>How often a waiting <c>graph/generate</c> looks at its job.</summary>
+    private static readonly TimeSpan GeneratePoll = TimeSpan.FromMilliseconds(250);
 
     public static async Task<Ok<GraphJobDto>> GenerateStatus(long jobId, HttpContext context, IJobStore jobs, CancellationToken cancellationToken)
     {

@@ -20,7 +20,7 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
     [Fact]
     public async Task Get_StoredGraph_IsValidAndFillsEmptyClerpsFromExplanations()
     {
-        var response = await app.CreateClient().GetAsync($"api/graph/{AtlasApp.Model}/{GraphAtlasApp.ExampleSlug}");
+        var response = await app.CreateClient().GetAsync($"api/graph/{AtlasApp.Model}/{GraphAtlasApp.ExampleSlug}/json");
 
         await HttpAssert.StatusAsync(HttpStatusCode.OK, response);
         var graph = GraphUpload.Check(JsonNode.Parse(await response.Content.ReadAsStringAsync()));
@@ -28,7 +28,32 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
         Assert.Equal(GraphAtlasApp.ExplainedClerp, clerps["8_3_1"]);
         Assert.Equal("whale things", clerps["8_5_2"]);
         Assert.Equal("", clerps["8_-1_2"]);
-        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient().GetAsync($"api/graph/{AtlasApp.Model}/no-such-graph")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await app.CreateClient().GetAsync($"api/graph/{AtlasApp.Model}/no-such-graph/json")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GetAndListOwned_NeuronpediaClientReads_MetadataRowsPointingAtTheJson()
+    {
+        var user = await app.SharedUserAsync("graph-lister");
+        var graph = GraphAtlasApp.ExampleGraph("listed-graph");
+        await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsync("api/graph/upload", Json(graph)));
+        var tokens = graph["metadata"]!["prompt_tokens"]!.AsArray().Select(t => (string)t!).ToArray();
+
+        // graph_request.py get(): id, modelId, slug, promptTokens, prompt, titlePrefix, url.
+        var row = await HttpAssert.OkJsonAsync(await app.CreateClient().GetAsync($"api/graph/{AtlasApp.Model}/listed-graph"));
+        // list_owned(): POST with no body, the same fields per row.
+        using var bare = new HttpRequestMessage(HttpMethod.Post, "api/graph/list-owned");
+        var owned = await HttpAssert.OkJsonAsync(await user.KeyClient.SendAsync(bare));
+
+        Assert.Equal(($"{AtlasApp.Model}/listed-graph", AtlasApp.Model, "listed-graph", (string)graph["metadata"]!["prompt"]!, ""),
+            (row.GetProperty("id").GetString(), row.GetProperty("modelId").GetString(), row.GetProperty("slug").GetString(), row.GetProperty("prompt").GetString(), row.GetProperty("titlePrefix").GetString()));
+        Assert.Equal(tokens, row.GetProperty("promptTokens").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(user.Name, row.GetProperty("user").GetProperty("name").GetString());
+        var json = GraphUpload.Check(JsonNode.Parse(await app.CreateClient().GetStringAsync(row.GetProperty("url").GetString())));
+        Assert.Equal(graph["nodes"]!.AsArray().Count, json["nodes"]!.AsArray().Count);
+        var listed = Assert.Single(owned.EnumerateArray(), r => r.GetProperty("slug").GetString() == "listed-graph");
+        Assert.Equal(row.GetProperty("url").GetString(), listed.GetProperty("url").GetString());
+        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await app.CreateClient().PostAsync("api/graph/list-owned", null));
     }
 
     [Fact]
@@ -139,7 +164,7 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
     {
         var user = await app.SignUpAsync("generator");
 
-        var response = await user.KeyClient.PostAsJsonAsync("api/graph/generate", new { modelId = LiveAtlasApp.LiveModel, prompt = "Call me Ishmael", slug = "ishmael", maxFeatureNodes = 200 });
+        var response = await user.KeyClient.PostAsJsonAsync("api/graph/generate", new { modelId = LiveAtlasApp.LiveModel, prompt = "Call me Ishmael", slug = "ishmael", maxFeatureNodes = 200, @async = true });
 
         await HttpAssert.StatusAsync(HttpStatusCode.Accepted, response);
         var job = (await response.Content.ReadFromJsonAsync<GraphJobDto>())!;
@@ -154,7 +179,7 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
         }
         Assert.True(job.State == "succeeded", $"job ended {job.State}: {job.Error}");
         Assert.Equal("storing", job.Stage);
-        var graph = GraphUpload.Check(JsonNode.Parse(await user.KeyClient.GetStringAsync($"api/graph/{LiveAtlasApp.LiveModel}/ishmael")));
+        var graph = GraphUpload.Check(JsonNode.Parse(await user.KeyClient.GetStringAsync($"api/graph/{LiveAtlasApp.LiveModel}/ishmael/json")));
         var tokenizer = Core.Tokenization.Gpt2Tokenizer.CreateDefault();
         Assert.Equal(tokenizer.GetTokenStrings(tokenizer.Encode("Call me Ishmael", prependBos: true)), graph["metadata"]!["prompt_tokens"]!.AsArray().Select(t => (string)t!));
         Assert.Equal(GraphAtlasApp.TranscoderNames, graph["metadata"]!["transcoder_list"]!.AsArray().Select(t => (string)t!));
@@ -162,6 +187,23 @@ public sealed class GraphsApiTests(GraphAtlasApp app) : IClassFixture<GraphAtlas
         Assert.Equal(["ishmael"], (await user.KeyClient.GetFromJsonAsync<GraphDto[]>("api/graph/list"))!.Select(g => g.Slug));
         var other = await app.SignUpAsync("nosy");
         Assert.Equal(HttpStatusCode.NotFound, (await other.KeyClient.GetAsync(job.StatusUrl)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Generate_NeuronpediaClientBody_AnswersWhenTheGraphIsStored()
+    {
+        var user = await app.SignUpAsync("np-generator");
+        // graph_request.py generate(): {modelId, prompt, slug, maxNLogits, desiredLogitProb, nodeThreshold, edgeThreshold}, then get(modelId, slug).
+        var body = new { modelId = LiveAtlasApp.LiveModel, prompt = "Call me Ishmael.", slug = "np-ishmael", maxNLogits = 10, desiredLogitProb = 0.95, nodeThreshold = 0.8, edgeThreshold = 0.98 };
+
+        var generated = await HttpAssert.OkJsonAsync(await user.KeyClient.PostAsJsonAsync("api/graph/generate", body));
+        var row = await HttpAssert.OkJsonAsync(await user.KeyClient.GetAsync($"api/graph/{LiveAtlasApp.LiveModel}/np-ishmael"));
+
+        var stored = await app.Store.Graphs.GetGraphAsync(LiveAtlasApp.LiveModel, "np-ishmael", None);
+        Assert.Equal((stored!.Nodes, stored.Links), (generated.GetProperty("numNodes").GetInt32(), generated.GetProperty("numLinks").GetInt32()));
+        Assert.EndsWith("/tiny-gpt2/graph/np-ishmael", generated.GetProperty("url").GetString());
+        Assert.Equal(row.GetProperty("url").GetString(), generated.GetProperty("s3url").GetString());
+        Assert.Equal("np-ishmael", row.GetProperty("slug").GetString());
     }
 
     private static StringContent Json(JsonNode graph) => new(graph.ToJsonString(), Encoding.UTF8, "application/json");

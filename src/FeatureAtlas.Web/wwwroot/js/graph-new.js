@@ -41,7 +41,7 @@ generate?.addEventListener('submit', async e => {
   const body = {
     modelId: form.dataset.model, prompt: data.get('prompt'), slug: data.get('slug') || null,
     nodeThreshold: number('nodeThreshold'), edgeThreshold: number('edgeThreshold'), maxFeatureNodes: number('maxFeatureNodes'),
-    maxNLogits: number('maxNLogits'), desiredLogitProb: number('desiredLogitProb'),
+    maxNLogits: number('maxNLogits'), desiredLogitProb: number('desiredLogitProb'), async: true,
   };
   const error = form.querySelector('[data-field="error"]');
   showError(error, '');
