@@ -23,6 +23,7 @@ public static class AtlasCli
         root.Subcommands.Add(AblateCommand.Create());
         root.Subcommands.Add(InitModelCommand.Create());
         root.Subcommands.Add(InitSaeCommand.Create());
+        root.Subcommands.Add(SaeCommand.Create());
         root.Subcommands.Add(CorpusCommand.Create());
         root.Subcommands.Add(DashboardsCommand.Create());
         root.Subcommands.Add(DemoCommand.Create());

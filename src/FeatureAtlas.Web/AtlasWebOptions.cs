@@ -63,6 +63,15 @@ public sealed class AtlasWebOptions
     /// <summary>Whether anyone may create an account on the site.</summary>
     public bool AllowSignup { get; init; } = true;
 
+    /// <summary>
+    /// Where SAEs uploaded on the site are kept (<c>{folder}/{model}/{sae}</c>); workers on other machines must see the
+    /// same folder at the same path. Default: <c>saes</c> beside a SQLite database, else <c>.atlas/saes</c>.
+    /// </summary>
+    public string? SaeUploadDirectory { get; init; }
+
+    /// <summary>Largest SAE upload (cfg.json and weights together), in bytes: 1 GiB, room for a d_sae 131,072 SAE of GPT-2 small in float32.</summary>
+    public long MaxSaeUploadBytes { get; init; } = 1L << 30;
+
     /// <summary>Log each request (off in benchmarks).</summary>
     public bool RequestLogging { get; init; }
 
@@ -86,5 +95,10 @@ public sealed class AtlasWebOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxGraphUploadBytes, 1024);
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxConcurrentRequests, 1);
         ArgumentOutOfRangeException.ThrowIfNegative(MaxQueuedRequests);
+        ArgumentOutOfRangeException.ThrowIfLessThan(MaxSaeUploadBytes, 1);
     }
+
+    /// <summary>The folder uploaded SAEs go to (see <see cref="SaeUploadDirectory"/>).</summary>
+    public string ResolvedSaeUploadDirectory() => Path.GetFullPath(SaeUploadDirectory
+        ?? (Db.Contains('=', StringComparison.Ordinal) ? Path.Combine(".atlas", "saes") : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(Db)) ?? ".", "saes")));
 }

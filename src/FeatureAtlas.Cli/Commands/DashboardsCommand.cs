@@ -87,7 +87,7 @@ internal static class DashboardsCommand
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
             if (parse.GetValue(enqueue))
             {
-                var job = await ShardedDashboards.EnqueueAsync(options, parse.GetValue(shards), null, new JobStore(store.Database), store.Corpora, JobsCli.QueueClient(store), stop.Token);
+                var job = await ShardedDashboards.EnqueueAsync(options, parse.GetValue(shards), null, store.Jobs, store.Corpora, JobsCli.QueueClient(store), stop.Token);
                 JobsCli.ReportEnqueued(store, job.Id);
                 return ExitCodes.Success;
             }

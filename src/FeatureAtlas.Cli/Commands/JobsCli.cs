@@ -15,7 +15,7 @@ internal static class JobsCli
 {
     public static JobServices Services(AtlasStores store, string? worker = null, TimeSpan? shardSaveInterval = null) => new()
     {
-        Jobs = new JobStore(store.Database), Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations,
+        Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations,
         Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
         Worker = worker ?? JobServices.DefaultWorkerName(),
         ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(10),
@@ -53,7 +53,7 @@ internal static class JobsCli
     /// <summary>Queues a job that runs whole on a worker and prints its id.</summary>
     public static async Task<int> EnqueueWholeAsync(AtlasStores store, string kind, object options, string title, CancellationToken cancellationToken)
     {
-        var job = await WholeJobs.EnqueueAsync(kind, options, null, title, new JobStore(store.Database), QueueClient(store), cancellationToken);
+        var job = await WholeJobs.EnqueueAsync(kind, options, null, title, store.Jobs, QueueClient(store), cancellationToken);
         ReportEnqueued(store, job.Id);
         return ExitCodes.Success;
     }

@@ -4,9 +4,15 @@ namespace FeatureAtlas.Core.Dashboards;
 
 public sealed partial class CorrelationAccumulator
 {
-    private const int CheckpointVersion = 1;
+    /// <summary>2: Σ f·x only for the features that fired (version 1 wrote all S·D sums, 151 MB at 24,576 × 768).</summary>
+    private const int CheckpointVersion = 2;
 
-    /// <summary>Writes every sum; pair sums only where non-zero (most feature pairs never fire together).</summary>
+    /// <summary>
+    /// Writes every sum, in proportion to what was seen: Σ f·x rows only for features that fired (a shard of a few
+    /// windows sees a fraction of a wide SAE's features; a zero row stays zero when merged), pair sums only where
+    /// non-zero (most feature pairs never fire together). The sums are written whole (doubles), so a merge adds
+    /// exactly what a single accumulator would hold.
+    /// </summary>
     public void Write(BinaryWriter writer)
     {
         ArgumentNullException.ThrowIfNull(writer);
@@ -14,7 +20,8 @@ public sealed partial class CorrelationAccumulator
         writer.Write(Features);
         writer.Write(Inputs);
         writer.Write(Positions);
-        foreach (var array in new[] { _featureSum, _featureSquares, _neuronSum, _neuronSquares, _cross }) WriteDoubles(writer, array);
+        foreach (var array in new[] { _featureSum, _featureSquares, _neuronSum, _neuronSquares }) WriteDoubles(writer, array);
+        WriteCrossRows(writer);
         writer.Write(_pairs is not null);
         if (_pairs is null) return;
         long nonzero = 0;
@@ -33,12 +40,14 @@ public sealed partial class CorrelationAccumulator
     {
         ArgumentNullException.ThrowIfNull(reader);
         var version = reader.ReadInt32();
-        if (version != CheckpointVersion) throw new InvalidDataException($"Correlation checkpoint version {version}, expected {CheckpointVersion}.");
+        if (version is not (1 or CheckpointVersion)) throw new InvalidDataException($"Correlation checkpoint version {version}, expected 1 or {CheckpointVersion}.");
         var accumulator = new CorrelationAccumulator(reader.ReadInt32(), reader.ReadInt32(), options) { Positions = reader.ReadInt64() };
-        foreach (var array in new[] { accumulator._featureSum, accumulator._featureSquares, accumulator._neuronSum, accumulator._neuronSquares, accumulator._cross })
+        foreach (var array in new[] { accumulator._featureSum, accumulator._featureSquares, accumulator._neuronSum, accumulator._neuronSquares })
         {
             ReadDoubles(reader, array);
         }
+        if (version == 1) ReadDoubles(reader, accumulator._cross);
+        else accumulator.ReadCrossRows(reader);
         var hasPairs = reader.ReadBoolean();
         if (hasPairs != accumulator.HasFeatureCorrelations)
         {
@@ -54,6 +63,47 @@ public sealed partial class CorrelationAccumulator
             pairs[i] = reader.ReadSingle();
         }
         return accumulator;
+    }
+
+    /// <summary>The count of non-zero rows of Σ f·x [S, D], then each as its feature index and D sums.</summary>
+    private void WriteCrossRows(BinaryWriter writer)
+    {
+        var rows = new List<int>();
+        for (var f = 0; f < Features; f++)
+        {
+            if (CrossRow(f).ContainsAnyExcept(0d)) rows.Add(f);
+        }
+        writer.Write(rows.Count);
+        foreach (var f in rows)
+        {
+            writer.Write(f);
+            writer.Write(MemoryMarshal.AsBytes(CrossRow(f)));
+        }
+    }
+
+    private void ReadCrossRows(BinaryReader reader)
+    {
+        var rows = reader.ReadInt32();
+        if ((uint)rows > (uint)Features) throw new InvalidDataException($"Checkpoint has {rows} rows of feature-input sums, at most {Features} expected.");
+        for (var k = 0; k < rows; k++)
+        {
+            var f = reader.ReadInt32();
+            if ((uint)f >= (uint)Features) throw new InvalidDataException($"Checkpoint feature index {f} is outside [0, {Features}).");
+            var span = MemoryMarshal.AsBytes(CrossRow(f));
+            while (!span.IsEmpty)
+            {
+                var read = reader.Read(span);
+                if (read == 0) throw new EndOfStreamException("The correlation checkpoint ends early.");
+                span = span[read..];
+            }
+        }
+    }
+
+    /// <summary>Row <paramref name="feature"/> of Σ f·x: D sums.</summary>
+    private Span<double> CrossRow(int feature)
+    {
+        var start = (long)feature * Inputs;
+        return start + Inputs <= int.MaxValue ? _cross.AsSpan((int)start, Inputs) : MemoryMarshal.CreateSpan(ref _cross[start], Inputs);
     }
 
     private static void WriteDoubles(BinaryWriter writer, double[] values)

@@ -12,7 +12,20 @@ public interface IJobStore
     /// with <paramref name="runningOn"/>, already running there (a process running its own job, which no queue may take).
     /// </summary>
     Task<JobRecord> CreateJobAsync(string kind, string optionsJson, int? userId, string? title, IReadOnlyList<(int First, int Count)> shards, string? runningOn,
-        CancellationToken cancellationToken);
+        string? subject, CancellationToken cancellationToken);
+
+    /// <summary>The newest jobs about <paramref name="subject"/> (<c>model/sae</c>) first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<JobRecord>> ListJobsAboutAsync(string subject, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Says the process running job <paramref name="id"/> is alive. A running job without a heartbeat for longer than
+    /// the store's lease has lost its owner: the reads show it failed (a process that ran its own job: it died, and its
+    /// command continues it from its checkpoint) or queued again (a worker's job: another worker will take it).
+    /// </summary>
+    Task HeartbeatAsync(long id, CancellationToken cancellationToken);
+
+    /// <summary>How long a running job may go without a heartbeat; its processes beat six times as often.</summary>
+    TimeSpan Lease { get; }
 
     Task<JobRecord?> GetJobAsync(long id, CancellationToken cancellationToken);
 

@@ -8,4 +8,7 @@ public static class JobStates
     public const string Succeeded = "succeeded";
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
+
+    /// <summary>Starts the worker name of a process running its own job (a command without <c>--enqueue</c>): no queue may take it.</summary>
+    public const string LocalWorkerPrefix = "local ";
 }

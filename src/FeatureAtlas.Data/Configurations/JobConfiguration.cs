@@ -15,7 +15,9 @@ public sealed class JobConfiguration : IEntityTypeConfiguration<JobEntity>
         builder.Property(j => j.Title).HasMaxLength(256);
         builder.Property(j => j.Stage).HasMaxLength(64);
         builder.Property(j => j.Worker).HasMaxLength(256);
+        builder.Property(j => j.Subject).HasMaxLength(256);
         builder.HasIndex(j => j.State);
+        builder.HasIndex(j => j.Subject);
         builder.HasIndex(j => j.UserId);
         builder.HasOne<UserEntity>().WithMany().HasForeignKey(j => j.UserId).OnDelete(DeleteBehavior.SetNull);
     }

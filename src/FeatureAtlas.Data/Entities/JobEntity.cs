@@ -32,4 +32,10 @@ public sealed class JobEntity
     public DateTimeOffset? StartedAt { get; set; }
 
     public DateTimeOffset? FinishedAt { get; set; }
+
+    /// <summary>When a process running this job last said it is alive (every few seconds); a running job whose heartbeat is older than the lease has lost its owner.</summary>
+    public DateTimeOffset? HeartbeatAt { get; set; }
+
+    /// <summary>What the job is about, for pages that show it: <c>model/sae</c> for an SAE's upload chain; null otherwise.</summary>
+    public string? Subject { get; set; }
 }

@@ -18,4 +18,10 @@ public sealed class SourceSetEntity
     public required string Name { get; set; }
 
     public required string Description { get; set; }
+
+    /// <summary>The user who created the set through <c>POST /api/source-set/new</c>: only they may upload its features. Null for sets made from the command line.</summary>
+    public int? CreatorId { get; set; }
+
+    /// <summary>Where the set's SAEs come from (Neuronpedia's <c>url</c>), when its creator gave one.</summary>
+    public string? Url { get; set; }
 }

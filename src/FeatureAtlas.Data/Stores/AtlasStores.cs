@@ -24,6 +24,7 @@ public sealed class AtlasStores
         Steering = new SteerStore(database);
         Analyses = new FeatureAnalysisStore(database);
         Graphs = new GraphStore(database);
+        Jobs = new JobStore(database);
     }
 
     public AtlasDatabase Database { get; }
@@ -63,6 +64,10 @@ public sealed class AtlasStores
 
     /// <summary>Token-set enrichment, prefix and induction tests stored with the dashboards.</summary>
     public FeatureAnalysisStore Analyses { get; }
+
     /// <summary>Stored attribution graphs.</summary>
     public GraphStore Graphs { get; }
+
+    /// <summary>Long jobs and their shards' partial state.</summary>
+    public JobStore Jobs { get; }
 }

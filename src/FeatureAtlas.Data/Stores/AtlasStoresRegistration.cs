@@ -23,6 +23,7 @@ public static class AtlasStoresRegistration
         services.AddSingleton<IUserStore>(stores.Users);
         services.AddSingleton<ISteerStore>(stores.Steering);
         services.AddSingleton<IGraphStore>(stores.Graphs);
+        services.AddSingleton<IJobStore>(stores.Jobs);
         return services;
     }
 }

@@ -55,7 +55,7 @@ public sealed class AtlasJobHost : IDisposable
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(work);
-        var job = await Services.Jobs.CreateJobAsync(kind, optionsJson, null, title, [], JobServices.LocalPrefix + Services.Worker, cancellationToken).ConfigureAwait(false);
+        var job = await Services.Jobs.CreateJobAsync(kind, optionsJson, null, title, [], JobServices.LocalPrefix + Services.Worker, null, cancellationToken).ConfigureAwait(false);
         var outcome = new TaskCompletionSource<object?>(TaskCreationOptions.RunContinuationsAsynchronously);
         Services.Local.Add(job.Id, new LocalJob(async (p, ct) => await work(p, ct).ConfigureAwait(false), progress, outcome, cancellationToken));
         Client.Enqueue<JobRunner>(r => r.RunLocalAsync(job.Id, CancellationToken.None));

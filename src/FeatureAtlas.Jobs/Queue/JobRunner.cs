@@ -33,6 +33,7 @@ public sealed class JobRunner(JobServices services)
                 return;
             }
             object? result;
+            await using (new JobHeartbeat(services.Jobs, jobId))
             await using (var progress = new JobProgressWriter(services.Jobs, jobId, local.Progress))
             {
                 result = await local.Work(progress, linked.Token).ConfigureAwait(false);
@@ -63,6 +64,7 @@ public sealed class JobRunner(JobServices services)
         var watch = WatchForCancelAsync(jobId, cancelled);
         try
         {
+            await using (new JobHeartbeat(services.Jobs, jobId))
             await using (var progress = new JobProgressWriter(services.Jobs, jobId, null))
             {
                 await WholeJobs.RunAsync(services, job, progress, cancelled.Token).ConfigureAwait(false);

@@ -39,7 +39,7 @@ public sealed class JobServices
     public TimeSpan CancelCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
 
     /// <summary>Marks the worker of a job run by the process that started it (never handed to a queue by <see cref="JobPump"/>).</summary>
-    public const string LocalPrefix = "local ";
+    public const string LocalPrefix = JobStates.LocalWorkerPrefix;
 
     public static string DefaultWorkerName() => $"{Environment.MachineName}:{Environment.ProcessId}";
 }

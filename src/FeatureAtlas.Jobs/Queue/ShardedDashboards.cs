@@ -47,7 +47,7 @@ public static class ShardedDashboards
         };
         var pieces = Split(windows, Math.Min(shards, windows));
         var title = $"dashboards of {string.Join(", ", absolute.SaeDirectories.Select(Path.GetFileName))} over {corpus.Name} ({windows:N0} windows)";
-        var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, cancellationToken).ConfigureAwait(false);
+        var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, null, cancellationToken).ConfigureAwait(false);
         if (client is not null) Dispatch(job, client);
         return job;
     }
@@ -85,6 +85,7 @@ public static class ShardedDashboards
         if (job is null || job.IsFinished) return;
         if (!await jobs.StartJobAsync(jobId, services.Worker, cancellationToken).ConfigureAwait(false)) return;
         var options = Options(job);
+        await using var heartbeat = new JobHeartbeat(jobs, jobId);
         var piece = await jobs.StartShardAsync(jobId, shard, services.Worker, cancellationToken).ConfigureAwait(false);
         if (!piece.Done)
         {

@@ -18,16 +18,18 @@ public static class WholeJobs
     public const string TrainSae = "train-sae";
     public const string Analysis = "analysis";
     public const string Graph = "graph";
+    public const string SaeBuild = "sae-build";
 
-    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string> { Explain, Umap, JointUmap, Eval, TrainSae, Analysis, Graph };
+    public static IReadOnlySet<string> Kinds { get; } = new HashSet<string> { Explain, Umap, JointUmap, Eval, TrainSae, Analysis, Graph, SaeBuild };
 
     /// <summary>Records a job of <paramref name="kind"/> and hands it to the queue (SQLite: the serving process picks it up).</summary>
-    public static async Task<JobRecord> EnqueueAsync(string kind, object options, int? userId, string title, IJobStore jobs, IBackgroundJobClient? client, CancellationToken cancellationToken)
+    public static async Task<JobRecord> EnqueueAsync(string kind, object options, int? userId, string title, IJobStore jobs, IBackgroundJobClient? client, CancellationToken cancellationToken,
+        string? subject = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(jobs);
         if (!Kinds.Contains(kind)) throw new ArgumentException($"'{kind}' is not a job that runs on workers; those are {string.Join(", ", Kinds)}.", nameof(kind));
-        var job = await jobs.CreateJobAsync(kind, JsonSerializer.Serialize(options, options.GetType()), userId, title, [], null, cancellationToken).ConfigureAwait(false);
+        var job = await jobs.CreateJobAsync(kind, JsonSerializer.Serialize(options, options.GetType()), userId, title, [], null, subject, cancellationToken).ConfigureAwait(false);
         if (client is not null) Dispatch(job, client);
         return job;
     }
@@ -64,6 +66,10 @@ public static class WholeJobs
                 break;
             case Graph:
                 await GraphJob.RunAsync(Options<GraphJobOptions>(job), services.Models, Need(services.Graphs), services.Explanations, progress, cancellationToken).ConfigureAwait(false);
+                break;
+            case SaeBuild:
+                await SaeBuildJob.RunAsync(Options<SaeBuildJobOptions>(job), services.Corpora, services.Models, services.Dashboards, Need(services.Explanations), Need(services.Maps),
+                    progress, cancellationToken).ConfigureAwait(false);
                 break;
             default:
                 throw new InvalidDataException($"Job {job.Id} is a '{job.Kind}' job, which this worker cannot run.");

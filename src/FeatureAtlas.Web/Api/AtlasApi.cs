@@ -21,6 +21,7 @@ public static class AtlasApi
         api.MapGraphSteerApi();
         api.MapJobsApi();
         api.MapGraphsApi();
+        api.MapSaeUploadApi();
         return app;
     }
 }

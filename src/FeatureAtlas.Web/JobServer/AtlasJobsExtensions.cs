@@ -21,13 +21,11 @@ public static class AtlasJobsExtensions
     {
         ArgumentNullException.ThrowIfNull(store);
         var storage = store.Database.Provider == AtlasProvider.Postgres ? AtlasJobStorage.Postgres(store.Database.ConnectionString) : AtlasJobStorage.InMemory();
-        var jobs = new JobStore(store.Database);
         services.AddSingleton(storage);
-        services.AddSingleton<IJobStore>(jobs);
         // The dashboard's services (it is given this storage); Hangfire's global log provider is set to one that
         // outlives this site (see QuietHangfireLog).
         services.AddHangfire(c => c.UseLogProvider(new QuietHangfireLog()));
-        services.AddHostedService(_ => new InProcessJobServer(store, jobs, storage));
+        services.AddHostedService(_ => new InProcessJobServer(store, storage));
         return services;
     }
 

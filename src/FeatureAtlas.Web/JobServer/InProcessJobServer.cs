@@ -10,7 +10,7 @@ namespace FeatureAtlas.Web.JobServer;
 /// Runs the site's Hangfire server for as long as the site runs; on SQLite it also pumps the <c>jobs</c> table (jobs
 /// queued by <c>atlas … --enqueue</c>, and those a previous run left unfinished) into the in-memory queue.
 /// </summary>
-internal sealed class InProcessJobServer(AtlasStores store, IJobStore jobs, JobStorage storage) : IHostedService, IDisposable
+internal sealed class InProcessJobServer(AtlasStores store, JobStorage storage) : IHostedService, IDisposable
 {
     private readonly CancellationTokenSource _stopping = new();
     private AtlasJobHost? _host;
@@ -20,10 +20,10 @@ internal sealed class InProcessJobServer(AtlasStores store, IJobStore jobs, JobS
     {
         var services = new JobServices
         {
-            Jobs = jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations, Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
+            Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations, Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
         };
         _host = AtlasJobHost.Start(services, storage, workers: 1, shutdownTimeout: TimeSpan.FromSeconds(10));
-        if (store.Database.Provider == AtlasProvider.Sqlite) _pump = new JobPump(jobs, _host.Client).RunAsync(TimeSpan.FromSeconds(2), _stopping.Token);
+        if (store.Database.Provider == AtlasProvider.Sqlite) _pump = new JobPump(store.Jobs, _host.Client).RunAsync(TimeSpan.FromSeconds(2), _stopping.Token);
         return Task.CompletedTask;
     }
 

@@ -113,7 +113,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
 
     private static JobServices Services(AtlasStores store, string worker) => new()
     {
-        Jobs = new JobStore(store.Database), Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Worker = worker,
+        Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Worker = worker,
         ShardSaveInterval = TimeSpan.FromMilliseconds(250), CancelCheckInterval = TimeSpan.FromMilliseconds(200),
     };
 

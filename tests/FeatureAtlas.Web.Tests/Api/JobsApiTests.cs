@@ -57,8 +57,8 @@ public sealed class JobsApiTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         var bob = await app.SignUpAsync("bob");
         var admin = await app.SharedUserAsync("jobs-admin", admin: true);
         var jobs = app.Services.GetRequiredService<IJobStore>();
-        var mine = await jobs.CreateJobAsync("explain", "{}", alice.Actor.UserId, "explanations of m/s", [], null, None);
-        var theirs = await jobs.CreateJobAsync("explain", "{}", bob.Actor.UserId, "explanations of m/t", [], null, None);
+        var mine = await jobs.CreateJobAsync("explain", "{}", alice.Actor.UserId, "explanations of m/s", [], null, null, None);
+        var theirs = await jobs.CreateJobAsync("explain", "{}", bob.Actor.UserId, "explanations of m/t", [], null, null, None);
         await jobs.StartJobAsync(mine.Id, "w", None);
         await jobs.ReportProgressAsync(mine.Id, "features", 30, 120, None);
 
@@ -83,7 +83,7 @@ public sealed class JobsApiTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         var alice = await app.SignUpAsync("alice");
         var bob = await app.SignUpAsync("bob");
         var jobs = app.Services.GetRequiredService<IJobStore>();
-        var job = await jobs.CreateJobAsync("explain", "{}", alice.Actor.UserId, null, [], null, None);
+        var job = await jobs.CreateJobAsync("explain", "{}", alice.Actor.UserId, null, [], null, null, None);
 
         await HttpAssert.StatusAsync(HttpStatusCode.NotFound, await bob.KeyClient.PostAsync($"api/jobs/{job.Id}/cancel", null));
         Assert.Equal(JobStates.Queued, (await jobs.GetJobAsync(job.Id, None))!.State);

@@ -592,6 +592,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("heartbeat_at");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -622,6 +626,11 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("character varying(16)")
                         .HasColumnName("state");
 
+                    b.Property<string>("Subject")
+                        .HasMaxLength(256)
+                        .HasColumnType("character varying(256)")
+                        .HasColumnName("subject");
+
                     b.Property<string>("Title")
                         .HasMaxLength(256)
                         .HasColumnType("character varying(256)")
@@ -643,6 +652,8 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.HasIndex("State");
+
+                    b.HasIndex("Subject");
 
                     b.HasIndex("UserId");
 
@@ -1057,6 +1068,10 @@ namespace FeatureAtlas.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<int?>("CreatorId")
+                        .HasColumnType("integer")
+                        .HasColumnName("creator_id");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -1073,7 +1088,14 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                         .HasColumnType("character varying(64)")
                         .HasColumnName("name");
 
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("url");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
 
                     b.HasIndex("ModelId", "Name")
                         .IsUnique();
@@ -1602,6 +1624,11 @@ namespace FeatureAtlas.Data.Migrations.Postgres
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
                 {
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
                         .WithMany()
                         .HasForeignKey("ModelId")

@@ -573,6 +573,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("finished_at");
 
+                    b.Property<DateTimeOffset?>("HeartbeatAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("heartbeat_at");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -603,6 +607,11 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("state");
 
+                    b.Property<string>("Subject")
+                        .HasMaxLength(256)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("subject");
+
                     b.Property<string>("Title")
                         .HasMaxLength(256)
                         .HasColumnType("TEXT")
@@ -624,6 +633,8 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasKey("Id");
 
                     b.HasIndex("State");
+
+                    b.HasIndex("Subject");
 
                     b.HasIndex("UserId");
 
@@ -1028,6 +1039,10 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("id");
 
+                    b.Property<int?>("CreatorId")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("creator_id");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .HasMaxLength(1024)
@@ -1044,7 +1059,14 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("name");
 
+                    b.Property<string>("Url")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("url");
+
                     b.HasKey("Id");
+
+                    b.HasIndex("CreatorId");
 
                     b.HasIndex("ModelId", "Name")
                         .IsUnique();
@@ -1567,6 +1589,11 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
 
             modelBuilder.Entity("FeatureAtlas.Data.Entities.SourceSetEntity", b =>
                 {
+                    b.HasOne("FeatureAtlas.Data.Entities.UserEntity", null)
+                        .WithMany()
+                        .HasForeignKey("CreatorId")
+                        .OnDelete(DeleteBehavior.SetNull);
+
                     b.HasOne("FeatureAtlas.Data.Entities.ModelEntity", null)
                         .WithMany()
                         .HasForeignKey("ModelId")

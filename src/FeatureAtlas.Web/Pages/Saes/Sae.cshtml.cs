@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace FeatureAtlas.Web.Pages.Saes;
 
 /// <summary>An SAE (<c>/{model}/{sae}</c>): its statistics, density histogram and a paged list of its features.</summary>
-public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboardStore, ISaeEvalStore evalStore, IFeatureAnalysisStore analysisStore) : PageModel
+public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboardStore, ISaeEvalStore evalStore, IFeatureAnalysisStore analysisStore, IJobStore jobStore) : PageModel
 {
     public const int PageSize = 50;
 
@@ -24,6 +24,9 @@ public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboa
 
     /// <summary>The analysis job's summary ("N features predict first names"); null until it ran.</summary>
     public Core.Dashboards.SaeAnalysisSummary? Analysis { get; private set; }
+
+    /// <summary>The newest chain of jobs of an uploaded SAE (dashboards, explanations, map) while it runs or when it failed; null otherwise.</summary>
+    public JobRecord? Processing { get; private set; }
 
     /// <summary>The list's order (<c>?sort=index|density|max|score</c>) and direction (<c>?desc=true|false</c>).</summary>
     public FeatureOrder Order { get; private set; }
@@ -74,6 +77,8 @@ public sealed class SaePageModel(IModelStore modelStore, IDashboardStore dashboa
         Offset = Math.Clamp(offset, 0, Math.Max(0, record.DSae - 1));
         Run = await dashboardStore.GetDashboardSummaryAsync(model, sae, cancellationToken);
         Eval = await evalStore.GetEvalAsync(model, sae, cancellationToken);
+        var chains = await jobStore.ListJobsAboutAsync(FeatureAtlas.Jobs.SaeBuildJobOptions.SubjectOf(model, sae), 1, cancellationToken);
+        Processing = chains.Count > 0 && chains[0].State != JobStates.Succeeded ? chains[0] : null;
         var chosen = Sorts.FirstOrDefault(s => s.Key == sort);
         if (chosen.Key is null) chosen = Sorts[0];
         Order = chosen.Order;
