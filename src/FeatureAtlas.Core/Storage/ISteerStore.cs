@@ -17,4 +17,13 @@ public interface ISteerStore
 
     /// <summary>A saved vector by id; null when there is none.</summary>
     Task<SteerVectorRecord?> GetSteerVectorAsync(int id, CancellationToken cancellationToken);
+
+    /// <summary>A user's saved vectors, newest first, at most <paramref name="limit"/>.</summary>
+    Task<IReadOnlyList<SteerVectorRecord>> ListSteerVectorsAsync(int userId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Deletes a saved vector its owner (or an admin) names; false when there is none. Throws
+    /// <see cref="Community.ForbiddenException"/> when it is someone else's.
+    /// </summary>
+    Task<bool> DeleteSteerVectorAsync(Community.Actor actor, int id, CancellationToken cancellationToken);
 }

@@ -55,10 +55,31 @@ public sealed class SteerStore(AtlasDatabase database) : Store(database), ISteer
     {
         await using var db = CreateContext();
         var row = await db.SteerVectors.AsNoTracking().SingleOrDefaultAsync(v => v.Id == id, cancellationToken);
-        return row is null
-            ? null
-            : new SteerVectorRecord(row.Id, row.UserId, row.Model, row.Hook, Blobs.ToFloat32s(row.Vector, $"steer_vectors[{row.Id}].vector"), row.Label, row.DefaultStrength, row.CreatedAt);
+        return row is null ? null : ToRecord(row);
     }
+
+    public async Task<IReadOnlyList<SteerVectorRecord>> ListSteerVectorsAsync(int userId, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        await using var db = CreateContext();
+        var rows = await db.SteerVectors.AsNoTracking().Where(v => v.UserId == userId).OrderByDescending(v => v.Id).Take(limit).ToListAsync(cancellationToken);
+        return [.. rows.Select(ToRecord)];
+    }
+
+    public async Task<bool> DeleteSteerVectorAsync(FeatureAtlas.Core.Community.Actor actor, int id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(actor);
+        await using var db = CreateContext();
+        var row = await db.SteerVectors.SingleOrDefaultAsync(v => v.Id == id, cancellationToken);
+        if (row is null) return false;
+        if (!actor.Owns(row.UserId)) throw new FeatureAtlas.Core.Community.ForbiddenException($"Vector {id} belongs to another user.");
+        db.SteerVectors.Remove(row);
+        await db.SaveChangesAsync(cancellationToken);
+        return true;
+    }
+
+    private static SteerVectorRecord ToRecord(SteerVectorEntity row) =>
+        new(row.Id, row.UserId, row.Model, row.Hook, Blobs.ToFloat32s(row.Vector, $"steer_vectors[{row.Id}].vector"), row.Label, row.DefaultStrength, row.CreatedAt);
 
     private static SteerRunRecord ToRecord(SteerRunEntity r) =>
         new(r.Id, r.Hash, r.Model, r.EngineVersion, r.SettingsJson, r.ResultJson, r.UserId, r.CreatedAt);

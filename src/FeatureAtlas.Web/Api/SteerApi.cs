@@ -38,6 +38,18 @@ public static class SteerApi
         api.MapPost("/vector/new", NewVector)
             .AsWrite(SteerBody)
             .WithSummary("Save a custom steering vector (d_model numbers at a hook); steer with it as vectors: [{vectorId, strength}].");
+        api.MapPost("/vector/get", GetVector)
+            .AsRead()
+            .Accepts<VectorKeyRequest>("application/json")
+            .WithSummary("A saved vector as Neuronpedia's row (modelId, layer: its source, index: its id, vectorLabel, hookName, vector, vectorDefaultSteerStrength).");
+        // Neuronpedia's client posts no body here, so no JSON content type is required.
+        api.MapPost("/vector/list-owned", ListVectors)
+            .RequireAuthorization(AtlasAuthExtensions.SignedIn)
+            .AsRead()
+            .WithSummary("Your saved vectors as Neuronpedia's rows, newest first.");
+        api.MapPost("/vector/delete", DeleteVector)
+            .AsWrite()
+            .WithSummary("Delete a saved vector of yours, named as Neuronpedia names it ({modelId, source, index}).");
         return api;
     }
 
@@ -84,8 +96,7 @@ public static class SteerApi
         var config = loaded.Session.Model.Config;
         _ = SteerService.Direction(config, hook, values, "request", model);   // checks hook, length and finiteness
         var saved = await store.SaveSteerVectorAsync(new SteerVectorRecord(0, actor.UserId, model, hook, values.Select(v => (float)v).ToArray(), label, (float)strength, DateTimeOffset.UtcNow), cancellationToken);
-        var (layer, kind) = HookParts(hook);
-        var np = new NpVectorDto(model, $"{layer}-neuronpedia-{kind}", saved.Id.ToString(CultureInfo.InvariantCulture), label, saved.CreatedAt, saved.DefaultStrength, hook, saved.Vector);
+        var np = new NpVectorDto(model, VectorSources.Of(hook), saved.Id.ToString(CultureInfo.InvariantCulture), label, saved.CreatedAt, saved.DefaultStrength, hook, saved.Vector);
         var url = $"{context.Request.Scheme}://{context.Request.Host}/steer?model={Uri.EscapeDataString(model)}";
         return TypedResults.Ok(new VectorDto("Success", url, np, saved.Id, model, hook, label, saved.DefaultStrength, values.Length, actor.UserName));
     }
@@ -101,12 +112,37 @@ public static class SteerApi
         return $"blocks.{layer}.{type}";
     }
 
-    /// <summary>The block and Neuronpedia's name of the hook's kind: <c>blocks.3.hook_resid_post</c> → (3, resid-post).</summary>
-    private static (string Layer, string Kind) HookParts(string hook)
+    /// <summary>Vectors a list-owned answer holds at most.</summary>
+    public const int VectorListLimit = 500;
+
+    public static async Task<Ok<NpVectorRowResponse>> GetVector(VectorKeyRequest request, ISteerStore store, CancellationToken cancellationToken) =>
+        TypedResults.Ok(new NpVectorRowResponse(NpVectorRowDto.Of(await FindVectorAsync(request, store, cancellationToken))));
+
+    public static async Task<Ok<NpVectorListResponse>> ListVectors(HttpContext context, ISteerStore store, CancellationToken cancellationToken)
     {
-        var parts = hook.Split('.');
-        var kind = parts[^1].StartsWith("hook_", StringComparison.Ordinal) ? parts[^1]["hook_".Length..] : parts[^1];
-        return (parts.Length > 1 ? parts[1] : "0", kind.Replace('_', '-'));
+        var actor = ApiInput.Caller(context.User);
+        var vectors = await store.ListSteerVectorsAsync(actor.UserId, VectorListLimit, cancellationToken);
+        return TypedResults.Ok(new NpVectorListResponse([.. vectors.Select(NpVectorRowDto.Of)]));
+    }
+
+    public static async Task<Ok<MessageDto>> DeleteVector(VectorKeyRequest request, ISteerStore store, HttpContext context, CancellationToken cancellationToken)
+    {
+        var actor = ApiInput.Caller(context.User);
+        var vector = await FindVectorAsync(request, store, cancellationToken);
+        await store.DeleteSteerVectorAsync(actor, vector.Id, cancellationToken);
+        return TypedResults.Ok(new MessageDto("Success"));
+    }
+
+    /// <summary>The saved vector <c>{modelId, source, index}</c> names (source <c>{layer}-neuronpedia-…</c>, index its id); 404 when there is none of that model and source.</summary>
+    private static async Task<SteerVectorRecord> FindVectorAsync(VectorKeyRequest request, ISteerStore store, CancellationToken cancellationToken)
+    {
+        var model = ApiInput.Required(request.ModelId, "modelId");
+        var source = ApiInput.Required(request.Source, "source");
+        if (!VectorSources.IsVectorSource(source)) throw new KeyNotFoundException($"'{source}' is not a source of saved vectors ({{layer}}-neuronpedia-resid-pre or -resid-post).");
+        var id = VectorSources.Id(request.Index, "index");
+        var vector = await store.GetSteerVectorAsync(id, cancellationToken);
+        if (vector is null || vector.Model != model || VectorSources.Of(vector.Hook) != source) throw new KeyNotFoundException($"Model '{model}' has no saved vector {id} in source '{source}'.");
+        return vector;
     }
 
     private static string ShareUrl(HttpRequest request, string id) => $"{request.Scheme}://{request.Host}/steer/{id}";

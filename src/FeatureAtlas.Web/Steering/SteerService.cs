@@ -31,6 +31,13 @@ public sealed class SteerService(ModelRuntime models, ISteerStore store, Api.Sou
         var modelName = Api.ApiInput.Required(request.ModelId, "modelId");
         var features = request.Features ?? [];
         var vectors = request.Vectors ?? [];
+        // A saved vector named as Neuronpedia's client names it ({layer}-neuronpedia-resid-pre, index = its id) steers as one.
+        if (features.Any(f => VectorSources.IsVectorSource(f?.Layer)))
+        {
+            vectors = [.. vectors, .. features.Select((f, i) => (f, i)).Where(x => VectorSources.IsVectorSource(x.f?.Layer))
+                .Select(x => new SteerVectorRequest { VectorId = Api.ApiInput.Required(x.f.Index, $"features[{x.i}].index"), Strength = x.f.Strength })];
+            features = [.. features.Where(f => !VectorSources.IsVectorSource(f?.Layer))];
+        }
         if (features.Length + vectors.Length == 0) throw new ArgumentException("Give at least one entry in features or vectors to steer with.");
         if (features.Length + vectors.Length > SteerLimits.MaxFeatures) throw new ArgumentException($"features and vectors hold {features.Length + vectors.Length} entries; at most {SteerLimits.MaxFeatures} are allowed.");
 

@@ -231,6 +231,49 @@ public sealed class SteerApiTests(LiveAtlasApp app) : IClassFixture<LiveAtlasApp
     }
 
     [Fact]
+    public async Task Vector_NeuronpediaClientCalls_GetListSteerAndDeleteBySourceAndIndex()
+    {
+        var owner = await app.SignUpAsync("vector-owner");
+        var other = await app.SignUpAsync("vector-other");
+        using var anonymous = app.CreateClient();
+        var vector = Enumerable.Range(0, 32).Select(i => Math.Sin(3 * i)).ToArray();
+        var saved = (await HttpAssert.OkJsonAsync(await owner.KeyClient.PostAsJsonAsync("api/vector/new",
+            new { modelId = Model, layerNumber = 1, hookType = "hook_resid_pre", vector, vectorDefaultSteerStrength = 8.0, vectorLabel = "triple sine" }))).GetProperty("vector");
+        var key = new { modelId = Model, source = saved.GetProperty("source").GetString(), index = saved.GetProperty("index").GetString() };
+
+        // vector_request.py get(): response["vector"][modelId, layer, index, vectorLabel, hookName, vector, vectorDefaultSteerStrength].
+        var got = (await HttpAssert.OkJsonAsync(await anonymous.PostAsJsonAsync("api/vector/get", key))).GetProperty("vector");
+        Assert.Equal((Model, key.source, key.index, "triple sine", LiveAtlasApp.LiveHook, 8f),
+            (got.GetProperty("modelId").GetString(), got.GetProperty("layer").GetString(), got.GetProperty("index").GetString(), got.GetProperty("vectorLabel").GetString(),
+             got.GetProperty("hookName").GetString(), got.GetProperty("vectorDefaultSteerStrength").GetSingle()));
+        Assert.Equal(vector.Select(v => (float)v), got.GetProperty("vector").EnumerateArray().Select(v => v.GetSingle()));
+        // get_owned(): POST with no body, response["vectors"].
+        using var bare = new HttpRequestMessage(HttpMethod.Post, "api/vector/list-owned");
+        var owned = (await HttpAssert.OkJsonAsync(await owner.KeyClient.SendAsync(bare))).GetProperty("vectors");
+        Assert.Equal([key.index], owned.EnumerateArray().Select(v => v.GetProperty("index").GetString()));
+
+        // steer_completion() with an NPVector: the vector as a feature of its source, index its id; the same as steering by vectorId.
+        var asFeature = await HttpAssert.OkJsonAsync(await anonymous.PostAsJsonAsync("api/steer", new
+        {
+            prompt = Prompt, modelId = Model, temperature = 0, n_tokens = 4,
+            features = new[] { new { modelId = Model, layer = key.source, index = key.index, strength = 8.0 } },
+        }));
+        var byId = await HttpAssert.OkJsonAsync(await anonymous.PostAsJsonAsync("api/steer", new
+        {
+            prompt = Prompt, modelId = Model, temperature = 0, n_tokens = 4,
+            vectors = new[] { new { vectorId = int.Parse(key.index!, System.Globalization.CultureInfo.InvariantCulture), strength = 8.0 } },
+        }));
+        Assert.Equal(byId.GetProperty("STEERED").GetString(), asFeature.GetProperty("STEERED").GetString());
+
+        // delete(): only its owner; then it is gone.
+        await HttpAssert.ProblemAsync(HttpStatusCode.Forbidden, await other.KeyClient.PostAsJsonAsync("api/vector/delete", key));
+        Assert.Equal("Success", (await HttpAssert.OkJsonAsync(await owner.KeyClient.PostAsJsonAsync("api/vector/delete", key))).GetProperty("message").GetString());
+        Assert.Contains("has no saved vector", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await anonymous.PostAsJsonAsync("api/vector/get", key)));
+        Assert.Contains("not a source of saved vectors", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound,
+            await anonymous.PostAsJsonAsync("api/vector/get", key with { source = "1-res" })));
+    }
+
+    [Fact]
     public async Task Steer_ClientGoesAwayWhileQueued_WorkNeverRunsAndNothingIsSaved()
     {
         var runtime = app.Services.GetRequiredService<ModelRuntime>();
