@@ -10,7 +10,8 @@ public sealed class FeatureListConfiguration : IEntityTypeConfiguration<FeatureL
     {
         builder.ToTable("lists");
         builder.HasKey(l => l.Id);
-        builder.HasIndex(l => new { l.OwnerId, l.Name }).IsUnique();
+        // Not unique: as on Neuronpedia, a script run twice makes a second list of the same name (lists are addressed by slug).
+        builder.HasIndex(l => new { l.OwnerId, l.Name });
         builder.HasIndex(l => l.Slug).IsUnique();
         builder.Property(l => l.Slug).HasMaxLength(16);
         builder.Property(l => l.Name).HasMaxLength(200);

@@ -9,7 +9,7 @@ namespace FeatureAtlas.Data.Stores;
 /// <summary>Feature lists, their items and the comments on them.</summary>
 public sealed class ListStore(AtlasDatabase database) : Store(database), IListStore
 {
-    /// <summary>Creates a list owned by <paramref name="owner"/>; its name must be new among the owner's lists.</summary>
+    /// <summary>Creates a list owned by <paramref name="owner"/>; names may repeat (as on Neuronpedia), the slug is its own.</summary>
     public async Task<FeatureListInfo> CreateListAsync(Actor owner, string name, string? description, string? defaultTestText, bool isPublic, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(owner);
@@ -17,10 +17,6 @@ public sealed class ListStore(AtlasDatabase database) : Store(database), IListSt
         UserText.Optional(description, "description", CommunityLimits.MaxListDescription);
         UserText.Optional(defaultTestText, "defaultTestText", CommunityLimits.MaxListTestText);
         await using var db = CreateContext();
-        if (await db.Lists.AnyAsync(l => l.OwnerId == owner.UserId && l.Name == name, cancellationToken))
-        {
-            throw new ArgumentException($"You already have a list named '{name}'.");
-        }
         var now = Now();
         var row = new FeatureListEntity
         {
@@ -73,10 +69,6 @@ public sealed class ListStore(AtlasDatabase database) : Store(database), IListSt
         UserText.Optional(defaultTestText, "defaultTestText", CommunityLimits.MaxListTestText);
         await using var db = CreateContext();
         var row = await OwnedListAsync(db, actor, slug, cancellationToken);
-        if (name != row.Name && await db.Lists.AnyAsync(l => l.OwnerId == row.OwnerId && l.Name == name, cancellationToken))
-        {
-            throw new ArgumentException($"You already have a list named '{name}'.");
-        }
         row.Name = name;
         row.Description = description;
         row.DefaultTestText = defaultTestText;

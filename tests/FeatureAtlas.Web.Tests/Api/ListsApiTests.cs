@@ -80,6 +80,20 @@ public abstract class ListsApiTests(AtlasApp app)
     }
 
     [Fact]
+    public async Task New_SameNameTwice_MakesTwoListsAsNeuronpediaDoes()
+    {
+        app.SkipWhenUnavailable();
+        var owner = await app.SignUpAsync();
+
+        // A notebook that calls NPList.new("Curly") again on a rerun gets a second list, not an error.
+        var first = await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new", new { name = "Curly" }));
+        var second = await HttpAssert.OkJsonAsync(await owner.Client.PostAsJsonAsync("api/list/new", new { name = "Curly" }));
+
+        Assert.NotEqual(first.GetProperty("id").GetString(), second.GetProperty("id").GetString());
+        Assert.Equal(["Curly", "Curly"], (await app.Store.Lists.ListListsAsync(owner.Actor.UserId, includeUnlisted: true, CancellationToken.None)).Select(l => l.Name));
+    }
+
+    [Fact]
     public async Task AddFeatures_MoreThan100_Returns400NamingTheLimit()
     {
         app.SkipWhenUnavailable();

@@ -464,8 +464,7 @@ namespace FeatureAtlas.Data.Migrations.Postgres
                     b.HasIndex("Slug")
                         .IsUnique();
 
-                    b.HasIndex("OwnerId", "Name")
-                        .IsUnique();
+                    b.HasIndex("OwnerId", "Name");
 
                     b.ToTable("lists", (string)null);
                 });

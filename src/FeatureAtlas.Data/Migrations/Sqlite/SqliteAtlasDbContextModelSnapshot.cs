@@ -449,8 +449,7 @@ namespace FeatureAtlas.Data.Migrations.Sqlite
                     b.HasIndex("Slug")
                         .IsUnique();
 
-                    b.HasIndex("OwnerId", "Name")
-                        .IsUnique();
+                    b.HasIndex("OwnerId", "Name");
 
                     b.ToTable("lists", (string)null);
                 });
