@@ -26,4 +26,13 @@ public interface IModelStore
 
     /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
     Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Creates a source set a user names on the site (Neuronpedia's <c>source-set/new</c>); an <see cref="ArgumentException"/>
+    /// when the model already has a set of that name. The model must exist.
+    /// </summary>
+    Task<SourceSetRecord> CreateSourceSetAsync(SourceSetRecord sourceSet, CancellationToken cancellationToken);
+
+    /// <summary>A stored source set with its creator; null when the model has no stored set of that name.</summary>
+    Task<SourceSetRecord?> GetSourceSetAsync(string model, string name, CancellationToken cancellationToken);
 }

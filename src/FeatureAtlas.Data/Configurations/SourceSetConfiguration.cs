@@ -13,7 +13,7 @@ public sealed class SourceSetConfiguration : IEntityTypeConfiguration<SourceSetE
         builder.HasIndex(s => new { s.ModelId, s.Name }).IsUnique();
         builder.Property(s => s.Name).HasMaxLength(SourceSetEntity.MaxName);
         builder.Property(s => s.Description).HasMaxLength(SourceSetEntity.MaxDescription);
-        builder.Property(s => s.Url).HasMaxLength(512);
+        builder.Property(s => s.Url).HasMaxLength(SourceSetEntity.MaxUrl);
         builder.HasOne<UserEntity>().WithMany().HasForeignKey(s => s.CreatorId).OnDelete(DeleteBehavior.SetNull);
         builder.HasOne<ModelEntity>().WithMany().HasForeignKey(s => s.ModelId).OnDelete(DeleteBehavior.Cascade);
     }

@@ -11,6 +11,9 @@ public sealed class SourceSetEntity
 
     public const int MaxDescription = Core.Storage.SourceSetName.MaxDescription;
 
+    /// <summary>The longest <see cref="Url"/> stored.</summary>
+    public const int MaxUrl = 512;
+
     public int Id { get; set; }
 
     public int ModelId { get; set; }

@@ -129,4 +129,31 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         var rows = await db.SourceSets.AsNoTracking().Where(s => s.ModelId == modelId).ToListAsync(cancellationToken);
         return rows.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
     }
+
+    public async Task<SourceSetRecord> CreateSourceSetAsync(SourceSetRecord sourceSet, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sourceSet);
+        var name = SourceSetName.Check(sourceSet.Name);
+        if (sourceSet.Description.Length > SourceSetName.MaxDescription) throw new ArgumentException($"A source set description is at most {SourceSetName.MaxDescription} characters; found {sourceSet.Description.Length}.");
+        if (sourceSet.Url is { Length: > SourceSetEntity.MaxUrl }) throw new ArgumentException($"A source set url is at most {SourceSetEntity.MaxUrl} characters; found {sourceSet.Url.Length}.");
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, sourceSet.Model, cancellationToken);
+        if (await db.SourceSets.AnyAsync(s => s.ModelId == modelId && s.Name == name, cancellationToken))
+        {
+            throw new ArgumentException($"Model '{sourceSet.Model}' already has a source set named '{name}'.");
+        }
+        db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = name, Description = sourceSet.Description, Url = sourceSet.Url, CreatorId = sourceSet.CreatorId });
+        await db.SaveChangesAsync(cancellationToken);
+        return sourceSet with { Name = name };
+    }
+
+    public async Task<SourceSetRecord?> GetSourceSetAsync(string model, string name, CancellationToken cancellationToken)
+    {
+        await using var db = CreateContext();
+        var modelId = await ModelIdAsync(db, model, cancellationToken);
+        var row = await db.SourceSets.AsNoTracking().SingleOrDefaultAsync(s => s.ModelId == modelId && s.Name == name, cancellationToken);
+        if (row is null) return null;
+        var creator = row.CreatorId is { } id ? await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.UserName).SingleOrDefaultAsync(cancellationToken) : null;
+        return new SourceSetRecord(model, row.Name, row.Description, row.Url, row.CreatorId, creator);
+    }
 }

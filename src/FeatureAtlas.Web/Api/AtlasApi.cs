@@ -22,6 +22,7 @@ public static class AtlasApi
         api.MapJobsApi();
         api.MapGraphsApi();
         api.MapSaeUploadApi();
+        api.MapSourceSetsApi();
         return app;
     }
 }

@@ -381,6 +381,40 @@ public sealed class NeuronpediaContractTests(LiveAtlasApp app) : IClassFixture<L
     }
 
     [Fact]
+    public async Task SourceSet_ClientGetAndNew_AnswerNeuronpediasRowWithSources()
+    {
+        var author = await app.SignUpAsync("setmaker");
+        using var anonymous = app.CreateClient();
+
+        // source_set_request.py get(model_id, name): name, modelId, description, urls, sources[{id, modelId, setName}].
+        var res = await HttpAssert.OkJsonAsync(await anonymous.GetAsync($"api/source-set/{Model}/res"));
+        Assert.Equal(("res", Model), (res.GetProperty("name").GetString(), res.GetProperty("modelId").GetString()));
+        var source = Assert.Single(res.GetProperty("sources").EnumerateArray());
+        Assert.Equal((SourceId, Model, "res"), (source.GetProperty("id").GetString(), source.GetProperty("modelId").GetString(), source.GetProperty("setName").GetString()));
+        Assert.Equal(JsonValueKind.Array, res.GetProperty("urls").ValueKind);
+
+        // new(name, model_id, description, url).
+        var body = new { name = "puppyscope-res-16k", modelId = Model, description = "Residual Stream - 16k", url = "https://example.org/puppyscope" };
+        var created = await HttpAssert.OkJsonAsync(await author.Client.PostAsJsonAsync("api/source-set/new", body));
+        var fetched = await HttpAssert.OkJsonAsync(await anonymous.GetAsync($"api/source-set/{Model}/puppyscope-res-16k"));
+        foreach (var row in new[] { created, fetched })
+        {
+            Assert.Equal(("puppyscope-res-16k", "Residual Stream - 16k", "Custom", author.Name, "UNLISTED"),
+                (row.GetProperty("name").GetString(), row.GetProperty("description").GetString(), row.GetProperty("type").GetString(), row.GetProperty("creatorName").GetString(), row.GetProperty("visibility").GetString()));
+            Assert.Equal(["https://example.org/puppyscope"], row.GetProperty("urls").EnumerateArray().Select(u => u.GetString()));
+            Assert.Empty(row.GetProperty("sources").EnumerateArray());
+        }
+
+        Assert.Contains("already has a source set named 'puppyscope-res-16k'", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await author.Client.PostAsJsonAsync("api/source-set/new", body)));
+        Assert.Contains("already has a source set named 'res'", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await author.Client.PostAsJsonAsync("api/source-set/new", body with { name = "res" })));
+        Assert.Contains("name:", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await author.Client.PostAsJsonAsync("api/source-set/new", body with { name = "Puppy_Scope" })));
+        Assert.Contains("url", await HttpAssert.ProblemAsync(HttpStatusCode.BadRequest, await author.Client.PostAsJsonAsync("api/source-set/new", body with { name = "kittyscope", url = "javascript:alert(1)" })));
+        Assert.Contains("no-such-model", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await author.Client.PostAsJsonAsync("api/source-set/new", body with { name = "kittyscope", modelId = "no-such-model" })));
+        Assert.Contains("no source set 'nope'", await HttpAssert.ProblemAsync(HttpStatusCode.NotFound, await anonymous.GetAsync($"api/source-set/{Model}/nope")));
+        await HttpAssert.StatusAsync(HttpStatusCode.Unauthorized, await anonymous.PostAsJsonAsync("api/source-set/new", body with { name = "kittyscope" }));
+    }
+
+    [Fact]
     public async Task ExplanationSearchRelease_SourceSetAsRelease_FindsItsExplanations()
     {
         var author = await app.SharedUserAsync("releaser");
