@@ -39,14 +39,13 @@ internal static class DashboardsCommand
         var seed = new Option<ulong>("--seed") { Description = "Seed of the interval sampling.", DefaultValueFactory = _ => 0 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 30 };
-        var set = new Option<string?>("--set") { Description = "The Neuronpedia source set the SAEs join, e.g. res-jb: their source ids become {layer}-{set} unless a cfg.json names its neuronpedia_id (default: named after the hook kind, e.g. res)." };
-        var setDescription = new Option<string?>("--set-description") { Description = "A description of the source set, stored with it." };
+        var set = new SourceSetOptions();
         var enqueue = new Option<bool>("--enqueue") { Description = "Queue the build (split into --shards pieces) for workers instead of running it here; prints the job id." };
         var shards = new Option<int>("--shards") { Description = "With --enqueue: pieces of corpus windows the build is split into.", DefaultValueFactory = _ => 8 };
         var db = StoreOptions.Db();
         var command = new Command("build", "Compute every feature's dashboard over a corpus and store it (resumable: rerun to continue).")
         {
-            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, set, setDescription, checkpoints, checkpointSeconds, enqueue, shards, db,
+            model, saes, corpus, tokens, processing, name, batch, top, intervals, perInterval, seed, set.Set, set.Description, checkpoints, checkpointSeconds, enqueue, shards, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -54,16 +53,7 @@ internal static class DashboardsCommand
             {
                 throw new UsageException("--tokens, --batch and --top must be positive; --intervals and --interval-examples not negative.");
             }
-            var setName = parse.GetValue(set);
-            try
-            {
-                if (setName is not null) SourceSetName.Check(setName);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"--set: {e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal)}");
-            }
-            if (parse.GetValue(setDescription) is not null && setName is null) throw new UsageException("--set-description needs --set (the set it describes).");
+            var (setName, setText) = set.Read(parse);
             var options = new DashboardJobOptions
             {
                 ModelDirectory = parse.GetValue(model)!,
@@ -72,7 +62,7 @@ internal static class DashboardsCommand
                 Tokens = parse.GetValue(tokens),
                 ModelName = parse.GetValue(name),
                 SetName = setName,
-                SetDescription = parse.GetValue(setDescription),
+                SetDescription = setText,
                 Processing = CliOptions.ParseProcessing(parse.GetValue(processing)),
                 BatchWindows = parse.GetValue(batch),
                 CheckpointDirectory = parse.GetValue(checkpoints)!,

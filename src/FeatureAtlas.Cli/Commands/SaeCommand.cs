@@ -34,13 +34,12 @@ internal static class SaeCommand
         var corpus = new Option<string?>("--corpus") { Description = "With --build: a stored corpus (atlas corpus add)." };
         var tokens = new Option<long>("--tokens") { Description = "With --build: corpus tokens for the dashboards.", DefaultValueFactory = _ => 100_000 };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the chain's checkpoints live.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
-        var set = new Option<string?>("--set") { Description = "The Neuronpedia source set the SAE joins, e.g. res-jb: its source id becomes {layer}-{set} unless its cfg.json names a neuronpedia_id (default: named after the hook kind, e.g. res)." };
-        var setDescription = new Option<string?>("--set-description") { Description = "A description of the source set, stored with it." };
+        var set = new SourceSetOptions();
         var enqueue = JobsCli.EnqueueOption();
         var db = StoreOptions.Db();
         var command = new Command("add", "Check an SAELens SAE against a model and add it to the store; --build also builds its dashboards, explanations and map.")
         {
-            model, name, folder, set, setDescription, build, corpus, tokens, checkpoints, enqueue, db,
+            model, name, folder, set.Set, set.Description, build, corpus, tokens, checkpoints, enqueue, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -49,16 +48,7 @@ internal static class SaeCommand
             var corpusName = parse.GetValue(corpus);
             if (parse.GetValue(build) && corpusName is null) throw new UsageException("--build needs --corpus: the stored corpus the dashboards are built over.");
             if (!parse.GetValue(build) && (corpusName is not null || parse.GetValue(enqueue))) throw new UsageException("--corpus and --enqueue go with --build.");
-            var setName = parse.GetValue(set);
-            try
-            {
-                if (setName is not null) SourceSetName.Check(setName);
-            }
-            catch (ArgumentException e)
-            {
-                throw new UsageException($"--set: {e.Message.Replace(" (Parameter 'name')", "", StringComparison.Ordinal)}");
-            }
-            if (parse.GetValue(setDescription) is not null && setName is null) throw new UsageException("--set-description needs --set (the set it describes).");
+            var (setName, setText) = set.Read(parse);
             var configPath = Path.Combine(modelDir, "config.json");
             if (!File.Exists(configPath)) throw new UsageException($"--model: '{modelDir}' has no config.json.");
             if (!Directory.Exists(saeDir)) throw new UsageException($"--sae: folder '{saeDir}' does not exist.");
@@ -81,7 +71,7 @@ internal static class SaeCommand
                 throw new UsageException($"--corpus: '{corpusName}' is not stored; add it with `atlas corpus add`.");
             }
             await store.Models.UpsertModelAsync(new ModelRecord(modelName, modelDir, File.ReadAllText(configPath), config.Layers, config.DModel, config.Vocab), stop.Token);
-            if (setName is not null && parse.GetValue(setDescription) is { } description) await store.Models.UpsertSourceSetAsync(modelName, setName, description, stop.Token);
+            if (setName is not null && setText is { } description) await store.Models.UpsertSourceSetAsync(modelName, setName, description, stop.Token);
             await store.Models.UpsertSaeAsync(SaeRecord.Of(modelName, checkedSae, saeDir, setName), stop.Token);
             AnsiConsole.MarkupLine($"Added [bold]{Markup.Escape(checkedSae.Name)}[/] ({checkedSae.DIn} → {checkedSae.DSae:N0}, {Markup.Escape(checkedSae.HookName)}) to {Markup.Escape(modelName)}.");
             if (!parse.GetValue(build)) return ExitCodes.Success;

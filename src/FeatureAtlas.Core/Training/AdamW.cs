@@ -30,4 +30,14 @@ public static class AdamW
             parameter[i] = parameter[i] * decay - stepSize * mi / (MathF.Sqrt(vi) / correction2 + epsilon);
         }
     }
+
+    /// <summary>Checks an AdamW schedule's settings, naming the first that is out of range.</summary>
+    public static void ValidateSchedule(int steps, float learningRate, int warmupSteps, float weightDecay, float beta1, float beta2)
+    {
+        if (steps < 1) throw new ArgumentException($"Steps must be at least 1, found {steps}.");
+        if (!(learningRate > 0) || !float.IsFinite(learningRate)) throw new ArgumentException($"The learning rate must be positive, found {learningRate}.");
+        if (warmupSteps < 0) throw new ArgumentException($"Warm-up steps must not be negative, found {warmupSteps}.");
+        if (weightDecay < 0) throw new ArgumentException($"Weight decay must not be negative, found {weightDecay}.");
+        if (!(beta1 is >= 0 and < 1) || !(beta2 is >= 0 and < 1)) throw new ArgumentException($"Adam betas must lie in [0, 1), found {beta1} and {beta2}.");
+    }
 }

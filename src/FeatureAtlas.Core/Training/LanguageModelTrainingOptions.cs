@@ -49,11 +49,7 @@ public sealed record LanguageModelTrainingOptions
 
     public void Validate()
     {
-        if (Steps < 1) throw new ArgumentException($"Steps must be at least 1, found {Steps}.");
-        if (!(LearningRate > 0) || !float.IsFinite(LearningRate)) throw new ArgumentException($"The learning rate must be positive, found {LearningRate}.");
-        if (WarmupSteps < 0) throw new ArgumentException($"Warm-up steps must not be negative, found {WarmupSteps}.");
-        if (WeightDecay < 0) throw new ArgumentException($"Weight decay must not be negative, found {WeightDecay}.");
-        if (!(Beta1 is >= 0 and < 1) || !(Beta2 is >= 0 and < 1)) throw new ArgumentException($"Adam betas must lie in [0, 1), found {Beta1} and {Beta2}.");
+        AdamW.ValidateSchedule(Steps, LearningRate, WarmupSteps, WeightDecay, Beta1, Beta2);
         if (SharedRowTokens < 1) throw new ArgumentException($"The shared row must stand for at least 1 token, found {SharedRowTokens}.");
         if (GradientClip < 0) throw new ArgumentException($"The gradient clip must not be negative, found {GradientClip}.");
     }
