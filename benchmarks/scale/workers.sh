@@ -18,6 +18,7 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 atlas="$root/src/FeatureAtlas.Cli/bin/Release/net10.0/atlas"
 [ -x "$atlas" ] || atlas="dotnet $root/src/FeatureAtlas.Cli/bin/Release/net10.0/atlas.dll"
 work=$(mktemp -d /tmp/atlas-scale-XXXXXX)
+chmod 755 "$work"   # the PostgreSQL cluster under it runs as user postgres when this runs as root
 export ATLAS_PG_DIR="$work/pg" ATLAS_PG_PORT=$port
 cleanup() { bash "$root/.ci/start-postgres.sh" stop >/dev/null 2>&1 || true; rm -rf "$work"; }
 trap cleanup EXIT
