@@ -100,7 +100,9 @@ function layout() {
   const step = 14, rowHeight = 44, left = 70, bottom = 50;
   const xs = [];
   let x = left;
-  for (let p = 0; p < positions; p++) { xs.push(x); x += Math.max(70, widest[p] * step + 16); }
+  // A column is as wide as its nodes need and as its token's label (11 px monospace: about 6.7 px a character).
+  const labelWidth = p => (tokenText(graph.metadata.prompt_tokens[p] ?? '').length * 6.7) + 12;
+  for (let p = 0; p < positions; p++) { xs.push(x); x += Math.max(70, widest[p] * step + 16, labelWidth(p)); }
   const height = (top + 1) * rowHeight + bottom;
   for (const list of cells.values()) {
     list.sort((a, b) => (b.influence ?? 0) - (a.influence ?? 0) || String(a.node_id).localeCompare(String(b.node_id)));
@@ -110,6 +112,11 @@ function layout() {
     });
   }
   return { width: x + 20, height, xs, top, rowHeight, bottom, positions };
+}
+
+/** A token as its label shows it: escapes (\n, \t) visible, no quotes. */
+function tokenText(token) {
+  return JSON.stringify(token).slice(1, -1);
 }
 
 let edgeLayer = null;
@@ -131,7 +138,7 @@ function drawGraph() {
   graph.metadata.prompt_tokens.forEach((token, p) => {
     if (g.xs[p] === undefined) return;
     const t = svg('text', { x: g.xs[p] + 4, y: g.height - 18, class: 'token-label' }, axes);
-    t.textContent = JSON.stringify(token).slice(1, -1);
+    t.textContent = tokenText(token);
   });
   edgeLayer = svg('g', { class: 'edges' }, el);
   const nodeLayer = svg('g', { class: 'nodes' }, el);
