@@ -28,6 +28,23 @@ public static class ApiConventions
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
+    /// <summary>
+    /// A request that runs the model, which anyone may make: the inference rate limit (429), a body of at most
+    /// <paramref name="maxBody"/> bytes (413), and the errors it can answer (503: the model's queue is full).
+    /// </summary>
+    public static RouteHandlerBuilder AsInference(this RouteHandlerBuilder endpoint, long maxBody) => endpoint
+        .WithInferenceLimits(maxBody)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+    /// <summary>The inference rate limit and a body limit, for an endpoint or a group of endpoints that run the model.</summary>
+    public static TBuilder WithInferenceLimits<TBuilder>(this TBuilder endpoints, long maxBody) where TBuilder : IEndpointConventionBuilder => endpoints
+        .RequireRateLimiting(AtlasRateLimits.Inference)
+        .WithMetadata(new RequestSizeLimitAttribute(maxBody));
+
     /// <summary>A read anyone may make: the read rate limit, a small body and the errors it can answer.</summary>
     public static RouteHandlerBuilder AsRead(this RouteHandlerBuilder endpoint) => endpoint
         .RequireRateLimiting(AtlasRateLimits.Reads)

@@ -22,8 +22,7 @@ public static class AttentionApi
     public static IEndpointRouteBuilder MapAttentionApi(this IEndpointRouteBuilder api)
     {
         api.MapPost("/attention", Attention)
-            .RequireRateLimiting(AtlasRateLimits.Inference)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64 * 1024))
+            .AsInference(64 * 1024)
             .WithSummary("Attention patterns per layer and head for a prompt, and a hook_z feature's direct attribution to source positions.");
         return api;
     }

@@ -22,9 +22,7 @@ public static partial class CircuitsApi
 {
     public static IEndpointRouteBuilder MapCircuitsApi(this IEndpointRouteBuilder api)
     {
-        var group = api.MapGroup("")
-            .RequireRateLimiting(AtlasRateLimits.Inference)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(64 * 1024));
+        var group = api.MapGroup("").WithInferenceLimits(64 * 1024);
         group.MapPost("/lens", Lens)
             .WithSummary("Logit or tuned lens (type LOGIT_LENS | TUNED_LENS): each layer's residual stream read out through ln_final and the unembedding, top N tokens per position (NDJSON frames).");
         group.MapPost("/attribute", Attribute)

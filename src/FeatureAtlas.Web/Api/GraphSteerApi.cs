@@ -34,13 +34,8 @@ public static class GraphSteerApi
     public static IEndpointRouteBuilder MapGraphSteerApi(this IEndpointRouteBuilder api)
     {
         api.MapPost("/graph/steer", Steer)
-            .RequireRateLimiting(AtlasRateLimits.Inference)
-            .WithMetadata(new RequestSizeLimitAttribute(Body))
+            .AsInference(Body)
             .Produces<GraphSteerResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary($"Graph steering: set or ablate transcoder features at positions with attention frozen, generate up to {GraphSteerOptions.MaxNewTokens} tokens, and return default and steered top logits per token (Neuronpedia's graph steer contract). Prompts up to {GraphOptions.MaxPromptTokens} tokens.");
         return api;
     }

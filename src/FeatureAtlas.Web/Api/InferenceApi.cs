@@ -21,9 +21,7 @@ public static partial class InferenceApi
     public static IEndpointRouteBuilder MapInferenceApi(this IEndpointRouteBuilder api)
     {
         // Up to 4 texts of 8,000 characters, in JSON.
-        var group = api.MapGroup("")
-            .RequireRateLimiting(AtlasRateLimits.Inference)
-            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(128 * 1024));
+        var group = api.MapGroup("").WithInferenceLimits(128 * 1024);
         group.MapPost("/activation/new", NewActivation)
             .WithSummary("One feature's activation at every token of a text (or of up to 4 texts).");
         group.MapPost("/activation/source", ActivationSource)

@@ -24,13 +24,8 @@ public static class SteerApi
     public static IEndpointRouteBuilder MapSteerApi(this IEndpointRouteBuilder api)
     {
         api.MapPost("/steer", Steer)
-            .RequireRateLimiting(AtlasRateLimits.Inference)
-            .WithMetadata(new RequestSizeLimitAttribute(SteerBody))
+            .AsInference(SteerBody)
             .Produces<SteerResponse>()
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .WithSummary("Generate text with features (or custom vectors) steering the model, beside the unsteered text; saved with a share link.");
         api.MapGet("/steer/{id}", GetRun)
             .AsRead()
