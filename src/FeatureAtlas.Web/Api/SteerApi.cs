@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Threading.Channels;
+using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Runtime;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
@@ -104,7 +105,7 @@ public static class SteerApi
         if (layer < 0) throw new ArgumentException($"layerNumber must be 0 or more; got {layer}.");
         var type = ApiInput.Required(request.HookType, "hookType");
         if (type is not ("hook_resid_pre" or "hook_resid_post")) throw new ArgumentException($"hookType must be hook_resid_pre or hook_resid_post; got '{type}'.");
-        return $"blocks.{layer}.{type}";
+        return HookNames.Block(layer, type);
     }
 
     /// <summary>Vectors a list-owned answer holds at most.</summary>

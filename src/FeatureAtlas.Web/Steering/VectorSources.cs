@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using FeatureAtlas.Core.Hooks;
 
 namespace FeatureAtlas.Web.Steering;
 
@@ -14,9 +15,9 @@ public static partial class VectorSources
     public static string Of(string hook)
     {
         ArgumentNullException.ThrowIfNull(hook);
-        var parts = hook.Split('.');
-        var kind = parts[^1].StartsWith("hook_", StringComparison.Ordinal) ? parts[^1]["hook_".Length..] : parts[^1];
-        return $"{(parts.Length > 1 ? parts[1] : "0")}-neuronpedia-{kind.Replace('_', '-')}";
+        var last = hook[(hook.LastIndexOf('.') + 1)..];
+        var kind = last.StartsWith("hook_", StringComparison.Ordinal) ? last["hook_".Length..] : last;
+        return string.Create(CultureInfo.InvariantCulture, $"{Math.Max(HookNames.LayerOf(hook), 0)}-neuronpedia-{kind.Replace('_', '-')}");
     }
 
     /// <summary>Whether <paramref name="source"/> names saved vectors rather than an SAE.</summary>
