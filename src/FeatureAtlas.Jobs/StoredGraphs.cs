@@ -24,6 +24,7 @@ public static class StoredGraphs
         var settings = new JsonObject
         {
             ["source"] = source,
+            ["prompt_tokens"] = metadata["prompt_tokens"]?.DeepClone(),
             ["transcoder_list"] = metadata["transcoder_list"]?.DeepClone(),
             ["generation_settings"] = metadata["generation_settings"]?.DeepClone(),
             ["pruning_settings"] = metadata["pruning_settings"]?.DeepClone(),

@@ -63,8 +63,7 @@ public static class GraphsApi
     public static async Task<Ok<GraphMetadataDto>> Get(string modelId, string slug, HttpContext context, IGraphStore graphs, CancellationToken cancellationToken)
     {
         var graph = await graphs.GetGraphAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Model '{modelId}' has no graph '{slug}'.");
-        var json = await graphs.GetGraphJsonAsync(modelId, slug, cancellationToken) ?? throw new KeyNotFoundException($"Model '{modelId}' has no graph '{slug}'.");
-        return TypedResults.Ok(GraphMetadataDto.Of(graph, json, Origin(context.Request)));
+        return TypedResults.Ok(await GraphMetadataDto.OfAsync(graph, graphs, Origin(context.Request), cancellationToken));
     }
 
     public static async Task<Ok<GraphMetadataDto[]>> ListOwned(HttpContext context, IGraphStore graphs, CancellationToken cancellationToken)
@@ -73,8 +72,7 @@ public static class GraphsApi
         var rows = new List<GraphMetadataDto>();
         foreach (var graph in await graphs.ListGraphsAsync(actor.UserId, null, ListLimit, cancellationToken))
         {
-            var json = await graphs.GetGraphJsonAsync(graph.Model, graph.Slug, cancellationToken);
-            if (json is not null) rows.Add(GraphMetadataDto.Of(graph, json, Origin(context.Request)));
+            rows.Add(await GraphMetadataDto.OfAsync(graph, graphs, Origin(context.Request), cancellationToken));
         }
         return TypedResults.Ok(rows.ToArray());
     }
