@@ -18,4 +18,13 @@ public static class SourceSetName
             && name.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-');
         return ok ? name : throw new ArgumentException($"A source set name is 1 to {MaxLength} lowercase letters, digits and inner dashes (like res-jb); found '{name}'.", nameof(name));
     }
+
+    /// <summary>Returns <paramref name="description"/> when it is at most <see cref="MaxDescription"/> characters; otherwise an <see cref="ArgumentException"/>.</summary>
+    public static string CheckDescription(string description)
+    {
+        ArgumentNullException.ThrowIfNull(description);
+        return description.Length <= MaxDescription
+            ? description
+            : throw new ArgumentException($"A source set description is at most {MaxDescription} characters; found {description.Length}.", nameof(description));
+    }
 }

@@ -110,9 +110,8 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
     /// <summary>Names or describes a source set of the model, creating it if needed; SAEs join it through <see cref="SaeRecord.SetName"/>.</summary>
     public async Task UpsertSourceSetAsync(string model, string name, string description, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(description);
         name = SourceSetName.Check(name);
-        if (description.Length > SourceSetName.MaxDescription) throw new ArgumentException($"A source set description is at most {SourceSetName.MaxDescription} characters; found {description.Length}.", nameof(description));
+        SourceSetName.CheckDescription(description);
         await using var db = CreateContext();
         var modelId = await ModelIdAsync(db, model, cancellationToken);
         var row = await db.SourceSets.SingleOrDefaultAsync(s => s.ModelId == modelId && s.Name == name, cancellationToken);
@@ -134,7 +133,7 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
     {
         ArgumentNullException.ThrowIfNull(sourceSet);
         var name = SourceSetName.Check(sourceSet.Name);
-        if (sourceSet.Description.Length > SourceSetName.MaxDescription) throw new ArgumentException($"A source set description is at most {SourceSetName.MaxDescription} characters; found {sourceSet.Description.Length}.");
+        SourceSetName.CheckDescription(sourceSet.Description);
         if (sourceSet.Url is { Length: > SourceSetEntity.MaxUrl }) throw new ArgumentException($"A source set url is at most {SourceSetEntity.MaxUrl} characters; found {sourceSet.Url.Length}.");
         await using var db = CreateContext();
         var modelId = await ModelIdAsync(db, sourceSet.Model, cancellationToken);
