@@ -3,6 +3,8 @@ using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Statistics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace FeatureAtlas.Core.Dashboards;
 
@@ -66,39 +68,87 @@ public static class FeatureLogits
     private static LogitTable Table(ReadOnlySpan<float> logits, DashboardOptions options)
     {
         var k = Math.Min(options.Logits, logits.Length);
-        var positive = Extremes(logits, k, sign: 1f);
-        var negative = Extremes(logits, k, sign: -1f);
+        var (positive, negative, sawNaN) = Extremes(logits, k);
         var positiveValues = new float[positive.Length];
         var negativeValues = new float[negative.Length];
         for (var i = 0; i < positive.Length; i++) positiveValues[i] = logits[positive[i]];
         for (var i = 0; i < negative.Length; i++) negativeValues[i] = logits[negative[i]];
-        return new LogitTable(positive, positiveValues, negative, negativeValues, Histogram.Of(logits, options.HistogramBins));
+        // The extremes are the row's max and min, so the histogram needs no pass of its own to find them.
+        var histogram = k > 0 && !sawNaN
+            ? Histogram.Of(logits, negativeValues[0], positiveValues[0], options.HistogramBins)
+            : Histogram.Of(logits, options.HistogramBins);
+        return new LogitTable(positive, positiveValues, negative, negativeValues, histogram);
     }
 
     /// <summary>
-    /// Indices of the k largest values of sign·x, most extreme first, ties by lower index. One pass: after the
-    /// first k, a value is compared with the current k-th only, and almost never enters.
+    /// Indices of the k largest values (largest first) and of the k smallest (smallest first), ties by lower index, in
+    /// one pass; <c>SawNaN</c> says whether a NaN was seen (NaNs never enter either list). After the first k values, a
+    /// value enters a list only if it beats that list's k-th, so eight values at a time are compared with both k-ths and
+    /// almost every group is passed over without a look at its values.
     /// </summary>
-    private static int[] Extremes(ReadOnlySpan<float> values, int k, float sign)
+    internal static (int[] Largest, int[] Smallest, bool SawNaN) Extremes(ReadOnlySpan<float> values, int k)
     {
-        if (k == 0) return [];
-        var best = new float[k];
-        var index = new int[k];
-        var count = 0;
-        for (var i = 0; i < values.Length; i++)
+        if (k == 0)
         {
-            var value = sign * values[i];
-            if (count == k && value <= best[k - 1]) continue;
-            var at = count < k ? count++ : k - 1;
-            while (at > 0 && value > best[at - 1])
+            foreach (var value in values) if (float.IsNaN(value)) return ([], [], true);
+            return ([], [], false);
+        }
+        var high = new TopK(k);
+        var low = new TopK(k);
+        var i = 0;
+        var nan = false;
+        for (; i < values.Length && !(high.Full && low.Full); i++) Offer(values[i], i);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref var first = ref MemoryMarshal.GetReference(values);
+            var seenNaN = Vector256<float>.Zero;
+            for (; i <= values.Length - Vector256<float>.Count; i += Vector256<float>.Count)
             {
-                best[at] = best[at - 1];
-                index[at] = index[at - 1];
+                var v = Vector256.LoadUnsafe(ref first, (nuint)i);
+                seenNaN |= ~Vector256.Equals(v, v);
+                var enters = Vector256.GreaterThan(v, Vector256.Create(high.Kth)) | Vector256.LessThan(v, Vector256.Create(-low.Kth));
+                if (enters == Vector256<float>.Zero) continue;
+                for (var j = 0; j < Vector256<float>.Count; j++) Offer(values[i + j], i + j);
+            }
+            nan |= seenNaN != Vector256<float>.Zero;
+        }
+        for (; i < values.Length; i++) Offer(values[i], i);
+        return (high.Indices(), low.Indices(), nan);
+
+        void Offer(float value, int index)
+        {
+            if (float.IsNaN(value)) { nan = true; return; }
+            high.Offer(value, index);
+            low.Offer(-value, index);
+        }
+    }
+
+    /// <summary>The k largest values offered and their indices; a value equal to the k-th does not enter (ties to the earlier offer).</summary>
+    private sealed class TopK(int k)
+    {
+        private readonly float[] _values = new float[k];
+        private readonly int[] _indices = new int[k];
+        private int _count;
+
+        public bool Full => _count == k;
+
+        /// <summary>The k-th largest so far; only a full list is compared with it.</summary>
+        public float Kth => _values[k - 1];
+
+        public void Offer(float value, int index)
+        {
+            if (_count == k && value <= _values[k - 1]) return;
+            var at = _count < k ? _count++ : k - 1;
+            while (at > 0 && value > _values[at - 1])
+            {
+                _values[at] = _values[at - 1];
+                _indices[at] = _indices[at - 1];
                 at--;
             }
-            best[at] = value;
-            index[at] = i;
+            _values[at] = value;
+            _indices[at] = index;
         }
-        return index[..count];
+
+        public int[] Indices() => _indices[.._count];
     }
 }
