@@ -7,7 +7,8 @@
 # Everything else goes to stderr. Installs the package when missing (root). The cluster lives in
 # $ATLAS_PG_DIR (default /tmp/atlas-pg) on port $ATLAS_PG_PORT (default 55432), owned by the postgres user when
 # run as root; a cluster left there by an earlier run is stopped and replaced. Its superuser atlas (password atlas)
-# may create the per-test databases. Stop it with: bash .ci/start-postgres.sh stop
+# may create the per-test databases. Stop it with: bash .ci/start-postgres.sh stop; restart it, data kept, with
+# bash .ci/start-postgres.sh restart (same ATLAS_PG_DIR).
 set -euo pipefail
 
 dir=${ATLAS_PG_DIR:-/tmp/atlas-pg}
@@ -27,6 +28,12 @@ fi
 
 # initdb and postgres refuse to run as root.
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+# restart: the same cluster, data kept, stopped and started again (a test of clients that lose the server).
+if [ "${1:-}" = restart ]; then
+  as_owner "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -t 60 -m fast restart >&2
+  exit 0
+fi
 
 if [ -f "$dir/PG_VERSION" ]; then as_owner "$bin/pg_ctl" -D "$dir" -m fast stop >&2 2>&1 || true; fi
 [ "${1:-}" = stop ] && { rm -rf "$dir"; exit 0; }

@@ -7,6 +7,7 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 /// <c>atlas worker</c> processes on PostgreSQL, stopped the hard way: three workers share one sharded dashboard build,
 /// a worker is SIGKILLed in the middle of a shard five times and started again, and the job still completes with
 /// every window counted once: <c>atlas dashboards export</c> gives the files of a single-process build, byte for byte.
+/// A worker whose database server restarts in the middle of a shard reconnects and finishes the job, with the same export.
 /// </summary>
 public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
@@ -85,6 +86,58 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
         // SIGTERM: each worker stops cleanly with exit 0.
         foreach (var worker in workers) Assert.Equal(0, worker.Signal(15));
         foreach (var worker in workers) await worker.WaitAsync();
+    }
+
+    [Fact]
+    public async Task Worker_WhenTheDatabaseRestartsMidJob_ReconnectsAndFinishesTheJob()
+    {
+        // A server of this test's own: restarting the shared one would cut every other test's connections.
+        await using var server = await PrivatePostgres.StartAsync();
+        var name = "atlas_reconnect";
+        await using (var connection = new NpgsqlConnection(server.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var create = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
+            await create.ExecuteNonQueryAsync();
+        }
+        var db = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
+        string[] dashboards = ["--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "16000",
+            "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3", "--name", "model"];
+
+        var single = fixture.NewPath("single-reconnect") + ".db";
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", single).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", single, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
+        var expected = fixture.NewPath("single-reconnect-export");
+        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", single, "--out", expected).WaitAsync());
+
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
+        var enqueue = AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", db, "--enqueue", "--shards", "8"]);
+        await enqueue.WaitAsync();
+        var id = long.Parse((await enqueue.OutputText).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var worker = AtlasProcess.Start(FastRequeue, "worker", "--db", db, "--name", "steady", "--checkpoint-seconds", "0.2");
+
+        // Restart the server once the worker is inside a shard (saved progress, not done).
+        var watch = Stopwatch.StartNew();
+        while (await ScalarAsync(db, $"SELECT 1 FROM job_shards WHERE job_id = {id} AND NOT done AND next > first LIMIT 1") is null)
+        {
+            Assert.True(watch.Elapsed < Limit, $"No shard made progress in {Limit.TotalMinutes} min: {worker.Error}");
+            Assert.False(worker.Process.HasExited, $"The worker exited before the restart: {worker.Error}");
+            await Task.Delay(50);
+        }
+        await server.RestartAsync();
+        Assert.False(worker.Process.HasExited, $"The worker exited when the server went down: {worker.Error}");
+
+        var wait = AtlasProcess.Start("jobs", "wait", id.ToString(System.Globalization.CultureInfo.InvariantCulture), "--db", db, "--timeout", "240");
+        await wait.WaitAsync();
+        Assert.False(worker.Process.HasExited, $"The worker exited: {worker.Error}");
+        var retried = (long)(await ScalarAsync(db, $"SELECT count(*) FROM job_shards WHERE job_id = {id} AND attempts > 1"))!;
+        Assert.True(retried >= 1, "No shard was started twice, so the restart cut no work in progress.");
+        var export = fixture.NewPath("reconnect-export");
+        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", db, "--out", export).WaitAsync());
+        ShardedResult.AssertSameExport(expected, export);
+
+        Assert.Equal(0, worker.Signal(15));
+        await worker.WaitAsync();
     }
 
     private static async Task<object?> ScalarAsync(string db, string sql)
