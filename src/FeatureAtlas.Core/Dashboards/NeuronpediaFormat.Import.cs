@@ -17,9 +17,7 @@ public static partial class NeuronpediaFormat
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(tokenizer);
         if (files.Count == 0) throw new ArgumentException("No batch files to import.");
-        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
-        var strings = tokenizer.GetTokenStrings(Enumerable.Range(0, tokenizer.VocabSize).ToArray());
-        for (var id = strings.Length - 1; id >= 0; id--) vocabulary[strings[id]] = id;
+        var vocabulary = tokenizer.IdsByDisplayString();
 
         NeuronpediaExportInfo? info = null;
         var windows = new List<int[]>();

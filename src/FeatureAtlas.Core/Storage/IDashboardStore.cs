@@ -15,6 +15,18 @@ public interface IDashboardStore
     /// </summary>
     Task SaveDashboardsAsync(string model, string sae, string corpus, DashboardOptions options, SaeDashboards dashboards, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Adds features computed elsewhere (<see cref="FeatureUpload"/>, Neuronpedia's <c>feature/upload-batch</c>) to the
+    /// SAE in one transaction: their example windows are appended to the SAE's upload corpus
+    /// (<see cref="UploadCorpus"/>, made by the first upload, with the SAE's dashboard run), a feature stored before gets
+    /// the upload merged in (<see cref="FeatureUpload.Merge"/>), and the SAE's width grows to cover the largest index.
+    /// An SAE whose dashboards were built from a corpus here takes no uploads (an <see cref="ArgumentException"/>).
+    /// </summary>
+    Task AddUploadedFeaturesAsync(string model, string sae, IReadOnlyList<UploadedFeature> features, CancellationToken cancellationToken);
+
+    /// <summary>The corpus that holds the windows of an SAE's uploaded features.</summary>
+    static string UploadCorpus(string model, string sae) => $"upload:{model}/{sae}";
+
     /// <summary>The SAE's dashboard run, or null when it has none.</summary>
     Task<SaeDashboardSummary?> GetDashboardSummaryAsync(string model, string sae, CancellationToken cancellationToken);
 

@@ -130,6 +130,18 @@ public sealed class Gpt2Tokenizer
     }
 
     /// <summary>
+    /// Token ids by display string (<see cref="GetTokenStrings"/>), the lowest id where several share one: exact except
+    /// for tokens that are partial UTF-8 sequences. How token strings from Neuronpedia's files and uploads become ids.
+    /// </summary>
+    public Dictionary<string, int> IdsByDisplayString()
+    {
+        var strings = GetTokenStrings(Enumerable.Range(0, VocabSize).ToArray());
+        var ids = new Dictionary<string, int>(strings.Length, StringComparer.Ordinal);
+        for (var id = strings.Length - 1; id >= 0; id--) ids[strings[id]] = id;
+        return ids;
+    }
+
+    /// <summary>
     /// Display string of each token, as TransformerLens's <c>to_str_tokens</c>: the token's bytes decoded
     /// as UTF-8 on their own, each maximal invalid or partial sequence replaced by U+FFFD (Python's
     /// <c>bytes.decode('utf-8', errors='replace')</c>). BOS shows as <c>&lt;|endoftext|&gt;</c>.

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Statistics;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -59,6 +60,68 @@ public sealed class DashboardStore(AtlasDatabase database) : Store(database), ID
         var rows = new DashboardRows(saeId, $"{model}/{sae}", saeRow.DSae, corpusRow.Windows);
         await BulkInserter.For(db).InsertAsync(db, dashboards.Features.Select(rows.Feature), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+    }
+
+    public async Task AddUploadedFeaturesAsync(string model, string sae, IReadOnlyList<UploadedFeature> features, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(sae);
+        ArgumentNullException.ThrowIfNull(features);
+        var windows = new List<int[]>();
+        var uploaded = FeatureUpload.Build(features, windows);
+        await using var db = CreateContext();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var saeId = await SaeIdAsync(db, model, sae, cancellationToken);
+        var saeRow = await db.Saes.SingleAsync(s => s.Id == saeId, cancellationToken);
+        var corpusName = IDashboardStore.UploadCorpus(model, sae);
+        var corpus = await db.Corpora.SingleOrDefaultAsync(c => c.Name == corpusName, cancellationToken);
+        var run = await db.DashboardRuns.SingleOrDefaultAsync(r => r.SaeId == saeId, cancellationToken);
+        if (run is not null && (corpus is null || run.CorpusId != corpus.Id))
+        {
+            var built = await db.Corpora.Where(c => c.Id == run.CorpusId).Select(c => c.Name).SingleAsync(cancellationToken);
+            throw new ArgumentException($"SAE '{sae}' of model '{model}' has dashboards built here from corpus '{built}'; uploaded features go to an SAE of their own.");
+        }
+        if (corpus is null)
+        {
+            corpus = new CorpusEntity { Name = corpusName, Source = "feature/upload-batch", Context = 1, CreatedAt = Now() };
+            db.Corpora.Add(corpus);
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        var first = corpus.Windows;
+        db.CorpusWindows.AddRange(windows.Select((w, i) => new CorpusWindowEntity { CorpusId = corpus.Id, WindowIndex = first + i, TokenIds = Blobs.FromInt32s(w) }));
+        corpus.Windows += windows.Count;
+        corpus.Tokens += windows.Sum(w => (long)w.Length);
+        corpus.Context = Math.Max(corpus.Context, windows.Count == 0 ? 0 : windows.Max(w => w.Length));
+        saeRow.DSae = Math.Max(saeRow.DSae, features.Count == 0 ? 0 : features.Max(f => f.Index) + 1);
+        if (run is null)
+        {
+            var empty = StoredHistogram.From(Histogram.Empty, $"log-density histogram of {model}/{sae}");
+            run = new DashboardRunEntity
+            {
+                SaeId = saeId, CorpusId = corpus.Id, LogDensityBins = empty.Bins, LogDensityMin = empty.Min, LogDensityMax = empty.Max,
+                LogDensityHeights = empty.Heights, LogDensityCentres = empty.Centres, OptionsJson = "{}", CreatedAt = Now(),
+            };
+            db.DashboardRuns.Add(run);
+        }
+        run.TotalTokens = corpus.Tokens;
+        run.Windows = corpus.Windows;
+
+        var indexes = features.Select(f => f.Index).ToArray();
+        var stored = await db.Features.Where(f => f.SaeId == saeId && indexes.Contains(f.FeatureIndex)).ToDictionaryAsync(f => f.FeatureIndex, cancellationToken);
+        db.Features.RemoveRange(stored.Values);
+        var rows = new DashboardRows(saeId, $"{model}/{sae}", saeRow.DSae, corpus.Windows);
+        for (var i = 0; i < features.Count; i++)
+        {
+            var dashboard = FeatureUpload.Renumber(uploaded[i], first);
+            if (stored.TryGetValue(dashboard.Index, out var earlier))
+            {
+                dashboard = FeatureUpload.Merge(DashboardRows.ToDashboard(earlier, $"{model}/{sae}"), dashboard, features[i].Density is not null);
+            }
+            db.Features.Add(rows.Feature(dashboard));
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        Database.SaeRows.TryRemove((model, sae), out _);
     }
 
     /// <summary>The SAE's dashboard run, or null when it has none; an unknown SAE is an error.</summary>

@@ -23,6 +23,7 @@ public static class AtlasApi
         api.MapGraphsApi();
         api.MapSaeUploadApi();
         api.MapSourceSetsApi();
+        api.MapFeatureUploadApi();
         return app;
     }
 }

@@ -13,7 +13,12 @@ public sealed class CorpusTokens(ICorpusStore corpusStore)
     // About 64 MB of windows at 128 tokens × 4 bytes each.
     private readonly MemoryCache _windows = new(new MemoryCacheOptions { SizeLimit = 128 * 1024 });
 
+    private Dictionary<string, int>? _idsByDisplayString;
+
     public Gpt2Tokenizer Tokenizer { get; } = Gpt2Tokenizer.CreateDefault();
+
+    /// <summary>Token ids by display string (<see cref="Gpt2Tokenizer.IdsByDisplayString"/>), built on first use.</summary>
+    public IReadOnlyDictionary<string, int> IdsByDisplayString => LazyInitializer.EnsureInitialized(ref _idsByDisplayString, Tokenizer.IdsByDisplayString);
 
     /// <summary>The token ids of the given windows of a corpus; windows the corpus lacks are absent.</summary>
     public async Task<IReadOnlyDictionary<int, int[]>> WindowsAsync(string corpus, IReadOnlyCollection<int> windows, CancellationToken cancellationToken)

@@ -1,5 +1,6 @@
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Statistics;
+using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Tests.TestSupport;
 
 namespace FeatureAtlas.Data.Tests.Stores;
@@ -8,6 +9,44 @@ public sealed class DashboardStoreTests
 {
     private static readonly CancellationToken None = CancellationToken.None;
     private static readonly DashboardOptions Options = new() { Seed = 42 };
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task AddUploadedFeaturesAsync_TwoBatches_AppendWindowsMergeFeaturesAndGrowTheSae(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        await Seed.AddAsync(store, dSae: 4);
+        await store.Models.UpsertSaeAsync(new SaeRecord(Seed.Model, "0-mine", null, "unknown", 0, 0, 1, "upload", "{}", "mine"), None);
+        var logits = new LogitTable([5, 6], [2f, 1f], [7], [-1f], Histogram.Empty);
+
+        await store.Dashboards.AddUploadedFeaturesAsync(Seed.Model, "0-mine", [
+            new UploadedFeature(2, 0.5, logits, [new UploadedActivation([10, 11, 12], [0f, 3f, 1f]), new UploadedActivation([13, 14], [1f, 0f], 0f, 2f, 0.25)]),
+            new UploadedFeature(9, null, null, [new UploadedActivation([10, 11, 12], [1f, 0f, 0f])]),
+        ], None);
+        await store.Dashboards.AddUploadedFeaturesAsync(Seed.Model, "0-mine", [new UploadedFeature(2, null, null, [new UploadedActivation([20], [5f])])], None);
+
+        var corpus = IDashboardStore.UploadCorpus(Seed.Model, "0-mine");
+        // The window both features share in the first batch is stored once.
+        Assert.Equal([[10, 11, 12], [13, 14], [20]], await store.Corpora.ReadWindowsAsync(corpus, 0, 10, None));
+        var feature = (await store.Dashboards.GetFeatureAsync(Seed.Model, "0-mine", 2, None))!;
+        Assert.Equal([(2, 0, 5f), (0, 1, 3f)], feature.Top.Select(e => (e.Window, e.Position, e.Value)));
+        Assert.Equal([1, 2], feature.Top[1].Positions);
+        var interval = Assert.Single(feature.Intervals);
+        Assert.Equal((0f, 2f, 0.25, 1), (interval.Low, interval.High, interval.ContainsFraction, Assert.Single(interval.Examples).Window));
+        Assert.Equal((0.5, 5f, 1f), (feature.FracNonzero, feature.MaxActivation, feature.MinNonzeroActivation));
+        Assert.Equal([5, 6], feature.Logits!.PositiveTokens);
+        Assert.Equal(0, (await store.Dashboards.GetFeatureAsync(Seed.Model, "0-mine", 9, None))!.Top.Single().Window);
+        Assert.Equal(10, (await store.Models.GetSaeAsync(Seed.Model, "0-mine", None))!.DSae);
+        var summary = (await store.Dashboards.GetDashboardSummaryAsync(Seed.Model, "0-mine", None))!;
+        Assert.Equal((corpus, 6L, 3), (summary.Corpus, summary.TotalTokens, summary.Windows));
+
+        // An SAE with dashboards built here takes no uploads, and nothing of the refused batch is kept.
+        await store.Dashboards.SaveDashboardsAsync(Seed.Model, Seed.Sae, Seed.Corpus, Options, SyntheticDashboards.Create(features: 2, seed: 1, windows: 50), None);
+        var refused = await Assert.ThrowsAsync<ArgumentException>(() => store.Dashboards.AddUploadedFeaturesAsync(Seed.Model, Seed.Sae, [new UploadedFeature(1, null, null, [new UploadedActivation([1], [1f])])], None));
+        Assert.Contains($"built here from corpus '{Seed.Corpus}'", refused.Message);
+        Assert.Null(await store.Corpora.GetCorpusAsync(IDashboardStore.UploadCorpus(Seed.Model, Seed.Sae), None));
+    }
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
