@@ -43,7 +43,8 @@ public static class GraphJob
         if (ids.Length > GraphOptions.MaxPromptTokens) throw new ArgumentException($"The prompt has {ids.Length} tokens; attribution graphs allow at most {GraphOptions.MaxPromptTokens}.");
 
         var backward = progress is null ? null : BackwardPasses(progress);
-        var graph = await Task.Run(() => GraphBuilder.Build(gpt2, transcoders, ids, graphOptions, backward, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var checkpoint = GraphCheckpointFile.For(options.CheckpointDirectory ?? DefaultCheckpoints, gpt2, transcoders, ids, graphOptions, options.CheckpointInterval);
+        var graph = await Task.Run(() => GraphBuilder.Build(gpt2, transcoders, ids, graphOptions, backward, checkpoint, cancellationToken), cancellationToken).ConfigureAwait(false);
         progress?.Report(new JobProgress("pruning", 0, 1));
         var pruning = GraphPruning.Prune(graph, options.NodeThreshold, options.EdgeThreshold);
         var info = new GraphJsonInfo
@@ -65,8 +66,13 @@ public static class GraphJob
         var document = JsonNode.Parse(buffer.ToArray())!.AsObject();
         cancellationToken.ThrowIfCancellationRequested();
         progress?.Report(new JobProgress("storing", 0, 1));
-        return await StoredGraphs.SaveAsync(document, options.Model, options.Slug, options.UserId, "generate", models, graphs, explanations, cancellationToken).ConfigureAwait(false);
+        var stored = await StoredGraphs.SaveAsync(document, options.Model, options.Slug, options.UserId, "generate", models, graphs, explanations, cancellationToken).ConfigureAwait(false);
+        checkpoint.Delete();
+        return stored;
     }
+
+    /// <summary>Where graph checkpoints go when the options name no folder: this machine's temporary folder.</summary>
+    public static string DefaultCheckpoints => Path.Combine(Path.GetTempPath(), "featureatlas-graphs");
 
     /// <summary>The graph builder's progress as a job's ("backward passes" done of total), passed on as it happens.</summary>
     public static IProgress<GraphProgress> BackwardPasses(IProgress<JobProgress> progress) => new BackwardPassProgress(progress);

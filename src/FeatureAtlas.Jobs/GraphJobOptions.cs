@@ -29,5 +29,20 @@ public sealed record GraphJobOptions
 
     public double DesiredLogitProbability { get; init; } = 0.95;
 
-    public GraphOptions Graph => new() { MaxFeatureNodes = MaxFeatureNodes, MaxLogits = MaxLogits, DesiredLogitProbability = DesiredLogitProbability };
+    /// <summary>Where the build's checkpoint lives (<see cref="GraphCheckpointFile"/>); null: <see cref="GraphJob.DefaultCheckpoints"/>.</summary>
+    public string? CheckpointDirectory { get; init; }
+
+    /// <summary>Time between checkpoints of the backward passes.</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Targets per backward pass (<see cref="GraphOptions.BatchSize"/>).</summary>
+    public int BatchSize { get; init; } = new GraphOptions().BatchSize;
+
+    /// <summary>Batches between influence rankings (<see cref="GraphOptions.UpdateInterval"/>).</summary>
+    public int UpdateInterval { get; init; } = new GraphOptions().UpdateInterval;
+
+    public GraphOptions Graph => new()
+    {
+        MaxFeatureNodes = MaxFeatureNodes, MaxLogits = MaxLogits, DesiredLogitProbability = DesiredLogitProbability, BatchSize = BatchSize, UpdateInterval = UpdateInterval,
+    };
 }

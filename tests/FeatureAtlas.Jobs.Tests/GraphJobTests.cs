@@ -80,6 +80,39 @@ public sealed class GraphJobTests(TinyModelFixture fixture) : IClassFixture<Tiny
         Assert.Empty(await stores.Graphs.ListGraphsAsync(null, null, 10, CancellationToken.None));
     }
 
+    [Fact]
+    public async Task RunAsync_CancelledMidwayThenRerun_ContinuesToTheUninterruptedGraph()
+    {
+        var stores = await StoreAsync();
+        // Batches of 8 and a ranking every 2 batches: the cut lands among queues of features chosen by influence.
+        var options = Options("whole", "tc0", "tc1", "tc2") with { MaxFeatureNodes = 40, BatchSize = 8, UpdateInterval = 2, CheckpointDirectory = _folder.Combine("checkpoints") };
+        var whole = await GraphJob.RunAsync(options, stores.Models, stores.Graphs, null, null, CancellationToken.None);
+        var expected = JsonNode.Parse(await stores.Graphs.GetGraphJsonAsync(Model, "whole", CancellationToken.None))!;
+        var logits = expected["nodes"]!.AsArray().Count(n => (string)n!["feature_type"]! == "logit");
+
+        // Logit rows, then queues of 16 features: stop after the first batch of the second queue, in its middle.
+        var savedAt = logits + 16 + 8;
+        using var stop = new CancellationTokenSource();
+        var cut = new SynchronousProgress(p =>
+        {
+            if (p.Stage == "backward passes" && p.Done == savedAt) stop.Cancel();
+        });
+        var resumed = options with { Slug = "resumed" };
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => GraphJob.RunAsync(resumed, stores.Models, stores.Graphs, null, cut, stop.Token));
+        Assert.True(stop.IsCancellationRequested);
+        Assert.Single(Directory.GetFiles(options.CheckpointDirectory!, "graph-*.ckpt"));
+
+        var second = new List<JobProgress>();
+        await GraphJob.RunAsync(resumed, stores.Models, stores.Graphs, null, new SynchronousProgress(second.Add), CancellationToken.None);
+
+        Assert.Equal(savedAt + 8, second.First(p => p.Stage == "backward passes").Done);   // the rerun's first batch is the next one
+        Assert.Empty(Directory.GetFiles(options.CheckpointDirectory!, "graph-*.ckpt"));
+        var actual = JsonNode.Parse(await stores.Graphs.GetGraphJsonAsync(Model, "resumed", CancellationToken.None))!;
+        Assert.Equal(whole.Nodes, actual["nodes"]!.AsArray().Count);
+        Assert.Equal(expected["nodes"]!.ToJsonString(), actual["nodes"]!.ToJsonString());
+        Assert.Equal(expected["links"]!.ToJsonString(), actual["links"]!.ToJsonString());
+    }
+
     public void Dispose() => _folder.Dispose();
 
     private sealed class SynchronousProgress(Action<JobProgress> report) : IProgress<JobProgress>

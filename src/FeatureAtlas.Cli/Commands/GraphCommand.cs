@@ -104,8 +104,10 @@ internal static class GraphCommand
             if (ids.Length > GraphOptions.MaxPromptTokens) throw new ArgumentException($"The prompt has {ids.Length} tokens; attribution graphs allow at most {GraphOptions.MaxPromptTokens}.");
 
             var watch = Stopwatch.StartNew();
+            var checkpoint = GraphCheckpointFile.For(GraphJob.DefaultCheckpoints, gpt2, loaded, ids, options, TimeSpan.FromSeconds(30));
             var graph = await ProgressDisplay.RunAsync("graph", progress => Task.Run(() => GraphBuilder.Build(gpt2, loaded, ids, options,
-                GraphJob.BackwardPasses(progress), cancellationToken), cancellationToken));
+                GraphJob.BackwardPasses(progress), checkpoint, cancellationToken), cancellationToken));
+            checkpoint.Delete();
             var pruned = !parse.GetValue(noPrune);
             var result = pruned ? GraphPruning.Prune(graph, node, edge) : GraphPruning.KeepAll(graph);
             var info = new GraphJsonInfo

@@ -55,9 +55,13 @@ public static partial class GraphBuilder
         return byLayer;
     }
 
-    /// <summary>Builds the unpruned graph of <paramref name="tokens"/> (used as given: no BOS added).</summary>
+    /// <summary>
+    /// Builds the unpruned graph of <paramref name="tokens"/> (used as given: no BOS added). With a
+    /// <paramref name="checkpoint"/>, the build continues from its saved state, saves when it is due and when cancelled,
+    /// and ends with the graph an uninterrupted build gives.
+    /// </summary>
     public static AttributionGraph Build(Gpt2Model model, IReadOnlyList<Transcoder> transcoders, ReadOnlySpan<int> tokens, GraphOptions? options = null,
-        IProgress<GraphProgress>? progress = null, CancellationToken cancellationToken = default)
+        IProgress<GraphProgress>? progress = null, IGraphCheckpoint? checkpoint = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(model);
         options ??= new GraphOptions();
@@ -88,10 +92,38 @@ public static partial class GraphBuilder
         var rowNode = new int[rowCount];                                       // row → node index (features, then logits at logitOffset + i)
         var rowLayer = new int[rowCount];                                      // row → its node's block (logits: n_layers)
         var total = rowCount;
+        var visited = new bool[nActive];
+        var rows = 0;
+        int[]? pending = null;
+        var pendingDone = 0;
+        if (checkpoint?.Restore() is { } saved)
+        {
+            if (saved.Columns != logitOffset || saved.Visited.Length != nActive || saved.Rows > rowCount || saved.RowNode.Length != saved.Rows
+                || saved.RowLayer.Length != saved.Rows || saved.Edges.Length != (long)saved.Rows * logitOffset || saved.PendingDone > saved.Pending.Length)
+            {
+                throw new InvalidDataException($"The saved graph state ({saved.Rows} rows of {saved.Columns}) does not fit this graph ({rowCount} rows of {logitOffset}).");
+            }
+            rows = saved.Rows;
+            saved.RowNode.CopyTo(rowNode, 0);
+            saved.RowLayer.CopyTo(rowLayer, 0);
+            saved.Visited.CopyTo(visited, 0);
+            saved.Edges.CopyTo(edges, 0);
+            pending = saved.Pending.Length == 0 ? null : saved.Pending;
+            pendingDone = saved.PendingDone;
+        }
+        void BatchDone()
+        {
+            progress?.Report(new GraphProgress(rows, total));
+            if (checkpoint is not null && (cancellationToken.IsCancellationRequested || checkpoint.Due))
+            {
+                checkpoint.Save(new GraphBuildState(rows, logitOffset, rowNode, rowLayer, visited, pending ?? [], pendingDone, edges));
+            }
+            cancellationToken.ThrowIfCancellationRequested();
+        }
 
         // Logits first.
         var logitVectors = system.LogitSeeds(logits);
-        for (var start = 0; start < logits.Count; start += options.BatchSize)
+        for (var start = rows; start < logits.Count; start += options.BatchSize)
         {
             var n = Math.Min(options.BatchSize, logits.Count - start);
             var seeds = Enumerable.Range(start, n).Select(i => new Seed(nLayers, t - 1, logitVectors[i])).ToArray();
@@ -101,37 +133,38 @@ public static partial class GraphBuilder
                 rowNode[start + i] = logitOffset + start + i;
                 rowLayer[start + i] = nLayers;
             }
-            progress?.Report(new GraphProgress(start + n, total));
-            cancellationToken.ThrowIfCancellationRequested();
+            rows = start + n;
+            BatchDone();
         }
 
         // Then features, by influence on the logits as far as it is known (all of them, in order, when all fit).
-        var visited = new bool[nActive];
-        var rows = logits.Count;
         var probabilities = logits.Select(l => (double)l.Probability).ToArray();
         while (rows - logits.Count < maxFeatures)
         {
-            int[] pending;
-            if (maxFeatures == nActive)
+            if (pending is null)
             {
-                pending = Enumerable.Range(0, nActive).Where(i => !visited[i]).ToArray();
+                if (maxFeatures == nActive)
+                {
+                    pending = Enumerable.Range(0, nActive).Where(i => !visited[i]).ToArray();
+                }
+                else
+                {
+                    var ranking = Stopwatch.GetTimestamp();
+                    var influence = GraphPruning.PartialInfluences(edges.AsSpan(0, rows * logitOffset), rows, logitOffset, logits.Count, probabilities, rowNode.AsSpan(0, rows), rowLayer.AsSpan(0, rows));
+                    var queue = Math.Min(options.UpdateInterval * options.BatchSize, maxFeatures - (rows - logits.Count));
+                    pending = Enumerable.Range(0, nActive).Where(i => !visited[i])
+                        .OrderByDescending(i => influence[i]).ThenBy(i => i).Take(queue).ToArray();
+                    rankingTicks += Stopwatch.GetTimestamp() - ranking;
+                }
+                // Which features are visited is decided; the order within the queue is free (rows are placed by node), so
+                // batch features of nearby blocks and positions together: a batch then skips the blocks above its highest
+                // feature and the positions after each feature's own (FrozenSystem.Propagate), ~2-4x less work at 32 tokens.
+                pending = [.. pending.OrderByDescending(i => features[i].Layer).ThenByDescending(i => features[i].Position).ThenBy(i => i)];
+                pendingDone = 0;
             }
-            else
+            while (pendingDone < pending.Length)
             {
-                var ranking = Stopwatch.GetTimestamp();
-                var influence = GraphPruning.PartialInfluences(edges.AsSpan(0, rows * logitOffset), rows, logitOffset, logits.Count, probabilities, rowNode.AsSpan(0, rows), rowLayer.AsSpan(0, rows));
-                var queue = Math.Min(options.UpdateInterval * options.BatchSize, maxFeatures - (rows - logits.Count));
-                pending = Enumerable.Range(0, nActive).Where(i => !visited[i])
-                    .OrderByDescending(i => influence[i]).ThenBy(i => i).Take(queue).ToArray();
-                rankingTicks += Stopwatch.GetTimestamp() - ranking;
-            }
-            // Which features are visited is decided; the order within the queue is free (rows are placed by node), so
-            // batch features of nearby blocks and positions together: a batch then skips the blocks above its highest
-            // feature and the positions after each feature's own (FrozenSystem.Propagate), ~2-4x less work at 32 tokens.
-            pending = [.. pending.OrderByDescending(i => features[i].Layer).ThenByDescending(i => features[i].Position).ThenBy(i => i)];
-            for (var start = 0; start < pending.Length; start += options.BatchSize)
-            {
-                var batch = pending.AsSpan(start, Math.Min(options.BatchSize, pending.Length - start)).ToArray();
+                var batch = pending.AsSpan(pendingDone, Math.Min(options.BatchSize, pending.Length - pendingDone)).ToArray();
                 var seeds = batch.Select(i => new Seed(features[i].Layer, features[i].Position, system.EncoderSeed(i))).ToArray();
                 system.Propagate(seeds, edges.AsSpan(rows * logitOffset, batch.Length * logitOffset), logitOffset);
                 foreach (var i in batch)
@@ -140,8 +173,10 @@ public static partial class GraphBuilder
                     rowLayer[rows] = features[i].Layer;
                     rowNode[rows++] = i;
                 }
-                progress?.Report(new GraphProgress(rows, total));
-                cancellationToken.ThrowIfCancellationRequested();
+                pendingDone += batch.Length;
+                if (pendingDone == pending.Length) (pending, pendingDone) = (null, 0);
+                BatchDone();
+                if (pending is null) break;
             }
         }
 
