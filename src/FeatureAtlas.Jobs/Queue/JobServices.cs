@@ -32,6 +32,9 @@ public sealed class JobServices
 
     public LocalJobs Local { get; } = new();
 
+    /// <summary>The model this process loaded last, reused by its next shard of the same job.</summary>
+    public LoadedWeights Weights { get; } = new();
+
     /// <summary>How often a running shard saves its state (and so how much a killed worker's successor redoes).</summary>
     public TimeSpan ShardSaveInterval { get; init; } = TimeSpan.FromSeconds(10);
 

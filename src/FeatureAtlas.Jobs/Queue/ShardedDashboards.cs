@@ -103,7 +103,7 @@ public static class ShardedDashboards
     private static async Task<bool> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
     {
         var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
-        var model = Gpt2Model.Load(options.ModelDirectory, processing);
+        var model = services.Weights.Model(options.ModelDirectory, processing);
         var state = piece.Next > piece.First ? await services.Jobs.GetShardStateAsync(job.Id, piece.Shard, cancellationToken).ConfigureAwait(false) : null;
         var builder = state is null ? new DashboardBuilder(model, saes, options.Dashboard) : DashboardBuilder.Restore(new MemoryStream(state), model, saes, options.Dashboard);
         var next = state is null ? piece.First : piece.Next;
@@ -153,7 +153,7 @@ public static class ShardedDashboards
     {
         var jobs = services.Jobs;
         var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
-        var model = Gpt2Model.Load(options.ModelDirectory, processing);
+        var model = services.Weights.Model(options.ModelDirectory, processing);
         var builder = new DashboardBuilder(model, saes, options.Dashboard);
         await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
         foreach (var shard in shards)
