@@ -37,23 +37,15 @@ public static class TrainLensJob
         if (options.Corpora.Count == 0) throw new ArgumentException("Name at least one corpus (--corpus).");
         var heldOutEvery = TrainLmJob.HeldOutEvery(options.HeldOutFraction);
 
-        var infos = new List<Core.Corpora.CorpusInfo>();
-        foreach (var name in options.Corpora)
-        {
-            var info = await corpora.GetCorpusAsync(name, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyNotFoundException($"No corpus named '{name}'; add it with `atlas corpus add`.");
-            if (info.Windows == 0 || info.Tokens == 0) throw new InvalidDataException($"Corpus '{name}' is empty (0 windows); add it again with some text.");
-            infos.Add(info);
-        }
+        var infos = await CorpusSequences.ReadInfosAsync(corpora, options.Corpora, cancellationToken).ConfigureAwait(false);
         var context = options.Context ?? Math.Min(Math.Min(128, c.Positions), infos.Min(i => i.Context));
         if (context < 1 || context > c.Positions) throw new ArgumentException($"--ctx must lie in 1..{c.Positions} (the model's n_positions), found {context}.");
         foreach (var info in infos)
         {
             if (context > info.Context) throw new InvalidDataException($"--ctx {context} is longer than corpus '{info.Name}''s {info.Context}-token windows; use --ctx {info.Context} or less.");
         }
-        var (train, heldOut) = await ReadSequencesAsync(corpora, infos, context, heldOutEvery, c.Vocab, cancellationToken).ConfigureAwait(false);
-        if (train.Count == 0) throw new InvalidDataException($"The corpora have no training sequences of {context} tokens once every {heldOutEvery}th window is held out.");
-        if (heldOut.Count == 0) throw new InvalidDataException($"Holding out every {heldOutEvery}th window leaves no held-out windows (the corpora have {infos.Sum(i => i.Windows)}); raise --held-out-fraction.");
+        // Sequences of T tokens: each window cut into ⌊W/T⌋ pieces.
+        var (train, heldOut) = await CorpusSequences.SplitAsync(corpora, infos, context, context, heldOutEvery, c.Vocab, cancellationToken).ConfigureAwait(false);
 
         var steps = (int)Math.Clamp(options.Tokens / ((long)options.Batch * context), 1, int.MaxValue);
         var training = new TunedLensTrainingOptions
@@ -141,36 +133,6 @@ public static class TrainLensJob
             count += tokens.Length;
         }
         return sums.Select(s => s / Math.Max(1, count)).ToArray();
-    }
-
-    /// <summary>Training and held-out sequences of T tokens: each window cut into ⌊W/T⌋ pieces.</summary>
-    private static async Task<(List<int[]> Train, List<int[]> HeldOut)> ReadSequencesAsync(ICorpusStore corpora, List<Core.Corpora.CorpusInfo> infos, int t, int every,
-        int vocab, CancellationToken ct)
-    {
-        var train = new List<int[]>();
-        var heldOut = new List<int[]>();
-        foreach (var info in infos)
-        {
-            for (var start = 0; start < info.Windows; start += 4096)
-            {
-                var windows = await corpora.ReadWindowsAsync(info.Name, start, Math.Min(4096, info.Windows - start), ct).ConfigureAwait(false);
-                for (var i = 0; i < windows.Count; i++)
-                {
-                    var window = windows[i];
-                    var target = (start + i) % every == every - 1 ? heldOut : train;
-                    for (var j = 0; j + t <= window.Length; j += t)
-                    {
-                        var sequence = window[j..(j + t)];
-                        foreach (var id in sequence)
-                        {
-                            if ((uint)id >= (uint)vocab) throw new InvalidDataException($"Corpus '{info.Name}' window {start + i} has token id {id}, outside the model's vocabulary of {vocab}.");
-                        }
-                        target.Add(sequence);
-                    }
-                }
-            }
-        }
-        return (train, heldOut);
     }
 
     private static void WriteCheckpoint(string path, string key, TunedLensTrainer trainer, long cursor) =>

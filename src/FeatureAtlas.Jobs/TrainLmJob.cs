@@ -29,26 +29,21 @@ public static class TrainLmJob
         var watch = Stopwatch.StartNew();
         var config = Validate(options);
         var heldOutEvery = HeldOutEvery(options.HeldOutFraction);
-        var infos = new List<Core.Corpora.CorpusInfo>();
-        foreach (var name in options.Corpora)
+        var infos = await CorpusSequences.ReadInfosAsync(corpora, options.Corpora, cancellationToken).ConfigureAwait(false);
+        foreach (var info in infos)
         {
-            var info = await corpora.GetCorpusAsync(name, cancellationToken).ConfigureAwait(false)
-                ?? throw new KeyNotFoundException($"No corpus named '{name}'; add it with `atlas corpus add`.");
-            if (info.Windows == 0 || info.Tokens == 0) throw new InvalidDataException($"Corpus '{name}' is empty (0 windows); add it again with some text.");
             if (options.Context + 1 > info.Context)
             {
-                throw new InvalidDataException($"--ctx {options.Context} needs windows of {options.Context + 1} tokens, but corpus '{name}' has {info.Context}-token windows; use --ctx {info.Context - 1} or less.");
+                throw new InvalidDataException($"--ctx {options.Context} needs windows of {options.Context + 1} tokens, but corpus '{info.Name}' has {info.Context}-token windows; use --ctx {info.Context - 1} or less.");
             }
-            infos.Add(info);
         }
         if (Directory.Exists(options.OutputDirectory) && Directory.EnumerateFileSystemEntries(options.OutputDirectory).Any())
         {
             throw new IOException($"--out {options.OutputDirectory} already exists and is not empty; choose another folder or delete it.");
         }
 
-        var (train, heldOut) = await ReadSequencesAsync(corpora, infos, options.Context, heldOutEvery, cancellationToken).ConfigureAwait(false);
-        if (train.Count == 0) throw new InvalidDataException($"The corpora have no training sequences of {options.Context + 1} tokens once every {heldOutEvery}th window is held out.");
-        if (heldOut.Count == 0) throw new InvalidDataException($"Holding out every {heldOutEvery}th window leaves no held-out windows (the corpora have {infos.Sum(i => i.Windows)}); raise --held-out-fraction.");
+        // Sequences of T + 1 tokens: each window cut into ⌊(W − 1)/T⌋ pieces that overlap by one token.
+        var (train, heldOut) = await CorpusSequences.SplitAsync(corpora, infos, options.Context + 1, options.Context, heldOutEvery, Vocab, cancellationToken).ConfigureAwait(false);
 
         var batch = options.Batch;
         var steps = (int)Math.Clamp(options.Tokens / ((long)batch * options.Context), 1, int.MaxValue);
@@ -160,36 +155,6 @@ public static class TrainLmJob
         var config = new Gpt2Config { Layers = o.Layers, DModel = o.DModel, Heads = o.Heads, Positions = o.Context + 1, Vocab = Vocab, DMlp = 4 * o.DModel };
         config.Validate("train-lm options");
         return config;
-    }
-
-    /// <summary>Training and held-out sequences of T + 1 tokens: each window cut into ⌊(W − 1)/T⌋ pieces that overlap by one token.</summary>
-    private static async Task<(List<int[]> Train, List<int[]> HeldOut)> ReadSequencesAsync(ICorpusStore corpora, List<Core.Corpora.CorpusInfo> infos, int t, int every,
-        CancellationToken ct)
-    {
-        var train = new List<int[]>();
-        var heldOut = new List<int[]>();
-        foreach (var info in infos)
-        {
-            for (var start = 0; start < info.Windows; start += 4096)
-            {
-                var windows = await corpora.ReadWindowsAsync(info.Name, start, Math.Min(4096, info.Windows - start), ct).ConfigureAwait(false);
-                for (var i = 0; i < windows.Count; i++)
-                {
-                    var window = windows[i];
-                    var target = (start + i) % every == every - 1 ? heldOut : train;
-                    for (var j = 0; j + t + 1 <= window.Length; j += t)
-                    {
-                        var sequence = window[j..(j + t + 1)];
-                        foreach (var id in sequence)
-                        {
-                            if ((uint)id >= Vocab) throw new InvalidDataException($"Corpus '{info.Name}' window {start + i} has token id {id}, outside GPT-2's vocabulary of {Vocab}.");
-                        }
-                        target.Add(sequence);
-                    }
-                }
-            }
-        }
-        return (train, heldOut);
     }
 
     /// <summary>How often each token is a training target (position 1..T of a sequence; position 0 is the previous one's last).</summary>
