@@ -49,18 +49,12 @@ internal static class AnalyzeCommand
             }
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
-            try
+            return await JobsCli.RunCheckpointedAsync(async () =>
             {
                 var result = await ProgressDisplay.RunAsync("analyze", progress => JobsCli.RunLocalAsync(store, WholeJobs.Analysis, $"analysis of {options.Model}/{options.Sae}", options,
                     (p, ct) => FeatureAnalysisJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Analyses, p, ct), progress, stop.Token));
                 Report(result, parse.GetValue(json));
-                return ExitCodes.Success;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
-                return ExitCodes.Cancelled;
-            }
+            });
         });
         return command;
     }

@@ -82,7 +82,7 @@ internal static class DashboardsCommand
                 return ExitCodes.Success;
             }
             var watch = Stopwatch.StartNew();
-            try
+            return await JobsCli.RunCheckpointedAsync(async () =>
             {
                 var title = $"dashboards of {string.Join(", ", options.SaeDirectories.Select(Path.GetFileName))} over {options.Corpus}";
                 var results = await ProgressDisplay.RunAsync("dashboards", progress => JobsCli.RunLocalAsync(store, ShardedDashboards.Kind, title, options,
@@ -92,13 +92,7 @@ internal static class DashboardsCommand
                     AnsiConsole.MarkupLine($"[bold]{Markup.Escape(result.SaeName)}[/]: {result.Features.Count:N0} features over {result.TotalTokens:N0} tokens, {result.DeadFeatures:N0} dead.");
                 }
                 AnsiConsole.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F1} s; stored in {Markup.Escape(parse.GetValue(db)!)}.");
-                return ExitCodes.Success;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
-                return ExitCodes.Cancelled;
-            }
+            });
         });
         return command;
     }

@@ -64,18 +64,12 @@ internal static class ExplainCommand
             using var client = llm ? CreateClient(parse.GetValue(endpoint), parse.GetValue(llmModel), parse.GetValue(concurrency), options.CheckpointDirectory) : null;
             using var stop = StopSignal.Register(cancellationToken);
             var store = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, stop.Token);
-            try
+            return await JobsCli.RunCheckpointedAsync(async () =>
             {
                 var result = await ProgressDisplay.RunAsync("explain", progress => JobsCli.RunLocalAsync(store, "explain", $"explanations of {options.Model}/{options.Sae}", options,
                     (p, ct) => ExplainJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, store.Explanations, client, p, ct), progress, stop.Token));
                 Report(result, parse.GetValue(json));
-                return ExitCodes.Success;
-            }
-            catch (OperationCanceledException)
-            {
-                Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
-                return ExitCodes.Cancelled;
-            }
+            });
         });
         return command;
     }

@@ -21,6 +21,28 @@ internal static class JobsCli
         ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(10),
     };
 
+    /// <summary>What a resumable command says when Ctrl+C or SIGTERM stops it.</summary>
+    public const string StoppedMessage = "Stopped. The progress is checkpointed: run the same command again to continue.";
+
+    /// <summary>
+    /// Runs a resumable command's work here: exit 0 when it finishes; when Ctrl+C or SIGTERM stops it, the
+    /// <see cref="StoppedMessage"/> on stderr and exit 130 (its job checkpointed on the way out).
+    /// </summary>
+    public static async Task<int> RunCheckpointedAsync(Func<Task> work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        try
+        {
+            await work();
+            return ExitCodes.Success;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine(StoppedMessage);
+            return ExitCodes.Cancelled;
+        }
+    }
+
     /// <summary>Runs <paramref name="work"/> as a recorded job on this process's own Hangfire server and returns its result.</summary>
     public static async Task<T> RunLocalAsync<T>(AtlasStores store, string kind, string title, object options, Func<IProgress<JobProgress>, CancellationToken, Task<T>> work,
         IProgress<JobProgress>? progress, CancellationToken cancellationToken)

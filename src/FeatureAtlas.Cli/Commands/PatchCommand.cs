@@ -79,7 +79,7 @@ internal static class PatchCommand
                 }
                 catch (OperationCanceledException)
                 {
-                    Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
+                    Console.Error.WriteLine(JobsCli.StoppedMessage);
                     return ExitCodes.Cancelled;
                 }
             }

@@ -93,7 +93,7 @@ internal static class UmapCommand
             }
             catch (OperationCanceledException)
             {
-                Console.Error.WriteLine("Stopped. The progress is checkpointed: run the same command again to continue.");
+                Console.Error.WriteLine(JobsCli.StoppedMessage);
                 return ExitCodes.Cancelled;
             }
         });
