@@ -126,7 +126,7 @@ public sealed partial class Gpt2Model
             pg?.MlpOut(tape, l, dResid);
             Sgemm.Multiply(dResid, wt.WOut, dMlp, rows);
             Add(HookNames.MlpPost(l), mlpShape, dMlp);
-            GeluBackward(tape.Cache[HookNames.MlpPre(l)].Data, dMlp);
+            Gelu.Backward(tape.Cache[HookNames.MlpPre(l)].Data, dMlp);
             Add(HookNames.MlpPre(l), mlpShape, dMlp);
             pg?.MlpIn(tape, l, dMlp);
             Sgemm.Multiply(dMlp, wt.WIn, dIn, rows);
@@ -227,16 +227,6 @@ public sealed partial class Gpt2Model
     }
 
     /// <summary>In place: ∂m/∂pre = ∂m/∂post ⊙ gelu_new′(pre), gelu_new(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
-    private static void GeluBackward(ReadOnlySpan<float> pre, Span<float> grad)
-    {
-        var c = MathF.Sqrt(2f / MathF.PI);
-        for (var i = 0; i < grad.Length; i++)
-        {
-            var x = pre[i];
-            var tanh = MathF.Tanh(c * (x + 0.044715f * x * x * x));
-            grad[i] *= 0.5f * (1 + tanh) + 0.5f * x * (1 - tanh * tanh) * c * (1 + 3 * 0.044715f * x * x);
-        }
-    }
 
     /// <summary>
     /// z_q = Σ_s P[q, s]·v_s with P = softmax_s(q·k_s/√Dh) over s ≤ q, per batch and head. ∂m/∂P is reported for

@@ -38,6 +38,23 @@ public class ElementwiseKernelTests
     }
 
     [Fact]
+    public void GeluBackward_RandomAndExtremeInputs_ScaleByTheDerivative()
+    {
+        var x = TestData.Uniform(1003, 12, 8f);
+        x[0] = 100f;
+        x[1] = -100f;
+        x[2] = 0f;
+        var gradient = TestData.Uniform(1003, 13, 2f);
+        var expected = gradient.Select((g, i) => (float)(g * Gelu.DerivativeReference(x[i]))).ToArray();
+
+        Gelu.Backward(x, gradient);
+
+        TestData.AssertClose(expected, gradient, 1e-5, "gelu_new derivative");
+        Assert.Equal(expected[0], gradient[0]);    // slope 1 far right, 0 far left
+        Assert.Equal(0f, gradient[1]);
+    }
+
+    [Fact]
     public void LayerNorm_KnownVector_MatchesPyTorch()
     {
         float[] x = [1, 2, 3, 4];
