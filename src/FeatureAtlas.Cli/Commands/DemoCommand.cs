@@ -19,7 +19,7 @@ namespace FeatureAtlas.Cli.Commands;
 
 /// <summary>
 /// <c>atlas demo</c>: the whole platform offline in one command. The Moby Dick and State of the Union corpora, a small
-/// GPT-2 trained here on them (<see cref="TrainLmJob"/>: 4 layers, d_model 128, 1M tokens; labelled "demo model, trained here on N
+/// GPT-2 trained here on them (<see cref="TrainLmJob"/>: 4 layers, d_model 128, 1.3M tokens; labelled "demo model, trained here on N
 /// tokens of … (held-out loss X nats/token)"), two SAEs trained here
 /// (standard on blocks.1.hook_resid_pre, TopK on blocks.3.hook_resid_post) and evaluated, every dashboard, offline
 /// explanations and feature maps, then the site. Each step is skipped when its result is already there and every
@@ -34,10 +34,10 @@ internal static class DemoCommand
     {
         Corpora = ["moby-dick", "sotu"], OutputDirectory = modelDir, CheckpointDirectory = checkpoints,
         Layers = 4, DModel = small ? 32 : 128, Heads = small ? 2 : 4, Context = 127, Batch = 8,
-        // 1M tokens with the shared-row vocabulary below: held-out loss 5.861 nats/token (Kneser-Ney bigram 5.203), against
-        // 6.285 for 400K tokens with the full softmax, which took about 3.5 minutes on 2 idle cores. The shared-row run
-        // trained ~1,000 tokens/s through /work/tools/bench at load 40-60, where the full softmax measured 261 (README, train-lm).
-        Tokens = small ? 4 * 8 * 127 : 1_000_000, LearningRate = 3e-3f, WarmupSteps = small ? 1 : 20, Seed = 0,
+        // 1.3M tokens with the shared-row vocabulary below: held-out loss 5.763 nats/token (Kneser-Ney bigram 5.203; 5.861 at
+        // 1M, 5.619 at 2M, 6.285 for 400K with the full softmax), ~3,700 tokens/s on 2 idle cores, which keeps the whole demo
+        // under 10 minutes (523 s; README, train-lm).
+        Tokens = small ? 4 * 8 * 127 : 1_300_000, LearningRate = 3e-3f, WarmupSteps = small ? 1 : 20, Seed = 0,
         // Tokens seen fewer than 10 times as training targets share one embedding row (11,761 of the 28,676 distinct
         // training tokens keep their own, covering 97.5% of targets): the unembedding, most of a d_model-128 step, shrinks
         // 4.3×; the saved model is an ordinary GPT-2 whose full-vocabulary loss is the one reported (SharedRowVocabulary).
