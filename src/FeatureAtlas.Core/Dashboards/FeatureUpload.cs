@@ -28,7 +28,7 @@ public static class FeatureUpload
     {
         ArgumentNullException.ThrowIfNull(features);
         ArgumentNullException.ThrowIfNull(windows);
-        var seen = new Dictionary<int[], int>(new WindowComparer());
+        var seen = new Dictionary<int[], int>(TokenWindowComparer.Instance);
         return features.Select(feature =>
         {
             var top = new List<ActivationExample>();
@@ -126,16 +126,4 @@ public static class FeatureUpload
     /// <summary>Intervals listed and numbered as a dashboard build lists them: lowest first, numbered from 0.</summary>
     private static IntervalExamples[] Number(IEnumerable<IntervalExamples> ascending) =>
         [.. ascending.Select((interval, i) => interval with { Interval = i })];
-
-    private sealed class WindowComparer : IEqualityComparer<int[]>
-    {
-        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(int[] obj)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(obj.AsSpan()));
-            return hash.ToHashCode();
-        }
-    }
 }

@@ -21,7 +21,7 @@ public static partial class NeuronpediaFormat
 
         NeuronpediaExportInfo? info = null;
         var windows = new List<int[]>();
-        var windowIndexes = new Dictionary<int[], int>(WindowComparer.Instance);
+        var windowIndexes = new Dictionary<int[], int>(TokenWindowComparer.Instance);
         var features = new List<FeatureDashboard>();
         foreach (var file in files)
         {
@@ -205,18 +205,4 @@ public static partial class NeuronpediaFormat
 
     private static string[] Strings(JsonElement element, string name, string where) =>
         Array(element, name, where).EnumerateArray().Select(v => v.GetString() ?? throw new InvalidDataException($"{where}: \"{name}\" holds a non-string.")).ToArray();
-
-    private sealed class WindowComparer : IEqualityComparer<int[]>
-    {
-        public static WindowComparer Instance { get; } = new();
-
-        public bool Equals(int[]? x, int[]? y) => x.AsSpan().SequenceEqual(y);
-
-        public int GetHashCode(int[] window)
-        {
-            var hash = new HashCode();
-            hash.AddBytes(System.Runtime.InteropServices.MemoryMarshal.AsBytes(window.AsSpan()));
-            return hash.ToHashCode();
-        }
-    }
 }
