@@ -162,7 +162,7 @@ public static partial class GraphBuilder
                 pending = [.. pending.OrderByDescending(i => features[i].Layer).ThenByDescending(i => features[i].Position).ThenBy(i => i)];
                 pendingDone = 0;
             }
-            while (pendingDone < pending.Length)
+            while (pending is not null)
             {
                 var batch = pending.AsSpan(pendingDone, Math.Min(options.BatchSize, pending.Length - pendingDone)).ToArray();
                 var seeds = batch.Select(i => new Seed(features[i].Layer, features[i].Position, system.EncoderSeed(i))).ToArray();
@@ -176,7 +176,6 @@ public static partial class GraphBuilder
                 pendingDone += batch.Length;
                 if (pendingDone == pending.Length) (pending, pendingDone) = (null, 0);
                 BatchDone();
-                if (pending is null) break;
             }
         }
 

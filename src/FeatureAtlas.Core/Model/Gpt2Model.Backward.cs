@@ -226,8 +226,6 @@ public sealed partial class Gpt2Model
         }
     }
 
-    /// <summary>In place: ∂m/∂pre = ∂m/∂post ⊙ gelu_new′(pre), gelu_new(x) = ½x(1 + tanh(√(2/π)(x + 0.044715x³))).</summary>
-
     /// <summary>
     /// z_q = Σ_s P[q, s]·v_s with P = softmax_s(q·k_s/√Dh) over s ≤ q, per batch and head. ∂m/∂P is reported for
     /// every (q, s), above the diagonal too (P is zero there but z still reads it); scores get P ⊙ (∂P − Σ P ⊙ ∂P)
