@@ -33,20 +33,9 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
     public async Task Workers_KilledMidShardAndRestarted_CompleteWithTheSingleProcessExport()
     {
         await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
-        string[] dashboards = ["--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "32000",
-            "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3", "--name", "model"];
-
-        // The reference: one process, on SQLite.
-        var single = fixture.NewPath("single") + ".db";
-        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", single).WaitAsync());
-        Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", single, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
-        var expected = fixture.NewPath("single-export");
-        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", single, "--out", expected).WaitAsync());
-
-        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", database.Db).WaitAsync());
-        var enqueue = AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", database.Db, "--enqueue", "--shards", "16"]);
-        await enqueue.WaitAsync();
-        var id = long.Parse((await enqueue.OutputText).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var dashboards = Dashboards(tokens: 32000);
+        var expected = await SingleProcessExportAsync(dashboards, "single");
+        var id = await EnqueueAsync(database.Db, dashboards, shards: 16);
 
         var generation = 0;
         AtlasProcess StartWorker(int slot) => AtlasProcess.Start(FastRequeue,
@@ -101,19 +90,9 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
             await create.ExecuteNonQueryAsync();
         }
         var db = new NpgsqlConnectionStringBuilder(server.ConnectionString) { Database = name }.ConnectionString;
-        string[] dashboards = ["--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", "16000",
-            "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3", "--name", "model"];
-
-        var single = fixture.NewPath("single-reconnect") + ".db";
-        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", single).WaitAsync());
-        Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", single, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
-        var expected = fixture.NewPath("single-reconnect-export");
-        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", single, "--out", expected).WaitAsync());
-
-        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
-        var enqueue = AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", db, "--enqueue", "--shards", "8"]);
-        await enqueue.WaitAsync();
-        var id = long.Parse((await enqueue.OutputText).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var dashboards = Dashboards(tokens: 16000);
+        var expected = await SingleProcessExportAsync(dashboards, "single-reconnect");
+        var id = await EnqueueAsync(db, dashboards, shards: 8);
         var worker = AtlasProcess.Start(FastRequeue, "worker", "--db", db, "--name", "steady", "--checkpoint-seconds", "0.2");
 
         // Restart the server once the worker is inside a shard (saved progress, not done).
@@ -138,6 +117,31 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
 
         Assert.Equal(0, worker.Signal(15));
         await worker.WaitAsync();
+    }
+
+    /// <summary>The dashboards build both tests run, over <paramref name="tokens"/> tokens.</summary>
+    private string[] Dashboards(int tokens) =>
+        ["--model", fixture.ModelDirectory, "--sae", fixture.SaeDirectory, "--corpus", "windows", "--tokens", tokens.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--batch", "1", "--top", "8", "--intervals", "4", "--interval-examples", "3", "--name", "model"];
+
+    /// <summary>The reference: the build run by one process on SQLite, exported to a folder (returned).</summary>
+    private async Task<string> SingleProcessExportAsync(string[] dashboards, string name)
+    {
+        var single = fixture.NewPath(name) + ".db";
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", single).WaitAsync());
+        Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", single, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
+        var export = fixture.NewPath(name + "-export");
+        Assert.Equal(0, await AtlasProcess.Start("dashboards", "export", "--sae", "sae-l1", "--db", single, "--out", export).WaitAsync());
+        return export;
+    }
+
+    /// <summary>Adds the corpus to <paramref name="db"/> and enqueues the build in <paramref name="shards"/> shards; the job's id.</summary>
+    private async Task<long> EnqueueAsync(string db, string[] dashboards, int shards)
+    {
+        Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
+        var enqueue = AtlasProcess.Start(["dashboards", "build", .. dashboards, "--db", db, "--enqueue", "--shards", shards.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await enqueue.WaitAsync();
+        return long.Parse((await enqueue.OutputText).Trim(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static async Task<object?> ScalarAsync(string db, string sql)
