@@ -27,7 +27,8 @@ namespace FeatureAtlas.Core.Circuits;
 /// <para>
 /// Exact total effect: for the <c>exactTop</c> heads, MLPs and features with the largest |act × grad|, the metric
 /// minus the metric with that node zero-ablated (a head's hook_z at every position, an MLP's hook_mlp_out at every
-/// position, a feature's write at the chosen position with the SAE error term kept): one forward pass each.
+/// position, a feature's write at the chosen position with the SAE error term kept): one forward pass each. These
+/// passes take most of the time, so <c>beforeExact</c>, when given, receives everything else first.
 /// </para>
 /// </summary>
 public static class LogitAttribution
@@ -36,7 +37,7 @@ public static class LogitAttribution
     public const int DefaultExactTop = 20;
 
     public static LogitAttributionResult Explain(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, ReadOnlySpan<int> tokens, int target,
-        int? distractor = null, int? position = null, int exactTop = DefaultExactTop)
+        int? distractor = null, int? position = null, int exactTop = DefaultExactTop, Action<LogitAttributionResult>? beforeExact = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(exactTop);
         ArgumentNullException.ThrowIfNull(model);
@@ -119,7 +120,12 @@ public static class LogitAttribution
         var errors = new List<SaeErrorAttribution>();
         var writes = new List<float[]>();
         foreach (var sae in saes) AttributeSae(model, sae, tape, grads, p, readout, features, errors, writes);
-        if (exactTop > 0) MeasureExact(model, saes, tape, prefix, u, deltaBias, p, logitDiff, exactTop, components, features, writes);
+        if (exactTop > 0)
+        {
+            // The estimates are ready long before the ablations (a fifth of the time at 64 tokens): show them first.
+            beforeExact?.Invoke(new LogitAttributionResult(logitDiff, p, target, distractor, components.ToArray(), features.ToArray(), errors.ToArray()));
+            MeasureExact(model, saes, tape, prefix, u, deltaBias, p, logitDiff, exactTop, components, features, writes);
+        }
         return new LogitAttributionResult(logitDiff, p, target, distractor, components, features, errors);
     }
 

@@ -84,6 +84,36 @@ public sealed class CircuitsContractTests(CircuitsAtlasApp app) : IClassFixture<
     }
 
     [Fact]
+    public async Task Attribute_Streamed_SendsTheEstimatesFirstThenThePlainAnswer()
+    {
+        var golden = Circuits["attribute"]!;
+        using var client = app.CreateClient();
+        object Body(bool stream) => new
+        {
+            modelId = Model, token_ids = Circuits["token_ids"]!.AsArray().Select(t => (int)t!).ToArray(),
+            target = $"#{(int)golden["target"]!}", distractor = $"#{(int)golden["distractor"]!}", saes = CircuitsAtlasApp.GoldenSaes, exact_top = 50, stream,
+        };
+        var plain = JsonNode.Parse((await HttpAssert.OkJsonAsync(await client.PostAsJsonAsync("api/attribute", Body(false)))).GetRawText())!;
+
+        using var response = await client.PostAsJsonAsync("api/attribute", Body(true));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/x-ndjson", response.Content.Headers.ContentType?.MediaType);
+        var frames = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonNode.Parse(l)!).ToArray();
+
+        Assert.Equal(["estimates", "done"], frames.Select(f => (string)f["type"]!));
+        Assert.True(JsonNode.DeepEquals(plain, frames[1]["result"]), "The done frame differs from the plain answer.");
+        // The estimates are the plain answer without any exact effect.
+        var estimates = frames[0]["result"]!;
+        var nodes = estimates["components"]!.AsArray().Concat(estimates["features"]!.AsArray()).ToArray();
+        Assert.All(nodes, n => Assert.Null(n!["exact_total"]));
+        foreach (var list in new[] { "components", "features" })
+        {
+            foreach (var node in plain[list]!.AsArray()) node!["exact_total"] = null;
+        }
+        Assert.True(JsonNode.DeepEquals(plain, estimates), "The estimates frame differs from the plain answer without exact effects.");
+    }
+
+    [Fact]
     public async Task Attribute_WithoutSaes_AttributesEverySaeOfTheModel()
     {
         using var client = app.CreateClient();

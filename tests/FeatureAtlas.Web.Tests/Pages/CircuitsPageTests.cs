@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using System.Text.Json;
 using FeatureAtlas.Core.Circuits;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Tokenization;
@@ -111,10 +112,14 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
 
         await page.GotoAsync($"{Model}/circuits/attribution?prompt={Uri.EscapeDataString(Prompt)}&target=%2C&distractor=%20the");
 
+        // The estimates come first; the table is drawn again once the exact effects of the top 20 are measured.
+        await page.Locator(".circuit-output[data-phase=done]").WaitForAsync();
         var rows = page.Locator("[data-testid=attribution-table] tbody tr");
-        await rows.First.WaitForAsync();
         var count = api.GetProperty("components").GetArrayLength() + api.GetProperty("features").GetArrayLength() + api.GetProperty("sae_errors").GetArrayLength();
         Assert.Equal(count, await rows.CountAsync());
+        var measured = api.GetProperty("components").EnumerateArray().Concat(api.GetProperty("features").EnumerateArray())
+            .Count(n => n.GetProperty("exact_total").ValueKind == JsonValueKind.Number);
+        Assert.Equal(measured, (await page.Locator("[data-testid=attribution-table] tbody tr td:nth-child(7)").AllTextContentsAsync()).Count(t => t != "–"));
         Assert.Contains(api.GetProperty("logit_diff").GetSingle().ToString("0.0000", CultureInfo.InvariantCulture), await page.Locator("[data-testid=summary]").TextContentAsync());
         Assert.Contains("equal within 1e-4", await page.Locator("[data-testid=summary]").TextContentAsync());
         // Two layers × (heads, MLP, features).

@@ -1,21 +1,31 @@
-// The attribution page: POST /api/attribute, then a per-layer bar chart of direct effects (attention heads, MLP and
+// The attribution page: POST /api/attribute (streamed: the estimates first, then the exact effects by ablation, which
+// take most of the time), then a per-layer bar chart of direct effects (attention heads, MLP and
 // SAE features summed per layer) and one sortable table of every component, feature and SAE error term. Each
 // feature links to its page. Clicking a column header sorts by it (numbers by size, largest first; again to reverse).
-import { article, model, bindForm, postJson, visible, diverging, element, fixed } from './circuits-common.js';
+import { article, model, bindForm, postJson, readFrames, visible, diverging, element, fixed } from './circuits-common.js';
 
 const output = article.querySelector('.circuit-output');
 const SVG = 'http://www.w3.org/2000/svg';
 
-bindForm(async (params) => {
+// The table's order, kept when the exact effects replace the estimates.
+let sorted = { key: 'direct', descending: true };
+
+bindForm(async (params, form) => {
   const body = {
     modelId: model, prompt: params.get('prompt'), target: params.get('target'),
-    distractor: params.get('distractor') || null, exact_top: Number(params.get('exact_top') ?? 20),
+    distractor: params.get('distractor') || null, exact_top: Number(params.get('exact_top') ?? 20), stream: true,
   };
   if (params.get('position')) body.position = Number(params.get('position'));
   const saes = params.getAll('sae');
   if (saes.length) body.saes = saes;
-  const result = await (await postJson('/api/attribute', body)).json();
-  output.replaceChildren(summary(result), chart(result), table(result));
+  const status = form.querySelector('.status');
+  await readFrames(await postJson('/api/attribute', body), (frame) => {
+    if (frame.type === 'error') throw new Error(frame.detail);
+    const r = frame.result;
+    output.replaceChildren(summary(r), chart(r), table(r));
+    output.dataset.phase = frame.type;
+    if (frame.type === 'estimates') status.textContent = `Measuring the exact effect of the top ${body.exact_top} by ablation…`;
+  });
 });
 
 function layerOf(name) {
@@ -127,7 +137,6 @@ function table(r) {
   }
   const body = element('tbody');
   table.append(element('thead', {}, head), body);
-  let sorted = { key: 'direct', descending: true };
   function render() {
     const { key, descending } = sorted;
     const type = columns.find((c) => c[0] === key)[2];

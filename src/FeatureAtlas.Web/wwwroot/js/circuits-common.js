@@ -50,6 +50,25 @@ export async function postJson(url, body) {
   return response;
 }
 
+// Calls `frame(object)` for each line of an NDJSON answer as it arrives.
+export async function readFrames(response, frame) {
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    buffer += decoder.decode(value, { stream: true });
+    let newline;
+    while ((newline = buffer.indexOf('\n')) >= 0) {
+      const line = buffer.slice(0, newline);
+      buffer = buffer.slice(newline + 1);
+      if (line.trim()) frame(JSON.parse(line));
+    }
+  }
+  if (buffer.trim()) frame(JSON.parse(buffer));
+}
+
 export async function problem(response) {
   try {
     const body = await response.json();

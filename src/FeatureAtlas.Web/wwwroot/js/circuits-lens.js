@@ -1,7 +1,7 @@
 // The lens page (logit lens, or the tuned lens with ?lens=tuned): POST /api/lens streams NDJSON frames (meta, prompt, one per position, done); the grid fills
 // column by column as they arrive. Rows are layers (last = the model's output), columns positions; a cell shows the
 // top token, coloured by its probability, and hovering or focusing it lists the top N.
-import { article, model, bindForm, postJson, visible, sequential, ink, element, prob, tooltip } from './circuits-common.js';
+import { article, model, bindForm, postJson, readFrames, visible, sequential, ink, element, prob, tooltip } from './circuits-common.js';
 
 const output = article.querySelector('.circuit-output');
 const tip = article.querySelector('.circuit-tip');
@@ -14,20 +14,7 @@ bindForm(async (params) => {
   let layers = [];
   let body = null;
   let header = null;
-  const reader = response.body.getReader();
-  const decoder = new TextDecoder();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) break;
-    buffer += decoder.decode(value, { stream: true });
-    let newline;
-    while ((newline = buffer.indexOf('\n')) >= 0) {
-      const line = buffer.slice(0, newline);
-      buffer = buffer.slice(newline + 1);
-      if (line.trim()) frame(JSON.parse(line));
-    }
-  }
+  await readFrames(response, frame);
 
   function frame(f) {
     if (f.type === 'meta') {
