@@ -3,6 +3,7 @@ using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Core.Transcoders;
 
 namespace FeatureAtlas.Jobs;
 
@@ -74,7 +75,7 @@ public static class DashboardJob
         DashboardJobOptions options, ICorpusStore corpora, CancellationToken cancellationToken)
     {
         var config = Gpt2Config.Load(Path.Combine(options.ModelDirectory, "config.json"));
-        var saes = options.SaeDirectories.Select(SparseAutoencoder.Load).ToList();
+        var saes = options.SaeDirectories.Select(Transcoder.LoadFeatures).ToList();
         if (saes.Count == 0) throw new ArgumentException("Give at least one SAE.");
         foreach (var sae in saes) sae.CheckFits(config);
         var processing = options.Processing ?? InferenceSession.ProcessingFor(saes);

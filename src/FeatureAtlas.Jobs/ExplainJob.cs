@@ -10,6 +10,7 @@ using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tensors;
 using FeatureAtlas.Core.Tokenization;
+using FeatureAtlas.Core.Transcoders;
 
 namespace FeatureAtlas.Jobs;
 
@@ -263,7 +264,7 @@ public static class ExplainJob
                 return (NegativePool.AssumedZero(indexes, tokens, sae.DSae), null);
             }
         }
-        var autoencoder = SparseAutoencoder.Load(saePath);
+        var autoencoder = Transcoder.LoadFeatures(saePath);
         var network = Gpt2Model.Load(modelPath, InferenceSession.ProcessingFor([autoencoder]));
         autoencoder.FoldDecoderNorms();   // dashboard semantics: activations of the unit-norm decoder
         var gate = new Lock();   // one forward pass at a time on this model

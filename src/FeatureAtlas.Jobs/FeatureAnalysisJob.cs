@@ -4,6 +4,7 @@ using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tokenization;
+using FeatureAtlas.Core.Transcoders;
 
 namespace FeatureAtlas.Jobs;
 
@@ -40,7 +41,7 @@ public static class FeatureAnalysisJob
         {
             throw new FileNotFoundException($"The analysis needs the weights of SAE '{options.Sae}': no sae_weights.safetensors under '{saeRecord.Path}'.");
         }
-        var sae = SparseAutoencoder.Load(saePath);
+        var sae = Transcoder.LoadFeatures(saePath);
         var model = Gpt2Model.Load(modelPath, InferenceSession.ProcessingFor([sae]));
         sae.FoldDecoderNorms();   // dashboard semantics: activations and logits of the unit-norm decoder
         var bos = summary.Options.BosTokenId;

@@ -1,6 +1,7 @@
 using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Similarity;
 using FeatureAtlas.Core.Storage;
+using FeatureAtlas.Core.Transcoders;
 using FeatureAtlas.Core.Umap;
 
 namespace FeatureAtlas.Jobs;
@@ -40,7 +41,7 @@ public static class UmapJob
         {
             throw new DirectoryNotFoundException($"SAE '{name}' of model '{model}' has no weights folder on this machine ('{record.Path}'); the map is made from its decoder.");
         }
-        return (record, SparseAutoencoder.Load(record.Path));
+        return (record, Transcoder.LoadFeatures(record.Path));
     }
 
     /// <summary>The weights file's size and time, so a checkpoint is not resumed after the SAE changed.</summary>

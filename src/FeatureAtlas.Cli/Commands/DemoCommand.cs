@@ -1,7 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text.Json;
+using FeatureAtlas.Core.Circuits;
 using FeatureAtlas.Core.Corpora;
 using FeatureAtlas.Core.Dashboards;
+using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Explain;
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
@@ -9,6 +12,7 @@ using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tokenization;
 using FeatureAtlas.Core.Training;
+using FeatureAtlas.Core.Transcoders;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Jobs;
@@ -21,8 +25,9 @@ namespace FeatureAtlas.Cli.Commands;
 /// <c>atlas demo</c>: the whole platform offline in one command. The Moby Dick and State of the Union corpora, a small
 /// GPT-2 trained here on them (<see cref="TrainLmJob"/>: 4 layers, d_model 128, 1.3M tokens; labelled "demo model, trained here on N
 /// tokens of … (held-out loss X nats/token)"), two SAEs trained here
-/// (standard on blocks.1.hook_resid_pre, TopK on blocks.3.hook_resid_post) and evaluated, every dashboard, offline
-/// explanations and feature maps, then the site. Each step is skipped when its result is already there and every
+/// (standard on blocks.1.hook_resid_pre, TopK on blocks.3.hook_resid_post) and evaluated, a TopK transcoder per MLP
+/// and the replacement model's evaluation, every dashboard (transcoders' too), offline explanations, feature maps, an
+/// attribution graph and the circuit tools' example (<see cref="Example"/>), then the site. Each step is skipped when its result is already there and every
 /// job checkpoints, so stopping and starting again loses nothing.
 /// </summary>
 internal static class DemoCommand
@@ -51,13 +56,21 @@ internal static class DemoCommand
         ? "demo model"
         : $"demo model, trained here on {report.TrainTokens:N0} tokens of Moby Dick and State of the Union addresses (held-out loss {report.HeldOutLoss:F2} nats/token)";
 
-    private sealed record DemoSae(string Name, string Hook, SaeArchitecture Architecture);
+    /// <summary>An SAE of the demo, or with <paramref name="HookOut"/> a transcoder (reading <paramref name="Hook"/>).</summary>
+    private sealed record DemoSae(string Name, string Hook, SaeArchitecture Architecture, string? HookOut = null)
+    {
+        public string Folder(string root) => Path.Combine(root, HookOut is null ? "saes" : "transcoders", Name);
+    }
 
     private static readonly DemoSae[] Saes =
     [
         new("demo-res1-standard", HookNames.ResidPre(1), SaeArchitecture.Standard),
         new("demo-res3-topk", HookNames.ResidPost(3), SaeArchitecture.TopK),
     ];
+
+    /// <summary>One TopK transcoder per MLP: what attribution graphs read (<see cref="GraphJob"/>).</summary>
+    private static DemoSae[] Transcoders(int layers) =>
+        Enumerable.Range(0, layers).Select(l => new DemoSae($"demo-tc{l}", HookNames.Ln2Normalized(l), SaeArchitecture.TopK, HookNames.MlpOut(l))).ToArray();
 
     public static Command Create()
     {
@@ -66,7 +79,7 @@ internal static class DemoCommand
         var trainTokens = new Option<long?>("--tokens") { Description = "Training tokens per SAE (default 500,000; --small 8,192)." };
         var urls = new Option<string>("--urls") { Description = "Where the site listens.", DefaultValueFactory = _ => "http://127.0.0.1:5000" };
         var noServe = new Option<bool>("--no-serve") { Description = "Build everything, then exit instead of serving." };
-        var command = new Command("demo", "The whole platform offline: a small GPT-2 trained here, two trained SAEs, dashboards, explanations, the site.")
+        var command = new Command("demo", "The whole platform offline: a small GPT-2 trained here, two SAEs and a transcoder per MLP trained here, dashboards, explanations, an attribution graph, the site.")
         {
             dir, small, trainTokens, urls, noServe,
         };
@@ -109,7 +122,7 @@ internal static class DemoCommand
         var dSae = small ? 256 : 2048;
         var dashboardTokens = small ? 4_096L : 131_072L;
 
-        Step("1/6 corpora");
+        Step("1/7 corpora");
         foreach (var dataset in new[] { "moby-dick", "sotu" })
         {
             if (await store.Corpora.GetCorpusAsync(dataset, ct) is not null) continue;
@@ -120,7 +133,7 @@ internal static class DemoCommand
         }
         Done("moby-dick and sotu");
 
-        Step("2/6 train the model");
+        Step("2/7 train the model");
         if (!File.Exists(Path.Combine(modelDir, "model.safetensors")))
         {
             var options = ModelOptions(modelDir, checkpoints, small);
@@ -132,57 +145,41 @@ internal static class DemoCommand
         var config = Gpt2Config.Load(Path.Combine(modelDir, "config.json"));
         Done($"{DisplayName(report)}: {config.Layers} layers, d_model {config.DModel}, in {modelDir}");
 
-        Step("3/6 train and evaluate SAEs");
-        var saeDirs = new List<string>();
-        foreach (var sae in Saes)
+        Step("3/7 train and evaluate SAEs and transcoders");
+        var transcoders = Transcoders(config.Layers);
+        foreach (var sae in Saes.Concat(transcoders))
         {
-            var saeDir = Path.Combine(root, "saes", sae.Name);
-            saeDirs.Add(saeDir);
+            var saeDir = sae.Folder(root);
             if (!File.Exists(Path.Combine(saeDir, "sae_weights.safetensors")))
             {
-                var steps = (int)(trainTokens / 1024);
-                var training = new SaeTrainingOptions
-                {
-                    Architecture = sae.Architecture,
-                    DSae = dSae,
-                    BatchTokens = 1024,
-                    Steps = steps,
-                    K = 32,
-                    // The standard SAE on the trained model's layer-1 residual stream, after 262K tokens (256 steps, L1 warm-up
-                    // 25): λ 1 at lr 1e-3 left L0 852 of 2,048 (MSE 12), λ 3 719, λ 8 589 (MSE 99); λ 1 at lr 1e-2 L0 386
-                    // (MSE 16), still falling. With λ 0.25 at lr 1e-3 the full run ended at L0 775. --small keeps λ 0.25 and
-                    // lr 1e-3: its 8 steps at lr 1e-2 left 42 of 256 features alive.
-                    L1Coefficient = small ? 0.25f : 1f,
-                    L1WarmupSteps = steps / 10,
-                    LearningRate = sae.Architecture == SaeArchitecture.Standard && !small ? 1e-2f : 1e-3f,
-                    LrWarmupSteps = Math.Min(10, steps / 4),
-                    // A feature is dead after 100 steps (102K tokens) without firing, so TopK's AuxK loss gets to revive
-                    // features within the demo's run; SAELens's 1,000-step window is longer than the whole run.
-                    DeadFeatureWindow = 100,
-                    Seed = 1,
-                };
-                var options = new TrainSaeJobOptions
-                {
-                    ModelDirectory = modelDir, ModelName = ModelName, HookName = sae.Hook, Corpus = "moby-dick", Training = training,
-                    OutputDirectory = saeDir, CheckpointDirectory = checkpoints, CheckpointInterval = TimeSpan.FromSeconds(20),
-                };
-                AnsiConsole.MarkupLine($"  training [bold]{sae.Name}[/] ({sae.Architecture.ToString().ToLowerInvariant()}, {dSae:N0} features) on {sae.Hook}");
+                var options = TrainingOptions(sae, modelDir, saeDir, checkpoints, small, sae.HookOut is null ? trainTokens : TranscoderTokens(small), dSae);
+                var what = sae.HookOut is null ? $"on {sae.Hook}" : $"transcoder of MLP {sae.Hook[..sae.Hook.IndexOf(".ln2", StringComparison.Ordinal)]}";
+                AnsiConsole.MarkupLine($"  training [bold]{sae.Name}[/] ({sae.Architecture.ToString().ToLowerInvariant()}, {options.Training.DSae:N0} features) {Markup.Escape(what)}");
                 await TrainSaeCommand.RunWithProgress(progress => TrainSaeJob.RunAsync(options, store.Corpora, progress, ct));
             }
-            if (await store.Evals.GetEvalAsync(ModelName, sae.Name, ct) is null)
+            // A transcoder has no SAE eval (which stores an SAE); the replacement model's evaluation below is its measure.
+            if (sae.HookOut is not null && await store.Models.GetSaeAsync(ModelName, sae.Name, ct) is null)
             {
-                var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 32_768 };
+                await store.Models.UpsertSaeAsync(SaeRecord.Of(ModelName, Transcoder.LoadFeatures(saeDir), saeDir), ct);
+            }
+            if (sae.HookOut is null && await store.Evals.GetEvalAsync(ModelName, sae.Name, ct) is null)
+            {
+                // 16K held-out tokens: three full-vocabulary passes each, ~20 s per SAE (32K took 40 s of the 10-minute budget).
+                var options = new EvalJobOptions { ModelDirectory = modelDir, ModelName = ModelName, SaeDirectory = saeDir, Corpus = "sotu", Tokens = small ? 2_048 : 16_384 };
                 var eval = await ProgressDisplay.RunAsync($"eval {sae.Name}", progress => EvalJob.RunAsync(options, store.Corpora, store.Models, store.Evals, progress, ct));
                 AnsiConsole.MarkupLine($"  evaluated [bold]{Markup.Escape(sae.Name)}[/]: {Markup.Escape(EvalCommand.Summary(eval))}");
             }
         }
-        Done(string.Join(", ", Saes.Select(s => s.Name)));
+        var replacement = await ReplacementEvalAsync(store, root, modelDir, transcoders.Select(t => t.Folder(root)).ToArray(), small, ct);
+        AnsiConsole.MarkupLine($"  {Markup.Escape(EvalTranscodersCommand.Summary(replacement))}");
+        Done(string.Join(", ", Saes.Concat(transcoders).Select(s => s.Name)));
 
-        Step("4/6 dashboards");
+        var everything = Saes.Concat(transcoders).ToArray();
+        Step("4/7 dashboards");
         var missing = new List<string>();
-        foreach (var (sae, saeDir) in Saes.Zip(saeDirs))
+        foreach (var sae in everything)
         {
-            if (await store.Dashboards.GetDashboardSummaryAsync(ModelName, sae.Name, ct) is null) missing.Add(saeDir);
+            if (await store.Dashboards.GetDashboardSummaryAsync(ModelName, sae.Name, ct) is null) missing.Add(sae.Folder(root));
         }
         if (missing.Count > 0)
         {
@@ -193,10 +190,10 @@ internal static class DemoCommand
             };
             await ProgressDisplay.RunAsync("dashboards", progress => DashboardJob.RunAsync(options, store.Corpora, store.Models, store.Dashboards, progress, ct));
         }
-        Done($"{Saes.Length} SAEs over {dashboardTokens:N0} tokens of moby-dick");
+        Done($"{everything.Length} SAEs and transcoders over {dashboardTokens:N0} tokens of moby-dick");
 
-        Step("5/6 explanations (offline)");
-        foreach (var sae in Saes)
+        Step("5/7 explanations (offline)");
+        foreach (var sae in everything)
         {
             if ((await store.Explanations.ListExplanationsAsync(ModelName, sae.Name, TokenStatsExplainer.Method, 0, 1, ct)).Count > 0) continue;
             var options = new ExplainJobOptions { Model = ModelName, Sae = sae.Name, CheckpointDirectory = checkpoints };
@@ -206,7 +203,7 @@ internal static class DemoCommand
         }
         Done("every feature explained and scored");
 
-        Step("6/6 feature maps (UMAP)");
+        Step("6/7 feature maps (UMAP)");
         foreach (var sae in Saes)
         {
             if (await store.Umaps.GetUmapAsync(ModelName, sae.Name, ct) is not null) continue;
@@ -222,6 +219,73 @@ internal static class DemoCommand
         var record = await store.Models.GetModelAsync(ModelName, ct) ?? throw new InvalidOperationException($"The demo model '{ModelName}' was not stored.");
         await store.Models.UpsertModelAsync(record with { DisplayName = DisplayName(report) }, ct);
         Done($"maps stored (each SAE's own, and joint map {joint.MapName})");
+
+        Step("7/7 an attribution graph");
+        var graphOptions = new GraphJobOptions
+        {
+            Model = ModelName, Transcoders = transcoders.Select(t => t.Name).ToArray(), Prompt = Example.Prompt, Slug = GraphSlug,
+            CheckpointDirectory = checkpoints,
+        };
+        var graph = await ProgressDisplay.RunAsync("graph", progress => GraphJob.RunAsync(graphOptions, store.Models, store.Graphs, store.Explanations, progress, ct));
+        (Example with { Graph = graph.Slug }).Write(modelDir);
+        Done($"graph of “{Example.Prompt}”: /{ModelName}/graph/{graph.Slug}; the circuit tools' examples use the same prompt");
+    }
+
+    /// <summary>
+    /// The circuit tools' example on the demo model: " States" after "The President of the United" (p = 0.82 on the full
+    /// demo model, " Nations" 0.017), and for patching the same sentence ending in " Senate" (" States" not in its top 5).
+    /// </summary>
+    internal static readonly CircuitExample Example = new("The President of the United", "The President of the Senate", " States", " Nations");
+
+    private const string GraphSlug = "president-of-the-united";
+
+    /// <summary>
+    /// Tokens each transcoder trains on. At 204,800 the four took 45 s and the replacement model recovered 98.5% of the CE
+    /// loss the MLPs account for (KL 0.082 nats/token); 102,400 keeps the demo within its 10 minutes.
+    /// </summary>
+    private static long TranscoderTokens(bool small) => small ? 8_192 : 102_400;
+
+    private static TrainSaeJobOptions TrainingOptions(DemoSae sae, string modelDir, string saeDir, string checkpoints, bool small, long tokens, int dSae)
+    {
+        var steps = (int)(tokens / 1024);
+        var training = new SaeTrainingOptions
+        {
+            Architecture = sae.Architecture,
+            // A transcoder per MLP of a d_model-128 model: 1,024 features (8× the width), 16 active.
+            DSae = sae.HookOut is null ? dSae : small ? 128 : 1024,
+            BatchTokens = 1024,
+            Steps = steps,
+            K = sae.HookOut is null ? 32 : 16,
+            Transcoder = sae.HookOut is not null,
+            // The standard SAE on the trained model's layer-1 residual stream, after 262K tokens (256 steps, L1 warm-up
+            // 25): λ 1 at lr 1e-3 left L0 852 of 2,048 (MSE 12), λ 3 719, λ 8 589 (MSE 99); λ 1 at lr 1e-2 L0 386
+            // (MSE 16), still falling. With λ 0.25 at lr 1e-3 the full run ended at L0 775. --small keeps λ 0.25 and
+            // lr 1e-3: its 8 steps at lr 1e-2 left 42 of 256 features alive.
+            L1Coefficient = small ? 0.25f : 1f,
+            L1WarmupSteps = steps / 10,
+            LearningRate = sae.Architecture == SaeArchitecture.Standard && !small ? 1e-2f : 1e-3f,
+            LrWarmupSteps = Math.Min(10, steps / 4),
+            // A feature is dead after 100 steps (102K tokens) without firing, so TopK's AuxK loss gets to revive
+            // features within the demo's run; SAELens's 1,000-step window is longer than the whole run.
+            DeadFeatureWindow = 100,
+            Seed = 1,
+        };
+        return new TrainSaeJobOptions
+        {
+            ModelDirectory = modelDir, ModelName = ModelName, HookName = sae.Hook, HookNameOut = sae.HookOut, Corpus = "moby-dick", Training = training,
+            OutputDirectory = saeDir, CheckpointDirectory = checkpoints, CheckpointInterval = TimeSpan.FromSeconds(20),
+        };
+    }
+
+    /// <summary>The replacement model's CE loss recovered and KL on held-out sotu text, kept beside the transcoders for a rerun.</summary>
+    private static async Task<ReplacementEvalResult> ReplacementEvalAsync(AtlasStores store, string root, string modelDir, string[] folders, bool small, CancellationToken ct)
+    {
+        var path = Path.Combine(root, "transcoders", "replacement-eval.json");
+        if (File.Exists(path)) return JsonSerializer.Deserialize<ReplacementEvalResult>(File.ReadAllText(path))!;
+        var result = await ProgressDisplay.RunAsync("eval transcoders", progress =>
+            ReplacementEvalJob.RunAsync(modelDir, folders, "sotu", small ? 2_048 : 8_192, 8, WeightProcessing.Raw, store.Corpora, progress, ct));
+        await AtomicText.WriteAsync(path, JsonSerializer.Serialize(result), ct);
+        return result;
     }
 
     private static void Step(string title) => AnsiConsole.MarkupLine($"[bold]{Markup.Escape(title)}[/]");

@@ -67,9 +67,7 @@ internal static class EvalCommand
                 if (parse.GetValue(saeBench) is { } path)
                 {
                     var file = SaeBenchFormat.Write(record.Result, modelName, record.Sae, record.HookName, record.Corpus, null, record.CreatedAt);
-                    var temp = path + ".tmp";
-                    await File.WriteAllTextAsync(temp, file.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), stop.Token);
-                    File.Move(temp, path, overwrite: true);
+                    await AtomicText.WriteAsync(path, file.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), stop.Token);
                 }
                 if (parse.GetValue(json)) Console.WriteLine(ToJson(modelName, record).ToJsonString());
                 else Print(modelName, record);

@@ -16,6 +16,9 @@ namespace FeatureAtlas.Cli.Commands;
 /// </summary>
 internal static class EvalTranscodersCommand
 {
+    internal static string Summary(ReplacementEvalResult r) => string.Create(CultureInfo.InvariantCulture,
+        $"replacement model over {r.Tokens:N0} tokens: CE clean {r.CeLossClean:F4}, replaced {r.CeLossReplacement:F4}, MLPs ablated {r.CeLossMlpAblation:F4}; CE loss recovered {r.CeLossRecovered:F3}; KL {r.KlDivergence:F4} (ablated {r.KlDivergenceMlpAblation:F4})");
+
     public static Command Create()
     {
         var model = CliOptions.Model();
@@ -55,8 +58,7 @@ internal static class EvalTranscodersCommand
                 }
                 else
                 {
-                    Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"replacement model over {r.Tokens:N0} tokens: CE clean {r.CeLossClean:F4}, replaced {r.CeLossReplacement:F4}, MLPs ablated {r.CeLossMlpAblation:F4}; CE loss recovered {r.CeLossRecovered:F3}; KL {r.KlDivergence:F4} (ablated {r.KlDivergenceMlpAblation:F4})"));
+                    Console.Out.WriteLine(Summary(r));
                     for (var l = 0; l < r.L0.Length; l++) Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  block {l}: L0 {r.L0[l]:F1}, normalised MSE {r.NormalizedMse[l]:F4}"));
                 }
                 return ExitCodes.Success;

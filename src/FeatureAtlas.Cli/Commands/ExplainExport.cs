@@ -25,9 +25,7 @@ internal static class ExplainExport
             var (modelName, saeName) = (parse.GetValue(model)!, parse.GetValue(sae)!);
             var rows = await NeuronpediaExplanations.ExportAsync(store.Explanations, modelName, saeName, parse.GetValue(method), cancellationToken);
             var path = parse.GetValue(output)!;
-            var temp = path + ".tmp";
-            await File.WriteAllTextAsync(temp, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), cancellationToken);
-            File.Move(temp, path, overwrite: true);
+            await AtomicText.WriteAsync(path, rows.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }), cancellationToken);
             AnsiConsole.MarkupLine($"Wrote {rows.Count:N0} explanations to [bold]{Markup.Escape(path)}[/].");
             return ExitCodes.Success;
         });

@@ -97,6 +97,16 @@ public sealed class Transcoder
         return new Transcoder(SparseAutoencoder.FromParameters(config, parameters, null, name), hookNameOut, wSkip, null);
     }
 
+    /// <summary>
+    /// The features of an SAE folder or of a transcoder folder (its encoder and decoder, reading hook_name and writing
+    /// hook_name_out): what dashboards, explanations and maps need of either.
+    /// </summary>
+    public static SparseAutoencoder LoadFeatures(string directory)
+    {
+        var cfgPath = Path.Combine(directory, "cfg.json");
+        return File.Exists(cfgPath) && HookNameOutOf(File.ReadAllText(cfgPath)) is not null ? Load(directory).Encoder : SparseAutoencoder.Load(directory);
+    }
+
     /// <summary>The hook_name_out of a cfg.json's text (top level or under metadata), or null when it has none: an SAE, not a transcoder.</summary>
     public static string? HookNameOutOf(string cfgJson)
     {

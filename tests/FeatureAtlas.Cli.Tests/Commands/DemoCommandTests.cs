@@ -6,7 +6,8 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 
 /// <summary>
 /// <c>atlas demo</c> end to end at a reduced size, through the real CLI process: every step runs, the site serves a
-/// feature page of the demo model, and a second run reuses every finished step.
+/// feature page of the demo model's SAEs and transcoders, the circuit tools start from the demo's example and graph, and a
+/// second run reuses every finished step.
 /// </summary>
 public sealed partial class DemoCommandTests : IDisposable
 {
@@ -40,6 +41,15 @@ public sealed partial class DemoCommandTests : IDisposable
             var feature = await http.GetStringAsync(url + "/demo-res3-topk/0");
             Assert.Contains("demo-res3-topk", feature);
             Assert.Contains("Top activations", feature);
+            // Transcoder features have dashboards like SAE features, and the circuit tools start from the demo's example and graph.
+            var transcoderFeature = await http.GetStringAsync(url + "/demo-tc1/0");
+            Assert.Contains("demo-tc1", transcoderFeature);
+            Assert.Contains("Top activations", transcoderFeature);
+            var circuits = await http.GetStringAsync(url + "/circuits");
+            Assert.Contains("prompt=The%20President%20of%20the%20United&amp;target=%20States&amp;distractor=%20Nations", circuits);
+            Assert.Contains("corrupted=The%20President%20of%20the%20Senate", circuits);
+            Assert.Contains("/demo-gpt2/graph/president-of-the-united", circuits);
+            Assert.Contains("President", await http.GetStringAsync(url + "/graph/president-of-the-united"));
             demo.Kill(entireProcessTree: true);
         }
 
@@ -51,6 +61,14 @@ public sealed partial class DemoCommandTests : IDisposable
             Assert.NotEmpty(await store.Explanations.ListExplanationsAsync("demo-gpt2", sae, null, 0, 1, CancellationToken.None));
             Assert.NotNull(await store.Umaps.GetUmapAsync("demo-gpt2", sae, CancellationToken.None));
         }
+        foreach (var transcoder in new[] { "demo-tc0", "demo-tc1", "demo-tc2", "demo-tc3" })
+        {
+            Assert.NotNull(await store.Dashboards.GetDashboardSummaryAsync("demo-gpt2", transcoder, CancellationToken.None));
+            Assert.NotEmpty(await store.Explanations.ListExplanationsAsync("demo-gpt2", transcoder, null, 0, 1, CancellationToken.None));
+        }
+        var graph = await store.Graphs.GetGraphAsync("demo-gpt2", "president-of-the-united", CancellationToken.None);
+        Assert.NotNull(graph);
+        Assert.True(File.Exists(Path.Combine(dir, "transcoders", "replacement-eval.json")));
         var joint = await store.Umaps.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
         Assert.Equal(["demo-res1-standard", "demo-res3-topk"], joint!.Saes);
 
@@ -61,6 +79,8 @@ public sealed partial class DemoCommandTests : IDisposable
         await again.WaitForExitAsync();
         Assert.Equal(0, again.ExitCode);
         Assert.Contains("maps stored", output);
+        Assert.Contains("CE loss recovered", output);
+        Assert.Contains("graph of “The President of the United”", output);
         Assert.DoesNotContain("training", output);
         // Progress lines ("dashboards: tokens 1,024/2,048 (50%), 150 tokens/s") go to stderr, and only work prints them.
         Assert.DoesNotContain("tokens/s", progress.ToString());
