@@ -191,7 +191,10 @@ public static unsafe class CausalAttention
         }
     }
 
-    /// <summary>scores[j] = (q · key j)·scale for j &lt; count, from keys transposed [Dh, stride].</summary>
+    /// <summary>
+    /// scores[j] = (q · key j)·scale for j &lt; count, from keys transposed [Dh, stride] (stride a multiple of 16, the
+    /// padding readable): 16 or 8 keys per fused multiply-add.
+    /// </summary>
     private static void Scores(float* q, float* kt, int stride, int dh, int count, float scale, Span<float> scores)
     {
         var j = 0;
@@ -207,6 +210,23 @@ public static unsafe class CausalAttention
             }
             return;
         }
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; j < count; j += 16)
+            {
+                Vector256<float> a0 = Vector256<float>.Zero, a1 = Vector256<float>.Zero;
+                for (var d = 0; d < dh; d++)
+                {
+                    var w = Vector256.Create(q[d]);
+                    var row = kt + d * stride + j;
+                    a0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row), a0);
+                    a1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row + 8), a1);
+                }
+                Store(a0 * scale, scores, j);
+                Store(a1 * scale, scores, j + 8);
+            }
+            return;
+        }
         for (; j < count; j++)
         {
             var sum = 0f;
@@ -215,7 +235,14 @@ public static unsafe class CausalAttention
         }
     }
 
-    /// <summary>z = Σ_j p[j]·v[j] over the first <paramref name="count"/> rows of v [T, Dh].</summary>
+    /// <summary>Stores the lanes of <paramref name="value"/> that fit in <paramref name="target"/> from <paramref name="at"/>.</summary>
+    private static void Store(Vector256<float> value, Span<float> target, int at)
+    {
+        if (at + 8 <= target.Length) value.CopyTo(target[at..]);
+        else for (var e = 0; at + e < target.Length; e++) target[at + e] = value[e];
+    }
+
+    /// <summary>z = Σ_j p[j]·v[j] over the first <paramref name="count"/> rows of v [T, Dh] (rows <paramref name="dh"/> apart).</summary>
     private static void WeightedSum(ReadOnlySpan<float> p, int count, float* v, int dh, Span<float> z)
     {
         if (Vector512.IsHardwareAccelerated && dh == 64)
@@ -237,8 +264,159 @@ public static unsafe class CausalAttention
             z3.CopyTo(z[48..]);
             return;
         }
+        if (Vector256.IsHardwareAccelerated && (dh & 7) == 0)
+        {
+            // 32 output columns (four registers) per sweep over the rows: one sweep for the demo model's Dh 32, two for GPT-2's 64.
+            var c = 0;
+            for (; c + 32 <= dh; c += 32)
+            {
+                Vector256<float> z0 = default, z1 = default, z2 = default, z3 = default;
+                for (var j = 0; j < count; j++)
+                {
+                    var w = Vector256.Create(p[j]);
+                    var row = v + j * dh + c;
+                    z0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row), z0);
+                    z1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row + 8), z1);
+                    z2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row + 16), z2);
+                    z3 = Vector256.FusedMultiplyAdd(w, Vector256.Load(row + 24), z3);
+                }
+                z0.CopyTo(z[c..]);
+                z1.CopyTo(z[(c + 8)..]);
+                z2.CopyTo(z[(c + 16)..]);
+                z3.CopyTo(z[(c + 24)..]);
+            }
+            for (; c < dh; c += 8)
+            {
+                var acc = Vector256<float>.Zero;
+                for (var j = 0; j < count; j++) acc = Vector256.FusedMultiplyAdd(Vector256.Create(p[j]), Vector256.Load(v + j * dh + c), acc);
+                acc.CopyTo(z[c..]);
+            }
+            return;
+        }
         z.Clear();
         for (var j = 0; j < count; j++) TensorPrimitives.MultiplyAdd(new ReadOnlySpan<float>(v + j * dh, dh), p[j], z, z);
+    }
+
+    /// <summary>
+    /// The backward pass of <see cref="Forward"/> given its pattern: from ∂m/∂z, ∂m/∂pattern [B, H, T, T] for every
+    /// (i, j), above the diagonal too (the pattern is zero there but z still reads it); ∂m/∂scores = P ⊙ (∂P − Σ P ⊙ ∂P)
+    /// below the diagonal and zero above; and ∂m/∂q, ∂m/∂k, ∂m/∂v. With <paramref name="freeze"/> the pattern is a
+    /// constant: scores, q and k get zero. Per (sequence, head) in parallel, with the forward pass's kernels:
+    /// ∂P = ∂z·vᵀ by <see cref="Scores"/>, ∂q = ∂S·k, ∂v = Pᵀ·∂z and ∂k = ∂Sᵀ·q by <see cref="WeightedSum"/>.
+    /// </summary>
+    public static void Backward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> pattern, ReadOnlySpan<float> dZ,
+        int batch, int tokens, int heads, int headDim, bool freeze, Span<float> dPattern, Span<float> dScores, Span<float> dQ, Span<float> dK, Span<float> dV)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(tokens);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(heads);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(headDim);
+        long activations = (long)batch * tokens * heads * headDim;
+        long patternSize = (long)batch * heads * tokens * tokens;
+        if (q.Length < activations || k.Length < activations || v.Length < activations || dZ.Length < activations
+            || dQ.Length < activations || dK.Length < activations || dV.Length < activations)
+        {
+            throw new ArgumentException($"q, k, v, dZ, dQ, dK and dV need {activations} elements.");
+        }
+        if (pattern.Length < patternSize || dPattern.Length < patternSize || dScores.Length < patternSize)
+        {
+            throw new ArgumentException($"pattern, dPattern and dScores need [B, H, T, T] = {patternSize} elements.");
+        }
+        fixed (float* pq = q)
+        fixed (float* pk = k)
+        fixed (float* pv = v)
+        fixed (float* pp = pattern)
+        fixed (float* pdz = dZ)
+        fixed (float* pdp = dPattern)
+        fixed (float* pds = dScores)
+        fixed (float* pdq = dQ)
+        fixed (float* pdk = dK)
+        fixed (float* pdv = dV)
+        {
+            var job = new BackwardJob
+            {
+                Q = pq, K = pk, V = pv, Pattern = pp, DZ = pdz, DPattern = pdp, DScores = pds, DQ = pdq, DK = pdk, DV = pdv,
+                Tokens = tokens, Heads = heads, HeadDim = headDim, Freeze = freeze,
+            };
+            WorkerPool.For(batch * heads, &BackwardHead, (nint)(&job));
+        }
+    }
+
+    private struct BackwardJob
+    {
+        public float* Q, K, V, Pattern, DZ, DPattern, DScores, DQ, DK, DV;
+        public int Tokens, Heads, HeadDim;
+        public bool Freeze;
+    }
+
+    [ThreadStatic] private static float[]? t_backward;
+
+    private static void BackwardHead(nint context, int index)
+    {
+        ref var job = ref Unsafe.AsRef<BackwardJob>((void*)context);
+        int t = job.Tokens, dh = job.HeadDim, width = job.Heads * dh;
+        var b = index / job.Heads;
+        var h = index % job.Heads;
+        var scale = 1f / MathF.Sqrt(dh);
+        var rowBase = (long)b * t * width + h * dh;
+        var plane = (long)index * t * t;
+        var t16 = (t + 15) & ~15;
+        // This head's v transposed [Dh, T16] and q, k, ∂z gathered [T, Dh], then a column of P or ∂S and a row of scores.
+        var need = dh * t16 + 3 * t * dh + t + t16;
+        var buffer = t_backward is { } existing && existing.Length >= need ? existing : t_backward = GC.AllocateUninitializedArray<float>(need, pinned: true);
+        fixed (float* start = buffer)
+        {
+            float* vt = start, qh = vt + dh * t16, kh = qh + t * dh, dzh = kh + t * dh, column = dzh + t * dh, row = column + t;
+            for (var j = 0; j < t; j++)
+            {
+                var from = rowBase + (long)j * width;
+                for (var d = 0; d < dh; d++) vt[d * t16 + j] = job.V[from + d];
+                new ReadOnlySpan<float>(job.Q + from, dh).CopyTo(new Span<float>(qh + j * dh, dh));
+                new ReadOnlySpan<float>(job.K + from, dh).CopyTo(new Span<float>(kh + j * dh, dh));
+                new ReadOnlySpan<float>(job.DZ + from, dh).CopyTo(new Span<float>(dzh + j * dh, dh));
+            }
+            for (var d = 0; d < dh; d++) new Span<float>(vt + d * t16 + t, t16 - t).Clear();
+
+            var rowSpan = new Span<float>(row, t16);
+            for (var i = 0; i < t; i++)
+            {
+                var dp = new Span<float>(job.DPattern + plane + (long)i * t, t);
+                Scores(dzh + i * dh, vt, t16, dh, t, 1f, rowSpan);
+                rowSpan[..t].CopyTo(dp);
+                var dq = new Span<float>(job.DQ + rowBase + (long)i * width, dh);
+                var ds = new Span<float>(job.DScores + plane + (long)i * t, t);
+                if (job.Freeze)
+                {
+                    dq.Clear();
+                    ds.Clear();
+                    continue;
+                }
+                var p = new ReadOnlySpan<float>(job.Pattern + plane + (long)i * t, i + 1);
+                var weighted = TensorPrimitives.Dot(p, dp[..(i + 1)]);
+                for (var s = 0; s <= i; s++) ds[s] = p[s] * (dp[s] - weighted);
+                ds[(i + 1)..].Clear();
+                WeightedSum(ds, i + 1, kh, dh, dq);
+                TensorPrimitives.Multiply(dq, scale, dq);
+            }
+
+            // Columns: ∂v_s = Σ_{i ≥ s} P[i, s]·∂z_i and ∂k_s = scale·Σ_{i ≥ s} ∂S[i, s]·q_i.
+            var columnSpan = new Span<float>(column, t);
+            for (var s = 0; s < t; s++)
+            {
+                var rows = t - s;
+                for (var i = 0; i < rows; i++) column[i] = job.Pattern[plane + (long)(s + i) * t + s];
+                WeightedSum(columnSpan[..rows], rows, dzh + s * dh, dh, new Span<float>(job.DV + rowBase + (long)s * width, dh));
+                var dk = new Span<float>(job.DK + rowBase + (long)s * width, dh);
+                if (job.Freeze)
+                {
+                    dk.Clear();
+                    continue;
+                }
+                for (var i = 0; i < rows; i++) column[i] = job.DScores[plane + (long)(s + i) * t + s];
+                WeightedSum(columnSpan[..rows], rows, qh + s * dh, dh, dk);
+                TensorPrimitives.Multiply(dk, scale, dk);
+            }
+        }
     }
 
     /// <summary>Double-precision twin computing z and the pattern by the definition; tests only.</summary>

@@ -142,7 +142,7 @@ public sealed partial class Gpt2Model
             pg?.AttnOut(tape, l, dResid);
             Sgemm.Multiply(dResid, wt.WO, dZ, rows);
             Add(HookNames.Z(l), headShape, dZ);
-            AttentionBackward(tape.Cache[HookNames.Q(l)].Data, tape.Cache[HookNames.K(l)].Data, tape.Cache[HookNames.V(l)].Data,
+            CausalAttention.Backward(tape.Cache[HookNames.Q(l)].Data, tape.Cache[HookNames.K(l)].Data, tape.Cache[HookNames.V(l)].Data,
                 tape.Cache[HookNames.Pattern(l)].Data, dZ, batch, t, heads, dh, options.FreezeAttention, dPattern, dScores, dQ, dK, dV);
             Add(HookNames.Pattern(l), patternShape, dPattern);
             Add(HookNames.AttnScores(l), patternShape, dScores);
@@ -223,53 +223,6 @@ public sealed partial class Gpt2Model
             var projection = freezeScale ? 0f : gDotXhat / d;
             var dx = dX.Slice(r * d, d);
             for (var i = 0; i < d; i++) dx[i] += (g[i] - gMean - xhat[i] * projection) / sigma;
-        }
-    }
-
-    /// <summary>
-    /// z_q = Σ_s P[q, s]·v_s with P = softmax_s(q·k_s/√Dh) over s ≤ q, per batch and head. ∂m/∂P is reported for
-    /// every (q, s), above the diagonal too (P is zero there but z still reads it); scores get P ⊙ (∂P − Σ P ⊙ ∂P)
-    /// below the diagonal, zero above and zero everywhere with the pattern frozen.
-    /// </summary>
-    private static void AttentionBackward(ReadOnlySpan<float> q, ReadOnlySpan<float> k, ReadOnlySpan<float> v, ReadOnlySpan<float> pattern,
-        ReadOnlySpan<float> dZ, int batch, int t, int heads, int dh, bool freeze, Span<float> dPattern, Span<float> dScores,
-        Span<float> dQ, Span<float> dK, Span<float> dV)
-    {
-        var width = heads * dh;
-        var scale = 1f / MathF.Sqrt(dh);
-        dQ.Clear();
-        dK.Clear();
-        dV.Clear();
-        dScores.Clear();
-        for (var b = 0; b < batch; b++)
-        {
-            for (var h = 0; h < heads; h++)
-            {
-                var plane = (b * heads + h) * t * t;
-                for (var i = 0; i < t; i++)
-                {
-                    var qi = (b * t + i) * width + h * dh;
-                    var dz = dZ.Slice(qi, dh);
-                    var p = pattern.Slice(plane + i * t, t);
-                    var dp = dPattern.Slice(plane + i * t, t);
-                    for (var s = 0; s < t; s++)
-                    {
-                        var ks = (b * t + s) * width + h * dh;
-                        dp[s] = TensorPrimitives.Dot(dz, v.Slice(ks, dh));
-                        if (s <= i) TensorPrimitives.MultiplyAdd(dz, p[s], dV.Slice(ks, dh), dV.Slice(ks, dh));
-                    }
-                    if (freeze) continue;
-                    var weighted = TensorPrimitives.Dot(p[..(i + 1)], dp[..(i + 1)]);
-                    var ds = dScores.Slice(plane + i * t, t);
-                    for (var s = 0; s <= i; s++)
-                    {
-                        ds[s] = p[s] * (dp[s] - weighted);
-                        var ks = (b * t + s) * width + h * dh;
-                        TensorPrimitives.MultiplyAdd(k.Slice(ks, dh), ds[s] * scale, dQ.Slice(qi, dh), dQ.Slice(qi, dh));
-                        TensorPrimitives.MultiplyAdd(q.Slice(qi, dh), ds[s] * scale, dK.Slice(ks, dh), dK.Slice(ks, dh));
-                    }
-                }
-            }
         }
     }
 

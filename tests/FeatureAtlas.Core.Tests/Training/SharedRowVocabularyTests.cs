@@ -122,9 +122,9 @@ public sealed class SharedRowVocabularyTests(BackwardModelFixture fixture) : ICl
     private static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what)
     {
         Assert.Equal(expected.Length, actual.Length);
-        // b_K's true gradient is identically zero (LanguageModelTrainerGoldenTests): its rounding noise (~1e-9) is
-        // compared against an absolute floor, every other tensor relative to its largest value.
-        var scale = 1e-4f;
+        // b_K's true gradient is identically zero (LanguageModelTrainerGoldenTests): its rounding noise (~1e-8) is
+        // compared against an absolute floor of 1e-7, every other tensor relative to its largest value.
+        var scale = 1e-3f;
         foreach (var e in expected) scale = Math.Max(scale, Math.Abs(e));
         for (var i = 0; i < expected.Length; i++)
         {
