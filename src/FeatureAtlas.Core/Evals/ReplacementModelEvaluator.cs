@@ -18,7 +18,7 @@ public sealed class ReplacementModelEvaluator
 {
     private readonly Gpt2Model _model;
     private readonly Transcoder[] _layers;
-    private readonly float[] _p, _q;                      // [V] scratch
+    private readonly float[] _p, _q, _probabilities, _difference;   // [V] scratch
     private double _ceClean, _ceReplaced, _ceAblated, _klReplaced, _klAblated;
     private long _positions;
     private readonly double[] _active, _sse, _sumSquares;   // per block
@@ -33,6 +33,8 @@ public sealed class ReplacementModelEvaluator
         var (layers, d, vocab) = (model.Config.Layers, model.Config.DModel, model.Config.Vocab);
         _p = new float[vocab];
         _q = new float[vocab];
+        _probabilities = new float[vocab];
+        _difference = new float[vocab];
         _active = new double[layers];
         _sse = new double[layers];
         _sumSquares = new double[layers];
@@ -115,13 +117,14 @@ public sealed class ReplacementModelEvaluator
                 if (ids[position] == SaeEvaluator.SpecialToken) continue;
                 var next = ids[position + 1];
                 var logP = LogSoftmax(clean.AsSpan(position * vocab, vocab), _p);
+                TensorPrimitives.Exp(logP, _probabilities);
                 var logR = LogSoftmax(replaced.AsSpan(position * vocab, vocab), _q);
                 _ceClean -= logP[next];
                 _ceReplaced -= logR[next];
-                _klReplaced += Kl(logP, logR);
+                _klReplaced += Kl(logR);
                 var logA = LogSoftmax(ablated.AsSpan(position * vocab, vocab), _q);
                 _ceAblated -= logA[next];
-                _klAblated += Kl(logP, logA);
+                _klAblated += Kl(logA);
                 _positions++;
             }
         }
@@ -173,11 +176,14 @@ public sealed class ReplacementModelEvaluator
         return destination;
     }
 
-    /// <summary>KL(p ‖ q) = Σ p (log p − log q) from log-probabilities (log q may be overwritten by the caller afterwards).</summary>
-    private static double Kl(float[] logP, float[] logQ)
+    /// <summary>
+    /// KL(p ‖ q) = Σ p (log p − log q) for the clean row whose log-probabilities are in <see cref="_p"/> and
+    /// probabilities in <see cref="_probabilities"/>, vectorised (a scalar double exp per logit took 15 s of an
+    /// 8,192-token evaluation of the demo model).
+    /// </summary>
+    private double Kl(float[] logQ)
     {
-        double kl = 0;
-        for (var i = 0; i < logP.Length; i++) kl += Math.Exp(logP[i]) * ((double)logP[i] - logQ[i]);
-        return kl;
+        TensorPrimitives.Subtract(_p, logQ, _difference);
+        return TensorPrimitives.Dot(_probabilities, _difference);
     }
 }
