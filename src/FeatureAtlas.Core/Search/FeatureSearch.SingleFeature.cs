@@ -1,4 +1,7 @@
 using System.Numerics.Tensors;
+using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Sae;
 using FeatureAtlas.Core.Tensors;
 
 namespace FeatureAtlas.Core.Search;
@@ -31,6 +34,37 @@ public sealed partial class FeatureSearch
         return Exclusive(() => ActivationsCore(tokens, sae, feature, ignoreBos), cancellationToken);
     }
 
+    /// <summary>
+    /// <see cref="Activations(ReadOnlySpan{int}, string, int, bool)"/> for an SAE outside the session that reads one of
+    /// the model's hooks (a transcoder's encoder: its features are tested on text like an SAE's).
+    /// </summary>
+    public FeatureActivations Activations(ReadOnlySpan<int> tokens, SparseAutoencoder sae, int feature, bool ignoreBos = false)
+    {
+        ArgumentNullException.ThrowIfNull(sae);
+        Enter();
+        try
+        {
+            CheckTokens(tokens);
+            if ((uint)feature >= (uint)sae.DSae) throw new ArgumentOutOfRangeException(nameof(feature), $"Feature {feature} is outside SAE '{sae.Name}' (d_sae = {sae.DSae}).");
+            var rows = tokens.Length;
+            var values = new float[rows];
+            var hooks = new Dictionary<string, ActivationHook>(StringComparer.Ordinal)
+            {
+                [ReadPoint(sae.HookName)] = (_, _, x) =>
+                {
+                    NonFiniteValuesException.ThrowIfAny(x, x.Length / rows, sae.HookName);
+                    Encode(sae, x, rows, feature, values);
+                },
+            };
+            Session.Model.Run(tokens, 1, new RunOptions { Hooks = hooks, ComputeLogits = false }, default);
+            return Summarise(values, tokens, ignoreBos);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
     private FeatureActivations ActivationsCore(ReadOnlySpan<int> tokens, string sae, int feature, bool ignoreBos)
     {
         CheckTokens(tokens);
@@ -39,8 +73,12 @@ public sealed partial class FeatureSearch
         if ((uint)feature >= (uint)dSae) throw new ArgumentOutOfRangeException(nameof(feature), $"Feature {feature} is outside SAE '{sae}' (d_sae = {dSae}).");
         var visitor = new SingleFeature(this, feature, tokens.Length);
         Forward(tokens, [s], visitor);
+        return Summarise(visitor.Values, tokens, ignoreBos);
+    }
 
-        var values = visitor.Values;
+    /// <summary>The values with their maximum (and where) and minimum, leaving a leading BOS out of both when asked.</summary>
+    private static FeatureActivations Summarise(float[] values, ReadOnlySpan<int> tokens, bool ignoreBos)
+    {
         var first = ignoreBos && tokens[0] == BosToken && tokens.Length > 1 ? 1 : 0;
         float max = values[first], min = values[first];
         var at = first;
@@ -56,15 +94,19 @@ public sealed partial class FeatureSearch
         return new FeatureActivations(values, max, at, min);
     }
 
+    private static void Encode(SparseAutoencoder sae, ReadOnlySpan<float> x, int rows, int feature, float[] values)
+    {
+        sae.EncodeFeature(x, rows, feature, values);
+        if (!TensorPrimitives.IsFiniteAll<float>(values)) throw NonFiniteValuesException.For(values, 1, $"SAE '{sae.Name}' feature {feature}");
+    }
+
     private sealed class SingleFeature(FeatureSearch search, int feature, int rows) : SaeVisitor
     {
         public float[] Values { get; } = new float[rows];
 
         public override void Visit(int s, ReadOnlySpan<float> x, int rows)
         {
-            var sae = search.Session.Saes[s];
-            sae.EncodeFeature(x, rows, feature, Values);
-            if (!TensorPrimitives.IsFiniteAll<float>(Values)) throw NonFiniteValuesException.For(Values, 1, $"SAE '{sae.Name}' feature {feature}");
+            Encode(search.Session.Saes[s], x, rows, feature, Values);
         }
     }
 }

@@ -40,8 +40,10 @@ public static partial class InferenceApi
         var texts = Texts(request.CustomText);
         var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await models.GetAsync(model, cancellationToken);
-        var session = runtime.SessionName(sae);
-        var dSae = runtime.Sae(sae).DSae;
+        // A transcoder's features are tested through its encoder, outside the session (which holds SAEs only).
+        var transcoder = runtime.TranscoderRecords.Any(t => t.Name == sae);
+        var session = transcoder ? null : runtime.SessionName(sae);
+        var dSae = transcoder ? runtime.TranscoderRecords.First(t => t.Name == sae).DSae : runtime.Sae(sae).DSae;
         if (feature.Index < 0 || feature.Index >= dSae) throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{sae}', which has {dSae} features.");
 
         var sourceId = await sources.IdOfAsync(model, sae, cancellationToken);
@@ -49,12 +51,14 @@ public static partial class InferenceApi
         foreach (var text in texts)
         {
             var tokens = runtime.Tokenize(text, limits);
-            var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
+            var a = await models.RunAsync(model, InferenceClient.Of(context), (m, _) => session is null
+                ? m.Search.Activations(tokens, m.Transcoder(sae).Encoder, feature.Index, request.IgnoreBos)
+                : m.Search.Activations(tokens, session, feature.Index, request.IgnoreBos), cancellationToken);
             var dto = ToDto(runtime.TokenStrings(tokens), a, dropBos: request.IgnoreBos && tokens[0] == FeatureSearch.BosToken) with
             {
                 ModelId = feature.Model, Layer = sourceId, Index = FeaturesApi.Index(feature.Index),
             };
-            results.Add(await WithDfaAsync(dto, models, model, session, tokens, feature.Index, a.MaxValueIndex, request.IgnoreBos && tokens[0] == FeatureSearch.BosToken, context, cancellationToken));
+            results.Add(session is null ? dto : await WithDfaAsync(dto, models, model, session, tokens, feature.Index, a.MaxValueIndex, request.IgnoreBos && tokens[0] == FeatureSearch.BosToken, context, cancellationToken));
         }
         return request.CustomText.ValueKind == JsonValueKind.Array ? TypedResults.Ok(results) : TypedResults.Ok(results[0]);
     }

@@ -94,19 +94,27 @@ public static class MapsApi
         var count = k ?? 10;
         if (count is < 1 or > MaxSimilar) throw new ArgumentException($"k must be between 1 and {MaxSimilar}, found {count}.");
         var runtime = await models.GetAsync(model, cancellationToken);
-        var session = runtime.Session.Saes;
-        var sessionName = runtime.SessionName(sae);
-        var source = session.First(s => s.Name == sessionName);
-        if (index < 0 || index >= source.DSae) throw new KeyNotFoundException($"Feature {index} is not in SAE '{sae}', which has {source.DSae} features.");
+        var transcoder = runtime.TranscoderRecords.FirstOrDefault(t => t.Name == sae);
+        var dSae = transcoder?.DSae ?? runtime.Session.Saes.First(s => s.Name == runtime.SessionName(sae)).DSae;
+        if (index < 0 || index >= dSae) throw new KeyNotFoundException($"Feature {index} is not in SAE '{sae}', which has {dSae} features.");
 
-        // The feature's own SAE first, then the others in the model's order.
-        var order = session.OrderBy(s => ReferenceEquals(s, source) ? 0 : 1).ToList();
-        var found = await models.RunAsync(model, InferenceClient.Of(context), (_, _) => SimilarFeatures.Find(source, index, order, count), cancellationToken);
-        var keys = found.SelectMany(f => f.Features).Select(f => new FeatureKey(model, runtime.StoredName(f.Sae), f.Index)).ToList();
-        var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
-        var saes = found.Select(f => new SimilarSaeDto(runtime.StoredName(f.Sae), f.Features.Select(x =>
+        // The feature's own SAE first, then the others in the model's order; a transcoder's page also reads the other
+        // transcoders (their decoders write into the residual stream too), loaded on first use.
+        var stored = new Dictionary<string, string>(StringComparer.Ordinal);
+        var found = await models.RunAsync(model, InferenceClient.Of(context), (m, _) =>
         {
-            var key = new FeatureKey(model, runtime.StoredName(x.Sae), x.Index);
+            var candidates = m.Session.Saes.Select(s => (Sae: s, Stored: m.StoredName(s.Name))).ToList();
+            if (transcoder is not null) candidates.AddRange(m.TranscoderRecords.Select(t => (m.Transcoder(t.Name).Encoder, t.Name)));
+            foreach (var (candidate, name) in candidates) stored.TryAdd(candidate.Name, name);
+            var source = candidates.First(c => c.Stored == sae).Sae;
+            var order = candidates.Select(c => c.Sae).OrderBy(s => ReferenceEquals(s, source) ? 0 : 1).ToList();
+            return SimilarFeatures.Find(source, index, order, count);
+        }, cancellationToken);
+        var keys = found.SelectMany(f => f.Features).Select(f => new FeatureKey(model, stored[f.Sae], f.Index)).ToList();
+        var explanations = await explanationStore.BestExplanationsAsync(keys, cancellationToken);
+        var saes = found.Select(f => new SimilarSaeDto(stored[f.Sae], f.Features.Select(x =>
+        {
+            var key = new FeatureKey(model, stored[x.Sae], x.Index);
             return new SimilarFeatureDto(model, key.Sae, x.Index, x.Cosine, explanations.GetValueOrDefault(key));
         }).ToArray())).ToArray();
         return TypedResults.Ok(new SimilarFeaturesDto(model, sae, index, saes));
