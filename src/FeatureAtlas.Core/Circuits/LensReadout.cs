@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using FeatureAtlas.Core.Kernels;
 using FeatureAtlas.Core.Model;
 
@@ -75,6 +76,13 @@ internal static class LensReadout
             var n = _logits.Length;
             for (var i = 0; i < logits.Length; i++)
             {
+                // Once the list is full, eight logits at a time that all fall short of its last entry are skipped at once.
+                if (_count == n && Vector256.IsHardwareAccelerated && i + 8 <= logits.Length
+                    && !Vector256.GreaterThanAny(Vector256.Create(logits.Slice(i, 8)), Vector256.Create(_logits[n - 1])))
+                {
+                    i += 7;
+                    continue;
+                }
                 var z = logits[i];
                 if (_count == n && !(z > _logits[n - 1])) continue;
                 var j = _count < n ? _count++ : n - 1;
