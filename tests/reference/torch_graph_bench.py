@@ -11,30 +11,22 @@ block; then for each batch of B targets one torch.autograd.grad with the targets
 grad_outputs at their block's ln2 output (W_enc[:, i] at the position) or after ln_final (a demeaned unembedding
 column), retaining the graph; each source's direct effect read off as activation x (W_dec row . gradient) for the
 features, and as dot products for error and token vectors. Prints one JSON line: seconds, targets, active_features,
-threads, torch_version, openblas_core (the kernel OpenBLAS chose).
+threads, torch_version, openblas_core (the kernel OpenBLAS chose) and openblas_coretype_env.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import json
+import os
+import sys
 import time
 
 import torch
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-def openblas_core():
-    for line in open("/proc/self/maps", encoding="utf-8"):
-        path = line.split()[-1]
-        if "openblas" in path and ".so" in path:
-            try:
-                lib = ctypes.CDLL(path)
-                lib.openblas_get_corename.restype = ctypes.c_char_p
-                return lib.openblas_get_corename().decode()
-            except (OSError, AttributeError):
-                continue
-    return None
+from torch_generate_bench import openblas_core  # noqa: E402
 
 
 def main() -> None:
@@ -117,7 +109,8 @@ def main() -> None:
     edges = torch.cat(rows, 0)
     seconds = time.perf_counter() - start
     print(json.dumps({"seconds": seconds, "backward_seconds": seconds - setup, "targets": n_targets, "active_features": n_active, "edges_shape": list(edges.shape),
-                      "threads": a.threads, "torch_version": torch.__version__, "openblas_core": openblas_core()}))
+                      "threads": a.threads, "torch_version": torch.__version__, "openblas_core": openblas_core(),
+                      "openblas_coretype_env": os.environ.get("OPENBLAS_CORETYPE")}))
 
 
 if __name__ == "__main__":
