@@ -6,9 +6,12 @@ using FeatureAtlas.Core.Corpora;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Explain;
+using FeatureAtlas.Core.Generation;
 using FeatureAtlas.Core.Hooks;
 using FeatureAtlas.Core.Model;
+using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
+using FeatureAtlas.Core.Steering;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Core.Tokenization;
 using FeatureAtlas.Core.Training;
@@ -228,8 +231,75 @@ internal static class DemoCommand
         };
         var graph = await ProgressDisplay.RunAsync("graph", progress => GraphJob.RunAsync(graphOptions, store.Models, store.Graphs, store.Explanations, progress, ct));
         (Example with { Graph = graph.Slug }).Write(modelDir);
-        Done($"graph of “{Example.Prompt}”: /{ModelName}/graph/{graph.Slug}; the circuit tools' examples use the same prompt");
+        var presets = await SteerPresetsAsync(store, root, modelDir, ct);
+        SteerPreset.Write(modelDir, presets);
+        Done($"graph of “{Example.Prompt}”: /{ModelName}/graph/{graph.Slug}; the circuit tools' examples use the same prompt; {presets.Count} steering presets");
     }
+
+    /// <summary>
+    /// Steering presets that cross the two corpora: a State of the Union sentence pushed toward Moby Dick's topics and
+    /// Moby Dick's opening toward the addresses'. For each topic token, the residual SAE features whose top dashboard
+    /// logit it is (the three strongest of each SAE) are tried at 4 to 64 × their largest dashboard activation, 20 greedy
+    /// tokens each; the gentlest run that says the topic token at least twice (more often than the unsteered run, in at
+    /// least three distinct tokens) becomes the preset. A tiny model steers crudely, so a
+    /// preset is kept only when it visibly works.
+    /// </summary>
+    private static async Task<IReadOnlyList<SteerPreset>> SteerPresetsAsync(AtlasStores store, string root, string modelDir, CancellationToken ct)
+    {
+        (string Topic, string Prompt)[] wanted =
+        [
+            (" whale", "The President of the United States"),
+            (" sea", "The President of the United States"),
+            (" Congress", "Call me Ishmael. Some years ago"),
+            (" war", "Call me Ishmael. Some years ago"),
+        ];
+        var session = InferenceSession.Load(modelDir, Saes.Select(s => s.Folder(root)).ToList());
+        var model = session.Model;
+        var tokenizer = Gpt2Tokenizer.Load(modelDir);
+        var options = new GenerationOptions { NewTokens = 20, TopLogprobs = 0 };
+        var presets = new List<SteerPreset>();
+        foreach (var (topic, text) in wanted)
+        {
+            var ids = tokenizer.Encode(topic, prependBos: false);
+            if (ids.Length != 1) continue;
+            var target = ids[0];
+            var prompt = tokenizer.Encode(text, prependBos: true);
+            int Count(GenerationResult r) => r.TokenIds.Count(t => t == target);
+            var unsteered = Count(TextGenerator.Generate(model, prompt, options, ct));
+            (float Multiple, int Score, SteerPreset Preset)? best = null;
+            for (var s = 0; s < Saes.Length; s++)
+            {
+                var sae = session.Saes[s];
+                // The features whose decoder direction raises the topic token above every other (its dashboard's top logit).
+                var dashboards = await store.Dashboards.GetFeaturesAsync(ModelName, Saes[s].Name, 0, sae.DSae, ct);
+                var candidates = dashboards.Where(d => d.MaxActivation > 0 && d.Logits is { PositiveTokens.Length: > 0 } l && l.PositiveTokens[0] == target)
+                    .OrderByDescending(d => d.Logits!.PositiveValues[0]).Take(3).ToDictionary(d => d.Index, d => d.MaxActivation);
+                foreach (var (index, maximum) in candidates)
+                {
+                    // The gentlest push that works: the first multiple whose text says the topic at least twice.
+                    foreach (var multiple in Multiples)
+                    {
+                        var strength = MathF.Round(multiple * maximum, 1);
+                        var plan = new SteeringPlan([SteeringVector.ForFeature(sae, index, strength)], SteeringMethod.SimpleAdditive, SteeringPositions.All, false);
+                        var steered = TextGenerator.Generate(model, prompt, options, [plan], null, ct)[0];
+                        var score = Count(steered);
+                        if (score < 2 || score <= unsteered || steered.TokenIds.Distinct().Count() < 3) continue;
+                        if (best is null || multiple < best.Value.Multiple || (multiple == best.Value.Multiple && score > best.Value.Score))
+                        {
+                            var label = $"“{text}” toward{topic} ({Saes[s].Name} #{index} at {strength.ToString("0.#", System.Globalization.CultureInfo.InvariantCulture)})";
+                            best = (multiple, score, new SteerPreset(label, text, Saes[s].Name, index, strength));
+                        }
+                        break;
+                    }
+                }
+            }
+            if (best is { } found) presets.Add(found.Preset);
+        }
+        return presets;
+    }
+
+    /// <summary>Strengths a preset search tries, as multiples of a feature's largest activation on the corpus.</summary>
+    private static readonly float[] Multiples = [4f, 8f, 16f, 32f, 64f];
 
     /// <summary>
     /// The circuit tools' example on the demo model: " States" after "The President of the United" (p = 0.82 on the full

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
+using FeatureAtlas.Core.IO;
 
 namespace FeatureAtlas.Core.Circuits;
 
@@ -23,36 +23,18 @@ public sealed record CircuitExample(
     public static readonly CircuitExample Default = new(
         "When Mary and John went to the store, John gave a drink to", "When Mary and John went to the store, Mary gave a drink to", " Mary", " John");
 
-    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
-
     /// <summary>The example in <paramref name="modelDirectory"/>, or null when it has none; a bad file names itself and the field.</summary>
     public static CircuitExample? Read(string? modelDirectory)
     {
-        if (modelDirectory is null) return null;
-        var path = Path.Combine(modelDirectory, FileName);
-        if (!File.Exists(path)) return null;
-        CircuitExample? example;
-        try
-        {
-            example = JsonSerializer.Deserialize<CircuitExample>(File.ReadAllText(path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{path}: not a circuits example ({e.Message}).", e);
-        }
-        if (example is null) throw new InvalidDataException($"{path}: expected an object with prompt, corrupted, target and distractor, found null.");
+        var example = ModelFolderJson.Read<CircuitExample>(modelDirectory, FileName);
+        if (example is null) return null;
         foreach (var (field, value) in new[] { ("prompt", example.Prompt), ("corrupted", example.Corrupted), ("target", example.Target), ("distractor", example.Distractor) })
         {
-            if (string.IsNullOrEmpty(value)) throw new InvalidDataException($"{path}: field {field} is missing or empty.");
+            ModelFolderJson.RequireText(modelDirectory, FileName, field, value);
         }
         return example;
     }
 
     /// <summary>Writes the example into <paramref name="modelDirectory"/> (whole, through a temporary file).</summary>
-    public void Write(string modelDirectory)
-    {
-        var path = Path.Combine(modelDirectory, FileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(this, Indented));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    public void Write(string modelDirectory) => ModelFolderJson.Write(modelDirectory, FileName, this);
 }

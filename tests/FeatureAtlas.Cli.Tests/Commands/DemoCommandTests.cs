@@ -69,6 +69,9 @@ public sealed partial class DemoCommandTests : IDisposable
         var graph = await store.Graphs.GetGraphAsync("demo-gpt2", "president-of-the-united", CancellationToken.None);
         Assert.NotNull(graph);
         Assert.True(File.Exists(Path.Combine(dir, "transcoders", "replacement-eval.json")));
+        // The presets a tiny model can show are few or none, but the search ran and left its (valid) file.
+        Assert.NotNull(FeatureAtlas.Core.Steering.SteerPreset.Read(Path.Combine(dir, "model")));
+        Assert.True(File.Exists(Path.Combine(dir, "model", FeatureAtlas.Core.Steering.SteerPreset.FileName)));
         var joint = await store.Umaps.GetJointUmapAsync("demo-gpt2", "demo-res1-standard+demo-res3-topk", CancellationToken.None);
         Assert.Equal(["demo-res1-standard", "demo-res3-topk"], joint!.Saes);
 
@@ -81,6 +84,7 @@ public sealed partial class DemoCommandTests : IDisposable
         Assert.Contains("maps stored", output);
         Assert.Contains("CE loss recovered", output);
         Assert.Contains("graph of “The President of the United”", output);
+        Assert.Contains("steering presets", output);
         Assert.DoesNotContain("training", output);
         // Progress lines ("dashboards: tokens 1,024/2,048 (50%), 150 tokens/s") go to stderr, and only work prints them.
         Assert.DoesNotContain("tokens/s", progress.ToString());

@@ -25,7 +25,7 @@ public sealed class CircuitExampleTests : IDisposable
     [Theory]
     [InlineData("""{"prompt": "a", "corrupted": "b", "target": " c"}""", "field distractor is missing or empty")]
     [InlineData("""{"prompt": "", "corrupted": "b", "target": " c", "distractor": " d"}""", "field prompt is missing or empty")]
-    [InlineData("""{"prompt": 3}""", "not a circuits example")]
+    [InlineData("""{"prompt": 3}""", "not valid JSON for CircuitExample")]
     [InlineData("null", "found null")]
     public void Read_BadFile_NamesTheFileAndTheProblem(string json, string problem)
     {

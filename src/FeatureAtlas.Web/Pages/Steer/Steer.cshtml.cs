@@ -1,5 +1,6 @@
 using System.Globalization;
 using FeatureAtlas.Core.Community;
+using FeatureAtlas.Core.Steering;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Steering;
@@ -15,7 +16,7 @@ namespace FeatureAtlas.Web.Pages.Steer;
 /// <c>POST /api/steer</c> with streaming and draws the Normal and Steered columns.
 /// </summary>
 [Embeddable]
-public sealed class SteerPageModel(IModelStore modelStore, IExplanationStore explanationStore, IDashboardStore dashboardStore, ISteerStore runs) : PageModel
+public sealed class SteerPageModel(IModelStore modelStore, IExplanationStore explanationStore, IDashboardStore dashboardStore, ISteerStore runs, ILogger<SteerPageModel> logger) : PageModel
 {
     /// <summary>Neuronpedia's start for a feature without a dashboard.</summary>
     public const float DefaultStrength = 40;
@@ -107,9 +108,24 @@ public sealed class SteerPageModel(IModelStore modelStore, IExplanationStore exp
         return views;
     }
 
-    /// <summary>For each SAE with dashboards, its strongest of the first 64 features, with each preset prompt in turn.</summary>
+    /// <summary>
+    /// The model folder's own presets (<see cref="SteerPreset.FileName"/>, e.g. the demo's) when it has any; otherwise,
+    /// for each SAE with dashboards, its strongest of the first 64 features, with each preset prompt in turn.
+    /// </summary>
     private async Task<IReadOnlyList<(string, string)>> PresetsAsync(string model, CancellationToken cancellationToken)
     {
+        try
+        {
+            var own = SteerPreset.Read(Models.First(m => m.Name == model).Path).Where(p => Saes.Any(s => s.Name == p.Sae)).ToList();
+            if (own.Count > 0)
+            {
+                return own.Select(p => (p.Label, SteerUrl(model, p.Prompt, p.Sae, p.Index, p.Strength.ToString("0.##", CultureInfo.InvariantCulture)))).ToList();
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            logger.LogWarning("{Problem} The steering page offers its generic presets.", e.Message);
+        }
         var presets = new List<(string, string)>();
         foreach (var sae in Saes.Take(3))
         {
@@ -118,11 +134,13 @@ public sealed class SteerPageModel(IModelStore modelStore, IExplanationStore exp
             if (best is null) continue;
             var prompt = PresetPrompts[presets.Count % PresetPrompts.Length];
             var strength = best.MaxActivation.ToString("0.##", CultureInfo.InvariantCulture);
-            presets.Add(($"{sae.Name} #{best.Index} on “{prompt}”",
-                $"/steer?model={Uri.EscapeDataString(model)}&prompt={Uri.EscapeDataString(prompt)}&f={Uri.EscapeDataString($"{sae.Name}:{best.Index}:{strength}")}"));
+            presets.Add(($"{sae.Name} #{best.Index} on “{prompt}”", SteerUrl(model, prompt, sae.Name, best.Index, strength)));
         }
         return presets;
     }
+
+    private static string SteerUrl(string model, string prompt, string sae, int index, string strength) =>
+        $"/steer?model={Uri.EscapeDataString(model)}&prompt={Uri.EscapeDataString(prompt)}&f={Uri.EscapeDataString($"{sae}:{index}:{strength}")}";
 }
 
 /// <summary>A feature on the steering page: strength to start at, max activation (the slider's scale) and its explanation.</summary>
