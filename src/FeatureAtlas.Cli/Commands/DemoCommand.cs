@@ -223,7 +223,7 @@ internal static class DemoCommand
         await store.Models.UpsertModelAsync(record with { DisplayName = DisplayName(report) }, ct);
         Done($"maps stored (each SAE's own, and joint map {joint.MapName})");
 
-        Step("7/7 an attribution graph");
+        Step("7/7 an attribution graph and steering presets");
         var graphOptions = new GraphJobOptions
         {
             Model = ModelName, Transcoders = transcoders.Select(t => t.Name).ToArray(), Prompt = Example.Prompt, Slug = GraphSlug,
@@ -231,8 +231,8 @@ internal static class DemoCommand
         };
         var graph = await ProgressDisplay.RunAsync("graph", progress => GraphJob.RunAsync(graphOptions, store.Models, store.Graphs, store.Explanations, progress, ct));
         (Example with { Graph = graph.Slug }).Write(modelDir);
-        var presets = await SteerPresetsAsync(store, root, modelDir, ct);
-        SteerPreset.Write(modelDir, presets);
+        if (!File.Exists(Path.Combine(modelDir, SteerPreset.FileName))) SteerPreset.Write(modelDir, await SteerPresetsAsync(store, root, modelDir, ct));
+        var presets = SteerPreset.Read(modelDir);
         Done($"graph of “{Example.Prompt}”: /{ModelName}/graph/{graph.Slug}; the circuit tools' examples use the same prompt; {presets.Count} steering presets");
     }
 
@@ -241,8 +241,8 @@ internal static class DemoCommand
     /// Moby Dick's opening toward the addresses'. For each topic token, the residual SAE features whose top dashboard
     /// logit it is (the three strongest of each SAE) are tried at 4 to 64 × their largest dashboard activation, 20 greedy
     /// tokens each; the gentlest run that says the topic token at least twice (more often than the unsteered run, in at
-    /// least three distinct tokens) becomes the preset. A tiny model steers crudely, so a
-    /// preset is kept only when it visibly works.
+    /// least three distinct tokens) becomes the preset. A tiny model steers crudely, so a preset is kept only when it
+    /// visibly works.
     /// </summary>
     private static async Task<IReadOnlyList<SteerPreset>> SteerPresetsAsync(AtlasStores store, string root, string modelDir, CancellationToken ct)
     {
