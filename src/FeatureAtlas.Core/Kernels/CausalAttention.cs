@@ -100,19 +100,8 @@ public static unsafe class CausalAttention
         fixed (float* kt = keys)
         fixed (float* vh = values)
         {
-            if (job.Phase != Phase.Apply)
-            {
-                for (var j = 0; j < t; j++)
-                {
-                    var key = job.K + rowBase + (long)j * width;
-                    for (var d = 0; d < dh; d++) kt[d * t16 + j] = key[d];
-                }
-                for (var d = 0; d < dh; d++) new Span<float>(kt + d * t16 + t, t16 - t).Clear();
-            }
-            if (job.Phase is Phase.Fused or Phase.Apply)
-            {
-                for (var j = 0; j < t; j++) new ReadOnlySpan<float>(job.V + rowBase + (long)j * width, dh).CopyTo(new Span<float>(vh + j * dh, dh));
-            }
+            if (job.Phase != Phase.Apply) Transpose(job.K + rowBase, width, t, dh, t16, kt);
+            if (job.Phase is Phase.Fused or Phase.Apply) Gather(job.V + rowBase, width, t, dh, vh);
 
             for (var i = 0; i < t; i++)
             {
@@ -189,6 +178,23 @@ public static unsafe class CausalAttention
             Softmax.Row(probabilities[..count], probabilities);
             WeightedSum(probabilities, count, vh, dh, new Span<float>(job.Z + rowBase + (long)i * width, dh));
         }
+    }
+
+    /// <summary>One head's rows (<paramref name="dh"/> floats, <paramref name="width"/> apart) transposed to [Dh, T16], the padding zero.</summary>
+    private static void Transpose(float* rows, int width, int t, int dh, int t16, float* destination)
+    {
+        for (var j = 0; j < t; j++)
+        {
+            var row = rows + (long)j * width;
+            for (var d = 0; d < dh; d++) destination[d * t16 + j] = row[d];
+        }
+        for (var d = 0; d < dh; d++) new Span<float>(destination + d * t16 + t, t16 - t).Clear();
+    }
+
+    /// <summary>One head's rows (<paramref name="dh"/> floats, <paramref name="width"/> apart) gathered to a contiguous [T, Dh].</summary>
+    private static void Gather(float* rows, int width, int t, int dh, float* destination)
+    {
+        for (var j = 0; j < t; j++) new ReadOnlySpan<float>(rows + (long)j * width, dh).CopyTo(new Span<float>(destination + j * dh, dh));
     }
 
     /// <summary>
@@ -367,15 +373,10 @@ public static unsafe class CausalAttention
         fixed (float* start = buffer)
         {
             float* vt = start, qh = vt + dh * t16, kh = qh + t * dh, dzh = kh + t * dh, column = dzh + t * dh, row = column + t;
-            for (var j = 0; j < t; j++)
-            {
-                var from = rowBase + (long)j * width;
-                for (var d = 0; d < dh; d++) vt[d * t16 + j] = job.V[from + d];
-                new ReadOnlySpan<float>(job.Q + from, dh).CopyTo(new Span<float>(qh + j * dh, dh));
-                new ReadOnlySpan<float>(job.K + from, dh).CopyTo(new Span<float>(kh + j * dh, dh));
-                new ReadOnlySpan<float>(job.DZ + from, dh).CopyTo(new Span<float>(dzh + j * dh, dh));
-            }
-            for (var d = 0; d < dh; d++) new Span<float>(vt + d * t16 + t, t16 - t).Clear();
+            Transpose(job.V + rowBase, width, t, dh, t16, vt);
+            Gather(job.Q + rowBase, width, t, dh, qh);
+            Gather(job.K + rowBase, width, t, dh, kh);
+            Gather(job.DZ + rowBase, width, t, dh, dzh);
 
             var rowSpan = new Span<float>(row, t16);
             for (var i = 0; i < t; i++)
