@@ -8,6 +8,7 @@ using FeatureAtlas.Core.Evals;
 using FeatureAtlas.Core.Explain;
 using FeatureAtlas.Core.Generation;
 using FeatureAtlas.Core.Hooks;
+using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Model;
 using FeatureAtlas.Core.Pipelines;
 using FeatureAtlas.Core.Sae;
@@ -30,8 +31,8 @@ namespace FeatureAtlas.Cli.Commands;
 /// tokens of … (held-out loss X nats/token)"), two SAEs trained here
 /// (standard on blocks.1.hook_resid_pre, TopK on blocks.3.hook_resid_post) and evaluated, a TopK transcoder per MLP
 /// and the replacement model's evaluation, every dashboard (transcoders' too), offline explanations, feature maps, an
-/// attribution graph and the circuit tools' example (<see cref="Example"/>), then the site. Each step is skipped when its result is already there and every
-/// job checkpoints, so stopping and starting again loses nothing.
+/// attribution graph, the circuit tools' example (<see cref="Example"/>) and steering presets, then the site. Each step
+/// is skipped when its result is already there and every job checkpoints, so stopping and starting again loses nothing.
 /// </summary>
 internal static class DemoCommand
 {
@@ -156,7 +157,7 @@ internal static class DemoCommand
             if (!File.Exists(Path.Combine(saeDir, "sae_weights.safetensors")))
             {
                 var options = TrainingOptions(sae, modelDir, saeDir, checkpoints, small, sae.HookOut is null ? trainTokens : TranscoderTokens(small), dSae);
-                var what = sae.HookOut is null ? $"on {sae.Hook}" : $"transcoder of MLP {sae.Hook[..sae.Hook.IndexOf(".ln2", StringComparison.Ordinal)]}";
+                var what = sae.HookOut is null ? $"on {sae.Hook}" : $"transcoder {sae.Hook} → {sae.HookOut}";
                 AnsiConsole.MarkupLine($"  training [bold]{sae.Name}[/] ({sae.Architecture.ToString().ToLowerInvariant()}, {options.Training.DSae:N0} features) {Markup.Escape(what)}");
                 await TrainSaeCommand.RunWithProgress(progress => TrainSaeJob.RunAsync(options, store.Corpora, progress, ct));
             }
@@ -230,8 +231,8 @@ internal static class DemoCommand
             CheckpointDirectory = checkpoints,
         };
         var graph = await ProgressDisplay.RunAsync("graph", progress => GraphJob.RunAsync(graphOptions, store.Models, store.Graphs, store.Explanations, progress, ct));
-        (Example with { Graph = graph.Slug }).Write(modelDir);
-        if (!File.Exists(Path.Combine(modelDir, SteerPreset.FileName))) SteerPreset.Write(modelDir, await SteerPresetsAsync(store, root, modelDir, ct));
+        await (Example with { Graph = graph.Slug }).WriteAsync(modelDir, ct);
+        if (!File.Exists(Path.Combine(modelDir, SteerPreset.FileName))) await SteerPreset.WriteAsync(modelDir, await SteerPresetsAsync(store, root, modelDir, ct), ct);
         var presets = SteerPreset.Read(modelDir);
         Done($"graph of “{Example.Prompt}”: /{ModelName}/graph/{graph.Slug}; the circuit tools' examples use the same prompt; {presets.Count} steering presets");
     }
@@ -257,6 +258,14 @@ internal static class DemoCommand
         var model = session.Model;
         var tokenizer = Gpt2Tokenizer.Load(modelDir);
         var options = new GenerationOptions { NewTokens = 20, TopLogprobs = 0 };
+        // Each feature's top logit (token and value) and largest activation, read once per SAE for every topic.
+        var tops = new List<(int Index, int Token, float Logit, float Maximum)>[Saes.Length];
+        for (var s = 0; s < Saes.Length; s++)
+        {
+            var dashboards = await store.Dashboards.GetFeaturesAsync(ModelName, Saes[s].Name, 0, session.Saes[s].DSae, ct);
+            tops[s] = dashboards.Where(d => d.MaxActivation > 0 && d.Logits is { PositiveTokens.Length: > 0 })
+                .Select(d => (d.Index, d.Logits!.PositiveTokens[0], d.Logits.PositiveValues[0], d.MaxActivation)).ToList();
+        }
         var presets = new List<SteerPreset>();
         foreach (var (topic, text) in wanted)
         {
@@ -271,10 +280,7 @@ internal static class DemoCommand
             {
                 var sae = session.Saes[s];
                 // The features whose decoder direction raises the topic token above every other (its dashboard's top logit).
-                var dashboards = await store.Dashboards.GetFeaturesAsync(ModelName, Saes[s].Name, 0, sae.DSae, ct);
-                var candidates = dashboards.Where(d => d.MaxActivation > 0 && d.Logits is { PositiveTokens.Length: > 0 } l && l.PositiveTokens[0] == target)
-                    .OrderByDescending(d => d.Logits!.PositiveValues[0]).Take(3).ToDictionary(d => d.Index, d => d.MaxActivation);
-                foreach (var (index, maximum) in candidates)
+                foreach (var (index, _, _, maximum) in tops[s].Where(f => f.Token == target).OrderByDescending(f => f.Logit).Take(3))
                 {
                     // The gentlest push that works: the first multiple whose text says the topic at least twice.
                     foreach (var multiple in Multiples)

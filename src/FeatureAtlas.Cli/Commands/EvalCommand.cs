@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using FeatureAtlas.Core.Evals;
+using FeatureAtlas.Core.IO;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;

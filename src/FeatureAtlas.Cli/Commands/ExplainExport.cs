@@ -1,4 +1,5 @@
 using System.CommandLine;
+using FeatureAtlas.Core.IO;
 using FeatureAtlas.Data;
 using FeatureAtlas.Jobs;
 using Spectre.Console;

@@ -36,5 +36,6 @@ public sealed record CircuitExample(
     }
 
     /// <summary>Writes the example into <paramref name="modelDirectory"/> (whole, through a temporary file).</summary>
-    public void Write(string modelDirectory) => ModelFolderJson.Write(modelDirectory, FileName, this);
+    public Task WriteAsync(string modelDirectory, CancellationToken cancellationToken = default) =>
+        ModelFolderJson.WriteAsync(modelDirectory, FileName, this, cancellationToken);
 }

@@ -1,7 +1,7 @@
-namespace FeatureAtlas.Cli;
+namespace FeatureAtlas.Core.IO;
 
 /// <summary>Text files written whole or not at all: a stopped command never leaves half a file where a reader looks.</summary>
-internal static class AtomicText
+public static class AtomicText
 {
     /// <summary>Writes <paramref name="text"/> to a temporary file beside <paramref name="path"/>, then moves it over <paramref name="path"/>.</summary>
     public static async Task WriteAsync(string path, string text, CancellationToken cancellationToken)

@@ -4,7 +4,7 @@ namespace FeatureAtlas.Core.IO;
 
 /// <summary>
 /// Small JSON files a model folder may carry beside its weights for the site (the circuit tools' example, steering
-/// presets): read with an error naming the file, written whole through a temporary file.
+/// presets): read with an error naming the file, written whole through a temporary file (<see cref="AtomicText"/>).
 /// </summary>
 public static class ModelFolderJson
 {
@@ -28,16 +28,16 @@ public static class ModelFolderJson
         }
     }
 
-    public static void Write<T>(string modelDirectory, string fileName, T value)
-    {
-        var path = Path.Combine(modelDirectory, fileName);
-        File.WriteAllText(path + ".tmp", JsonSerializer.Serialize(value, Indented));
-        File.Move(path + ".tmp", path, overwrite: true);
-    }
+    public static Task WriteAsync<T>(string modelDirectory, string fileName, T value, CancellationToken cancellationToken = default) =>
+        AtomicText.WriteAsync(Path.Combine(modelDirectory, fileName), JsonSerializer.Serialize(value, Indented), cancellationToken);
 
     /// <summary>An error naming the file and the field when a required text field is missing or empty.</summary>
     public static void RequireText(string? modelDirectory, string fileName, string field, string? value)
     {
-        if (string.IsNullOrEmpty(value)) throw new InvalidDataException($"{Path.Combine(modelDirectory ?? "", fileName)}: field {field} is missing or empty.");
+        if (string.IsNullOrEmpty(value)) throw Invalid(modelDirectory, fileName, $"field {field} is missing or empty.");
     }
+
+    /// <summary>The error for a problem in the file: its path, then <paramref name="detail"/>.</summary>
+    public static InvalidDataException Invalid(string? modelDirectory, string fileName, string detail) =>
+        new($"{Path.Combine(modelDirectory ?? "", fileName)}: {detail}");
 }

@@ -41,9 +41,9 @@ public static partial class InferenceApi
         var (model, sae) = (feature.Model, feature.Sae);
         var runtime = await models.GetAsync(model, cancellationToken);
         // A transcoder's features are tested through its encoder, outside the session (which holds SAEs only).
-        var transcoder = runtime.TranscoderRecords.Any(t => t.Name == sae);
-        var session = transcoder ? null : runtime.SessionName(sae);
-        var dSae = transcoder ? runtime.TranscoderRecords.First(t => t.Name == sae).DSae : runtime.Sae(sae).DSae;
+        var transcoder = runtime.TranscoderRecords.FirstOrDefault(t => t.Name == sae);
+        var session = transcoder is null ? runtime.SessionName(sae) : null;
+        var dSae = transcoder?.DSae ?? runtime.Sae(sae).DSae;
         if (feature.Index < 0 || feature.Index >= dSae) throw new KeyNotFoundException($"Feature {feature.Index} is not in SAE '{sae}', which has {dSae} features.");
 
         var sourceId = await sources.IdOfAsync(model, sae, cancellationToken);

@@ -8,11 +8,11 @@ public sealed class CircuitExampleTests : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("atlas-example-").FullName;
 
     [Fact]
-    public void WriteThenRead_GivesTheSameExample_AndNoTemporaryFileIsLeft()
+    public async Task WriteThenRead_GivesTheSameExample_AndNoTemporaryFileIsLeft()
     {
         var example = new CircuitExample("The President of the United", "The President of the Senate", " States", " Nations", "president");
 
-        example.Write(_folder);
+        await example.WriteAsync(_folder);
 
         Assert.Equal(example, CircuitExample.Read(_folder));
         Assert.Equal([Path.Combine(_folder, CircuitExample.FileName)], Directory.GetFiles(_folder));

@@ -8,7 +8,7 @@ public sealed class SteerPresetTests : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("atlas-presets-").FullName;
 
     [Fact]
-    public void WriteThenRead_GivesTheSamePresetsInOrder_WithReadableQuotes()
+    public async Task WriteThenRead_GivesTheSamePresetsInOrder_WithReadableQuotes()
     {
         SteerPreset[] presets =
         [
@@ -16,7 +16,7 @@ public sealed class SteerPresetTests : IDisposable
             new("“Call me Ishmael.” toward Congress", "Call me Ishmael.", "demo-res3-topk", 757, 116.2f),
         ];
 
-        SteerPreset.Write(_folder, presets);
+        await SteerPreset.WriteAsync(_folder, presets);
 
         Assert.Equal(presets, SteerPreset.Read(_folder));
         Assert.Contains("“The President of the United States” toward whale", File.ReadAllText(Path.Combine(_folder, SteerPreset.FileName)));
