@@ -34,8 +34,10 @@ public sealed partial class Gpt2Model
     /// and records what <see cref="Backward"/> needs. Hooks in <paramref name="options"/> (e.g. a patch) edit the
     /// recorded run; the backward pass then treats each edit as a constant added at its hook. With
     /// <see cref="RunOptions.LogitsLastPositionOnly"/> the tape holds only the last position's logits ([B, V]).
+    /// A <paramref name="logits"/> buffer of exactly that size is written and held by the tape instead of a new array
+    /// (a training step reuses its [B·T, V] logits, hundreds of MB at GPT-2's vocabulary, from step to step).
     /// </summary>
-    public Gpt2Tape Record(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null)
+    public Gpt2Tape Record(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null, float[]? logits = null)
     {
         var names = new HashSet<string>(options?.Cache ?? [], StringComparer.Ordinal);
         for (var l = 0; l < Config.Layers; l++)
@@ -47,7 +49,7 @@ public sealed partial class Gpt2Model
         var output = Run(tokens, batch, new RunOptions
         {
             Cache = names, Hooks = options?.Hooks ?? new Dictionary<string, ActivationHook>(), LogitsLastPositionOnly = options?.LogitsLastPositionOnly ?? false,
-        });
+        }, logits);
         return new Gpt2Tape(tokens.ToArray(), batch, output.Logits!, output.Cache);
     }
 
@@ -236,9 +238,28 @@ public sealed partial class Gpt2Model
         return result;
     }
 
+    /// <summary>The backward pass's packed copies (made on its first use), packed again for <see cref="Repack"/>.</summary>
+    private void RepackTransposed()
+    {
+        foreach (var (layer, weights) in (_transposed ?? []).Zip(Weights.Layers)) layer.Repack(weights);
+        if (_unembedTransposed is null) return;
+        if (Weights.WU is null) _unembedTransposed.Repack(Weights.WE, transposed: false);
+        else _unembedTransposed.Repack(Weights.WU, transposed: true);
+    }
+
     /// <summary>A block's weights packed transposed for dx = dy·Wᵀ, made on the first backward pass only.</summary>
     private sealed class TransposedLayer(Gpt2LayerWeights w, Gpt2Config c)
     {
+        public void Repack(Gpt2LayerWeights weights)
+        {
+            WQ.Repack(weights.WQ, transposed: true);
+            WK.Repack(weights.WK, transposed: true);
+            WV.Repack(weights.WV, transposed: true);
+            WO.Repack(weights.WO, transposed: true);
+            WIn.Repack(weights.WIn, transposed: true);
+            WOut.Repack(weights.WOut, transposed: true);
+        }
+
         public PackedMatrix WQ { get; } = PackedMatrix.PackTransposed(w.WQ, c.DModel, c.DModel);     // [D(q), D]
         public PackedMatrix WK { get; } = PackedMatrix.PackTransposed(w.WK, c.DModel, c.DModel);
         public PackedMatrix WV { get; } = PackedMatrix.PackTransposed(w.WV, c.DModel, c.DModel);

@@ -12,7 +12,10 @@ public sealed partial class Gpt2Model
     /// Runs <paramref name="tokens"/> ([B·T] row-major, used exactly as given: no BOS is added here) through the
     /// model, caching and hooking what <paramref name="options"/> asks for.
     /// </summary>
-    public ModelOutput Run(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null)
+    public ModelOutput Run(ReadOnlySpan<int> tokens, int batch = 1, RunOptions? options = null) => Run(tokens, batch, options, logitsBuffer: null);
+
+    /// <summary>As <see cref="Run(ReadOnlySpan{int}, int, RunOptions?)"/>, the logits written into <paramref name="logitsBuffer"/> when given (exactly their size).</summary>
+    private ModelOutput Run(ReadOnlySpan<int> tokens, int batch, RunOptions? options, float[]? logitsBuffer)
     {
         options ??= RunOptions.Default;
         var tokensPerSequence = ValidateTokens(tokens, batch);
@@ -20,9 +23,8 @@ public sealed partial class Gpt2Model
         Tensor? logits = null;
         if (plan.Logits)
         {
-            logits = options.LogitsLastPositionOnly
-                ? Tensor.Zeros(batch, Config.Vocab)
-                : Tensor.Zeros(batch, tokensPerSequence, Config.Vocab);
+            int[] shape = options.LogitsLastPositionOnly ? [batch, Config.Vocab] : [batch, tokensPerSequence, Config.Vocab];
+            logits = logitsBuffer is null ? Tensor.Zeros(shape) : new Tensor(logitsBuffer, shape);
         }
         var cache = new ActivationCache();
         RunCore(tokens, batch, tokensPerSequence, options, plan, logits is null ? default : logits.Span, cache);

@@ -73,6 +73,19 @@ public sealed partial class Gpt2Model
     /// </summary>
     public void MultiplyByUnembedding(ReadOnlySpan<float> x, int rows, Span<float> logits) => Sgemm.Multiply(x, _unembed, logits, rows);
 
+    /// <summary>
+    /// Packs <see cref="Weights"/> again into the buffers this model already holds, after they changed in place (an
+    /// optimiser step): a training step then reuses one model instead of allocating ~2 × V × D floats of packed
+    /// unembedding per step. Not safe while another thread runs this model.
+    /// </summary>
+    public void Repack()
+    {
+        foreach (var layer in _layers) layer.Repack();
+        if (Weights.WU is null) _unembed.Repack(Weights.WE, transposed: true);
+        else _unembed.Repack(Weights.WU, transposed: false);
+        RepackTransposed();
+    }
+
     /// <summary>W_U [D, V] packed for <see cref="Sgemm"/> (lens readouts take it a block of columns at a time).</summary>
     internal PackedMatrix Unembedding => _unembed;
 
@@ -90,6 +103,17 @@ public sealed partial class Gpt2Model
         }
 
         public Gpt2LayerWeights Source { get; }
+
+        public void Repack()
+        {
+            WQ.Repack(Source.WQ, transposed: false);
+            WK.Repack(Source.WK, transposed: false);
+            WV.Repack(Source.WV, transposed: false);
+            WO.Repack(Source.WO, transposed: false);
+            WIn.Repack(Source.WIn, transposed: false);
+            WOut.Repack(Source.WOut, transposed: false);
+        }
+
         public PackedMatrix WQ { get; }
         public PackedMatrix WK { get; }
         public PackedMatrix WV { get; }

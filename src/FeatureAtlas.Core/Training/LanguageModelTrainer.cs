@@ -18,6 +18,9 @@ public sealed partial class LanguageModelTrainer
     private readonly Gpt2Weights _v;
     private readonly (float[] Value, float[] Gradient, float[] M, float[] V, bool Decay)[] _slots;
 
+    private Gpt2Model? _model;      // packed once, packed again in place after each step
+    private float[]? _logits;       // [B·T, V], then its gradient in place
+
     private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options)
     {
         if (!weights.Processing.IsRaw) throw new ArgumentException("Training needs raw weights (WeightProcessing.Raw), as a checkpoint stores them.", nameof(weights));
@@ -59,8 +62,10 @@ public sealed partial class LanguageModelTrainer
     public LanguageModelStepResult TrainStep(ReadOnlySpan<int> sequences, int batch)
     {
         var (inputs, targets) = Split(sequences, batch);
-        var model = Gpt2Model.FromWeights(Weights);
-        var tape = model.Record(inputs, batch);
+        var model = RunnableModel();
+        var size = (long)inputs.Length * Weights.Config.Vocab;
+        if (_logits?.LongLength != size) _logits = GC.AllocateUninitializedArray<float>(checked((int)size));
+        var tape = model.Record(inputs, batch, logits: _logits);
         var logits = tape.Logits.Data;
         var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true, Options.SharedRowTokens);
         foreach (var slot in _slots) Array.Clear(slot.Gradient);
@@ -87,6 +92,17 @@ public sealed partial class LanguageModelTrainer
         });
         TokensSeen += targets.Length;
         return new LanguageModelStepResult(Step, loss, norm, learningRate);
+    }
+
+    /// <summary>
+    /// The model over <see cref="Weights"/>: built on the first step and packed again after every later one (the
+    /// optimiser changed the weights in place), so its packed matrices are not reallocated each step.
+    /// </summary>
+    private Gpt2Model RunnableModel()
+    {
+        if (_model is null) return _model = Gpt2Model.FromWeights(Weights);
+        _model.Repack();
+        return _model;
     }
 
     /// <summary>Sum of next-token losses (nats) and the number of targets over <paramref name="sequences"/> [B, T + 1], no update.</summary>
