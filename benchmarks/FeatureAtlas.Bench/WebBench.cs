@@ -33,10 +33,16 @@ internal static class WebBench
         var threads = new Option<int>("--threads") { Description = "wrk threads (wrk -t).", DefaultValueFactory = _ => 2 };
         var warmup = new Option<int>("--warmup") { Description = "Seconds of unmeasured load first (JIT tiers, caches).", DefaultValueFactory = _ => 5 };
         var timeout = new Option<int>("--timeout") { Description = "Seconds after which wrk counts a request as a timeout error.", DefaultValueFactory = _ => 2 };
+        var inference = new Option<int>("--inference-connections")
+        {
+            Description = "Also keep this many connections POSTing /api/activation/new (live inference on a random feature) during the run, "
+                + "from a second wrk, and report both: do pages keep their latency while the model is busy? Needs the model's files.",
+            DefaultValueFactory = _ => 0,
+        };
         var json = CliOptions.Json();
         var command = new Command("web", "Feature-page p99 latency, requests/s and errors under wrk, vs the goals (< 50 ms, ≥ 1,000/s, 0).")
         {
-            db, model, connections, duration, threads, warmup, timeout, json,
+            db, model, connections, duration, threads, warmup, timeout, inference, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -45,7 +51,8 @@ internal static class WebBench
             var t = parse.GetValue(threads);
             var w = parse.GetValue(warmup);
             var limit = parse.GetValue(timeout);
-            if (c <= 0 || d <= 0 || t <= 0 || w < 0 || limit <= 0) throw new UsageException("--connections, --duration, --threads and --timeout must be positive; --warmup not negative.");
+            var ic = parse.GetValue(inference);
+            if (c <= 0 || d <= 0 || t <= 0 || w < 0 || limit <= 0 || ic < 0) throw new UsageException("--connections, --duration, --threads and --timeout must be positive; --warmup and --inference-connections not negative.");
             if (t > c) throw new UsageException("--threads cannot exceed --connections (wrk needs a connection per thread).");
             var wrk = FindWrk();
             var dbPath = parse.GetValue(db)!;
@@ -64,32 +71,64 @@ internal static class WebBench
 
             var script = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-{Environment.ProcessId}.lua");
             await File.WriteAllTextAsync(script, LuaScript(modelName, saes), cancellationToken);
-            await using var app = await AtlasWebHost.BuildAsync(new AtlasWebOptions { Db = dbPath, Urls = "http://127.0.0.1:0", RequestLogging = false }, cancellationToken);
+            var inferenceScript = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-inference-{Environment.ProcessId}.lua");
+            if (ic > 0) await File.WriteAllTextAsync(inferenceScript, InferenceLuaScript(modelName, saes), cancellationToken);
+            // With inference load, wrk is one client asking for far more than a person's budget: the per-client budget is
+            // lifted so that the model's own bounded queue (503 when full) is what holds inference back, as under many clients.
+            var options = new AtlasWebOptions
+            {
+                Db = dbPath, Urls = "http://127.0.0.1:0", RequestLogging = false,
+                InferencePerMinute = ic > 0 ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerMinute,
+                InferencePerAddressPerMinute = ic > 0 ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerAddressPerMinute,
+            };
+            await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
             try
             {
                 await app.StartAsync(cancellationToken);
                 var baseUrl = app.Urls.First().TrimEnd('/');
                 if (!quiet) AnsiConsole.MarkupLine($"Serving {Markup.Escape(dbPath)} at {baseUrl}: {features:N0} features in {saes.Count} SAEs of {Markup.Escape(modelName)}.");
                 var pageBytes = await CheckPagesAsync(baseUrl, modelName, saes, cancellationToken);
+                if (ic > 0) await CheckInferenceAsync(baseUrl, modelName, saes[0].Name, cancellationToken);
                 if (w > 0)
                 {
                     if (!quiet) AnsiConsole.MarkupLine($"Warming up for {w} s...");
-                    await RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, seed: 1, cancellationToken);
+                    await Task.WhenAll(RunWrkAsync(wrk, script, baseUrl, t, c, w, limit, seed: 1, cancellationToken),
+                        ic > 0 ? RunWrkAsync(wrk, inferenceScript, baseUrl, 1, ic, w, limit, seed: 1, cancellationToken) : Task.FromResult(""));
                 }
-                if (!quiet) AnsiConsole.MarkupLine($"Measuring: wrk -t{t} -c{c} -d{d}s --latency...");
+                if (!quiet) AnsiConsole.MarkupLine($"Measuring: wrk -t{t} -c{c} -d{d}s --latency{(ic > 0 ? $", beside wrk -t1 -c{ic} of live inference" : "")}...");
                 var before = GcSnapshot.Take();
-                var output = await RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, seed: 2, cancellationToken);
+                var pages = RunWrkAsync(wrk, script, baseUrl, t, c, d, limit, seed: 2, cancellationToken);
+                var inferring = ic > 0 ? RunWrkAsync(wrk, inferenceScript, baseUrl, 1, ic, d, limit, seed: 2, cancellationToken) : Task.FromResult("");
+                var output = await pages;
+                var inferenceOutput = await inferring;
                 var gc = GcSnapshot.Take() - before;
                 var result = WrkResult.Parse(output);
                 var report = Report(result, c, t, d, features, saes.Count, pageBytes, gc);
+                WrkResult? inferenceResult = null;
+                if (ic > 0)
+                {
+                    inferenceResult = WrkResult.Parse(inferenceOutput);
+                    report["inference"] = new JsonObject
+                    {
+                        ["connections"] = ic,
+                        ["requests"] = inferenceResult.Requests,
+                        ["requests_per_second"] = inferenceResult.RequestsPerSecond,
+                        ["p50_ms"] = inferenceResult.PercentileMs(50),
+                        ["p99_ms"] = inferenceResult.PercentileMs(99),
+                        // 503 from the model's full queue (load shed with Retry-After), counted apart from answers.
+                        ["shed_or_failed"] = inferenceResult.Non2xx3xx,
+                        ["socket_errors"] = inferenceResult.ConnectErrors + inferenceResult.ReadErrors + inferenceResult.WriteErrors + inferenceResult.Timeouts,
+                    };
+                }
                 if (quiet) Console.WriteLine(report.ToJsonString());
-                else Print(report, result);
+                else Print(report, result, inferenceResult);
                 return ExitCodes.Success;
             }
             finally
             {
                 await app.StopAsync(CancellationToken.None);
                 File.Delete(script);
+                File.Delete(inferenceScript);
             }
         });
         return command;
@@ -138,6 +177,57 @@ internal static class WebBench
             end
             """);
         return sb.ToString();
+    }
+
+    /// <summary>The text every inference request runs (about 60 GPT-2 tokens, like a short paragraph typed into "test this feature").</summary>
+    internal const string InferenceText =
+        "The whale surfaced beside the ship at dawn, and the captain, who had waited three years for this moment, called every man on deck. "
+        + "Nobody spoke; the sea was calm and the sky was the colour of iron.";
+
+    /// <summary>
+    /// Lua for the inference wrk: each request POSTs Neuronpedia's <c>/api/activation/new</c> for a uniformly random
+    /// feature of the stored SAEs with <see cref="InferenceText"/>, seeded like <see cref="LuaScript"/>.
+    /// </summary>
+    internal static string InferenceLuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
+    {
+        static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
+        static string Lua(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var sb = new StringBuilder();
+        sb.AppendLine("-- atlas bench web: POST /api/activation/new for a random feature of the stored SAEs.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local model = {Lua(Json(model))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local text = {Lua(Json(InferenceText))}");
+        sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => Lua(Json(s.Name))))} }}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local counts = {{ {string.Join(", ", saes.Select(s => s.Features.ToString(CultureInfo.InvariantCulture)))} }}");
+        sb.AppendLine("""
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("thread_number", threads)
+            end
+            function init(args)
+              math.randomseed(15485863 * (thread_number or 1) + 32452843 * (tonumber(args[1]) or 0))
+            end
+            function request()
+              local i = math.random(1, #saes)
+              local body = '{"feature":{"modelId":' .. model .. ',"source":' .. saes[i] .. ',"index":' .. math.random(0, counts[i] - 1) .. '},"customText":' .. text .. '}'
+              return wrk.format("POST", "/api/activation/new", { ["Content-Type"] = "application/json" }, body)
+            end
+            """);
+        return sb.ToString();
+    }
+
+    /// <summary>One inference request before the load (it also loads the model): it must answer 200, or the model's files are missing.</summary>
+    private static async Task CheckInferenceAsync(string baseUrl, string model, string sae, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
+        var body = new JsonObject { ["feature"] = new JsonObject { ["modelId"] = model, ["source"] = sae, ["index"] = 0 }, ["customText"] = InferenceText };
+        using var response = await http.PostAsync("/api/activation/new", new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"), cancellationToken);
+        if (!response.IsSuccessStatusCode)
+        {
+            var detail = await response.Content.ReadAsStringAsync(cancellationToken);
+            throw new InvalidOperationException($"POST /api/activation/new for {model}/{sae} answered {(int)response.StatusCode} before the load started "
+                + $"(--inference-connections needs a model whose files are present; synthetic dashboards have none): {detail[..Math.Min(300, detail.Length)]}");
+        }
     }
 
     /// <summary>GETs 20 seeded random pages one by one: each must answer 200. Returns their mean size in bytes.</summary>
@@ -209,7 +299,7 @@ internal static class WebBench
         };
     }
 
-    private static void Print(JsonObject report, WrkResult r)
+    private static void Print(JsonObject report, WrkResult r, WrkResult? inference)
     {
         var table = new Table().AddColumns("figure", "measured", "goal", "ratio");
         static string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
@@ -221,6 +311,11 @@ internal static class WebBench
         table.AddRow("page size", $"{(double)report["page_bytes"]! / 1024:0.#} KB", "", "");
         table.AddRow("server allocation", $"{(double)report["server_allocated_bytes_per_request"]! / 1024:0.#} KB/request", "", "");
         table.AddRow("server CPU", $"{(double)report["server_cpu_ms_per_request"]!:0.###} ms/request", "", "");
+        if (inference is not null)
+        {
+            table.AddRow("inference p50 / p99", $"{F(inference.PercentileMs(50))} / {F(inference.PercentileMs(99))} ms", "", "");
+            table.AddRow("inference answered", $"{F(inference.RequestsPerSecond)}/s, {inference.Non2xx3xx} shed (503) or failed", "", "");
+        }
         AnsiConsole.Write(table);
         if (r.Timeouts > 0) AnsiConsole.MarkupLine($"[yellow]{r.Timeouts} requests timed out; wrk leaves them out of its percentiles, so the real p99 is higher.[/]");
         AnsiConsole.MarkupLine((bool)report["goals_met"]! ? "[green]All three goals met.[/]" : "[yellow]Goals not met.[/]");

@@ -79,12 +79,21 @@ internal static unsafe class WorkerPool
         s_started = true;
     }
 
+    // The nice value helpers run at (0: unchanged); each helper applies it before its next piece of work.
+    private static int s_helperNice;
+
+    /// <summary>See <see cref="Runtime.CpuPriority.LowerKernelThreads"/>.</summary>
+    internal static void LowerHelperPriority(int nice) => Volatile.Write(ref s_helperNice, nice);
+
     private static void WorkerLoop()
     {
         t_inside = true;
+        var nice = 0;
         while (true)
         {
             Start.Wait();
+            var wanted = Volatile.Read(ref s_helperNice);
+            if (wanted > nice && Runtime.CpuPriority.LowerCurrentThread(wanted)) nice = wanted;
             RunItems();
             Interlocked.Decrement(ref s_running);
         }

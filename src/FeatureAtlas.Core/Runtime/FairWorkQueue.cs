@@ -19,13 +19,20 @@ public sealed class FairWorkQueue
     private bool _running;                                  // and is inside a piece of work now
     private long _completed, _cancelled, _failed;
 
-    public FairWorkQueue(int capacity)
+    public FairWorkQueue(int capacity, bool backgroundPriority = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Capacity = capacity;
+        BackgroundPriority = backgroundPriority;
     }
 
     public int Capacity { get; }
+
+    /// <summary>
+    /// Work runs on a thread of its own at <see cref="CpuPriority.BackgroundNice"/> (one per burst of work, since a
+    /// thread's priority is never raised back), so the process's other threads (page reads) come first for the cores.
+    /// </summary>
+    public bool BackgroundPriority { get; }
 
     /// <summary>What the queue is doing now and has done: for status pages and tests.</summary>
     public WorkQueueStats Stats
@@ -60,7 +67,18 @@ public sealed class FairWorkQueue
             if (!_pumping)
             {
                 _pumping = true;
-                _ = Task.Run(Pump, CancellationToken.None);
+                if (BackgroundPriority)
+                {
+                    new Thread(() =>
+                    {
+                        CpuPriority.LowerCurrentThread();
+                        Pump();
+                    }) { IsBackground = true, Name = "atlas-model-work" }.Start();
+                }
+                else
+                {
+                    _ = Task.Run(Pump, CancellationToken.None);
+                }
             }
         }
         // Cancelled while waiting: settle the caller now; the pump skips the item when it comes up.

@@ -86,7 +86,7 @@ public sealed class ModelRuntime
                 entry.LastUsed = ++_clock;
                 return entry;
             }
-            _models[model] = entry = new Entry(LoadAsync(model), new FairWorkQueue(_options.MaxQueuedPerModel)) { LastUsed = ++_clock };
+            _models[model] = entry = new Entry(LoadAsync(model), new FairWorkQueue(_options.MaxQueuedPerModel, _options.BackgroundPriority)) { LastUsed = ++_clock };
             EvictBeyondCap();
             return entry;
         }

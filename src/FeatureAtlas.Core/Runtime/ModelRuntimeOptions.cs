@@ -15,6 +15,9 @@ public sealed class ModelRuntimeOptions
     /// <summary>How long a failed load is remembered (and reported) before the next request tries again.</summary>
     public TimeSpan FailedLoadRetryAfter { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>Each model's work runs below the priority of the process's other threads (<see cref="FairWorkQueue.BackgroundPriority"/>).</summary>
+    public bool BackgroundPriority { get; init; }
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(MaxLoadedModels, 1);

@@ -40,15 +40,19 @@ public static class ApiConventions
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    /// <summary>The inference rate limit and a body limit, for an endpoint or a group of endpoints that run the model.</summary>
+    /// <summary>
+    /// The inference rate limit and a body limit, for an endpoint or a group of endpoints that run the model and store
+    /// nothing a feature page shows (so they leave cached pages in place). Inference that stores its result (an
+    /// explanation, a graph) names the rate limit itself instead.
+    /// </summary>
     public static TBuilder WithInferenceLimits<TBuilder>(this TBuilder endpoints, long maxBody) where TBuilder : IEndpointConventionBuilder => endpoints
         .RequireRateLimiting(AtlasRateLimits.Inference)
-        .WithMetadata(new RequestSizeLimitAttribute(maxBody));
+        .WithMetadata(new RequestSizeLimitAttribute(maxBody), FeaturePageCache.LeavesPagesUnchanged.Instance);
 
     /// <summary>A read anyone may make: the read rate limit, a small body and the errors it can answer.</summary>
     public static RouteHandlerBuilder AsRead(this RouteHandlerBuilder endpoint) => endpoint
         .RequireRateLimiting(AtlasRateLimits.Reads)
-        .WithMetadata(new RequestSizeLimitAttribute(SmallBody))
+        .WithMetadata(new RequestSizeLimitAttribute(SmallBody), FeaturePageCache.LeavesPagesUnchanged.Instance)
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status404NotFound);

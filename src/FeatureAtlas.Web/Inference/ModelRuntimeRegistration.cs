@@ -14,7 +14,12 @@ public static class ModelRuntimeRegistration
             {
                 MaxLoadedModels = options.MaxLoadedModels,
                 MaxQueuedPerModel = options.MaxQueuedPerModel,
+                // Pages first: model work (and the kernel threads it shares with in-process jobs) runs at a lower CPU
+                // priority, so a burst of inference slows inference, not everyone's page reads (atlas-bench web
+                // --inference-connections measures both).
+                BackgroundPriority = true,
             });
+            CpuPriority.LowerKernelThreads();
             var logger = provider.GetRequiredService<ILoggerFactory>().CreateLogger<ModelRuntime>();
             runtime.SaeSkipped += (_, reason) => logger.LogWarning("{Reason}", reason);
             return runtime;

@@ -122,4 +122,28 @@ public class FairWorkQueueTests
         Assert.True(started.Wait(Timeout));
         return (blocker, release);
     }
+
+    [Fact]
+    public async Task RunAsync_BackgroundPriority_WorkRunsAtNiceTenAndTheCallerIsUnchanged()
+    {
+        // The web server runs inference this way so that page reads win the cores (Linux nice values are per thread).
+        if (!OperatingSystem.IsLinux()) Assert.Skip("Thread nice values are Linux's.");
+        var callerBefore = Nice();
+        var queue = new FairWorkQueue(capacity: 4, backgroundPriority: true);
+
+        var first = await queue.RunAsync("a", _ => Nice(), CancellationToken.None).WaitAsync(Timeout);
+        var second = await queue.RunAsync("b", _ => Nice(), CancellationToken.None).WaitAsync(Timeout);
+
+        Assert.Equal(Math.Max(callerBefore, CpuPriority.BackgroundNice), first);
+        Assert.Equal(first, second);
+        Assert.Equal(callerBefore, Nice());
+    }
+
+    /// <summary>The calling thread's nice value: field 19 of /proc/thread-self/stat (after the parenthesised name).</summary>
+    private static int Nice()
+    {
+        var stat = File.ReadAllText("/proc/thread-self/stat");
+        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+        return int.Parse(fields[16], System.Globalization.CultureInfo.InvariantCulture);
+    }
 }

@@ -203,6 +203,31 @@ public sealed class InferenceApiTests(LiveAtlasApp app) : IClassFixture<LiveAtla
     }
 
     [Fact]
+    public async Task CachedFeaturePage_SurvivesLiveInference_AndShowsAGeneratedExplanationAtOnce()
+    {
+        // Inference is a POST that stores nothing a page shows, so it must not empty the page cache (it did: every
+        // "test this feature" evicted every cached page); explanation/generate stores an explanation, so it must.
+        using var anonymous = app.CreateClient();
+        var user = await app.SignUpAsync();
+        var index = (await app.Store.Dashboards.ListFeatureSummariesAsync(LiveAtlasApp.LiveModel, LiveAtlasApp.LiveSae, 0, LiveAtlasApp.LiveDSae, CancellationToken.None))
+            .MaxBy(f => f.FracNonzero)!.Index;
+        var page = $"{LiveAtlasApp.LiveModel}/{LiveAtlasApp.LiveSae}/{index}?text=cache-{Guid.NewGuid():N}";
+        await Pages.FeaturePageCacheTests.CachedAsync(anonymous, page);
+
+        await HttpAssert.OkJsonAsync(await anonymous.PostAsJsonAsync("api/activation/new", new
+        {
+            feature = new { modelId = Model, source = LiveAtlasApp.LiveSae, index },
+            customText = Text,
+        }));
+        using (var afterInference = await anonymous.GetAsync(page)) Assert.NotNull(afterInference.Headers.Age);
+
+        var body = await HttpAssert.OkJsonAsync(await user.Client.PostAsJsonAsync("api/explanation/generate", new { modelId = Model, layer = LiveAtlasApp.LiveSae, index }));
+        using var afterWrite = await anonymous.GetAsync(page);
+        Assert.Null(afterWrite.Headers.Age);
+        Assert.Contains(System.Text.Encodings.Web.HtmlEncoder.Default.Encode(body.GetProperty("description").GetString()!), await afterWrite.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task EveryInferencePath_ModelThatOverflows_Answers422NamingTheNonFiniteHook()
     {
         // Issue 14: the API answered with System.Text.Json's message about Infinity. A copy of the live model whose

@@ -12,7 +12,7 @@ public sealed class FeaturePageCacheTests(SqliteAtlasApp app) : IClassFixture<Sq
     private static readonly string Page = $"{AtlasApp.Model}/{AtlasApp.Sae}/3";
 
     /// <summary>Requests <paramref name="path"/> until it comes from the cache (the second request stores it); returns its body.</summary>
-    private static async Task<string> CachedAsync(HttpClient client, string path)
+    internal static async Task<string> CachedAsync(HttpClient client, string path)
     {
         for (var i = 0; i < 3; i++)
         {
