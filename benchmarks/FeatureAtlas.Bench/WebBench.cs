@@ -104,6 +104,13 @@ internal static class WebBench
                 var gc = GcSnapshot.Take() - before;
                 var result = WrkResult.Parse(output);
                 var report = Report(result, c, t, d, features, saes.Count, pageBytes, gc);
+                // Overload leaves nothing behind: the first page after the load must come at once, and the process's
+                // peak memory says whether shedding (503 past the queue) kept it bounded.
+                var (recoveryStatus, recoveryMs) = await FirstPageAfterLoadAsync(baseUrl, modelName, saes[0].Name, 1, cancellationToken);
+                report["after_load_status"] = recoveryStatus;
+                report["after_load_ms"] = Math.Round(recoveryMs, 2);
+                report["after_load_next_ms"] = Math.Round((await FirstPageAfterLoadAsync(baseUrl, modelName, saes[0].Name, 2, cancellationToken)).Ms, 2);
+                report["peak_rss_mb"] = PeakResidentMegabytes();
                 WrkResult? inferenceResult = null;
                 if (ic > 0)
                 {
@@ -230,6 +237,24 @@ internal static class WebBench
         }
     }
 
+    /// <summary>One page (feature <paramref name="index"/>, not cached) after the load stops: its status and milliseconds (recovery from overload).</summary>
+    private static async Task<(int Status, double Ms)> FirstPageAfterLoadAsync(string baseUrl, string model, string sae, int index, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
+        var clock = Stopwatch.StartNew();
+        using var response = await http.GetAsync($"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{index}?text=after-load", cancellationToken);
+        await response.Content.ReadAsByteArrayAsync(cancellationToken);
+        return ((int)response.StatusCode, clock.Elapsed.TotalMilliseconds);
+    }
+
+    /// <summary>This process's peak resident memory (VmHWM, the site's and the bench's), in MB; 0 where /proc is absent.</summary>
+    private static double PeakResidentMegabytes()
+    {
+        if (!File.Exists("/proc/self/status")) return 0;
+        var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+        return line is null ? 0 : Math.Round(long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], CultureInfo.InvariantCulture) / 1024.0, 1);
+    }
+
     /// <summary>GETs 20 seeded random pages one by one: each must answer 200. Returns their mean size in bytes.</summary>
     private static async Task<double> CheckPagesAsync(string baseUrl, string model, IReadOnlyList<(string Name, int Features)> saes, CancellationToken cancellationToken)
     {
@@ -311,6 +336,8 @@ internal static class WebBench
         table.AddRow("page size", $"{(double)report["page_bytes"]! / 1024:0.#} KB", "", "");
         table.AddRow("server allocation", $"{(double)report["server_allocated_bytes_per_request"]! / 1024:0.#} KB/request", "", "");
         table.AddRow("server CPU", $"{(double)report["server_cpu_ms_per_request"]!:0.###} ms/request", "", "");
+        table.AddRow("peak memory", $"{(double)report["peak_rss_mb"]!:0.#} MB (VmHWM)", "", "");
+        table.AddRow("first page after the load", $"{(int)report["after_load_status"]!} in {(double)report["after_load_ms"]!:0.##} ms, the next in {(double)report["after_load_next_ms"]!:0.##} ms", "", "");
         if (inference is not null)
         {
             table.AddRow("inference p50 / p99", $"{F(inference.PercentileMs(50))} / {F(inference.PercentileMs(99))} ms", "", "");
