@@ -39,10 +39,17 @@ internal static class WebBench
                 + "from a second wrk, and report both: do pages keep their latency while the model is busy? Needs the model's files.",
             DefaultValueFactory = _ => 0,
         };
+        var target = new Option<string>("--target")
+        {
+            Description = "What wrk requests: feature pages (pages), explanation search pages with a random common word "
+                + "(explanations), or search-by-inference pages with a random sentence (search; runs the model, needs its files).",
+            DefaultValueFactory = _ => "pages",
+        };
+        target.AcceptOnlyFromAmong("pages", "explanations", "search");
         var json = CliOptions.Json();
         var command = new Command("web", "Feature-page p99 latency, requests/s and errors under wrk, vs the goals (< 50 ms, ≥ 1,000/s, 0).")
         {
-            db, model, connections, duration, threads, warmup, timeout, inference, json,
+            db, model, connections, duration, threads, warmup, timeout, inference, target, json,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -70,7 +77,8 @@ internal static class WebBench
             var features = saes.Sum(s => (long)s.Features);
 
             var script = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-{Environment.ProcessId}.lua");
-            await File.WriteAllTextAsync(script, LuaScript(modelName, saes), cancellationToken);
+            var what = parse.GetValue(target)!;
+            await File.WriteAllTextAsync(script, what == "pages" ? LuaScript(modelName, saes) : SearchLuaScript(modelName, explanations: what == "explanations"), cancellationToken);
             var inferenceScript = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-inference-{Environment.ProcessId}.lua");
             if (ic > 0) await File.WriteAllTextAsync(inferenceScript, InferenceLuaScript(modelName, saes), cancellationToken);
             // With inference load, wrk is one client asking for far more than a person's budget: the per-client budget is
@@ -78,8 +86,8 @@ internal static class WebBench
             var options = new AtlasWebOptions
             {
                 Db = dbPath, Urls = "http://127.0.0.1:0", RequestLogging = false,
-                InferencePerMinute = ic > 0 ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerMinute,
-                InferencePerAddressPerMinute = ic > 0 ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerAddressPerMinute,
+                InferencePerMinute = ic > 0 || what == "search" ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerMinute,
+                InferencePerAddressPerMinute = ic > 0 || what == "search" ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerAddressPerMinute,
             };
             await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
             try
@@ -87,7 +95,11 @@ internal static class WebBench
                 await app.StartAsync(cancellationToken);
                 var baseUrl = app.Urls.First().TrimEnd('/');
                 if (!quiet) AnsiConsole.MarkupLine($"Serving {Markup.Escape(dbPath)} at {baseUrl}: {features:N0} features in {saes.Count} SAEs of {Markup.Escape(modelName)}.");
-                var pageBytes = await CheckPagesAsync(baseUrl, modelName, saes, cancellationToken);
+                var pageBytes = what == "pages"
+                    ? await CheckPagesAsync(baseUrl, modelName, saes, cancellationToken)
+                    : await CheckPathAsync(baseUrl, what == "explanations"
+                        ? $"/search-explanations?model={Uri.EscapeDataString(modelName)}&q={SearchWords[0]}"
+                        : $"/search?model={Uri.EscapeDataString(modelName)}&text={Uri.EscapeDataString(SearchTexts[0])}", cancellationToken);
                 if (ic > 0) await CheckInferenceAsync(baseUrl, modelName, saes[0].Name, cancellationToken);
                 if (w > 0)
                 {
@@ -184,6 +196,55 @@ internal static class WebBench
             end
             """);
         return sb.ToString();
+    }
+
+    /// <summary>Words the explanation search asks for: common English words that explanations of text features use.</summary>
+    internal static readonly string[] SearchWords =
+        ["the", "whale", "ship", "sea", "war", "congress", "people", "government", "and", "of", "president", "time", "water", "states", "man", "year"];
+
+    /// <summary>Sentences the search-by-inference page runs (each 10-20 GPT-2 tokens).</summary>
+    internal static readonly string[] SearchTexts =
+    [
+        "The whale rose beside the ship.",
+        "Congress passed the budget last year.",
+        "We shall defend our nation at sea and on land.",
+        "Call me Ishmael. Some years ago, never mind how long precisely.",
+        "The President spoke to the people of the United States.",
+    ];
+
+    /// <summary>Lua for wrk: explanation search (<c>/search-explanations</c>) or search by inference (<c>/search</c>) with a random word or sentence.</summary>
+    internal static string SearchLuaScript(string model, bool explanations)
+    {
+        static string Lua(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        var prefix = explanations ? $"/search-explanations?model={Uri.EscapeDataString(model)}&q=" : $"/search?model={Uri.EscapeDataString(model)}&text=";
+        var terms = (explanations ? SearchWords : SearchTexts).Select(t => Lua(Uri.EscapeDataString(t)));
+        var sb = new StringBuilder();
+        sb.AppendLine("-- atlas bench web: GET a search page with a random query.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = {Lua(prefix)}");
+        sb.AppendLine($"local terms = {{ {string.Join(", ", terms)} }}");
+        sb.AppendLine("""
+            local threads = 0
+            function setup(thread)
+              threads = threads + 1
+              thread:set("thread_number", threads)
+            end
+            function init(args)
+              math.randomseed(7919 * (thread_number or 1) + 104729 * (tonumber(args[1]) or 0))
+            end
+            function request()
+              return wrk.format("GET", prefix .. terms[math.random(1, #terms)])
+            end
+            """);
+        return sb.ToString();
+    }
+
+    /// <summary>GETs <paramref name="path"/> once before the load: it must answer 200. Returns its size in bytes.</summary>
+    private static async Task<double> CheckPathAsync(string baseUrl, string path, CancellationToken cancellationToken)
+    {
+        using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(120) };
+        using var response = await http.GetAsync(path, cancellationToken);
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {path} answered {(int)response.StatusCode} before the load started.");
+        return (await response.Content.ReadAsByteArrayAsync(cancellationToken)).Length;
     }
 
     /// <summary>The text every inference request runs (about 60 GPT-2 tokens, like a short paragraph typed into "test this feature").</summary>
