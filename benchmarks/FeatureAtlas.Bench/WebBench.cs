@@ -164,6 +164,25 @@ internal static class WebBench
         throw new InvalidOperationException("wrk is not installed; install Debian's package: apt-get install wrk.");
     }
 
+    /// <summary><paramref name="text"/> as a Lua string literal.</summary>
+    private static string LuaString(string text) => "\"" + text.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+
+    /// <summary>
+    /// wrk's setup and init for a script: each thread numbered, and its random numbers seeded from that number and the
+    /// run's seed (wrk's first script argument) through the two multipliers.
+    /// </summary>
+    private static string SeededThreads(long threadMultiplier, long seedMultiplier) => $$"""
+        local threads = 0
+        function setup(thread)
+          threads = threads + 1
+          thread:set("thread_number", threads)
+        end
+        function init(args)
+          math.randomseed({{threadMultiplier}} * (thread_number or 1) + {{seedMultiplier}} * (tonumber(args[1]) or 0))
+        end
+
+        """;
+
     /// <summary>
     /// Lua for wrk: each request a uniformly random stored feature over all SAEs; each wrk thread seeded from its
     /// number and the run's seed (wrk's first script argument), so runs with one seed request the same sequence of
@@ -171,22 +190,15 @@ internal static class WebBench
     /// </summary>
     internal static string LuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
     {
-        static string Quote(string s) => "\"" + Uri.EscapeDataString(s).Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+        static string Quote(string s) => LuaString(Uri.EscapeDataString(s));
         var sb = new StringBuilder();
         sb.AppendLine("-- atlas bench web: GET a random feature page of the stored SAEs.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = \"/\" .. {Quote(model)} .. \"/\"");
         sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => Quote(s.Name)))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local counts = {{ {string.Join(", ", saes.Select(s => s.Features.ToString(CultureInfo.InvariantCulture)))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local total = {saes.Sum(s => (long)s.Features)}");
+        sb.Append(SeededThreads(7919, 104729));
         sb.AppendLine("""
-            local threads = 0
-            function setup(thread)
-              threads = threads + 1
-              thread:set("thread_number", threads)
-            end
-            function init(args)
-              math.randomseed(7919 * (thread_number or 1) + 104729 * (tonumber(args[1]) or 0))
-            end
             function request()
               local r = math.random(0, total - 1)
               for i = 1, #saes do
@@ -215,22 +227,14 @@ internal static class WebBench
     /// <summary>Lua for wrk: explanation search (<c>/search-explanations</c>) or search by inference (<c>/search</c>) with a random word or sentence.</summary>
     internal static string SearchLuaScript(string model, bool explanations)
     {
-        static string Lua(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         var prefix = explanations ? $"/search-explanations?model={Uri.EscapeDataString(model)}&q=" : $"/search?model={Uri.EscapeDataString(model)}&text=";
-        var terms = (explanations ? SearchWords : SearchTexts).Select(t => Lua(Uri.EscapeDataString(t)));
+        var terms = (explanations ? SearchWords : SearchTexts).Select(t => LuaString(Uri.EscapeDataString(t)));
         var sb = new StringBuilder();
         sb.AppendLine("-- atlas bench web: GET a search page with a random query.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = {Lua(prefix)}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = {LuaString(prefix)}");
         sb.AppendLine($"local terms = {{ {string.Join(", ", terms)} }}");
+        sb.Append(SeededThreads(7919, 104729));
         sb.AppendLine("""
-            local threads = 0
-            function setup(thread)
-              threads = threads + 1
-              thread:set("thread_number", threads)
-            end
-            function init(args)
-              math.randomseed(7919 * (thread_number or 1) + 104729 * (tonumber(args[1]) or 0))
-            end
             function request()
               return wrk.format("GET", prefix .. terms[math.random(1, #terms)])
             end
@@ -259,22 +263,15 @@ internal static class WebBench
     internal static string InferenceLuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
     {
         static string Json(string s) => System.Text.Json.JsonSerializer.Serialize(s);
-        static string Lua(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
         var sb = new StringBuilder();
         sb.AppendLine("-- atlas bench web: POST /api/activation/new for a random feature of the stored SAEs.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"local model = {Lua(Json(model))}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"local text = {Lua(Json(InferenceText))}");
-        sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => Lua(Json(s.Name))))} }}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local model = {LuaString(Json(model))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local text = {LuaString(Json(InferenceText))}");
+        sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => LuaString(Json(s.Name))))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local counts = {{ {string.Join(", ", saes.Select(s => s.Features.ToString(CultureInfo.InvariantCulture)))} }}");
+        // Other multipliers than the pages' script, so the two wrks do not draw the same sequence of numbers.
+        sb.Append(SeededThreads(15485863, 32452843));
         sb.AppendLine("""
-            local threads = 0
-            function setup(thread)
-              threads = threads + 1
-              thread:set("thread_number", threads)
-            end
-            function init(args)
-              math.randomseed(15485863 * (thread_number or 1) + 32452843 * (tonumber(args[1]) or 0))
-            end
             function request()
               local i = math.random(1, #saes)
               local body = '{"feature":{"modelId":' .. model .. ',"source":' .. saes[i] .. ',"index":' .. math.random(0, counts[i] - 1) .. '},"customText":' .. text .. '}'
