@@ -83,11 +83,13 @@ internal static class WebBench
             if (ic > 0) await File.WriteAllTextAsync(inferenceScript, InferenceLuaScript(modelName, saes), cancellationToken);
             // With inference load, wrk is one client asking for far more than a person's budget: the per-client budget is
             // lifted so that the model's own bounded queue (503 when full) is what holds inference back, as under many clients.
+            var lifted = ic > 0 || what == "search";
+            var defaults = new AtlasWebOptions { Db = dbPath };
             var options = new AtlasWebOptions
             {
                 Db = dbPath, Urls = "http://127.0.0.1:0", RequestLogging = false,
-                InferencePerMinute = ic > 0 || what == "search" ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerMinute,
-                InferencePerAddressPerMinute = ic > 0 || what == "search" ? 1_000_000 : new AtlasWebOptions { Db = dbPath }.InferencePerAddressPerMinute,
+                InferencePerMinute = lifted ? 1_000_000 : defaults.InferencePerMinute,
+                InferencePerAddressPerMinute = lifted ? 1_000_000 : defaults.InferencePerAddressPerMinute,
             };
             await using var app = await AtlasWebHost.BuildAsync(options, cancellationToken);
             try
