@@ -1,17 +1,17 @@
 namespace FeatureAtlas.Web.Rendering;
 
 /// <summary>
-/// A text with the feature's activation on each token, ready to show: <see cref="Tokens"/> and
-/// <see cref="Values"/> align; <see cref="MaxValueTokenIndex"/> is the highlighted token. <see cref="Ids"/>, when
-/// known, are the tokens' vocabulary ids, which let <see cref="TokenRow"/> find each token's markup by index.
+/// A text with the feature's activation on each token, ready to show: <see cref="Tokens"/> and <see cref="Values"/>
+/// align; <see cref="MaxValueTokenIndex"/> is the highlighted token. <see cref="Ids"/>, when known, are the tokens' ids
+/// in <see cref="Vocabulary"/>, whose markup <see cref="TokenRow"/> then copies by id; the token strings are looked up
+/// only if asked for (a collapsed row shows a third of its window, from markup alone).
 /// </summary>
-public sealed record ExampleView(string[] Tokens, float[] Values, float MaxValue, int MaxValueTokenIndex, float MinValue, int[]? Ids = null)
+public sealed class ExampleView
 {
-    /// <summary>A view of <paramref name="tokens"/> with <paramref name="values"/>; max and min over all positions unless <paramref name="highlight"/> is given.</summary>
-    public static ExampleView Of(string[] tokens, float[] values, int? highlight = null, int[]? ids = null)
+    private string[]? _tokens;
+
+    private ExampleView(string[]? tokens, float[] values, int? highlight, int[]? ids, VocabularyMarkup? vocabulary)
     {
-        if (tokens.Length != values.Length) throw new ArgumentException($"{tokens.Length} tokens but {values.Length} values.");
-        if (ids is not null && ids.Length != tokens.Length) throw new ArgumentException($"{tokens.Length} tokens but {ids.Length} ids.");
         var max = float.NegativeInfinity;
         var min = float.PositiveInfinity;
         var at = 0;
@@ -22,6 +22,41 @@ public sealed record ExampleView(string[] Tokens, float[] Values, float MaxValue
         }
         if (values.Length == 0) { max = 0; min = 0; }
         if (highlight is { } h) { at = h; max = values[h]; }
-        return new ExampleView(tokens, values, max, at, min, ids);
+        (_tokens, Values, MaxValue, MaxValueTokenIndex, MinValue, Ids, Vocabulary) = (tokens, values, max, at, min, ids, vocabulary);
+    }
+
+    /// <summary>The tokens' display strings.</summary>
+    public string[] Tokens => _tokens ??= Vocabulary!.Strings(Ids!);
+
+    /// <summary>The activation on each token.</summary>
+    public float[] Values { get; }
+
+    public float MaxValue { get; }
+
+    public int MaxValueTokenIndex { get; }
+
+    public float MinValue { get; }
+
+    /// <summary>The tokens' ids in <see cref="Vocabulary"/>, when known.</summary>
+    public int[]? Ids { get; }
+
+    public VocabularyMarkup? Vocabulary { get; }
+
+    /// <summary>Tokens in the text.</summary>
+    public int Length => Values.Length;
+
+    /// <summary>A view of <paramref name="tokens"/> with <paramref name="values"/>; max and min over all positions unless <paramref name="highlight"/> is given.</summary>
+    public static ExampleView Of(string[] tokens, float[] values, int? highlight = null)
+    {
+        if (tokens.Length != values.Length) throw new ArgumentException($"{tokens.Length} tokens but {values.Length} values.");
+        return new ExampleView(tokens, values, highlight, null, null);
+    }
+
+    /// <summary>The same for tokens given as ids in <paramref name="vocabulary"/>.</summary>
+    public static ExampleView Of(int[] ids, VocabularyMarkup vocabulary, float[] values, int? highlight = null)
+    {
+        if (ids.Length != values.Length) throw new ArgumentException($"{ids.Length} tokens but {values.Length} values.");
+        if (ids.AsSpan().IndexOfAnyExceptInRange(0, vocabulary.Count - 1) >= 0) throw new ArgumentException($"A token id is outside the vocabulary of {vocabulary.Count}.");
+        return new ExampleView(null, values, highlight, ids, vocabulary);
     }
 }

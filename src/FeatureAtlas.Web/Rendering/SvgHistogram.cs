@@ -15,7 +15,6 @@ public static class SvgHistogram
 {
     public static IHtmlContent Render(Histogram histogram, string label, string colour = "#f97316", int width = 420, int height = 120, Func<double, string>? formatValue = null)
     {
-        formatValue ??= static v => v.ToString("0.###", CultureInfo.InvariantCulture);
         var inv = CultureInfo.InvariantCulture;
         var bars = histogram.BarHeights.Length;
         var encoder = HtmlEncoder.Default;
@@ -29,18 +28,27 @@ public static class SvgHistogram
         var max = Math.Max(1, histogram.BarHeights.Max());
         var w = (double)width / bars;
         var fill = encoder.Encode(colour);
+        var barWidth = Math.Max(0.5, w - 1).ToString("0.##", inv);
+        // Numbers go through DecimalText ("0.##", and "0.###" for bar values): a feature page draws ~80 bars, and
+        // formatting their ~400 numbers through composite format strings was 4% of the page's CPU.
         for (var i = 0; i < bars; i++)
         {
             var count = histogram.BarHeights[i];
             if (count == 0) continue;
             var h = Math.Max(1, count * (double)height / max);
-            sb.Append(inv, $"<rect x=\"{i * w:0.##}\" y=\"{height - h:0.##}\" width=\"{Math.Max(0.5, w - 1):0.##}\" height=\"{h:0.##}\" fill=\"{fill}\"><title>")
-              .Append(encoder.Encode(formatValue(histogram.BarValues[i])))
-              .Append(inv, $": {count:N0}</title></rect>");
+            DecimalText.Append(sb.Append("<rect x=\""), i * w, 2);
+            DecimalText.Append(sb.Append("\" y=\""), height - h, 2);
+            sb.Append("\" width=\"").Append(barWidth).Append("\" height=\"");
+            DecimalText.Append(sb, h, 2).Append("\" fill=\"").Append(fill).Append("\"><title>");
+            Value(sb, histogram.BarValues[i]).Append(": ").Append(count.ToString("N0", inv)).Append("</title></rect>");
         }
-        sb.Append(inv, $"<text x=\"0\" y=\"{height + 14}\" class=\"axis\">{encoder.Encode(formatValue(histogram.BarValues[0]))}</text>");
-        sb.Append(inv, $"<text x=\"{width}\" y=\"{height + 14}\" class=\"axis\" text-anchor=\"end\">{encoder.Encode(formatValue(histogram.BarValues[^1]))}</text>");
+        Value(sb.Append(inv, $"<text x=\"0\" y=\"{height + 14}\" class=\"axis\">"), histogram.BarValues[0]).Append("</text>");
+        Value(sb.Append(inv, $"<text x=\"{width}\" y=\"{height + 14}\" class=\"axis\" text-anchor=\"end\">"), histogram.BarValues[^1]).Append("</text>");
         sb.Append("</svg>");
         return new HtmlString(sb.ToString());
+
+        // A bar's value: "0.###" (digits, '.' and '-' only, which no encoder changes) unless the caller formats it.
+        StringBuilder Value(StringBuilder to, double value) =>
+            formatValue is null ? DecimalText.Append(to, value, 3) : to.Append(encoder.Encode(formatValue(value)));
     }
 }

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
 
@@ -13,8 +12,8 @@ namespace FeatureAtlas.Web.Rendering;
 /// tokens), with a <c>.gap</c> mark where the window goes on; full, every token of the window. A feature page's 45
 /// rows are collapsed, so the page carries about a third of its windows' tokens; "show full context" fetches the
 /// full rows (<c>/{model}/{sae}/{index}/examples</c>). Inactive tokens are bare <c>&lt;span class="tok"&gt;</c>s
-/// whose encoded markup is cached per token, and no whitespace falls between spans (it would show as a space
-/// between tokens).
+/// whose encoded markup is copied from the row's <see cref="VocabularyMarkup"/> (or, for rows of text without ids,
+/// cached per token), and no whitespace falls between spans (it would show as a space between tokens).
 /// </summary>
 public static class TokenRow
 {
@@ -32,8 +31,6 @@ public static class TokenRow
     // ByText's size, counted here: ConcurrentDictionary.Count takes every lock of the table, and with 64 requests
     // rendering at once that lock convoy took 37% of a feature page's time (dotnet-trace, 600k synthetic features).
     private static int s_cached;
-    // By vocabulary id, for ids below 2^17 (GPT-2 has 50,257).
-    private static readonly TokenMarkup?[] ById = new TokenMarkup?[1 << 17];
 
     /// <summary>The row of <paramref name="example"/>: every token when <paramref name="full"/>, else the context around its peak.</summary>
     public static IHtmlContent Render(ExampleView example, float scale, bool full) => new Row(example, scale, full);
@@ -49,7 +46,8 @@ public static class TokenRow
         // per token) cost more than the rest of the row's work.
         public void WriteTo(TextWriter writer, HtmlEncoder encoder)
         {
-            var (from, to) = full ? (0, e.Tokens.Length - 1) : Collapsed(e.Tokens.Length, e.MaxValueTokenIndex);
+            var (from, to) = full ? (0, e.Length - 1) : Collapsed(e.Length, e.MaxValueTokenIndex);
+            var vocabulary = e.Vocabulary is { } v && ReferenceEquals(v.Encoder, encoder) ? v : null;
             var max = encoder.Encode(ViewHelpers.Value(e.MaxValue));
             var row = new CharBuffer(4096);
             try
@@ -60,8 +58,8 @@ public static class TokenRow
                 row.Append(max);
                 row.Append("</span>");
                 if (from > 0) row.Append(Gap);
-                for (var i = from; i <= to; i++) Token(ref row, encoder, i);
-                if (to < e.Tokens.Length - 1) row.Append(Gap);
+                for (var i = from; i <= to; i++) Token(ref row, vocabulary, encoder, i);
+                if (to < e.Length - 1) row.Append(Gap);
                 row.Append("</div>");
                 writer.Write(row.Chars, 0, row.Length);
             }
@@ -71,13 +69,13 @@ public static class TokenRow
             }
         }
 
-        private void Token(ref CharBuffer row, HtmlEncoder encoder, int i)
+        private void Token(ref CharBuffer row, VocabularyMarkup? vocabulary, HtmlEncoder encoder, int i)
         {
             var v = e.Values[i];
-            var markup = Markup(e.Tokens[i], e.Ids is { } ids ? ids[i] : -1, encoder);
+            var markup = vocabulary is null ? Markup(e.Tokens[i], encoder) : null;
             if (!(v > 0))
             {
-                row.Append(markup.Inactive);
+                row.Append(markup is null ? vocabulary!.Inactive(e.Ids![i]) : markup.Inactive);
                 return;
             }
             row.Append(i == e.MaxValueTokenIndex ? "<span class=\"tok on peak\" style=\"" : "<span class=\"tok on\" style=\"");
@@ -91,14 +89,14 @@ public static class TokenRow
             row.Append("\" title=\"");
             Format(ref row, v);
             row.Append("\">");
-            row.Append(markup.Visible);
+            row.Append(markup is null ? vocabulary!.Visible(e.Ids![i]) : markup.Visible);
             row.Append("</span>");
         }
 
         // As ViewHelpers.Value formats, without a string per value.
         private static void Format(ref CharBuffer row, float value)
         {
-            if (!float.IsFinite(value) || !row.TryAppend(value, Math.Abs(value) >= 1 || value == 0 ? "0.###" : "G3")) row.Append(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
+            if (!float.IsFinite(value) || !row.TryAppendValue(value)) row.Append(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
         }
     }
 
@@ -108,17 +106,17 @@ public static class TokenRow
         public char[] Chars = ArrayPool<char>.Shared.Rent(capacity);
         public int Length;
 
-        public void Append(string text)
+        public void Append(ReadOnlySpan<char> text)
         {
             Ensure(text.Length);
-            text.CopyTo(0, Chars, Length, text.Length);
+            text.CopyTo(Chars.AsSpan(Length));
             Length += text.Length;
         }
 
-        public bool TryAppend(float value, string format)
+        public bool TryAppendValue(float value)
         {
             Ensure(32);
-            if (!value.TryFormat(Chars.AsSpan(Length), out var written, format, CultureInfo.InvariantCulture)) return false;
+            if (!DecimalText.TryFormatValue(value, Chars.AsSpan(Length), out var written)) return false;
             Length += written;
             return true;
         }
@@ -135,25 +133,15 @@ public static class TokenRow
         }
     }
 
-    /// <summary>
-    /// A token's markup: its text encoded with whitespace made visible, and an inactive token's whole span. Found by
-    /// vocabulary id when the row has ids (an array read: the page's ~1,800 tokens are random vocabulary entries, and a
-    /// dictionary lookup cost several cache misses each), else by the token's text.
-    /// </summary>
-    private static TokenMarkup Markup(string token, int id, HtmlEncoder encoder)
+    /// <summary>A token's markup, by its text: its text encoded with whitespace made visible, and an inactive token's whole span.</summary>
+    private static TokenMarkup Markup(string token, HtmlEncoder encoder)
     {
-        if ((uint)id < (uint)ById.Length && ById[id] is { } known && ReferenceEquals(known.Token, token)) return known;
-        if (!ByText.TryGetValue(token, out var markup))
-        {
-            var visible = encoder.Encode(ViewHelpers.Visible(token));
-            markup = new TokenMarkup(token, visible, "<span class=\"tok\">" + visible + "</span>");
-            if (Volatile.Read(ref s_cached) < MaxCached && ByText.TryAdd(token, markup)) Interlocked.Increment(ref s_cached);
-        }
-        // Keyed by id as well when the id is a vocabulary id; the token string checks the entry (one vocabulary's
-        // strings are the same instances every time), so another vocabulary only misses.
-        if ((uint)id < (uint)ById.Length) ById[id] = markup with { Token = token };
+        if (ByText.TryGetValue(token, out var markup)) return markup;
+        var visible = encoder.Encode(ViewHelpers.Visible(token));
+        markup = new TokenMarkup(visible, "<span class=\"tok\">" + visible + "</span>");
+        if (Volatile.Read(ref s_cached) < MaxCached && ByText.TryAdd(token, markup)) Interlocked.Increment(ref s_cached);
         return markup;
     }
 
-    private sealed record TokenMarkup(string Token, string Visible, string Inactive);
+    private sealed record TokenMarkup(string Visible, string Inactive);
 }

@@ -19,10 +19,8 @@ public static class ViewHelpers
         return string.Create(CultureInfo.InvariantCulture, $"background-color:rgba({rgb},{alpha:0.###})");
     }
 
-    /// <summary>An activation or logit to 3 significant decimals.</summary>
-    public static string Value(float value) => Math.Abs(value) >= 1 || value == 0 || !float.IsFinite(value)
-        ? value.ToString("0.###", CultureInfo.InvariantCulture)
-        : value.ToString("G3", CultureInfo.InvariantCulture);
+    /// <summary>An activation or logit to 3 decimals from 1 up ("0.###"), to 3 significant digits below ("G3").</summary>
+    public static string Value(float value) => DecimalText.FormatValue(value);
 
     /// <summary>A density as a percentage a reader can compare: 0.0123 → "1.23%", 3e-6 → "0.0003%".</summary>
     public static string Percent(double fraction)
