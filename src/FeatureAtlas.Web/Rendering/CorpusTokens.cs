@@ -27,7 +27,7 @@ public sealed class CorpusTokens(ICorpusStore corpusStore)
     public IReadOnlyDictionary<string, int> IdsByDisplayString => LazyInitializer.EnsureInitialized(ref _idsByDisplayString, Tokenizer.IdsByDisplayString);
 
     /// <summary>The tokenizer's tokens as HTML (the site's encoder, <see cref="HtmlEncoder.Default"/>), built on first use.</summary>
-    public VocabularyMarkup Vocabulary => LazyInitializer.EnsureInitialized(ref _vocabulary,
+    public VocabularyMarkup Vocabulary => _vocabulary ?? LazyInitializer.EnsureInitialized(ref _vocabulary,
         () => new VocabularyMarkup(Tokenizer.GetTokenStrings(Enumerable.Range(0, Tokenizer.VocabSize).ToArray()), HtmlEncoder.Default));
 
     /// <summary>The token ids of the given windows of a corpus; windows the corpus lacks are absent.</summary>

@@ -1,14 +1,18 @@
+using FeatureAtlas.Core.Dashboards;
+
 namespace FeatureAtlas.Web.Rendering;
 
 /// <summary>
 /// A text with the feature's activation on each token, ready to show: <see cref="Tokens"/> and <see cref="Values"/>
 /// align; <see cref="MaxValueTokenIndex"/> is the highlighted token. <see cref="Ids"/>, when known, are the tokens' ids
-/// in <see cref="Vocabulary"/>, whose markup <see cref="TokenRow"/> then copies by id; the token strings are looked up
-/// only if asked for (a collapsed row shows a third of its window, from markup alone).
+/// in <see cref="Vocabulary"/>, whose markup <see cref="TokenRow"/> then copies by id. A dashboard example keeps its
+/// activations sparse (<see cref="Sparse"/>) and its token strings unlooked-up until asked for: a collapsed
+/// row shows a third of its window, from markup alone, and the dense copies were an eighth of a page's allocation.
 /// </summary>
 public sealed class ExampleView
 {
     private string[]? _tokens;
+    private float[]? _values;
 
     private ExampleView(string[]? tokens, float[] values, int? highlight, int[]? ids, VocabularyMarkup? vocabulary)
     {
@@ -22,14 +26,25 @@ public sealed class ExampleView
         }
         if (values.Length == 0) { max = 0; min = 0; }
         if (highlight is { } h) { at = h; max = values[h]; }
-        (_tokens, Values, MaxValue, MaxValueTokenIndex, MinValue, Ids, Vocabulary) = (tokens, values, max, at, min, ids, vocabulary);
+        (_tokens, _values, Length, MaxValue, MaxValueTokenIndex, MinValue, Ids, Vocabulary) = (tokens, values, values.Length, max, at, min, ids, vocabulary);
+    }
+
+    private ExampleView(int[] ids, VocabularyMarkup vocabulary, ActivationExample example)
+    {
+        var (positions, values) = (example.Positions, example.Values);
+        var at = example.Position;
+        var index = Array.BinarySearch(positions, at);
+        // As the dense constructor finds them: the value at the highlight, and the least value counting the zeros.
+        var min = positions.Length < ids.Length ? 0f : float.PositiveInfinity;
+        foreach (var v in values) if (v < min) min = v;
+        (Length, MaxValue, MaxValueTokenIndex, MinValue, Ids, Vocabulary, Sparse) = (ids.Length, index >= 0 ? values[index] : 0f, at, min, ids, vocabulary, example);
     }
 
     /// <summary>The tokens' display strings.</summary>
     public string[] Tokens => _tokens ??= Vocabulary!.Strings(Ids!);
 
     /// <summary>The activation on each token.</summary>
-    public float[] Values { get; }
+    public float[] Values => _values ??= Sparse!.Dense(Length);
 
     public float MaxValue { get; }
 
@@ -43,7 +58,10 @@ public sealed class ExampleView
     public VocabularyMarkup? Vocabulary { get; }
 
     /// <summary>Tokens in the text.</summary>
-    public int Length => Values.Length;
+    public int Length { get; }
+
+    /// <summary>The dashboard example whose non-zero activations these are, when it was built from one (else null).</summary>
+    public ActivationExample? Sparse { get; }
 
     /// <summary>A view of <paramref name="tokens"/> with <paramref name="values"/>; max and min over all positions unless <paramref name="highlight"/> is given.</summary>
     public static ExampleView Of(string[] tokens, float[] values, int? highlight = null)
@@ -52,11 +70,20 @@ public sealed class ExampleView
         return new ExampleView(tokens, values, highlight, null, null);
     }
 
-    /// <summary>The same for tokens given as ids in <paramref name="vocabulary"/>.</summary>
-    public static ExampleView Of(int[] ids, VocabularyMarkup vocabulary, float[] values, int? highlight = null)
+    /// <summary>Dashboard example <paramref name="example"/> over its window's tokens, given as ids in <paramref name="vocabulary"/>.</summary>
+    public static ExampleView Of(int[] ids, VocabularyMarkup vocabulary, ActivationExample example)
     {
-        if (ids.Length != values.Length) throw new ArgumentException($"{ids.Length} tokens but {values.Length} values.");
         if (ids.AsSpan().IndexOfAnyExceptInRange(0, vocabulary.Count - 1) >= 0) throw new ArgumentException($"A token id is outside the vocabulary of {vocabulary.Count}.");
-        return new ExampleView(null, values, highlight, ids, vocabulary);
+        var positions = example.Positions;
+        if (positions.Length != example.Values.Length) throw new ArgumentException($"{positions.Length} positions but {example.Values.Length} values.");
+        for (var i = 0; i < positions.Length; i++)
+        {
+            if (positions[i] < 0 || positions[i] >= ids.Length || (i > 0 && positions[i] <= positions[i - 1]))
+            {
+                throw new ArgumentException($"Activation positions must ascend within the window's {ids.Length} tokens; position {i} is {positions[i]}.");
+            }
+        }
+        if ((uint)example.Position >= (uint)ids.Length) throw new ArgumentException($"The highlighted position {example.Position} is outside the window's {ids.Length} tokens.");
+        return new ExampleView(ids, vocabulary, example);
     }
 }

@@ -36,7 +36,7 @@ public sealed class FeatureViews(IFeaturePageStore featurePages, CorpusTokens co
     private ExampleView? Example(ActivationExample example, IReadOnlyDictionary<int, int[]> windows)
     {
         if (!windows.TryGetValue(example.Window, out var ids)) return null;
-        return ExampleView.Of(ids, corpus.Vocabulary, example.Dense(ids.Length), example.Position);
+        return ExampleView.Of(ids, corpus.Vocabulary, example);
     }
 
     private LogitView[] Logits(int[] ids, float[] values)

@@ -58,7 +58,22 @@ public static class TokenRow
                 row.Append(max);
                 row.Append("</span>");
                 if (from > 0) row.Append(Gap);
-                for (var i = from; i <= to; i++) Token(ref row, vocabulary, encoder, i);
+                if (e.Sparse is { } sparse)
+                {
+                    // Walk the non-zero activations beside the tokens.
+                    var (positions, values) = (sparse.Positions, sparse.Values);
+                    var next = Array.BinarySearch(positions, from);
+                    if (next < 0) next = ~next;
+                    for (var i = from; i <= to; i++)
+                    {
+                        var on = next < positions.Length && positions[next] == i;
+                        Token(ref row, vocabulary, encoder, i, on ? values[next++] : 0f);
+                    }
+                }
+                else
+                {
+                    for (var i = from; i <= to; i++) Token(ref row, vocabulary, encoder, i, e.Values[i]);
+                }
                 if (to < e.Length - 1) row.Append(Gap);
                 row.Append("</div>");
                 writer.Write(row.Chars, 0, row.Length);
@@ -69,9 +84,8 @@ public static class TokenRow
             }
         }
 
-        private void Token(ref CharBuffer row, VocabularyMarkup? vocabulary, HtmlEncoder encoder, int i)
+        private void Token(ref CharBuffer row, VocabularyMarkup? vocabulary, HtmlEncoder encoder, int i, float v)
         {
-            var v = e.Values[i];
             var markup = vocabulary is null ? Markup(e.Tokens[i], encoder) : null;
             if (!(v > 0))
             {

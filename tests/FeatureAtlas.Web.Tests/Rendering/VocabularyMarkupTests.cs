@@ -1,4 +1,5 @@
 using System.Text.Encodings.Web;
+using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Web.Rendering;
 
 namespace FeatureAtlas.Web.Tests.Rendering;
@@ -27,10 +28,37 @@ public sealed class VocabularyMarkupTests
     }
 
     [Fact]
-    public void ExampleView_IdsOutsideTheVocabulary_AreRefused()
+    public void ExampleView_FromDashboardExample_ReadsAsItsDenseActivations()
     {
-        var e = Assert.Throws<ArgumentException>(() => ExampleView.Of([0, 5], Vocabulary, [1f, 2f]));
-        Assert.Contains("outside the vocabulary of 5", e.Message);
-        Assert.Equal([" the", "<b>&"], ExampleView.Of([0, 1], Vocabulary, [1f, 2f]).Tokens);
+        var view = ExampleView.Of([0, 1, 2, 4], Vocabulary, new ActivationExample(Window: 3, Position: 2, Value: 1.5f, Positions: [0, 2], Values: [-0.5f, 1.5f]));
+
+        Assert.Equal([-0.5f, 0f, 1.5f, 0f], view.Values);
+        Assert.Equal((1.5f, 2, -0.5f, 4), (view.MaxValue, view.MaxValueTokenIndex, view.MinValue, view.Length));
+        Assert.Equal([" the", "<b>&", "\n", "a\tb"], view.Tokens);
+    }
+
+    [Fact]
+    public void TokenRow_SparseExample_ShadesItsActiveTokensOnly()
+    {
+        var view = ExampleView.Of([0, 1, 2, 4], Vocabulary, new ActivationExample(Window: 3, Position: 2, Value: 1.5f, Positions: [0, 2], Values: [-0.5f, 1.5f]));
+        using var writer = new StringWriter();
+
+        TokenRow.Render(view, scale: 3f, full: true).WriteTo(writer, HtmlEncoder.Default);
+
+        Assert.Equal("<div class=\"tokens\" data-max=\"1.5\"><span class=\"ex-max\" title=\"max activation\">1.5</span>"
+            + "<span class=\"tok\"> the</span><span class=\"tok\">&lt;b&gt;&amp;</span>"
+            + "<span class=\"tok on peak\" style=\"background-color:rgba(255,140,0,0.5)\" title=\"1.5\">&#x21B5;</span>"
+            + "<span class=\"tok\">a&#x21E5;b</span></div>", writer.ToString());
+    }
+
+    [Theory]
+    [InlineData(new[] { 0, 9 }, new[] { 1 }, "outside the vocabulary of 5")]
+    [InlineData(new[] { 0, 1 }, new[] { 2 }, "ascend within the window's 2 tokens; position 0 is 2")]
+    [InlineData(new[] { 0, 1, 2 }, new[] { 1, 0 }, "position 1 is 0")]
+    public void ExampleView_BadIdsOrPositions_AreRefused(int[] ids, int[] positions, string problem)
+    {
+        var example = new ActivationExample(0, 0, 1f, positions, [.. positions.Select(_ => 1f)]);
+        var e = Assert.Throws<ArgumentException>(() => ExampleView.Of(ids, Vocabulary, example));
+        Assert.Contains(problem, e.Message);
     }
 }
