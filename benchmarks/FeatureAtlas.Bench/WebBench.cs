@@ -41,11 +41,12 @@ internal static class WebBench
         };
         var target = new Option<string>("--target")
         {
-            Description = "What wrk requests: feature pages (pages), explanation search pages with a random common word "
-                + "(explanations), or search-by-inference pages with a random sentence (search; runs the model, needs its files).",
+            Description = "What wrk requests: feature pages (pages), the same features as JSON (api: GET /api/feature/...), "
+                + "explanation search pages with a random common word (explanations), or search-by-inference pages with a random "
+                + "sentence (search; runs the model, needs its files).",
             DefaultValueFactory = _ => "pages",
         };
-        target.AcceptOnlyFromAmong("pages", "explanations", "search");
+        target.AcceptOnlyFromAmong("pages", "api", "explanations", "search");
         var json = CliOptions.Json();
         var command = new Command("web", "Feature-page p99 latency, requests/s and errors under wrk, vs the goals (< 50 ms, ≥ 1,000/s, 0).")
         {
@@ -78,7 +79,9 @@ internal static class WebBench
 
             var script = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-{Environment.ProcessId}.lua");
             var what = parse.GetValue(target)!;
-            await File.WriteAllTextAsync(script, what == "pages" ? LuaScript(modelName, saes) : SearchLuaScript(modelName, explanations: what == "explanations"), cancellationToken);
+            var byFeature = what is "pages" or "api";
+            var root = what == "api" ? "/api/feature" : "";
+            await File.WriteAllTextAsync(script, byFeature ? LuaScript(modelName, saes, root) : SearchLuaScript(modelName, explanations: what == "explanations"), cancellationToken);
             var inferenceScript = Path.Combine(Path.GetTempPath(), $"atlas-bench-web-inference-{Environment.ProcessId}.lua");
             if (ic > 0) await File.WriteAllTextAsync(inferenceScript, InferenceLuaScript(modelName, saes), cancellationToken);
             // With inference load, wrk is one client asking for far more than a person's budget: the per-client budget is
@@ -97,8 +100,8 @@ internal static class WebBench
                 await app.StartAsync(cancellationToken);
                 var baseUrl = app.Urls.First().TrimEnd('/');
                 if (!quiet) AnsiConsole.MarkupLine($"Serving {Markup.Escape(dbPath)} at {baseUrl}: {features:N0} features in {saes.Count} SAEs of {Markup.Escape(modelName)}.");
-                var pageBytes = what == "pages"
-                    ? await CheckPagesAsync(baseUrl, modelName, saes, cancellationToken)
+                var pageBytes = byFeature
+                    ? await CheckPagesAsync(baseUrl, root, modelName, saes, cancellationToken)
                     : await CheckPathAsync(baseUrl, what == "explanations"
                         ? $"/search-explanations?model={Uri.EscapeDataString(modelName)}&q={SearchWords[0]}"
                         : $"/search?model={Uri.EscapeDataString(modelName)}&text={Uri.EscapeDataString(SearchTexts[0])}", cancellationToken);
@@ -186,16 +189,17 @@ internal static class WebBench
         """;
 
     /// <summary>
-    /// Lua for wrk: each request a uniformly random stored feature over all SAEs; each wrk thread seeded from its
-    /// number and the run's seed (wrk's first script argument), so runs with one seed request the same sequence of
-    /// pages and the warm-up, run with another, does not fill the page cache with the measured run's pages.
+    /// Lua for wrk: each request a uniformly random stored feature over all SAEs (its page, or its path under
+    /// <paramref name="root"/>, such as <c>/api/feature</c>); each wrk thread seeded from its number and the run's seed
+    /// (wrk's first script argument), so runs with one seed request the same sequence of pages and the warm-up, run
+    /// with another, does not fill the page cache with the measured run's pages.
     /// </summary>
-    internal static string LuaScript(string model, IReadOnlyList<(string Name, int Features)> saes)
+    internal static string LuaScript(string model, IReadOnlyList<(string Name, int Features)> saes, string root = "")
     {
         static string Quote(string s) => LuaString(Uri.EscapeDataString(s));
         var sb = new StringBuilder();
         sb.AppendLine("-- atlas bench web: GET a random feature page of the stored SAEs.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = \"/\" .. {Quote(model)} .. \"/\"");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"local prefix = {LuaString(root)} .. \"/\" .. {Quote(model)} .. \"/\"");
         sb.AppendLine($"local saes = {{ {string.Join(", ", saes.Select(s => Quote(s.Name)))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local counts = {{ {string.Join(", ", saes.Select(s => s.Features.ToString(CultureInfo.InvariantCulture)))} }}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"local total = {saes.Sum(s => (long)s.Features)}");
@@ -316,7 +320,7 @@ internal static class WebBench
     }
 
     /// <summary>GETs 20 seeded random pages one by one: each must answer 200. Returns their mean size in bytes.</summary>
-    private static async Task<double> CheckPagesAsync(string baseUrl, string model, IReadOnlyList<(string Name, int Features)> saes, CancellationToken cancellationToken)
+    private static async Task<double> CheckPagesAsync(string baseUrl, string root, string model, IReadOnlyList<(string Name, int Features)> saes, CancellationToken cancellationToken)
     {
         using var http = new HttpClient { BaseAddress = new Uri(baseUrl), Timeout = TimeSpan.FromSeconds(30) };
         var random = new Random(5);
@@ -325,7 +329,7 @@ internal static class WebBench
         for (var i = 0; i < pages; i++)
         {
             var (sae, count) = saes[random.Next(saes.Count)];
-            var url = $"/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{random.Next(count)}";
+            var url = $"{root}/{Uri.EscapeDataString(model)}/{Uri.EscapeDataString(sae)}/{random.Next(count)}";
             using var response = await http.GetAsync(url, cancellationToken);
             if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"GET {url} answered {(int)response.StatusCode} before the load started.");
             bytes += (await response.Content.ReadAsByteArrayAsync(cancellationToken)).Length;

@@ -79,5 +79,7 @@ public class WrkResultTests
         Assert.Contains("local counts = { 24576, 10176 }", lua);
         Assert.Contains("local total = 34752", lua);
         Assert.Contains("function request()", lua);
+        Assert.Contains("local prefix = \"\" .. \"/\" .. \"synthetic-gpt2\" .. \"/\"", lua);
+        Assert.Contains("local prefix = \"/api/feature\" .. \"/\" .. \"synthetic-gpt2\" .. \"/\"", WebBench.LuaScript("synthetic-gpt2", [("a", 1)], "/api/feature"));
     }
 }
