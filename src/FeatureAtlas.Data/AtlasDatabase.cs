@@ -118,6 +118,14 @@ public sealed class AtlasDatabase
     /// </summary>
     internal ConcurrentDictionary<(string Model, string Sae), (int Id, int DSae)> SaeRows { get; } = new();
 
+    /// <summary>
+    /// On SQLite, kept open connections for the hottest reads (a feature page, a model's sources), whose statements
+    /// stay prepared (<see cref="PreparedSqliteConnection"/>); null on PostgreSQL, where Npgsql prepares on the server.
+    /// </summary>
+    internal PreparedSqliteConnections? PreparedReads => Provider == AtlasProvider.Sqlite ? LazyInitializer.EnsureInitialized(ref _preparedReads, () => new PreparedSqliteConnections(ConnectionString)) : null;
+
+    private PreparedSqliteConnections? _preparedReads;
+
     /// <summary>A new context on this database (the caller disposes it); cheap, the model is built once.</summary>
     public AtlasDbContext CreateContext() => Provider == AtlasProvider.Sqlite
         ? new SqliteAtlasDbContext((DbContextOptions<SqliteAtlasDbContext>)_options)

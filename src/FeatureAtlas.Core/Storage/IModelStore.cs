@@ -27,6 +27,9 @@ public interface IModelStore
     /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
     Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken);
 
+    /// <summary>The model, its SAEs and its source sets in one read (what naming its sources needs); null when the model is unknown.</summary>
+    Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken);
+
     /// <summary>
     /// Creates a source set a user names on the site (Neuronpedia's <c>source-set/new</c>); an <see cref="ArgumentException"/>
     /// when the model already has a set of that name. The model must exist.

@@ -15,9 +15,6 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
     // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
-    // On SQLite, the page's statements run on kept connections that keep them prepared.
-    private readonly PreparedSqliteConnections? _connections = database.Provider == AtlasProvider.Sqlite ? new(database.ConnectionString) : null;
-
     // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may
     // be absent).
     private static readonly PerProvider<Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
@@ -50,7 +47,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         ArgumentNullException.ThrowIfNull(key.Sae);
         if (key.Index < 0) return null;
         await using var db = CreateContext();
-        using var lease = _connections?.Lend(db);
+        using var lease = Database.PreparedReads?.Lend(db);
         await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
         var head = await FeatureHeadRow.For(Database.Provider)(db, key.Model, key.Sae, key.Index, cancellationToken);
         if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;

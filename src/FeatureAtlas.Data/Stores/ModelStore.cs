@@ -129,6 +129,20 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         return rows.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
     }
 
+    public async Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        // Every feature API call names its SAE by source id, so this runs per call: one context, on SQLite a kept
+        // connection with its statements prepared (four contexts did this before, 4 ms of CPU per call under load).
+        await using var db = CreateContext();
+        using var lease = Database.PreparedReads?.Lend(db);
+        var row = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Name == model, cancellationToken);
+        if (row is null) return null;
+        var saes = await db.Saes.AsNoTracking().Where(s => s.ModelId == row.Id).OrderBy(s => s.Name).ToListAsync(cancellationToken);
+        var sets = await db.SourceSets.AsNoTracking().Where(s => s.ModelId == row.Id).ToListAsync(cancellationToken);
+        return new ModelSources(ToRecord(row), saes.Select(s => ToRecord(model, s)).ToArray(), sets.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal));
+    }
+
     public async Task<SourceSetRecord> CreateSourceSetAsync(SourceSetRecord sourceSet, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(sourceSet);

@@ -32,11 +32,11 @@ public static class FeaturesApi
     }
 
     public static async Task<Results<Ok<FeatureDto>, ProblemHttpResult>> GetFeature(
-        string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, IModelStore modelStore, CancellationToken cancellationToken)
+        string model, string sae, int index, FeatureViews views, SourceIds sources, ModelRuntime models, CancellationToken cancellationToken)
     {
         // The model's sources once: they resolve a source id to the stored SAE and describe it in the answer (this read
         // took them twice, and the model and SAE rows twice more, on every request).
-        var list = await modelStore.GetModelAsync(model, cancellationToken) is null ? null : await sources.ListAsync(model, cancellationToken);
+        var list = await sources.TryListAsync(model, cancellationToken);
         var source = list?.FirstOrDefault(s => s.Sae.Name == sae) ?? list?.FirstOrDefault(s => s.Id == sae);
         var key = new FeatureKey(model, source?.Sae.Name ?? sae, index);
         var view = await views.GetAsync(key, social: true, viewerId: null, cancellationToken);

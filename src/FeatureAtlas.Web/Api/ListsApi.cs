@@ -47,10 +47,10 @@ public static class ListsApi
         return TypedResults.Ok(ToDto(info, [], request));
     }
 
-    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, IModelStore modelStore, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListDto>> NewWithFeatures(NewListRequest body, ClaimsPrincipal user, HttpRequest request, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var actor = ApiInput.Caller(user);
-        var items = await ResolveAsync(modelStore, sources, Items(body.Features, "features"), cancellationToken);
+        var items = await ResolveAsync(sources, Items(body.Features, "features"), cancellationToken);
         var info = await listStore.CreateListAsync(actor, body.Name ?? "", body.Description, body.TestText, body.IsPublic ?? true, cancellationToken);
         try
         {
@@ -66,10 +66,10 @@ public static class ListsApi
     }
 
     /// <summary>Neuronpedia answers the ListsOnNeurons rows it created, which its client reads; so do we.</summary>
-    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, IListStore listStore, IModelStore modelStore, SourceIds sources, CancellationToken cancellationToken)
+    public static async Task<Ok<ListNeuronDto[]>> AddFeatures(AddListFeaturesRequest body, ClaimsPrincipal user, IListStore listStore, SourceIds sources, CancellationToken cancellationToken)
     {
         var slug = ApiInput.ListId(body.ListId);
-        var items = await ResolveAsync(modelStore, sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
+        var items = await ResolveAsync(sources, Items(body.FeaturesToAdd, "featuresToAdd"), cancellationToken);
         await listStore.AddListItemsAsync(ApiInput.Caller(user), slug, items, cancellationToken);
         var list = await listStore.GetListAsync(slug, cancellationToken) ?? throw new KeyNotFoundException($"List '{slug}' does not exist.");
         // In the order asked (a feature named twice: once), as Neuronpedia's createManyAndReturn answers.
@@ -156,7 +156,7 @@ public static class ListsApi
     private static ListNeuronDto Neuron(FeatureListInfo list, FeatureListItem i, SourceIdMap ids) =>
         new(i.Feature.Model, ids.Of(i.Feature.Model, i.Feature.Sae), FeaturesApi.Index(i.Feature.Index), list.Slug, i.Note, i.AddedAt, FeaturesApi.Id(list.OwnerId));
 
-    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(IModelStore modelStore, SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
+    private static async Task<List<(FeatureKey Feature, string? Note)>> ResolveAsync(SourceIds sources, List<(FeatureKey Feature, string? Note)> items, CancellationToken cancellationToken)
     {
         // One read of each model's SAEs, not one per feature: a list takes up to 100 at once.
         var byModel = new Dictionary<string, IReadOnlyList<SourceInfo>>(StringComparer.Ordinal);
@@ -165,7 +165,7 @@ public static class ListsApi
         {
             if (!byModel.TryGetValue(feature.Model, out var saes))
             {
-                saes = await modelStore.GetModelAsync(feature.Model, cancellationToken) is null ? [] : await sources.ListAsync(feature.Model, cancellationToken);
+                saes = await sources.TryListAsync(feature.Model, cancellationToken) ?? [];
                 byModel[feature.Model] = saes;
             }
             var name = (saes.FirstOrDefault(s => s.Sae.Name == feature.Sae) ?? saes.FirstOrDefault(s => s.Id == feature.Sae))?.Sae.Name;

@@ -16,11 +16,14 @@ namespace FeatureAtlas.Web.Api;
 public sealed class SourceIds(IModelStore modelStore)
 {
     /// <summary>The model's SAEs with their source ids and sets, in folder-name order; an unknown model is a <see cref="KeyNotFoundException"/>.</summary>
-    public async Task<IReadOnlyList<SourceInfo>> ListAsync(string model, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<SourceInfo>> ListAsync(string model, CancellationToken cancellationToken) =>
+        await TryListAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
+
+    /// <summary>The same, or null when the model is not in the atlas.</summary>
+    public async Task<IReadOnlyList<SourceInfo>?> TryListAsync(string model, CancellationToken cancellationToken)
     {
-        var record = await modelStore.GetModelAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
-        var saes = await modelStore.ListSaesAsync(model, cancellationToken);
-        var described = await modelStore.ListSourceSetsAsync(model, cancellationToken);
+        if (await modelStore.GetModelSourcesAsync(model, cancellationToken) is not { } found) return null;
+        var (record, saes, described) = found;
         var ids = saes.Select(Of).ToArray();
         var sources = new List<SourceInfo>(saes.Count);
         for (var i = 0; i < saes.Count; i++)
@@ -38,8 +41,7 @@ public sealed class SourceIds(IModelStore modelStore)
         var ids = new Dictionary<(string Model, string Sae), string>();
         foreach (var model in models.Distinct(StringComparer.Ordinal))
         {
-            if (await modelStore.GetModelAsync(model, cancellationToken) is null) continue;
-            foreach (var source in await ListAsync(model, cancellationToken)) ids[(model, source.Sae.Name)] = source.Id;
+            foreach (var source in await TryListAsync(model, cancellationToken) ?? []) ids[(model, source.Sae.Name)] = source.Id;
         }
         return new SourceIdMap(ids);
     }
@@ -51,8 +53,7 @@ public sealed class SourceIds(IModelStore modelStore)
     /// <summary>The stored (folder) name of the SAE that <paramref name="idOrName"/> names, by folder name or source id; null when none does.</summary>
     public async Task<string?> ResolveAsync(string model, string idOrName, CancellationToken cancellationToken)
     {
-        if (await modelStore.GetModelAsync(model, cancellationToken) is null) return null;
-        var sources = await ListAsync(model, cancellationToken);
+        if (await TryListAsync(model, cancellationToken) is not { } sources) return null;
         return (sources.FirstOrDefault(s => s.Sae.Name == idOrName) ?? sources.FirstOrDefault(s => s.Id == idOrName))?.Sae.Name;
     }
 

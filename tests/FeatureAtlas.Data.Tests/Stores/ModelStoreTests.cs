@@ -46,4 +46,31 @@ public sealed class ModelStoreTests
         Assert.Contains("'gpt2'", error.Message);
         Assert.Contains("'gpt2'", list.Message);
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task GetModelSourcesAsync_ReadsModelSaesAndSetsTogether_NullForUnknownModel(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        var model = new ModelRecord("gpt2", "/m/gpt2", "{}", 12, 768, 50257);
+        var res = new SaeRecord("gpt2", "res8", "/s/res8", "blocks.8.hook_resid_pre", 8, 768, 24576, "standard", "{}", "res-jb");
+        var att = new SaeRecord("gpt2", "att3", null, "blocks.3.attn.hook_z", 3, 768, 16, "standard", "{}");
+        await store.Models.UpsertModelAsync(model, None);
+        await store.Models.UpsertModelAsync(model with { Name = "tiny" }, None);
+        await store.Models.UpsertSaeAsync(res, None);
+        await store.Models.UpsertSaeAsync(att, None);
+        await store.Models.UpsertSourceSetAsync("gpt2", "res-jb", "Joseph Bloom's residual SAEs", None);
+
+        for (var read = 0; read < 2; read++)
+        {
+            var sources = await store.Models.GetModelSourcesAsync("gpt2", None);
+            Assert.NotNull(sources);
+            Assert.Equal(model, sources.Model);
+            Assert.Equal([att, res], sources.Saes);
+            Assert.Equal(new Dictionary<string, string> { ["res-jb"] = "Joseph Bloom's residual SAEs" }, sources.SourceSets);
+        }
+        Assert.Empty((await store.Models.GetModelSourcesAsync("tiny", None))!.Saes);
+        Assert.Null(await store.Models.GetModelSourcesAsync("gpt3", None));
+    }
 }
