@@ -24,10 +24,10 @@ public interface IModelStore
     /// <summary>The model's SAEs by name; an unknown model is an error, not an empty list.</summary>
     Task<IReadOnlyList<SaeRecord>> ListSaesAsync(string model, CancellationToken cancellationToken);
 
-    /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
-    Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken);
-
-    /// <summary>The model, its SAEs and its source sets in one read (what naming its sources needs); null when the model is unknown.</summary>
+    /// <summary>
+    /// The model, its SAEs and its stored source sets with their descriptions (empty when none was named), in one read
+    /// (what naming its sources needs); null when the model is unknown.
+    /// </summary>
     Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken);
 
     /// <summary>

@@ -98,7 +98,11 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
     {
         ArgumentNullException.ThrowIfNull(model);
         await using var db = CreateContext();
-        var modelId = await ModelIdAsync(db, model, cancellationToken);
+        return await SaesAsync(db, model, await ModelIdAsync(db, model, cancellationToken), cancellationToken);
+    }
+
+    private static async Task<SaeRecord[]> SaesAsync(AtlasDbContext db, string model, int modelId, CancellationToken cancellationToken)
+    {
         var rows = await db.Saes.AsNoTracking().Where(s => s.ModelId == modelId).OrderBy(s => s.Name).ToListAsync(cancellationToken);
         return rows.Select(s => ToRecord(model, s)).ToArray();
     }
@@ -120,15 +124,6 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    /// <summary>The model's stored source sets and their descriptions (empty when none was named); an unknown model is an error.</summary>
-    public async Task<IReadOnlyDictionary<string, string>> ListSourceSetsAsync(string model, CancellationToken cancellationToken)
-    {
-        await using var db = CreateContext();
-        var modelId = await ModelIdAsync(db, model, cancellationToken);
-        var rows = await db.SourceSets.AsNoTracking().Where(s => s.ModelId == modelId).ToListAsync(cancellationToken);
-        return rows.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal);
-    }
-
     public async Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -138,9 +133,9 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         using var lease = Database.PreparedReads?.Lend(db);
         var row = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Name == model, cancellationToken);
         if (row is null) return null;
-        var saes = await db.Saes.AsNoTracking().Where(s => s.ModelId == row.Id).OrderBy(s => s.Name).ToListAsync(cancellationToken);
+        var saes = await SaesAsync(db, model, row.Id, cancellationToken);
         var sets = await db.SourceSets.AsNoTracking().Where(s => s.ModelId == row.Id).ToListAsync(cancellationToken);
-        return new ModelSources(ToRecord(row), saes.Select(s => ToRecord(model, s)).ToArray(), sets.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal));
+        return new ModelSources(ToRecord(row), saes, sets.ToDictionary(s => s.Name, s => s.Description, StringComparer.Ordinal));
     }
 
     public async Task<SourceSetRecord> CreateSourceSetAsync(SourceSetRecord sourceSet, CancellationToken cancellationToken)

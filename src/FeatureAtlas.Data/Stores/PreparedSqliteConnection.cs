@@ -27,9 +27,6 @@ internal sealed class PreparedSqliteConnection(string connectionString) : Sqlite
     /// <summary>Whether a transaction is open on the connection, as SQLite sees it (one left open must not be lent again).</summary>
     public bool InTransaction => Transaction is not null || raw.sqlite3_get_autocommit(Handle) == 0;
 
-    /// <summary>Distinct SQL texts kept prepared.</summary>
-    public int PreparedCount => _prepared.Count;
-
     public override SqliteCommand CreateCommand() => new ForwardingCommand(this) { CommandTimeout = DefaultTimeout, Transaction = Transaction };
 
     private SqliteCommand Prepared(string sql)

@@ -14,7 +14,7 @@ public sealed class ExampleView
     private string[]? _tokens;
     private float[]? _values;
 
-    private ExampleView(string[]? tokens, float[] values, int? highlight, int[]? ids, VocabularyMarkup? vocabulary)
+    private ExampleView(string[] tokens, float[] values, int? highlight)
     {
         var max = float.NegativeInfinity;
         var min = float.PositiveInfinity;
@@ -26,7 +26,7 @@ public sealed class ExampleView
         }
         if (values.Length == 0) { max = 0; min = 0; }
         if (highlight is { } h) { at = h; max = values[h]; }
-        (_tokens, _values, Length, MaxValue, MaxValueTokenIndex, MinValue, Ids, Vocabulary) = (tokens, values, values.Length, max, at, min, ids, vocabulary);
+        (_tokens, _values, Length, MaxValue, MaxValueTokenIndex, MinValue) = (tokens, values, values.Length, max, at, min);
     }
 
     private ExampleView(int[] ids, VocabularyMarkup vocabulary, ActivationExample example)
@@ -67,7 +67,7 @@ public sealed class ExampleView
     public static ExampleView Of(string[] tokens, float[] values, int? highlight = null)
     {
         if (tokens.Length != values.Length) throw new ArgumentException($"{tokens.Length} tokens but {values.Length} values.");
-        return new ExampleView(tokens, values, highlight, null, null);
+        return new ExampleView(tokens, values, highlight);
     }
 
     /// <summary>Dashboard example <paramref name="example"/> over its window's tokens, given as ids in <paramref name="vocabulary"/>.</summary>

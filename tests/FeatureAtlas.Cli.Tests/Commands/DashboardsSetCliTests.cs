@@ -23,7 +23,7 @@ public sealed class DashboardsSetCliTests(DashboardJobFixture fixture) : IClassF
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
         var sae = Assert.Single(await store.Models.ListSaesAsync("model", CancellationToken.None));
         Assert.Equal("res-jb", sae.SetName);
-        Assert.Equal("Residual SAEs of the tiny model", (await store.Models.ListSourceSetsAsync("model", CancellationToken.None))["res-jb"]);
+        Assert.Equal("Residual SAEs of the tiny model", (await store.Models.GetModelSourcesAsync("model", CancellationToken.None))!.SourceSets["res-jb"]);
 
         // A later build without --set keeps the set chosen before.
         Assert.Equal(ExitCodes.Success, AtlasCli.Run(build));

@@ -24,7 +24,7 @@ public sealed class SaeAddCommandTests(DashboardJobFixture fixture) : IClassFixt
         var store = await AtlasDatabase.OpenAsync(db, CancellationToken.None);
         var sae = Assert.Single(await store.Models.ListSaesAsync("model", CancellationToken.None));
         Assert.Equal(("sae-l1", "res-jb"), (sae.Name, sae.SetName));
-        Assert.Equal("Residual SAEs of the tiny model", (await store.Models.ListSourceSetsAsync("model", CancellationToken.None))["res-jb"]);
+        Assert.Equal("Residual SAEs of the tiny model", (await store.Models.GetModelSourcesAsync("model", CancellationToken.None))!.SourceSets["res-jb"]);
     }
 
     [Fact]
