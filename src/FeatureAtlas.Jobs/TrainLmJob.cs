@@ -53,8 +53,10 @@ public static class TrainLmJob
         var training = new LanguageModelTrainingOptions
         {
             Steps = steps, LearningRate = options.LearningRate, WarmupSteps = Math.Min(options.WarmupSteps, steps),
-            SharedRowTokens = Math.Max(1, vocabulary.SharedTokens),
+            WeightDecay = options.WeightDecay, SharedRowTokens = Math.Max(1, vocabulary.SharedTokens), DistillWeight = options.DistillWeight,
         };
+        // The teacher is the Kneser-Ney bigram of the whole training split, the baseline the held-out loss is read against.
+        var teacher = options.DistillWeight > 0 ? BigramTeacher.Fit(trainIds, vocabulary.Size) : null;
         var key = JobKey(options, infos);
         Directory.CreateDirectory(options.CheckpointDirectory);
         var checkpointPath = Path.Combine(options.CheckpointDirectory, $"train-lm-{key}.ckpt");
@@ -66,7 +68,7 @@ public static class TrainLmJob
         {
             (trainer, cursor, heldOutLoss) = JobCheckpoint.Read(checkpointPath, Magic, key, "this train-lm run", reader =>
             {
-                var restored = LanguageModelTrainer.ReadState(reader, initial, training);
+                var restored = LanguageModelTrainer.ReadState(reader, initial, training, teacher);
                 var position = reader.ReadInt64();
                 double? loss = reader.ReadBoolean() ? reader.ReadDouble() : null;
                 return (restored, position, loss);
@@ -74,7 +76,7 @@ public static class TrainLmJob
         }
         else
         {
-            (trainer, cursor, heldOutLoss) = (LanguageModelTrainer.Create(initial, training), 0L, null);
+            (trainer, cursor, heldOutLoss) = (LanguageModelTrainer.Create(initial, training, teacher), 0L, null);
         }
 
         var order = new EpochOrder(trainIds.Count, options.Seed);
@@ -118,7 +120,8 @@ public static class TrainLmJob
             Corpora = infos.Select(i => i.Name).ToArray(), Layers = options.Layers, DModel = options.DModel, Heads = options.Heads, Context = options.Context,
             Steps = steps, TrainTokens = trainer.TokensSeen, MinTokenCount = options.MinTokenCount, OwnRowTokens = vocabulary.Kept.Count,
             HeldOutEvery = heldOutEvery, HeldOutTokens = heldOutTargets,
-            FinalTrainLoss = lastLoss, HeldOutLoss = finalLoss, UnigramLoss = unigram, BigramLoss = bigram, Seconds = watch.Elapsed.TotalSeconds,
+            FinalTrainLoss = lastLoss, HeldOutLoss = finalLoss, UnigramLoss = unigram, BigramLoss = bigram,
+            SplitTokens = train.Sum(s => (long)s.Length - 1), DistillWeight = options.DistillWeight, Seconds = watch.Elapsed.TotalSeconds,
         };
         WriteModel(options.OutputDirectory, model, report);
         File.Delete(checkpointPath);
@@ -149,7 +152,9 @@ public static class TrainLmJob
         if (o.Batch < 1) throw new ArgumentException($"--batch must be at least 1, found {o.Batch}.");
         if (o.Tokens < 1) throw new ArgumentException($"--tokens must be positive, found {o.Tokens}.");
         if (!(o.LearningRate > 0)) throw new ArgumentException($"--lr must be positive, found {o.LearningRate}.");
+        if (!(o.WeightDecay is >= 0 and < 1)) throw new ArgumentException($"--weight-decay must lie in [0, 1), found {o.WeightDecay}.");
         if (o.WarmupSteps < 0) throw new ArgumentException($"--warmup must not be negative, found {o.WarmupSteps}.");
+        if (!(o.DistillWeight is >= 0 and <= 1)) throw new ArgumentException($"--distill-bigram must lie in [0, 1], found {o.DistillWeight}.");
         if (o.MinTokenCount < 0) throw new ArgumentException($"--min-count must not be negative, found {o.MinTokenCount}.");
         HeldOutEvery(o.HeldOutFraction);
         var config = new Gpt2Config { Layers = o.Layers, DModel = o.DModel, Heads = o.Heads, Positions = o.Context + 1, Vocab = Vocab, DMlp = 4 * o.DModel };
@@ -239,7 +244,7 @@ public static class TrainLmJob
     private static string JobKey(TrainLmJobOptions o, List<Core.Corpora.CorpusInfo> infos) => JobCheckpoint.Key(new
     {
         corpora = infos.Select(c => new { c.Name, c.Windows, c.Tokens, created = c.CreatedAt.UtcTicks }).ToArray(),
-        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.Seed, o.HeldOutFraction, o.MinTokenCount,
+        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.WeightDecay, o.Seed, o.HeldOutFraction, o.MinTokenCount, o.DistillWeight,
         output = Path.GetFullPath(o.OutputDirectory),
     });
 

@@ -30,6 +30,9 @@ public sealed record TrainLmJobOptions
 
     public int WarmupSteps { get; init; } = 20;
 
+    /// <summary>AdamW's decoupled weight decay on the matrices (wte, wpe, every Conv1D weight).</summary>
+    public float WeightDecay { get; init; } = 0.1f;
+
     public ulong Seed { get; init; }
 
     /// <summary>
@@ -38,6 +41,13 @@ public sealed record TrainLmJobOptions
     /// ordinary GPT-2 and its full-vocabulary loss is the one trained and reported. 0 gives every token its own row.
     /// </summary>
     public int MinTokenCount { get; init; }
+
+    /// <summary>
+    /// α at the first step of distillation from the Kneser–Ney bigram of the training split, the baseline the held-out loss
+    /// is read against (<see cref="Core.Training.BigramTeacher"/>), falling linearly to 0 at the last step; 0 trains on the
+    /// next token alone.
+    /// </summary>
+    public float DistillWeight { get; init; }
 
     /// <summary>Share of the corpus windows held out: every round(1/F)-th window of each corpus.</summary>
     public double HeldOutFraction { get; init; } = 0.05;

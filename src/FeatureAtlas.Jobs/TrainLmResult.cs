@@ -24,6 +24,11 @@ public sealed record TrainLmResult
     [JsonPropertyName("held_out_loss")] public required double HeldOutLoss { get; init; }
     [JsonPropertyName("unigram_add_one_loss")] public required double UnigramLoss { get; init; }
     [JsonPropertyName("bigram_kneser_ney_loss")] public required double BigramLoss { get; init; }
+    /// <summary>Targets in the training split (every window not held out), which the baselines and the bigram teacher are fit on.</summary>
+    [JsonPropertyName("split_tokens")] public long SplitTokens { get; init; }
+
+    /// <summary>α at the first step of distillation from the bigram baseline (falling to 0 at the last); 0 when not distilled.</summary>
+    [JsonPropertyName("distill_weight")] public float DistillWeight { get; init; }
     [JsonPropertyName("seconds")] public required double Seconds { get; init; }
 
     public const string FileName = "training.json";

@@ -33,16 +33,22 @@ public sealed class TrainLmJobTests(DashboardJobFixture fixture) : IClassFixture
         Assert.Equal(1500, targets);
         Assert.Equal(nats / targets, result.HeldOutLoss, 1e-4);
         Assert.True(result.UnigramLoss > 0 && result.BigramLoss > 0);
+        Assert.Equal(1900 * 15, result.SplitTokens);
         Assert.Equal(System.Text.Json.JsonSerializer.Serialize(result), System.Text.Json.JsonSerializer.Serialize(TrainLmJob.ReadReport(options.OutputDirectory)));
         Assert.Empty(Directory.GetFiles(options.CheckpointDirectory));
     }
 
-    /// <summary>Stopped after step 5 and rerun, the job draws the same batches and writes the uninterrupted run's weights bit for bit.</summary>
-    [Fact]
-    public async Task RunAsync_CancelledMidwayThenRerun_WritesTheUninterruptedWeights()
+    /// <summary>
+    /// Stopped after step 5 and rerun, the job draws the same batches and writes the uninterrupted run's weights bit for
+    /// bit, with and without a bigram teacher (fit again on the same training split by the rerun).
+    /// </summary>
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(0.5f)]
+    public async Task RunAsync_CancelledMidwayThenRerun_WritesTheUninterruptedWeights(float distill)
     {
         var store = await Store();
-        var straight = Options(tokens: 12 * 4 * 15);
+        var straight = Options(tokens: 12 * 4 * 15) with { DistillWeight = distill };
         var straightSteps = new List<TrainLmProgress>();
         await TrainLmJob.RunAsync(straight, store, new Recorder(straightSteps), CancellationToken.None);
 

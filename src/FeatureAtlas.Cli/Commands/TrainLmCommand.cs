@@ -21,11 +21,17 @@ internal static class TrainLmCommand
         var batch = new Option<int>("--batch") { Description = "Sequences per optimiser step.", DefaultValueFactory = _ => defaults.Batch };
         var lr = new Option<float>("--lr") { Description = "Peak AdamW learning rate (cosine decay to a tenth).", DefaultValueFactory = _ => defaults.LearningRate };
         var warmup = new Option<int>("--warmup") { Description = "Steps of linear warm-up.", DefaultValueFactory = _ => defaults.WarmupSteps };
+        var weightDecay = new Option<float>("--weight-decay") { Description = "AdamW's weight decay on the matrices (wte, wpe, Conv1D weights).", DefaultValueFactory = _ => defaults.WeightDecay };
         var seed = new Option<ulong>("--seed") { Description = "Seed of the initialisation and the shuffling.", DefaultValueFactory = _ => defaults.Seed };
         var minCount = new Option<int>("--min-count")
         {
             Description = "Tokens that are a training target fewer times share one embedding row, so training's softmax skips them (0: every token its own row); the saved GPT-2 is ordinary and its full-vocabulary loss is reported.",
             DefaultValueFactory = _ => defaults.MinTokenCount,
+        };
+        var distill = new Option<float>("--distill-bigram")
+        {
+            Description = "Weight α (0–1) of the Kneser–Ney bigram of the training split (the baseline) as a soft target at the first step, falling linearly to 0 at the last (0: next token only).",
+            DefaultValueFactory = _ => defaults.DistillWeight,
         };
         var heldOut = new Option<double>("--held-out-fraction") { Description = "Share of windows held out for the held-out loss (every round(1/F)-th window).", DefaultValueFactory = _ => defaults.HeldOutFraction };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
@@ -33,7 +39,7 @@ internal static class TrainLmCommand
         var db = StoreOptions.Db();
         var command = new Command("train-lm", "Train a small GPT-2 from scratch on stored corpora (resumable: rerun to continue).")
         {
-            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, seed, minCount, heldOut, checkpoints, checkpointSeconds, db,
+            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, weightDecay, seed, minCount, distill, heldOut, checkpoints, checkpointSeconds, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -41,8 +47,8 @@ internal static class TrainLmCommand
             {
                 Corpora = parse.GetValue(corpus)!, OutputDirectory = parse.GetValue(output)!, CheckpointDirectory = parse.GetValue(checkpoints)!,
                 Layers = parse.GetValue(layers), DModel = parse.GetValue(dModel), Heads = parse.GetValue(heads), Context = parse.GetValue(ctx),
-                Tokens = parse.GetValue(tokens), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
-                Seed = parse.GetValue(seed), MinTokenCount = parse.GetValue(minCount), HeldOutFraction = parse.GetValue(heldOut),
+                Tokens = parse.GetValue(tokens), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay),
+                Seed = parse.GetValue(seed), MinTokenCount = parse.GetValue(minCount), DistillWeight = parse.GetValue(distill), HeldOutFraction = parse.GetValue(heldOut),
                 CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(checkpointSeconds))),
             };
             using var stop = StopSignal.Register(cancellationToken);
@@ -66,7 +72,8 @@ internal static class TrainLmCommand
     internal static string Summary(TrainLmResult r) =>
         $"Trained a {r.Layers}-layer GPT-2 (d_model {r.DModel}, {r.Heads} heads, ctx {r.Context}) on {r.TrainTokens:N0} tokens of {string.Join(" + ", r.Corpora)} " +
         $"in {r.Steps:N0} steps{(r.MinTokenCount > 0 ? $" ({r.OwnRowTokens:N0} tokens seen {r.MinTokenCount}+ times have their own row, the rest share one)" : "")}. Held out: every {r.HeldOutEvery}th window ({r.HeldOutTokens:N0} tokens). Held-out cross-entropy (nats/token): " +
-        $"model {r.HeldOutLoss:F3}, Kneser-Ney bigram {r.BigramLoss:F3}, add-one unigram {r.UnigramLoss:F3}";
+        $"model {r.HeldOutLoss:F3}, Kneser-Ney bigram {r.BigramLoss:F3}, add-one unigram {r.UnigramLoss:F3} (both fit on the {r.SplitTokens:N0} tokens of the training split)" +
+        (r.DistillWeight > 0 ? $"; the model was distilled from that bigram (α {r.DistillWeight:0.##} falling to 0)" : "");
 
     /// <summary>A progress bar with tokens/s, loss, held-out loss and ETA; plain lines every 10 s without a terminal.</summary>
     internal static Task<T> RunWithProgress<T>(Func<IProgress<TrainLmProgress>, Task<T>> job) =>

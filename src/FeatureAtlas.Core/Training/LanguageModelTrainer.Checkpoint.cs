@@ -27,14 +27,14 @@ public sealed partial class LanguageModelTrainer
     /// A trainer restored from <see cref="WriteState"/> into <paramref name="shape"/> (weights of the same configuration,
     /// e.g. the run's initialisation, overwritten here).
     /// </summary>
-    public static LanguageModelTrainer ReadState(BinaryReader reader, Gpt2Weights shape, LanguageModelTrainingOptions options)
+    public static LanguageModelTrainer ReadState(BinaryReader reader, Gpt2Weights shape, LanguageModelTrainingOptions options, BigramTeacher? teacher = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(shape);
         if (reader.ReadString() != StateMagic) throw new InvalidDataException("Not a language-model trainer state.");
         var config = reader.ReadString();
         if (config != shape.Config.ToJson().ToJsonString()) throw new InvalidDataException($"The trainer state is of another model shape ({config}).");
-        var trainer = Create(shape, options);
+        var trainer = Create(shape, options, teacher);
         trainer.Step = reader.ReadInt32();
         trainer.TokensSeen = reader.ReadInt64();
         var stream = reader.BaseStream;

@@ -17,14 +17,21 @@ public sealed partial class LanguageModelTrainer
     private readonly Gpt2Weights _m;
     private readonly Gpt2Weights _v;
     private readonly (float[] Value, float[] Gradient, float[] M, float[] V, bool Decay)[] _slots;
+    private readonly BigramTeacher? _teacher;
 
     private Gpt2Model? _model;      // packed once, packed again in place after each step
     private float[]? _logits;       // [B·T, V], then its gradient in place
 
-    private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options)
+    private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options, BigramTeacher? teacher)
     {
         if (!weights.Processing.IsRaw) throw new ArgumentException("Training needs raw weights (WeightProcessing.Raw), as a checkpoint stores them.", nameof(weights));
         options.Validate();
+        if (options.DistillWeight > 0 && teacher is null) throw new ArgumentException("A distillation weight needs a teacher.", nameof(teacher));
+        if (teacher is not null && teacher.Vocab != weights.Config.Vocab)
+        {
+            throw new ArgumentException($"The teacher's vocabulary is {teacher.Vocab} tokens, the model's {weights.Config.Vocab}.", nameof(teacher));
+        }
+        _teacher = teacher;
         Weights = weights;
         Options = options;
         _gradients = weights.ZerosLike();
@@ -34,11 +41,12 @@ public sealed partial class LanguageModelTrainer
             .Select(x => (x.First.First.Values, x.First.Second.Values, x.First.Third.Values, x.Second.Values, x.First.First.IsMatrix)).ToArray();
     }
 
-    public static LanguageModelTrainer Create(Gpt2Weights weights, LanguageModelTrainingOptions options)
+    /// <summary>A trainer of <paramref name="weights"/> (updated in place); <paramref name="teacher"/> is needed when the options distil.</summary>
+    public static LanguageModelTrainer Create(Gpt2Weights weights, LanguageModelTrainingOptions options, BigramTeacher? teacher = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(options);
-        return new LanguageModelTrainer(weights, options);
+        return new LanguageModelTrainer(weights, options, teacher);
     }
 
     /// <summary>The weights being trained, updated in place by every step.</summary>
@@ -67,7 +75,9 @@ public sealed partial class LanguageModelTrainer
         if (_logits?.LongLength != size) _logits = GC.AllocateUninitializedArray<float>(checked((int)size));
         var tape = model.Record(inputs, batch, logits: _logits);
         var logits = tape.Logits.Data;
-        var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true, Options.SharedRowTokens);
+        var alpha = Options.DistillWeightAt(Step);
+        var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true, Options.SharedRowTokens,
+            alpha > 0 ? new Distillation(_teacher!, inputs, alpha) : null);
         foreach (var slot in _slots) Array.Clear(slot.Gradient);
         // Only the parameter gradients are wanted; one tiny hook gradient keeps the activation cache from copying every hook.
         model.BackwardFromLogits(tape, logits, new BackwardOptions { Gradients = [HookNames.FinalScale] }, _gradients);
@@ -141,14 +151,19 @@ public sealed partial class LanguageModelTrainer
         return (inputs, targets);
     }
 
+    /// <summary>Soft targets for <see cref="CrossEntropy"/>: row r's target is (1 − α)·onehot + α·P(· | Contexts[r]).</summary>
+    internal sealed record Distillation(BigramTeacher Teacher, int[] Contexts, float Alpha);
+
     /// <summary>
     /// Mean cross-entropy of <paramref name="logits"/> [N, V] (changed in place) against <paramref name="targets"/> [N]; with
-    /// <paramref name="gradientInPlace"/> the logits are replaced by ∂loss/∂logits = (softmax − onehot)/N.
+    /// <paramref name="gradientInPlace"/> the logits are replaced by ∂loss/∂logits = (softmax − onehot)/N, or with
+    /// <paramref name="distillation"/> by (softmax − (1 − α)·onehot − α·P_teacher)/N, the gradient of
+    /// (1 − α)·CE + α·H(P_teacher, softmax). The value returned is always the plain cross-entropy.
     /// Rows run in parallel; the sum is taken in row order, so the result does not depend on scheduling. With
     /// <paramref name="sharedRowTokens"/> n &gt; 1 the last column stands for n tokens of equal logit z: it enters the
     /// softmax as z + ln n, and a target there costs LSE − z, the loss of any one of those tokens in the full vocabulary.
     /// </summary>
-    internal static double CrossEntropy(float[] logits, int[] targets, int vocab, bool gradientInPlace, int sharedRowTokens = 1)
+    internal static double CrossEntropy(float[] logits, int[] targets, int vocab, bool gradientInPlace, int sharedRowTokens = 1, Distillation? distillation = null)
     {
         var n = targets.Length;
         var offset = (float)Math.Log(sharedRowTokens);
@@ -167,7 +182,15 @@ public sealed partial class LanguageModelTrainer
             if (gradientInPlace)
             {
                 TensorPrimitives.Multiply(e, (float)(1.0 / (sum * n)), e);
-                e[targets[r]] -= 1f / n;
+                if (distillation is null)
+                {
+                    e[targets[r]] -= 1f / n;
+                }
+                else
+                {
+                    e[targets[r]] -= (1 - distillation.Alpha) / n;
+                    distillation.Teacher.Subtract(distillation.Contexts[r], e, distillation.Alpha / n);
+                }
             }
             return scratch;
         }, _ => { });

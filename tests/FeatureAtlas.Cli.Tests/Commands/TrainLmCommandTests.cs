@@ -63,6 +63,8 @@ public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFix
     [InlineData("--corpus no-such", "error: No corpus named 'no-such'; add it with `atlas corpus add`.")]
     [InlineData("--ctx 16", "error: --ctx 16 needs windows of 17 tokens, but corpus 'windows' has 16-token windows; use --ctx 15 or less.")]
     [InlineData("--d-model 30 --heads 4", "error: --d-model 30 is not divisible by --heads 4.")]
+    [InlineData("--weight-decay 1", "error: --weight-decay must lie in [0, 1), found 1.")]
+    [InlineData("--distill-bigram 1.5", "error: --distill-bigram must lie in [0, 1], found 1.5.")]
     [InlineData("--held-out-fraction 0.9", "error: --held-out-fraction must lie in (0, 0.5], found 0.9.")]
     public void TrainLm_BadInput_OneLineNamingTheValue(string extra, string expected)
     {
