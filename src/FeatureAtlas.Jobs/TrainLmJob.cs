@@ -121,7 +121,7 @@ public static class TrainLmJob
             Steps = steps, TrainTokens = trainer.TokensSeen, MinTokenCount = options.MinTokenCount, OwnRowTokens = vocabulary.Kept.Count,
             HeldOutEvery = heldOutEvery, HeldOutTokens = heldOutTargets,
             FinalTrainLoss = lastLoss, HeldOutLoss = finalLoss, UnigramLoss = unigram, BigramLoss = bigram,
-            SplitTokens = train.Sum(s => (long)s.Length - 1), DistillWeight = options.DistillWeight, Seconds = watch.Elapsed.TotalSeconds,
+            SplitTokens = baselines.Targets, DistillWeight = options.DistillWeight, Seconds = watch.Elapsed.TotalSeconds,
         };
         WriteModel(options.OutputDirectory, model, report);
         File.Delete(checkpointPath);

@@ -68,6 +68,9 @@ public sealed class NgramBaselines
         return b;
     }
 
+    /// <summary>N, the training targets (consecutive pairs) the baselines were fit on.</summary>
+    public long Targets => _targets;
+
     /// <summary>V, the vocabulary the counts are over.</summary>
     public int Vocab => _vocab;
 

@@ -16,6 +16,7 @@ public sealed class NgramBaselinesTests
     {
         var b = Fit();
 
+        Assert.Equal(4, b.Targets);
         Assert.Equal(0.5, b.Discount, 12);
         Assert.Equal(3.0 / 8, b.Unigram(1), 12);      // (2 + 1)/(4 + 4)
         Assert.Equal(1.0 / 8, b.Unigram(3), 12);      // unseen: (0 + 1)/(4 + 4)

@@ -32,7 +32,8 @@ public sealed class BigramTeacherTests
         teacher.Subtract(1, row, 0.5f);
 
         // P(· | 1) = 0.25 + 0.5·7/24, 0.5·7/24, 0.25 + 0.5·7/24, 0.5·1/8
-        Assert.Equal([1 - 0.5 * (0.25 + 7.0 / 48), 2 - 0.5 * (7.0 / 48), 3 - 0.5 * (0.25 + 7.0 / 48), 4 - 0.5 * (1.0 / 16)], row.Select(x => (double)x), new Tolerance(1e-6));
+        float[] expected = [(float)(1 - 0.5 * (0.25 + 7.0 / 48)), (float)(2 - 0.5 * (7.0 / 48)), (float)(3 - 0.5 * (0.25 + 7.0 / 48)), (float)(4 - 0.5 * (1.0 / 16))];
+        SaeTrainerGoldenTests.AssertClose(expected, row, 1e-6, "row after Subtract", absolute: true);
         Assert.Throws<ArgumentException>(() => teacher.Subtract(0, new float[3], 1));
     }
 
@@ -79,12 +80,5 @@ public sealed class BigramTeacherTests
             down[i] -= 1e-4;
             Assert.Equal((Loss(up, alpha) - Loss(down, alpha)) / 2e-4, gradient[i], 4);
         }
-    }
-
-    private sealed class Tolerance(double epsilon) : IEqualityComparer<double>
-    {
-        public bool Equals(double x, double y) => Math.Abs(x - y) <= epsilon;
-
-        public int GetHashCode(double obj) => 0;
     }
 }
