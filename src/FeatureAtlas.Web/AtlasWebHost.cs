@@ -2,6 +2,7 @@ using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
 using FeatureAtlas.Web.Api;
+using FeatureAtlas.Web.Api.Contracts;
 using FeatureAtlas.Web.Auth;
 using FeatureAtlas.Web.Inference;
 using FeatureAtlas.Web.JobServer;
@@ -60,7 +61,7 @@ public static class AtlasWebHost
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         // A request the API cannot bind throws, so ApiErrors can name the field instead of answering a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
-        services.AddOpenApi();
+        services.AddOpenApi(o => o.AddSchemaTransformer(ExampleArraySchemas.Describe));
         services.Configure<JsonOptions>(o =>
         {
             o.SerializerOptions.PropertyNamingPolicy = System.Text.Json.JsonNamingPolicy.CamelCase;

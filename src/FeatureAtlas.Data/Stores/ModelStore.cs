@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Entities;
 using Microsoft.EntityFrameworkCore;
@@ -7,6 +8,18 @@ namespace FeatureAtlas.Data.Stores;
 /// <summary>Models, their SAEs and the Neuronpedia source sets SAEs join.</summary>
 public sealed class ModelStore(AtlasDatabase database) : Store(database), IModelStore
 {
+    /// <summary>
+    /// How long <see cref="GetModelSourcesAsync"/> answers from memory: every feature API call names its SAE by source id,
+    /// and reading the model's sources was a quarter of such a call's CPU. A write through any store of the same database
+    /// in this process drops the answers at once; another process's write (an SAE added by the CLI or a worker) shows
+    /// within this time.
+    /// </summary>
+    public static readonly TimeSpan SourcesLifetime = TimeSpan.FromSeconds(1);
+
+    // By connection string, so that all stores of one database in this process share the copies and their invalidation.
+    // Looked up per call, never held: emptying the table when it grows (tests open many databases) is then safe.
+    private static readonly ConcurrentDictionary<string, KeptSources> Kept = new(StringComparer.Ordinal);
+
     public async Task UpsertModelAsync(ModelRecord model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -26,6 +39,7 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         row.Vocab = model.Vocab;
         row.DisplayName = model.DisplayName ?? row.DisplayName;   // null keeps a name given earlier
         await db.SaveChangesAsync(cancellationToken);
+        Changed();
     }
 
     public async Task UpsertSaeAsync(SaeRecord sae, CancellationToken cancellationToken)
@@ -64,6 +78,7 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
             }
         }
         await db.SaveChangesAsync(cancellationToken);
+        Changed();
     }
 
     public async Task<ModelRecord?> GetModelAsync(string name, CancellationToken cancellationToken)
@@ -122,13 +137,26 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         if (row is null) db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = name, Description = description });
         else row.Description = description;
         await db.SaveChangesAsync(cancellationToken);
+        Changed();
     }
 
     public async Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(model);
-        // Every feature API call names its SAE by source id, so this runs per call: one context, on SQLite a kept
-        // connection with its statements prepared (four contexts did this before, 4 ms of CPU per call under load).
+        var kept = KeptFor(Database);
+        var now = Environment.TickCount64;
+        if (kept.Models.TryGetValue(model, out var copy) && now - copy.ReadAt < (long)SourcesLifetime.TotalMilliseconds) return copy.Sources;
+        // A write that lands during the read may or may not be in it: its answer is kept only if none did.
+        var writes = Interlocked.Read(ref kept.Writes);
+        var read = await ReadModelSourcesAsync(model, cancellationToken);
+        if (read is not null && Interlocked.Read(ref kept.Writes) == writes) kept.Models[model] = (read, now);
+        return read;
+    }
+
+    private async Task<ModelSources?> ReadModelSourcesAsync(string model, CancellationToken cancellationToken)
+    {
+        // One context, on SQLite a kept connection with its statements prepared (four contexts did this before, 4 ms of
+        // CPU per call under load).
         await using var db = CreateContext();
         using var lease = Database.PreparedReads?.Lend(db);
         var row = await db.Models.AsNoTracking().SingleOrDefaultAsync(m => m.Name == model, cancellationToken);
@@ -152,6 +180,7 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         }
         db.SourceSets.Add(new SourceSetEntity { ModelId = modelId, Name = name, Description = sourceSet.Description, Url = sourceSet.Url, CreatorId = sourceSet.CreatorId });
         await db.SaveChangesAsync(cancellationToken);
+        Changed();
         return sourceSet with { Name = name };
     }
 
@@ -163,5 +192,26 @@ public sealed class ModelStore(AtlasDatabase database) : Store(database), IModel
         if (row is null) return null;
         var creator = row.CreatorId is { } id ? await db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.UserName).SingleOrDefaultAsync(cancellationToken) : null;
         return new SourceSetRecord(model, row.Name, row.Description, row.Url, row.CreatorId, creator);
+    }
+
+    /// <summary>After a write: the kept source lists of this database may be stale.</summary>
+    private void Changed()
+    {
+        var kept = KeptFor(Database);
+        Interlocked.Increment(ref kept.Writes);
+        kept.Models.Clear();
+    }
+
+    private static KeptSources KeptFor(AtlasDatabase database)
+    {
+        if (Kept.Count > 64 && !Kept.ContainsKey(database.ConnectionString)) Kept.Clear();
+        return Kept.GetOrAdd(database.ConnectionString, static _ => new KeptSources());
+    }
+
+    /// <summary>One database's source lists read lately, by model, and a count of writes that drop them.</summary>
+    private sealed class KeptSources
+    {
+        public readonly ConcurrentDictionary<string, (ModelSources Sources, long ReadAt)> Models = new(StringComparer.Ordinal);
+        public long Writes;
     }
 }

@@ -194,15 +194,10 @@ public static class FeaturesApi
     {
         // maxValue and its position are the maximum of values (first on ties), as Neuronpedia stores them; the token
         // the example was chosen for is qualifyingTokenIndex.
-        var at = 0;
-        for (var i = 1; i < e.Values.Length; i++)
-        {
-            if (e.Values[i] > e.Values[at]) at = i;
-        }
-        var max = e.Values.Length == 0 ? 0 : e.Values[at];
-        var min = e.Values.Length == 0 ? 0 : e.Values.Min();
+        var (max, at) = e.Peak();
+        var min = e.Length == 0 ? 0 : e.MinValue;
         return new FeatureActivationDto(
-            $"{key.Model}/{sourceId}/{key.Index}/{id}", key.Model, sourceId, sourceId, Index(key.Index), e.Tokens, e.Values, max, at, min,
+            $"{key.Model}/{sourceId}/{key.Index}/{id}", key.Model, sourceId, sourceId, Index(key.Index), new ExampleTokens(e), new ExampleValues(e), max, at, min,
             e.MaxValueTokenIndex, interval?.Low, interval?.High, interval?.ContainsFraction, null, null, [], null, null, null);
     }
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FeatureAtlas.Core.Community;
 using FeatureAtlas.Core.Hooks;
@@ -15,6 +16,8 @@ namespace FeatureAtlas.Web.Api;
 /// </summary>
 public sealed class SourceIds(IModelStore modelStore)
 {
+    private readonly ConditionalWeakTable<ModelSources, SourceInfo[]> _lists = new();
+
     /// <summary>The model's SAEs with their source ids and sets, in folder-name order; an unknown model is a <see cref="KeyNotFoundException"/>.</summary>
     public async Task<IReadOnlyList<SourceInfo>> ListAsync(string model, CancellationToken cancellationToken) =>
         await TryListAsync(model, cancellationToken) ?? throw new KeyNotFoundException($"Model '{model}' is not in the atlas.");
@@ -23,16 +26,25 @@ public sealed class SourceIds(IModelStore modelStore)
     public async Task<IReadOnlyList<SourceInfo>?> TryListAsync(string model, CancellationToken cancellationToken)
     {
         if (await modelStore.GetModelSourcesAsync(model, cancellationToken) is not { } found) return null;
+        // The store hands out one instance while its copy lasts: the list (and its checks for files on disk) is made once for it.
+        return _lists.GetValue(found, static f => List(f));
+    }
+
+    private static SourceInfo[] List(ModelSources found)
+    {
         var (record, saes, described) = found;
+        var model = record.Name;
         var ids = saes.Select(Of).ToArray();
+        var sets = ids.Select(SetOf).ToArray();
+        var shared = ids.CountBy(id => id, StringComparer.Ordinal).Where(c => c.Value > 1).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
+        var infos = sets.Distinct(StringComparer.Ordinal).ToDictionary(set => set, set => new SourceSetInfo(model, set,
+            described.GetValueOrDefault(set) is { Length: > 0 } d ? d : Describe([.. saes.Where((_, j) => sets[j] == set)])), StringComparer.Ordinal);
         var sources = new List<SourceInfo>(saes.Count);
         for (var i = 0; i < saes.Count; i++)
         {
-            var id = ids.Count(x => x == ids[i]) > 1 ? $"{ids[i]}__{saes[i].Name}" : ids[i];
-            var set = SetOf(id);
-            sources.Add(new SourceInfo(id, saes[i], new SourceSetInfo(model, set, described.GetValueOrDefault(set) is { Length: > 0 } d ? d : Describe(saes.Where((s, j) => SetOf(ids[j]) == set).ToArray())), CanRun(record, saes[i])));
+            sources.Add(new SourceInfo(shared.Contains(ids[i]) ? $"{ids[i]}__{saes[i].Name}" : ids[i], saes[i], infos[sets[i]], CanRun(record, saes[i])));
         }
-        return sources;
+        return [.. sources];
     }
 
     /// <summary>The source ids of the SAEs of <paramref name="models"/> (a model not in the atlas adds none), for mapping many rows at once.</summary>
@@ -117,6 +129,8 @@ public sealed class SourceIds(IModelStore modelStore)
 
     private static string? NeuronpediaId(string cfgJson)
     {
+        // Most configs do not name one: they are not parsed (this runs for every SAE of the model on every API call).
+        if (!cfgJson.Contains("neuronpedia_id", StringComparison.Ordinal)) return null;
         try
         {
             using var cfg = JsonDocument.Parse(cfgJson);

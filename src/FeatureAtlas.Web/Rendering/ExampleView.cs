@@ -60,6 +60,36 @@ public sealed class ExampleView
     /// <summary>Tokens in the text.</summary>
     public int Length { get; }
 
+    /// <summary>
+    /// The greatest activation over all tokens and its first position (0 and 0 for an empty text), read from the
+    /// sparse activations when there are any, without a dense copy. <see cref="MaxValue"/> is the highlighted token's.
+    /// </summary>
+    public (float Value, int Position) Peak()
+    {
+        if (Length == 0) return (0f, 0);
+        if (Sparse is not { } sparse)
+        {
+            var values = Values;
+            var at = 0;
+            for (var i = 1; i < values.Length; i++)
+            {
+                if (values[i] > values[at]) at = i;
+            }
+            return (values[at], at);
+        }
+        var (positions, active) = (sparse.Positions, sparse.Values);
+        var (best, first) = (float.NegativeInfinity, 0);
+        for (var i = 0; i < active.Length; i++)
+        {
+            if (active[i] > best) (best, first) = (active[i], positions[i]);
+        }
+        if (positions.Length == Length) return (best, first);
+        // A token with no stored activation reads 0; the first such is where positions first skip an index.
+        var zero = 0;
+        while (zero < positions.Length && positions[zero] == zero) zero++;
+        return best > 0f || (best == 0f && first < zero) ? (best, first) : (0f, zero);
+    }
+
     /// <summary>The dashboard example whose non-zero activations these are, when it was built from one (else null).</summary>
     public ActivationExample? Sparse { get; }
 

@@ -73,4 +73,31 @@ public sealed class ModelStoreTests
         Assert.Empty((await store.Models.GetModelSourcesAsync("tiny", None))!.Saes);
         Assert.Null(await store.Models.GetModelSourcesAsync("gpt3", None));
     }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task GetModelSourcesAsync_KeptBriefly_AWriteThroughAnotherStoreOfTheDatabaseShowsAtOnce(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var reader = await db.OpenAsync();
+        // Another store of the same database in this process, as a CLI command or a job beside the site.
+        var writer = await db.OpenAsync();
+        var res = new SaeRecord("gpt2", "res8", null, "blocks.8.hook_resid_pre", 8, 768, 16, "standard", "{}", "res-jb");
+        var att = new SaeRecord("gpt2", "att3", null, "blocks.3.attn.hook_z", 3, 768, 16, "standard", "{}");
+        await writer.Models.UpsertModelAsync(new ModelRecord("gpt2", null, "{}", 12, 768, 50257), None);
+        await writer.Models.UpsertSaeAsync(res, None);
+
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var first = await reader.Models.GetModelSourcesAsync("gpt2", None);
+        var again = await reader.Models.GetModelSourcesAsync("gpt2", None);
+        if (clock.Elapsed < Data.Stores.ModelStore.SourcesLifetime) Assert.Same(first, again);
+        await writer.Models.UpsertSaeAsync(att, None);
+        var added = await reader.Models.GetModelSourcesAsync("gpt2", None);
+        await writer.Models.UpsertSourceSetAsync("gpt2", "res-jb", "described", None);
+        var described = await reader.Models.GetModelSourcesAsync("gpt2", None);
+
+        Assert.Equal([res], first!.Saes);
+        Assert.Equal([att, res], added!.Saes);
+        Assert.Equal("described", described!.SourceSets["res-jb"]);
+    }
 }

@@ -25,4 +25,20 @@ public sealed class OpenApiTests(SqliteAtlasApp app) : IClassFixture<SqliteAtlas
         Assert.True(problem.GetProperty("content").TryGetProperty("application/problem+json", out _));
         Assert.Equal(JsonValueKind.Object, post.GetProperty("responses").GetProperty("200").ValueKind);
     }
+
+    [Theory]
+    [InlineData("tokens", "string")]
+    [InlineData("values", "number")]
+    public async Task OpenApiDocument_ActivationRow_DocumentsTokensAndValuesAsArrays(string property, string itemType)
+    {
+        using var client = app.CreateClient();
+
+        var schemas = (await HttpAssert.OkJsonAsync(await client.GetAsync("openapi/v1.json"))).GetProperty("components").GetProperty("schemas");
+
+        // Written by their own converters: the document must still say what a client reads there.
+        var reference = schemas.GetProperty("FeatureActivationDto").GetProperty("properties").GetProperty(property).GetProperty("$ref").GetString()!;
+        var schema = schemas.GetProperty(reference.Split('/')[^1]);
+        Assert.Equal("array", schema.GetProperty("type").GetString());
+        Assert.Equal(itemType, schema.GetProperty("items").GetProperty("type").GetString());
+    }
 }

@@ -8,6 +8,6 @@ namespace FeatureAtlas.Web.Api.Contracts;
 /// Python client reads it (its server does not send it).
 /// </summary>
 public sealed record FeatureActivationDto(
-    string Id, string ModelId, string Layer, string Source, string Index, string[] Tokens, float[] Values, float MaxValue,
+    string Id, string ModelId, string Layer, string Source, string Index, ExampleTokens Tokens, ExampleValues Values, float MaxValue,
     int MaxValueTokenIndex, float MinValue, int QualifyingTokenIndex, float? BinMin, float? BinMax, double? BinContains,
     string? DataIndex, string? DataSource, float[] DfaValues, int? DfaTargetIndex, float? DfaMaxValue, string? CreatorId);
