@@ -147,6 +147,7 @@ public sealed class AtlasDatabase
     internal async Task MigrateAsync(TimeSpan lockTimeout, CancellationToken cancellationToken)
     {
         await using var guard = await AcquireMigrationGuardAsync(lockTimeout, cancellationToken);
+        if (Provider == AtlasProvider.Sqlite) await CreateSqliteFileWholeAsync(cancellationToken);
         await using var db = CreateContext();
         if (await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken))
         {
@@ -164,6 +165,27 @@ public sealed class AtlasDatabase
             // Readers keep reading the old dashboards while a new set is written; persistent in the file.
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
         }
+    }
+
+    /// <summary>
+    /// A new SQLite file is built under a side name and renamed into place once its whole schema is there. EF Core's
+    /// SQLite migrations commit part way through a table rebuild (PRAGMA foreign_keys cannot change inside a
+    /// transaction), so a process killed while it created the schema in place left a file the next command could not
+    /// migrate ("duplicate column name"). A side file such a kill leaves is discarded; the caller holds the migration lock.
+    /// </summary>
+    private async Task CreateSqliteFileWholeAsync(CancellationToken cancellationToken)
+    {
+        var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        if (File.Exists(path) && new FileInfo(path).Length > 0) return;
+        var building = path + "-creating";
+        foreach (var leftover in new[] { building, building + "-journal", building + "-wal", building + "-shm" }) File.Delete(leftover);
+        var connection = new SqliteConnectionStringBuilder(ConnectionString) { DataSource = building, Pooling = false }.ToString();
+        await using (var db = new SqliteAtlasDbContext(new DbContextOptionsBuilder<SqliteAtlasDbContext>().UseSqlite(connection).Options))
+        {
+            await db.Database.MigrateAsync(cancellationToken);
+        }
+        // An empty file (created by opening it, never written) is replaced; a rename is atomic.
+        File.Move(building, path, overwrite: true);
     }
 
     /// <summary>The lock that lets one process at a time check and migrate this database, and dies with its holder.</summary>

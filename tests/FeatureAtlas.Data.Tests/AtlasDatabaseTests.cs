@@ -52,6 +52,29 @@ public sealed class AtlasDatabaseTests
         Assert.Empty(await store.Models.ListModelsAsync(None));
     }
 
+    [Fact]
+    public async Task OpenAsync_NewSqliteFile_BuiltBesideIt_DiscardsWhatAKilledCreationLeft()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Sqlite);
+        // What a command killed while it created the schema leaves: a side file with part of it (the column a
+        // half-applied migration had added, which made the next command fail with "duplicate column name").
+        var side = db.FilePath + "-creating";
+        await using (var connection = new SqliteConnection($"Data Source={side};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            await using var create = connection.CreateCommand();
+            create.CommandText = "CREATE TABLE source_sets (id INTEGER PRIMARY KEY, creator_id INTEGER)";
+            await create.ExecuteNonQueryAsync();
+        }
+
+        var store = await db.OpenAsync();
+
+        await using var context = store.Database.CreateContext();
+        Assert.Equal(context.Database.GetMigrations(), await context.Database.GetAppliedMigrationsAsync(None));
+        Assert.Empty(await store.Models.ListModelsAsync(None));
+        Assert.False(File.Exists(side));
+    }
+
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_ExistingDatabase_KeepsItsData(string provider)

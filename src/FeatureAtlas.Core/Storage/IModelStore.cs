@@ -27,7 +27,7 @@ public interface IModelStore
     /// <summary>
     /// The model, its SAEs and its stored source sets with their descriptions (empty when none was named), in one read
     /// (what naming its sources needs); null when the model is unknown. It runs on every feature API call, so a store
-    /// may answer from a copy read moments ago (the same instance while it lasts), dropped by its own writes.
+    /// may answer from a copy read moments ago (the same instance while it lasts), dropped by writes through it.
     /// </summary>
     Task<ModelSources?> GetModelSourcesAsync(string model, CancellationToken cancellationToken);
 
