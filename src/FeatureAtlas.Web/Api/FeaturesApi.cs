@@ -49,16 +49,14 @@ public static class FeaturesApi
                 statusCode: StatusCodes.Status404NotFound);
         }
         if (source is null) throw new KeyNotFoundException($"Model '{model}' has no SAE '{key.Sae}' (by folder name or source id).");
-        var (indices, values) = await NeighboursAsync(models, view, cancellationToken);
+        var (indices, values) = source.InferenceEnabled ? await NeighboursAsync(models, view, cancellationToken) : ([], []);
         return TypedResults.Ok(ToDto(view, source, indices, values));
     }
 
-    /// <summary>The feature's nearest decoder directions in its own SAE (itself first), when this server can load the SAE; empty otherwise.</summary>
+    /// <summary>The feature's nearest decoder directions in its own SAE (itself first), for an SAE this server can load; empty if it cannot load it after all.</summary>
     private static async Task<(int[] Indices, float[] Values)> NeighboursAsync(ModelRuntime models, FeatureView view, CancellationToken cancellationToken)
     {
-        // The page read already holds the model and SAE rows: no further query to learn that their weights are absent.
         var key = view.Key;
-        if (!SourceIds.CanRun(view.Model, view.Sae)) return ([], []);
         try
         {
             var runtime = await models.GetAsync(key.Model, cancellationToken);
@@ -145,7 +143,7 @@ public static class FeaturesApi
         new(model.Name, model.DisplayName ?? model.Name, model.Layers, model.DModel, 0, inferenceEnabled, Instruct: false, "PUBLIC");
 
     public static SourceDto ToDto(SourceInfo s) => new(
-        s.Id, s.Sae.Model, s.Set.Name, HasDashboards: true, s.InferenceEnabled, "PUBLIC", Cfg(s.Sae.CfgJson), s.Sae.Name, s.Sae.HookName,
+        s.Id, s.Sae.Model, s.Set.Name, HasDashboards: true, s.InferenceEnabled, "PUBLIC", s.Cfg, s.Sae.Name, s.Sae.HookName,
         s.Sae.DIn, s.Sae.DSae, s.Sae.Architecture);
 
     public static SourceSetDto ToDto(SourceSetInfo s) => new(
@@ -168,18 +166,6 @@ public static class FeaturesApi
     public static string Index(int index) => index.ToString(CultureInfo.InvariantCulture);
 
     public static string Id(int id) => id.ToString(CultureInfo.InvariantCulture);
-
-    private static JsonElement? Cfg(string cfgJson)
-    {
-        try
-        {
-            return JsonDocument.Parse(cfgJson).RootElement.Clone();
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
 
     /// <summary>The feature's stored examples as Activation rows, ordered as Neuronpedia's: by maxValue, highest first (stable, so ties keep top examples first).</summary>
     public static FeatureActivationDto[] Activations(FeatureView view, string sourceId)

@@ -42,7 +42,7 @@ public sealed class SourceIds(IModelStore modelStore)
         var sources = new List<SourceInfo>(saes.Count);
         for (var i = 0; i < saes.Count; i++)
         {
-            sources.Add(new SourceInfo(shared.Contains(ids[i]) ? $"{ids[i]}__{saes[i].Name}" : ids[i], saes[i], infos[sets[i]], CanRun(record, saes[i])));
+            sources.Add(new SourceInfo(shared.Contains(ids[i]) ? $"{ids[i]}__{saes[i].Name}" : ids[i], saes[i], infos[sets[i]], CanRun(record, saes[i]), Cfg(saes[i].CfgJson)));
         }
         return [.. sources];
     }
@@ -126,6 +126,19 @@ public sealed class SourceIds(IModelStore modelStore)
         var kind when kind.StartsWith("attn.", StringComparison.Ordinal) => "att",
         _ => "sae",
     };
+
+    private static JsonElement? Cfg(string cfgJson)
+    {
+        try
+        {
+            using var cfg = JsonDocument.Parse(cfgJson);
+            return cfg.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     private static string? NeuronpediaId(string cfgJson)
     {
