@@ -167,6 +167,9 @@ public sealed class AtlasDatabase
         }
     }
 
+    /// <summary>The SQLite file this database is (SQLite only).</summary>
+    private string SqliteFile => new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+
     /// <summary>
     /// A new SQLite file is built under a side name and renamed into place once its whole schema is there. EF Core's
     /// SQLite migrations commit part way through a table rebuild (PRAGMA foreign_keys cannot change inside a
@@ -175,7 +178,7 @@ public sealed class AtlasDatabase
     /// </summary>
     private async Task CreateSqliteFileWholeAsync(CancellationToken cancellationToken)
     {
-        var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+        var path = SqliteFile;
         if (File.Exists(path) && new FileInfo(path).Length > 0) return;
         var building = path + "-creating";
         foreach (var leftover in new[] { building, building + "-journal", building + "-wal", building + "-shm" }) File.Delete(leftover);
@@ -193,7 +196,7 @@ public sealed class AtlasDatabase
     {
         if (Provider == AtlasProvider.Sqlite)
         {
-            var path = new SqliteConnectionStringBuilder(ConnectionString).DataSource;
+            var path = SqliteFile;
             var folder = Path.GetDirectoryName(path);
             if (!Directory.Exists(folder)) throw new DirectoryNotFoundException($"Cannot create {Description}: folder '{folder}' does not exist.");
             return await SqliteMigrationGuard.AcquireAsync(path, Description, timeout, cancellationToken);

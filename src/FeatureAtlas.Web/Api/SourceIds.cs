@@ -34,7 +34,8 @@ public sealed class SourceIds(IModelStore modelStore)
     {
         var (record, saes, described) = found;
         var model = record.Name;
-        var ids = saes.Select(Of).ToArray();
+        var cfgs = saes.Select(s => Cfg(s.CfgJson)).ToArray();
+        var ids = saes.Select((s, i) => Of(s, cfgs[i])).ToArray();
         var sets = ids.Select(SetOf).ToArray();
         var shared = ids.CountBy(id => id, StringComparer.Ordinal).Where(c => c.Value > 1).Select(c => c.Key).ToHashSet(StringComparer.Ordinal);
         var infos = sets.Distinct(StringComparer.Ordinal).ToDictionary(set => set, set => new SourceSetInfo(model, set,
@@ -42,7 +43,7 @@ public sealed class SourceIds(IModelStore modelStore)
         var sources = new List<SourceInfo>(saes.Count);
         for (var i = 0; i < saes.Count; i++)
         {
-            sources.Add(new SourceInfo(shared.Contains(ids[i]) ? $"{ids[i]}__{saes[i].Name}" : ids[i], saes[i], infos[sets[i]], CanRun(record, saes[i]), Cfg(saes[i].CfgJson)));
+            sources.Add(new SourceInfo(shared.Contains(ids[i]) ? $"{ids[i]}__{saes[i].Name}" : ids[i], saes[i], infos[sets[i]], CanRun(record, saes[i]), cfgs[i]));
         }
         return [.. sources];
     }
@@ -102,7 +103,13 @@ public sealed class SourceIds(IModelStore modelStore)
     public static string Of(SaeRecord sae)
     {
         ArgumentNullException.ThrowIfNull(sae);
-        if (NeuronpediaId(sae.CfgJson) is { } id) return id;
+        return Of(sae, Cfg(sae.CfgJson));
+    }
+
+    /// <summary>The same, with the SAE's cfg.json already parsed (<paramref name="cfg"/>; null when it is not JSON).</summary>
+    private static string Of(SaeRecord sae, JsonElement? cfg)
+    {
+        if (NeuronpediaId(cfg) is { } id) return id;
         return $"{(sae.Layer < 0 ? "e" : sae.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture))}-{sae.SetName ?? DefaultSet(sae.HookName)}";
     }
 
@@ -140,30 +147,19 @@ public sealed class SourceIds(IModelStore modelStore)
         }
     }
 
-    private static string? NeuronpediaId(string cfgJson)
+    private static string? NeuronpediaId(JsonElement? cfg)
     {
-        // Most configs do not name one: they are not parsed (this runs for every SAE of the model on every API call).
-        if (!cfgJson.Contains("neuronpedia_id", StringComparison.Ordinal)) return null;
-        try
-        {
-            using var cfg = JsonDocument.Parse(cfgJson);
-            var root = cfg.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) return null;
-            // SAELens keeps it at the top level (older configs) or under "metadata" (newer ones).
-            var id = root.TryGetProperty("neuronpedia_id", out var top) ? top
-                : root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("neuronpedia_id", out var inner) ? inner
-                : default;
-            if (id.ValueKind != JsonValueKind.String) return null;
-            var text = id.GetString()!;
-            var part = text[(text.LastIndexOf('/') + 1)..];
-            // Only a well-formed "{layer}-{set}" (layer a number or e) serves as an id.
-            var dash = part.IndexOf('-', StringComparison.Ordinal);
-            return dash > 0 && dash < part.Length - 1 && (part[..dash] == "e" || part[..dash].All(char.IsAsciiDigit)) && !part.Any(char.IsWhiteSpace) ? part : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
+        if (cfg is not { ValueKind: JsonValueKind.Object } root) return null;
+        // SAELens keeps it at the top level (older configs) or under "metadata" (newer ones).
+        var id = root.TryGetProperty("neuronpedia_id", out var top) ? top
+            : root.TryGetProperty("metadata", out var meta) && meta.ValueKind == JsonValueKind.Object && meta.TryGetProperty("neuronpedia_id", out var inner) ? inner
+            : default;
+        if (id.ValueKind != JsonValueKind.String) return null;
+        var text = id.GetString()!;
+        var part = text[(text.LastIndexOf('/') + 1)..];
+        // Only a well-formed "{layer}-{set}" (layer a number or e) serves as an id.
+        var dash = part.IndexOf('-', StringComparison.Ordinal);
+        return dash > 0 && dash < part.Length - 1 && (part[..dash] == "e" || part[..dash].All(char.IsAsciiDigit)) && !part.Any(char.IsWhiteSpace) ? part : null;
     }
 
     private static string Describe(IReadOnlyList<SaeRecord> saes)

@@ -68,8 +68,6 @@ public sealed class VocabularyMarkup
     public void WriteJsonStrings(Utf8JsonWriter writer, ReadOnlySpan<int> ids, JavaScriptEncoder? encoder)
     {
         ArgumentNullException.ThrowIfNull(writer);
-        var json = _json;
-        if (json is null || json.Encoder != encoder) _json = json = EncodedJson.Of(_tokens, encoder);
         if (writer.Options.Indented)
         {
             // Raw text would lose the writer's indentation: value by value then.
@@ -78,8 +76,10 @@ public sealed class VocabularyMarkup
             writer.WriteEndArray();
             return;
         }
+        var json = _json;
+        if (json is null || json.Encoder != encoder) _json = json = EncodedJson.Of(_tokens, encoder);
         var length = 2 + Math.Max(ids.Length - 1, 0);
-        foreach (var id in ids) length += json.Starts[id + 1] - json.Starts[id];
+        foreach (var id in ids) length += json.Text(id).Length;
         var buffer = ArrayPool<byte>.Shared.Rent(length);
         try
         {
