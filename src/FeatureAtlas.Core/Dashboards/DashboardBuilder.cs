@@ -123,7 +123,7 @@ public sealed class DashboardBuilder
     /// <summary>
     /// Adds the state in a checkpoint of another builder over the same model, SAEs and options but other windows (a
     /// shard of the corpus): the dashboards equal one builder's fed both shards' windows (<see cref="FeatureAccumulator.Merge"/>),
-    /// the feature tables' correlations to float precision (<see cref="CorrelationAccumulator.Merge"/>).
+    /// the feature tables' correlations to float precision (<see cref="CorrelationAccumulator.MergeFrom"/>).
     /// </summary>
     public void MergeCheckpoint(Stream stream)
     {
@@ -131,7 +131,17 @@ public sealed class DashboardBuilder
         var count = reader.ReadInt32();
         if (count != _accumulators.Length) throw new InvalidDataException($"The checkpoint holds {count} SAEs, this run has {_accumulators.Length}.");
         for (var i = 0; i < count; i++) _accumulators[i].Merge(FeatureAccumulator.Read(reader, Options));
-        for (var i = 0; i < count; i++) _correlations[i].Merge(CorrelationAccumulator.Read(reader, Options));
+        for (var i = 0; i < count; i++) _correlations[i].MergeFrom(reader);
+    }
+
+    /// <summary>
+    /// Forgets every window added or merged, keeping the model, the SAEs (folded) and the memory of the sums: the builder
+    /// is then as new, for another shard of the same build.
+    /// </summary>
+    public void Reset()
+    {
+        foreach (var accumulator in _accumulators) accumulator.Reset();
+        foreach (var correlations in _correlations) correlations.Reset();
     }
 
     /// <summary>A builder continuing from a checkpoint written for the same model, SAEs and options.</summary>

@@ -31,6 +31,14 @@ public sealed partial class FeatureAccumulator
         other.Windows = 0;
     }
 
+    /// <summary>Forgets everything added or merged, as if new (a worker reuses one accumulator for its next shard).</summary>
+    public void Reset()
+    {
+        Array.Clear(_states);
+        TotalTokens = 0;
+        Windows = 0;
+    }
+
     private sealed partial class FeatureState
     {
         /// <summary>Takes in <paramref name="other"/>'s activations (see <see cref="Merge"/>); <paramref name="other"/> may be doubled.</summary>

@@ -102,10 +102,10 @@ public static class ShardedDashboards
     /// <summary>Runs the shard's remaining windows, saving as it goes; false when the job was cancelled meanwhile.</summary>
     private static async Task<bool> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
     {
-        var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
-        var model = services.Weights.Model(options.ModelDirectory, processing);
+        var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
         var state = piece.Next > piece.First ? await services.Jobs.GetShardStateAsync(job.Id, piece.Shard, cancellationToken).ConfigureAwait(false) : null;
-        var builder = state is null ? new DashboardBuilder(model, saes, options.Dashboard) : DashboardBuilder.Restore(new MemoryStream(state), model, saes, options.Dashboard);
+        // An empty builder that takes in the saved state holds exactly what the saving one held.
+        if (state is not null) builder.MergeCheckpoint(new MemoryStream(state));
         var next = state is null ? piece.First : piece.Next;
         var end = piece.First + piece.Count;
         var pacer = new CheckpointPacer(services.ShardSaveInterval);
@@ -138,7 +138,25 @@ public static class ShardedDashboards
             throw;
         }
         await SaveAsync(services, job.Id, piece.Shard, end, true, builder, cancellationToken).ConfigureAwait(false);
+        services.Weights.KeepBuilder(job.Id, builder);
         return true;
+    }
+
+    /// <summary>
+    /// An empty builder for <paramref name="job"/>: the one this worker's last shard of it left (<see cref="LoadedWeights.TakeBuilder"/>),
+    /// else a new one over the job's model and SAEs; with the model's config and the corpus.
+    /// </summary>
+    private static async Task<(DashboardBuilder Builder, Gpt2Config Config, Core.Corpora.CorpusInfo Corpus)> BuilderAsync(JobServices services, JobRecord job,
+        DashboardJobOptions options, CancellationToken cancellationToken)
+    {
+        if (services.Weights.TakeBuilder(job.Id) is { } kept)
+        {
+            var corpus = await DashboardJob.CorpusAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
+            return (kept, kept.Model.Config, corpus);
+        }
+        var (config, saes, processing, corpusInfo, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
+        var model = services.Weights.Model(options.ModelDirectory, processing);
+        return (new DashboardBuilder(model, saes, options.Dashboard), config, corpusInfo);
     }
 
     private static Task SaveAsync(JobServices services, long jobId, int shard, int next, bool done, DashboardBuilder builder, CancellationToken cancellationToken)
@@ -152,9 +170,8 @@ public static class ShardedDashboards
     private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards, CancellationToken cancellationToken)
     {
         var jobs = services.Jobs;
-        var (config, saes, processing, corpus, _) = await DashboardJob.PrepareAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
-        var model = services.Weights.Model(options.ModelDirectory, processing);
-        var builder = new DashboardBuilder(model, saes, options.Dashboard);
+        var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
+        var model = builder.Model;
         await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
         foreach (var shard in shards)
         {

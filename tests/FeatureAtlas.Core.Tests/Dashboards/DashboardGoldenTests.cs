@@ -73,14 +73,22 @@ public class DashboardGoldenTests(TinyModelFixture fixture) : IClassFixture<Tiny
         Assert.Equal("blocks.1.hook_resid_pre", error.Tensor);
     }
 
-    [Fact]
-    public void Builder_TinyModelEndToEnd_MatchesBruteForceOutsideFragileDecisions()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Builder_TinyModelEndToEnd_MatchesBruteForceOutsideFragileDecisions(bool resetAfterOtherWindows)
     {
         var (options, _) = Load("default", "standard-resid-pre-1");
         var names = new[] { "standard-resid-pre-1", "topk-mlp-out-0", "mlp-post-0", "hookz-1" };
         var model = Gpt2Model.Load(fixture.Checkpoint.ModelDirectory);   // all four read the unprocessed model
         var builder = new DashboardBuilder(model, names.Select(n => SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory(n))).ToArray(), options);
         var windows = WindowList.Value;
+        if (resetAfterOtherWindows)
+        {
+            // A worker's builder after another shard: what it saw must leave no trace once reset.
+            builder.Add(windows.Take(6).Reverse().SelectMany(w => w).ToArray(), Enumerable.Range(100, 6).ToArray(), Length);
+            builder.Reset();
+        }
         builder.Add(windows.SelectMany(w => w).ToArray(), Enumerable.Range(0, windows.Length).ToArray(), Length);
         var results = builder.Build();
 

@@ -49,6 +49,56 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
         Compare(golden, tables, 1e-5, saeName);
     }
 
+    [Theory]
+    [MemberData(nameof(Names))]
+    public void MergeFrom_ShardCheckpoints_MatchesBruteForceCorrelations(string saeName)
+    {
+        var golden = GoldenJson.Value["saes"]![saeName]!;
+        using var acts = SafetensorsFile.Open(Golden.Path("dashboard_acts.safetensors"));
+        using var inputs = SafetensorsFile.Open(Golden.Path("feature_tables_inputs.safetensors"));
+        var a = acts.ReadFloat32($"acts/{saeName}");
+        var x = inputs.ReadFloat32($"x/{saeName}");
+        int s = (int)golden["d_sae"]!, d = (int)golden["d_in"]!;
+        var options = new DashboardOptions();
+        var tokens = WindowList.Value.SelectMany(w => w).ToArray();
+        // Three shards of windows, each written as a worker saves its state, merged into a fresh accumulator last first.
+        // One accumulator computes every shard, reset in between, as a worker reuses its builder.
+        var merged = new CorrelationAccumulator(s, d, options);
+        var part = new CorrelationAccumulator(s, d, options);
+        var windows = WindowList.Value.Length;
+        foreach (var shard in new[] { (First: 14, Count: windows - 14), (First: 0, Count: 5), (First: 5, Count: 9) })
+        {
+            var (from, rows) = (shard.First * Length, shard.Count * Length);
+            part.Reset();
+            part.Add(a.AsSpan(from * s, rows * s), x.AsSpan(from * d, rows * d), tokens.AsSpan(from, rows), rows);
+            using var stream = new MemoryStream();
+            using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) part.Write(writer);
+            stream.Position = 0;
+            using var reader = new BinaryReader(stream);
+            merged.MergeFrom(reader);
+            Assert.Equal(stream.Length, stream.Position);
+        }
+        Assert.Equal((long)golden["n"]!, merged.Positions);
+
+        var sae = SparseAutoencoder.Load(fixture.Checkpoint.SaeDirectory(saeName));
+        sae.FoldDecoderNorms();
+        Compare(golden, merged.Build(sae.Parameters.WDec, 3), 1e-5, saeName + " merged");
+    }
+
+    [Fact]
+    public void MergeFrom_CheckpointOfAnotherWidth_SaysWhatDiffers()
+    {
+        var options = new DashboardOptions();
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) new CorrelationAccumulator(5, 2, options).Write(writer);
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+
+        var error = Assert.Throws<InvalidDataException>(() => new CorrelationAccumulator(6, 2, options).MergeFrom(reader));
+
+        Assert.Equal("Cannot merge correlations of 5 × 2 into 6 × 2.", error.Message);
+    }
+
     [Fact]
     public void Builder_TinyModelEndToEnd_StoresTablesMatchingBruteForce()
     {
