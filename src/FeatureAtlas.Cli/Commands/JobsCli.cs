@@ -18,7 +18,7 @@ internal static class JobsCli
         Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations,
         Maps = store.Umaps, Evals = store.Evals, Analyses = store.Analyses, Graphs = store.Graphs,
         Worker = worker ?? JobServices.DefaultWorkerName(),
-        ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(10),
+        ShardSaveInterval = shardSaveInterval ?? TimeSpan.FromSeconds(30),
     };
 
     /// <summary>What a resumable command says when Ctrl+C or SIGTERM stops it.</summary>

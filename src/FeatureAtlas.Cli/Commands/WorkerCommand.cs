@@ -19,7 +19,7 @@ internal static class WorkerCommand
         var queues = new Option<string[]>("--queues") { Description = "Queues to take jobs from (default: default).", AllowMultipleArgumentsPerToken = true };
         var workers = new Option<int>("--workers") { Description = "Jobs run at once in this process.", DefaultValueFactory = _ => 1 };
         var name = new Option<string?>("--name") { Description = "This worker's name in job records and messages (default: host:pid)." };
-        var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between saves of a running shard's state (what a killed worker's successor redoes).", DefaultValueFactory = _ => 10 };
+        var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between saves of a running shard's state (what a killed worker's successor redoes); as often as `dashboards build` checkpoints.", DefaultValueFactory = _ => 30 };
         var command = new Command("worker", "Run queued jobs (dashboard shards…) from a PostgreSQL database until stopped.") { db, queues, workers, name, checkpointSeconds };
         command.SetAction(async (parse, cancellationToken) =>
         {

@@ -36,7 +36,7 @@ public sealed class JobServices
     public LoadedWeights Weights { get; } = new();
 
     /// <summary>How often a running shard saves its state (and so how much a killed worker's successor redoes).</summary>
-    public TimeSpan ShardSaveInterval { get; init; } = TimeSpan.FromSeconds(10);
+    public TimeSpan ShardSaveInterval { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often a running shard reads its job's state to see a cancel.</summary>
     public TimeSpan CancelCheckInterval { get; init; } = TimeSpan.FromSeconds(1);
