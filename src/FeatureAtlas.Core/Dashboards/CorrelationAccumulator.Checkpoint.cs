@@ -90,22 +90,17 @@ public sealed partial class CorrelationAccumulator
     /// <summary>Every sum after the header, stored into (or, with <paramref name="add"/>, added to) these.</summary>
     private void ReadSums(BinaryReader reader, int version, bool add)
     {
-        foreach (var array in new[] { _featureSum, _featureSquares, _neuronSum, _neuronSquares })
+        // Version 1 wrote Σ f·x whole, after the other sums.
+        double[][] whole = version == 1
+            ? [_featureSum, _featureSquares, _neuronSum, _neuronSquares, _cross]
+            : [_featureSum, _featureSquares, _neuronSum, _neuronSquares];
+        foreach (var array in whole)
         {
             var length = reader.ReadInt64();
             if (length != array.LongLength) throw new InvalidDataException($"Checkpoint array of {length} sums, expected {array.LongLength}.");
             ReadDoubles(reader, array, add);
         }
-        if (version == 1)
-        {
-            var length = reader.ReadInt64();
-            if (length != _cross.LongLength) throw new InvalidDataException($"Checkpoint array of {length} sums, expected {_cross.LongLength}.");
-            ReadDoubles(reader, _cross, add);
-        }
-        else
-        {
-            ReadCrossRows(reader, add);
-        }
+        if (version != 1) ReadCrossRows(reader, add);
         var hasPairs = reader.ReadBoolean();
         if (hasPairs != HasFeatureCorrelations)
         {
@@ -134,18 +129,12 @@ public sealed partial class CorrelationAccumulator
     {
         var rows = reader.ReadInt32();
         if ((uint)rows > (uint)Features) throw new InvalidDataException($"Checkpoint has {rows} rows of feature-input sums, at most {Features} expected.");
-        var row = add ? new double[Inputs] : null;
+        var scratch = add ? new double[Inputs] : null;
         for (var k = 0; k < rows; k++)
         {
             var f = reader.ReadInt32();
             if ((uint)f >= (uint)Features) throw new InvalidDataException($"Checkpoint feature index {f} is outside [0, {Features}).");
-            if (row is null)
-            {
-                Fill(reader, MemoryMarshal.AsBytes(CrossRow(f)), "correlation");
-                continue;
-            }
-            Fill(reader, MemoryMarshal.AsBytes(row.AsSpan()), "correlation");
-            TensorPrimitives.Add(CrossRow(f), row, CrossRow(f));
+            ReadInto(reader, CrossRow(f), scratch);
         }
     }
 
@@ -227,7 +216,7 @@ public sealed partial class CorrelationAccumulator
             {
                 var count = (int)Math.Min(PairsPerChunk, remaining);
                 var chunk = buffer.AsSpan(0, count * PairBytes);
-                Fill(reader, chunk, "correlation");
+                Fill(reader, chunk);
                 for (var k = 0; k < count; k++)
                 {
                     var record = chunk.Slice(k * PairBytes, PairBytes);
@@ -259,28 +248,36 @@ public sealed partial class CorrelationAccumulator
     private static void ReadDoubles(BinaryReader reader, double[] values, bool add)
     {
         const int chunk = 1 << 16;
-        var read = add ? new double[(int)Math.Min(chunk, values.LongLength)] : null;
+        var scratch = add ? new double[(int)Math.Min(chunk, values.LongLength)] : null;
         for (long i = 0; i < values.LongLength; i += chunk)
         {
-            var target = values.AsSpan((int)i, (int)Math.Min(chunk, values.LongLength - i));
-            if (read is null)
-            {
-                Fill(reader, MemoryMarshal.AsBytes(target), "correlation");
-                continue;
-            }
-            var theirs = read.AsSpan(0, target.Length);
-            Fill(reader, MemoryMarshal.AsBytes(theirs), "correlation");
-            TensorPrimitives.Add(target, theirs, target);
+            ReadInto(reader, values.AsSpan((int)i, (int)Math.Min(chunk, values.LongLength - i)), scratch);
         }
     }
 
+    /// <summary>
+    /// Reads <paramref name="target"/>'s length of doubles into it, or, given a <paramref name="scratch"/> at least as
+    /// long, into that and adds them to it.
+    /// </summary>
+    private static void ReadInto(BinaryReader reader, Span<double> target, double[]? scratch)
+    {
+        if (scratch is null)
+        {
+            Fill(reader, MemoryMarshal.AsBytes(target));
+            return;
+        }
+        var theirs = scratch.AsSpan(0, target.Length);
+        Fill(reader, MemoryMarshal.AsBytes(theirs));
+        TensorPrimitives.Add(target, theirs, target);
+    }
+
     /// <summary>Fills <paramref name="span"/> from the reader, or says that the checkpoint ends early.</summary>
-    private static void Fill(BinaryReader reader, Span<byte> span, string what)
+    private static void Fill(BinaryReader reader, Span<byte> span)
     {
         while (!span.IsEmpty)
         {
             var read = reader.Read(span);
-            if (read == 0) throw new EndOfStreamException($"The {what} checkpoint ends early.");
+            if (read == 0) throw new EndOfStreamException("The correlation checkpoint ends early.");
             span = span[read..];
         }
     }

@@ -27,12 +27,7 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
     [MemberData(nameof(Names))]
     public void Accumulator_OnReferenceInputs_MatchesBruteForceCorrelations(string saeName)
     {
-        var golden = GoldenJson.Value["saes"]![saeName]!;
-        using var acts = SafetensorsFile.Open(Golden.Path("dashboard_acts.safetensors"));
-        using var inputs = SafetensorsFile.Open(Golden.Path("feature_tables_inputs.safetensors"));
-        var a = acts.ReadFloat32($"acts/{saeName}");
-        var x = inputs.ReadFloat32($"x/{saeName}");
-        int s = (int)golden["d_sae"]!, d = (int)golden["d_in"]!;
+        var (golden, a, x, s, d) = ReferenceInputs(saeName);
         var accumulator = new CorrelationAccumulator(s, d, new DashboardOptions());
         // Batches of 5 windows, last batch first: the sums may round differently, the tables may not change.
         foreach (var batch in Enumerable.Range(0, WindowList.Value.Length).Chunk(5).Reverse())
@@ -53,12 +48,7 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
     [MemberData(nameof(Names))]
     public void MergeFrom_ShardCheckpoints_MatchesBruteForceCorrelations(string saeName)
     {
-        var golden = GoldenJson.Value["saes"]![saeName]!;
-        using var acts = SafetensorsFile.Open(Golden.Path("dashboard_acts.safetensors"));
-        using var inputs = SafetensorsFile.Open(Golden.Path("feature_tables_inputs.safetensors"));
-        var a = acts.ReadFloat32($"acts/{saeName}");
-        var x = inputs.ReadFloat32($"x/{saeName}");
-        int s = (int)golden["d_sae"]!, d = (int)golden["d_in"]!;
+        var (golden, a, x, s, d) = ReferenceInputs(saeName);
         var options = new DashboardOptions();
         var tokens = WindowList.Value.SelectMany(w => w).ToArray();
         // Three shards of windows, each written as a worker saves its state, merged into a fresh accumulator last first.
@@ -117,13 +107,7 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
     [Fact]
     public void Checkpoint_StopAndResume_GivesTheSameBits()
     {
-        var saeName = Saes[0];
-        var golden = GoldenJson.Value["saes"]![saeName]!;
-        using var acts = SafetensorsFile.Open(Golden.Path("dashboard_acts.safetensors"));
-        using var inputs = SafetensorsFile.Open(Golden.Path("feature_tables_inputs.safetensors"));
-        var a = acts.ReadFloat32($"acts/{saeName}");
-        var x = inputs.ReadFloat32($"x/{saeName}");
-        int s = (int)golden["d_sae"]!, d = (int)golden["d_in"]!;
+        var (_, a, x, s, d) = ReferenceInputs(Saes[0]);
         var options = new DashboardOptions();
         var tokens = WindowList.Value.SelectMany(w => w).ToArray();
         var half = 12 * Length;
@@ -165,6 +149,15 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
         Assert.False(accumulator.HasFeatureCorrelations);
         Assert.All(tables, t => Assert.Empty(t.CorrelatedFeaturesIndices));
         Assert.Equal([0, 1], tables[0].CorrelatedNeuronsIndices);   // both inputs rise with feature 0: Pearson 1
+    }
+
+    /// <summary>The reference's golden tables of <paramref name="saeName"/>, its activations [N, S] and inputs [N, D], and S and D.</summary>
+    private static (JsonNode Golden, float[] Acts, float[] X, int S, int D) ReferenceInputs(string saeName)
+    {
+        var golden = GoldenJson.Value["saes"]![saeName]!;
+        using var acts = SafetensorsFile.Open(Golden.Path("dashboard_acts.safetensors"));
+        using var inputs = SafetensorsFile.Open(Golden.Path("feature_tables_inputs.safetensors"));
+        return (golden, acts.ReadFloat32($"acts/{saeName}"), inputs.ReadFloat32($"x/{saeName}"), (int)golden["d_sae"]!, (int)golden["d_in"]!);
     }
 
     private static void Compare(JsonNode golden, IReadOnlyList<FeatureTables> tables, double tolerance, string where)
