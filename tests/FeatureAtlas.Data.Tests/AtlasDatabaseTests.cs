@@ -119,6 +119,33 @@ public sealed class AtlasDatabaseTests
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task OpenAsync_HistoryLackingTheLatestMigration_AppliesIt(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var first = await db.OpenAsync();
+        await using var context = first.Database.CreateContext();
+        var latest = context.Database.GetMigrations().Last();
+        await db.ScalarAsync($"DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = '{latest}'");
+
+        var second = await db.OpenAsync();
+
+        await using var after = second.Database.CreateContext();
+        Assert.Equal(after.Database.GetMigrations(), await after.Database.GetAppliedMigrationsAsync(None));
+    }
+
+    [Fact]
+    public async Task OpenAsync_Postgres_StoresShardStatesUncompressedOutOfLine()
+    {
+        await using var db = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        await db.OpenAsync();
+
+        var storage = await db.ScalarAsync("SELECT attstorage::text FROM pg_attribute WHERE attrelid = 'job_shards'::regclass AND attname = 'state'");
+
+        Assert.Equal("e", storage as string);
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task OpenAsync_NewerMigrations_ThrowsInvalidData(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
