@@ -2,19 +2,29 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
+using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Core.Dashboards;
 
 public sealed partial class CorrelationAccumulator
 {
-    /// <summary>2: Σ f·x only for the features that fired (version 1 wrote all S·D sums, 151 MB at 24,576 × 768).</summary>
-    private const int CheckpointVersion = 2;
+    /// <summary>
+    /// 3: pair sums in blocks of varint index gaps (<see cref="WritePairs"/>); 2: pair sums as (int64 index, float32)
+    /// records; 1: Σ f·x written whole (151 MB at 24,576 × 768), not only the rows of features that fired.
+    /// </summary>
+    private const int CheckpointVersion = 3;
 
-    /// <summary>Bytes of one stored pair sum: its index in the triangle (int64) and the sum (float32), little-endian.</summary>
-    private const int PairBytes = sizeof(long) + sizeof(float);
+    /// <summary>Bytes of one version-2 pair sum: its index in the triangle (int64) and the sum (float32), little-endian.</summary>
+    private const int PairBytesV2 = sizeof(long) + sizeof(float);
 
-    /// <summary>Pair sums moved through one buffer at a time when writing or reading (768 KB).</summary>
-    private const int PairsPerChunk = 1 << 16;
+    /// <summary>Pair sums moved through one buffer at a time when reading version 2 (768 KB).</summary>
+    private const int PairsPerChunkV2 = 1 << 16;
+
+    /// <summary>A block of pair sums is closed once it holds this many bytes (256 KB).</summary>
+    private const int PairBlockBytes = 1 << 18;
+
+    /// <summary>The most bytes one pair record takes: a varint and a float32.</summary>
+    private const int MaxPairRecordBytes = Varint.MaxBytes + sizeof(float);
 
     /// <summary>
     /// Writes every sum, in proportion to what was seen: Σ f·x rows only for features that fired (a shard of a few
@@ -83,7 +93,7 @@ public sealed partial class CorrelationAccumulator
     private static int ReadVersion(BinaryReader reader)
     {
         var version = reader.ReadInt32();
-        if (version is not (1 or CheckpointVersion)) throw new InvalidDataException($"Correlation checkpoint version {version}, expected 1 or {CheckpointVersion}.");
+        if (version is < 1 or > CheckpointVersion) throw new InvalidDataException($"Correlation checkpoint version {version}, expected 1 to {CheckpointVersion}.");
         return version;
     }
 
@@ -106,7 +116,8 @@ public sealed partial class CorrelationAccumulator
         {
             throw new InvalidDataException($"The checkpoint {(hasPairs ? "has" : "lacks")} feature-pair sums, but these options {(hasPairs ? "leave them out" : "keep them")}.");
         }
-        if (hasPairs) ReadPairs(reader, add);
+        if (hasPairs && version < 3) ReadPairRecords(reader, add);
+        else if (hasPairs) ReadPairs(reader, add);
     }
 
     /// <summary>The count of non-zero rows of Σ f·x [S, D], then each as its feature index and D sums.</summary>
@@ -168,13 +179,18 @@ public sealed partial class CorrelationAccumulator
         return nonzero;
     }
 
-    /// <summary>Each non-zero pair sum as its index and value, gathered into a buffer and written a chunk at a time.</summary>
+    /// <summary>
+    /// Each non-zero pair sum, in index order, in blocks: int32 records, int32 bytes, then the records, each the gap
+    /// to its index from the previous one of its block (the first: from −1) less one, as an unsigned LEB128 varint,
+    /// then the sum (float32, little-endian). Non-zero pairs lie a few dozen apart, so a gap is mostly one byte and a
+    /// record five, against twelve with a whole index; the blocks let a reader decode from a buffer of known length.
+    /// </summary>
     private void WritePairs(BinaryWriter writer)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(PairsPerChunk * PairBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(PairBlockBytes + MaxPairRecordBytes);
         try
         {
-            var used = 0;
+            var (used, records, previous) = (0, 0, -1L);
             foreach (var (start, length) in PairPieces())
             {
                 var bits = PairBits(start, length);
@@ -184,19 +200,21 @@ public sealed partial class CorrelationAccumulator
                     var next = bits[at..].IndexOfAnyExcept(0);
                     if (next < 0) break;
                     at += next;
-                    var record = buffer.AsSpan(used, PairBytes);
-                    BinaryPrimitives.WriteInt64LittleEndian(record, start + at);
-                    BinaryPrimitives.WriteInt32LittleEndian(record[sizeof(long)..], bits[at]);
-                    used += PairBytes;
-                    if (used == PairsPerChunk * PairBytes)
+                    var index = start + at;
+                    used += Varint.Write(buffer.AsSpan(used), (ulong)(index - previous - 1));
+                    BinaryPrimitives.WriteInt32LittleEndian(buffer.AsSpan(used), bits[at]);
+                    used += sizeof(int);
+                    records++;
+                    previous = index;
+                    if (used >= PairBlockBytes)
                     {
-                        writer.Write(buffer, 0, used);
-                        used = 0;
+                        WriteBlock(writer, buffer, records, used);
+                        (used, records, previous) = (0, 0, -1L);
                     }
                     at++;
                 }
             }
-            writer.Write(buffer, 0, used);
+            if (records > 0) WriteBlock(writer, buffer, records, used);
         }
         finally
         {
@@ -204,22 +222,70 @@ public sealed partial class CorrelationAccumulator
         }
     }
 
+    private static void WriteBlock(BinaryWriter writer, byte[] buffer, int records, int bytes)
+    {
+        writer.Write(records);
+        writer.Write(bytes);
+        writer.Write(buffer, 0, bytes);
+    }
+
+    /// <summary>Reads (or adds) the blocks of pair sums <see cref="WritePairs"/> wrote, checking every count and index.</summary>
     private void ReadPairs(BinaryReader reader, bool add)
     {
         var pairs = _pairs!;
         var remaining = reader.ReadInt64();
         if ((ulong)remaining > (ulong)pairs.LongLength) throw new InvalidDataException($"Checkpoint has {remaining} pair sums, at most {pairs.LongLength} expected.");
-        var buffer = ArrayPool<byte>.Shared.Rent(PairsPerChunk * PairBytes);
+        var buffer = ArrayPool<byte>.Shared.Rent(PairBlockBytes + MaxPairRecordBytes);
         try
         {
             while (remaining > 0)
             {
-                var count = (int)Math.Min(PairsPerChunk, remaining);
-                var chunk = buffer.AsSpan(0, count * PairBytes);
+                var (records, bytes) = (reader.ReadInt32(), reader.ReadInt32());
+                if (records <= 0 || records > remaining || bytes <= 0 || bytes > PairBlockBytes + MaxPairRecordBytes)
+                {
+                    throw new InvalidDataException($"Checkpoint block of {records} pair sums in {bytes} bytes; {remaining} sums remain, blocks hold at most {PairBlockBytes + MaxPairRecordBytes} bytes.");
+                }
+                var block = buffer.AsSpan(0, bytes);
+                Fill(reader, block);
+                var (at, previous) = (0, -1L);
+                for (var k = 0; k < records; k++)
+                {
+                    if (!Varint.TryRead(block, ref at, out var gap)) throw new InvalidDataException("Checkpoint block of pair sums ends inside a record.");
+                    var index = previous + 1 + (long)Math.Min(gap, (ulong)pairs.LongLength);
+                    if (index >= pairs.LongLength) throw new InvalidDataException($"Checkpoint pair index {previous + 1}+{gap} is outside [0, {pairs.LongLength}).");
+                    if (at + sizeof(float) > bytes) throw new InvalidDataException("Checkpoint block of pair sums ends inside a record.");
+                    var value = BinaryPrimitives.ReadSingleLittleEndian(block[at..]);
+                    at += sizeof(float);
+                    pairs[index] = add ? pairs[index] + value : value;
+                    previous = index;
+                }
+                if (at != bytes) throw new InvalidDataException($"Checkpoint block of {records} pair sums holds {bytes} bytes, but its records take {at}.");
+                remaining -= records;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    /// <summary>Version 2's pair sums: (int64 index, float32 sum) records.</summary>
+    private void ReadPairRecords(BinaryReader reader, bool add)
+    {
+        var pairs = _pairs!;
+        var remaining = reader.ReadInt64();
+        if ((ulong)remaining > (ulong)pairs.LongLength) throw new InvalidDataException($"Checkpoint has {remaining} pair sums, at most {pairs.LongLength} expected.");
+        var buffer = ArrayPool<byte>.Shared.Rent(PairsPerChunkV2 * PairBytesV2);
+        try
+        {
+            while (remaining > 0)
+            {
+                var count = (int)Math.Min(PairsPerChunkV2, remaining);
+                var chunk = buffer.AsSpan(0, count * PairBytesV2);
                 Fill(reader, chunk);
                 for (var k = 0; k < count; k++)
                 {
-                    var record = chunk.Slice(k * PairBytes, PairBytes);
+                    var record = chunk.Slice(k * PairBytesV2, PairBytesV2);
                     var i = BinaryPrimitives.ReadInt64LittleEndian(record);
                     if ((ulong)i >= (ulong)pairs.LongLength) throw new InvalidDataException($"Checkpoint pair index {i} is outside [0, {pairs.LongLength}).");
                     var value = BinaryPrimitives.ReadSingleLittleEndian(record[sizeof(long)..]);

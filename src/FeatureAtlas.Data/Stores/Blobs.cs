@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using FeatureAtlas.Core.Storage;
 
 namespace FeatureAtlas.Data.Stores;
 
@@ -77,19 +78,14 @@ internal static class Blobs
     /// <summary>Non-negative counts as unsigned LEB128: 7 bits a byte, high bit set on all but the last.</summary>
     public static byte[] FromVarInts(ReadOnlySpan<long> values, string field)
     {
-        var blob = new List<byte>(values.Length * 2);
+        var blob = new byte[values.Length * Varint.MaxBytes];
+        var at = 0;
         foreach (var value in values)
         {
             if (value < 0) throw new ArgumentOutOfRangeException(field, value, $"{field}: counts cannot be negative.");
-            var v = (ulong)value;
-            while (v >= 0x80)
-            {
-                blob.Add((byte)(v | 0x80));
-                v >>= 7;
-            }
-            blob.Add((byte)v);
+            at += Varint.Write(blob.AsSpan(at), (ulong)value);
         }
-        return blob.ToArray();
+        return blob[..at];
     }
 
     public static long[] ToVarInts(byte[]? blob, int count, string field)
@@ -99,13 +95,9 @@ internal static class Blobs
         var bytes = blob ?? [];
         for (var i = 0; i < count; i++)
         {
-            ulong v = 0;
-            for (var shift = 0; ; shift += 7)
+            if (!Varint.TryRead(bytes, ref at, out var v) || v > long.MaxValue)
             {
-                if (at >= bytes.Length || shift > 56) throw new InvalidDataException($"{field}: varint blob of {bytes.Length} bytes ends before its {count} values.");
-                var b = bytes[at++];
-                v |= (ulong)(b & 0x7F) << shift;
-                if (b < 0x80) break;
+                throw new InvalidDataException($"{field}: varint blob of {bytes.Length} bytes ends before its {count} values.");
             }
             values[i] = (long)v;
         }

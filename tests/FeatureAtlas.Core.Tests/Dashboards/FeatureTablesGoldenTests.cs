@@ -108,29 +108,118 @@ public class FeatureTablesGoldenTests(TinyModelFixture fixture) : IClassFixture<
     public void Checkpoint_StopAndResume_GivesTheSameBits()
     {
         var (_, a, x, s, d) = ReferenceInputs(Saes[0]);
-        var options = new DashboardOptions();
         var tokens = WindowList.Value.SelectMany(w => w).ToArray();
-        var half = 12 * Length;
+        var (whole, resumed, _) = StopAndResume(a, x, tokens, s, d, 12 * Length);
+
+        var decoder = new float[s * d];
+        Array.Fill(decoder, 1f);
+        AssertSameTables(whole.Build(decoder, 3), resumed.Build(decoder, 3));
+    }
+
+    [Fact]
+    public void Checkpoint_ManyBlocksOfPairSums_ResumesToTheSameBits()
+    {
+        // 900 features, a silent band among them (long gaps between non-zero pairs: varints of several bytes), and
+        // enough co-firing pairs that their sums fill several blocks.
+        const int s = 900, d = 3, rows = 40;
+        var random = new Random(7);
+        var acts = new float[rows * s];
+        for (var i = 0; i < acts.Length; i++)
+        {
+            var f = i % s;
+            if (f is >= 200 and < 450 && f != 321) continue;
+            if (random.NextDouble() < 0.3) acts[i] = (float)random.NextDouble() * 4;
+        }
+        var x = Enumerable.Range(0, rows * d).Select(_ => (float)random.NextDouble() - 0.5f).ToArray();
+        var tokens = Enumerable.Range(0, rows).Select(t => 1000 + t).ToArray();
+
+        var (whole, resumed, bytes) = StopAndResume(acts, x, tokens, s, d, rows / 2);
+
+        Assert.True(bytes > 600_000, $"{bytes} bytes: too few pair sums for several blocks.");
+        var decoder = Enumerable.Range(0, s * d).Select(i => (float)Math.Sin(i)).ToArray();
+        AssertSameTables(whole.Build(decoder, 5), resumed.Build(decoder, 5));
+    }
+
+    [Fact]
+    public void Read_VersionTwoCheckpoint_RestoresItsSums()
+    {
+        // The sums of Accumulator_SaeWiderThanTheLimit's two positions, worked out by hand and written as version 2
+        // did: pair sums as (int64 index, float32) records, the triangle row by row, (0,1) at 0 … (3,4) at 9.
+        float[] acts = [1, 0, 2, 0, 1, 2, 1, 0, 0, 3];
+        float[] x = [1, 2, 3, 5];
+        var options = new DashboardOptions();
+        using var stream = new MemoryStream();
+        using (var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true))
+        {
+            w.Write(2);
+            w.Write(5);
+            w.Write(2);
+            w.Write(2L);
+            foreach (double[] sums in new[] { new double[] { 3, 1, 2, 0, 4 }, [5, 1, 4, 0, 10], [4, 7], [10, 29] })
+            {
+                w.Write((long)sums.Length);
+                foreach (var v in sums) w.Write(v);
+            }
+            (int Feature, double[] Sums)[] crossRows = [(0, [7, 12]), (1, [3, 5]), (2, [2, 4]), (4, [10, 17])];
+            w.Write(crossRows.Length);
+            foreach (var (feature, sums) in crossRows)
+            {
+                w.Write(feature);
+                foreach (var v in sums) w.Write(v);
+            }
+            w.Write(true);
+            (long Index, float Sum)[] pairs = [(0, 2), (1, 2), (3, 7), (6, 3), (8, 2)];
+            w.Write((long)pairs.Length);
+            foreach (var (index, sum) in pairs)
+            {
+                w.Write(index);
+                w.Write(sum);
+            }
+        }
+        stream.Position = 0;
+        using var reader = new BinaryReader(stream);
+
+        var restored = CorrelationAccumulator.Read(reader, options);
+
+        var direct = new CorrelationAccumulator(5, 2, options);
+        direct.Add(acts, x, [7, 8], 2);
+        var decoder = new float[] { 1, 0, 0, 1, 1, 1, 1, -1, 0.5f, 2 };
+        Assert.Equal(stream.Length, stream.Position);
+        Assert.Equal(2, restored.Positions);
+        AssertSameTables(direct.Build(decoder, 3), restored.Build(decoder, 3));
+    }
+
+    /// <summary>
+    /// One accumulator fed every row, and one fed the first <paramref name="half"/> rows, written, read back and fed
+    /// the rest; with the checkpoint's length, every byte of which the read must take.
+    /// </summary>
+    private static (CorrelationAccumulator Whole, CorrelationAccumulator Resumed, long Bytes) StopAndResume(float[] acts, float[] x, int[] tokens, int s, int d, int half)
+    {
+        var options = new DashboardOptions();
+        var rows = tokens.Length;
         var whole = new CorrelationAccumulator(s, d, options);
-        whole.Add(a, x, tokens, tokens.Length);
+        whole.Add(acts, x, tokens, rows);
         var first = new CorrelationAccumulator(s, d, options);
-        first.Add(a.AsSpan(0, half * s), x.AsSpan(0, half * d), tokens.AsSpan(0, half), half);
+        first.Add(acts.AsSpan(0, half * s), x.AsSpan(0, half * d), tokens.AsSpan(0, half), half);
         using var stream = new MemoryStream();
         using (var writer = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true)) first.Write(writer);
         stream.Position = 0;
         using var reader = new BinaryReader(stream);
         var resumed = CorrelationAccumulator.Read(reader, options);
-        resumed.Add(a.AsSpan(half * s), x.AsSpan(half * d), tokens.AsSpan(half), tokens.Length - half);
+        Assert.Equal(stream.Length, stream.Position);
+        resumed.Add(acts.AsSpan(half * s), x.AsSpan(half * d), tokens.AsSpan(half), rows - half);
+        return (whole, resumed, stream.Length);
+    }
 
-        var decoder = new float[s * d];
-        Array.Fill(decoder, 1f);
-        var expected = whole.Build(decoder, 3);
-        var actual = resumed.Build(decoder, 3);
-        for (var f = 0; f < s; f++)
+    private static void AssertSameTables(IReadOnlyList<FeatureTables> expected, IReadOnlyList<FeatureTables> actual)
+    {
+        Assert.Equal(expected.Count, actual.Count);
+        for (var f = 0; f < expected.Count; f++)
         {
             Assert.Equal(expected[f].CorrelatedNeuronsIndices, actual[f].CorrelatedNeuronsIndices);
             Assert.Equal(expected[f].CorrelatedNeuronsPearson, actual[f].CorrelatedNeuronsPearson);
             Assert.Equal(expected[f].CorrelatedFeaturesIndices, actual[f].CorrelatedFeaturesIndices);
+            Assert.Equal(expected[f].CorrelatedFeaturesPearson, actual[f].CorrelatedFeaturesPearson);
             Assert.Equal(expected[f].CorrelatedFeaturesCosine, actual[f].CorrelatedFeaturesCosine);
         }
     }
