@@ -59,7 +59,7 @@ public interface IJobStore
 
     /// <summary>
     /// Replaces a shard's state and position in one statement: a retried shard overwrites what its dead attempt
-    /// saved, so no window is ever counted twice.
+    /// saved, so no window is ever counted twice. <paramref name="state"/> is read before the task completes, not kept.
     /// </summary>
-    Task SaveShardAsync(long jobId, int shard, int nextWindow, bool done, byte[] state, CancellationToken cancellationToken);
+    Task SaveShardAsync(long jobId, int shard, int nextWindow, bool done, ReadOnlyMemory<byte> state, CancellationToken cancellationToken);
 }

@@ -1,6 +1,9 @@
+using System.Runtime.InteropServices;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Entities;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace FeatureAtlas.Data.Stores;
 
@@ -181,12 +184,26 @@ public sealed class JobStore(AtlasDatabase database) : Store(database), IJobStor
         return await db.JobShards.AsNoTracking().Where(s => s.JobId == jobId && s.Shard == shard).Select(s => s.State).SingleOrDefaultAsync(cancellationToken);
     }
 
-    public async Task SaveShardAsync(long jobId, int shard, int nextWindow, bool done, byte[] state, CancellationToken cancellationToken)
+    public async Task SaveShardAsync(long jobId, int shard, int nextWindow, bool done, ReadOnlyMemory<byte> state, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(state);
         await using var db = CreateContext();
-        var updated = await db.JobShards.Where(s => s.JobId == jobId && s.Shard == shard)
-            .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, state).SetProperty(s => s.Next, nextWindow).SetProperty(s => s.Done, done), cancellationToken);
+        int updated;
+        if (Database.Provider == AtlasProvider.Postgres)
+        {
+            // Npgsql sends the bytes where they lie; EF's byte[] property would need a copy of exactly this length
+            // (hundreds of MB for a wide SAE's sums) on every save.
+            updated = await db.Database.ExecuteSqlRawAsync(
+                "UPDATE job_shards SET state = @state, next = @next, done = @done WHERE job_id = @job AND shard = @shard",
+                [new NpgsqlParameter<ReadOnlyMemory<byte>>("state", NpgsqlDbType.Bytea) { TypedValue = state }, new NpgsqlParameter<int>("next", nextWindow),
+                    new NpgsqlParameter<bool>("done", done), new NpgsqlParameter<long>("job", jobId), new NpgsqlParameter<int>("shard", shard)],
+                cancellationToken);
+        }
+        else
+        {
+            var bytes = MemoryMarshal.TryGetArray(state, out var whole) && whole.Offset == 0 && whole.Count == whole.Array!.Length ? whole.Array : state.ToArray();
+            updated = await db.JobShards.Where(s => s.JobId == jobId && s.Shard == shard)
+                .ExecuteUpdateAsync(u => u.SetProperty(s => s.State, bytes).SetProperty(s => s.Next, nextWindow).SetProperty(s => s.Done, done), cancellationToken);
+        }
         if (updated != 1) throw new KeyNotFoundException($"Job {jobId} has no shard {shard}.");
     }
 

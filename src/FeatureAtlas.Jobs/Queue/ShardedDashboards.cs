@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using FeatureAtlas.Core.Dashboards;
 using FeatureAtlas.Core.Model;
@@ -159,11 +160,19 @@ public static class ShardedDashboards
         return (new DashboardBuilder(model, saes, options.Dashboard), config, corpusInfo);
     }
 
-    private static Task SaveAsync(JobServices services, long jobId, int shard, int next, bool done, DashboardBuilder builder, CancellationToken cancellationToken)
+    /// <summary>
+    /// Each builder's save buffer, kept as long as the builder is (a worker keeps its builder for the job's next
+    /// shard): a state of a few hundred MB is written into the memory the last save grew, and handed to the store
+    /// where it lies, instead of growing a new stream by doubling and copying it out whole on every save.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DashboardBuilder, MemoryStream> SaveBuffers = new();
+
+    private static async Task SaveAsync(JobServices services, long jobId, int shard, int next, bool done, DashboardBuilder builder, CancellationToken cancellationToken)
     {
-        using var stream = new MemoryStream();
+        var stream = SaveBuffers.GetValue(builder, _ => new MemoryStream());
+        stream.SetLength(0);
         builder.WriteCheckpoint(stream);
-        return services.Jobs.SaveShardAsync(jobId, shard, next, done, stream.ToArray(), cancellationToken);
+        await services.Jobs.SaveShardAsync(jobId, shard, next, done, stream.GetBuffer().AsMemory(0, (int)stream.Length), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same rows.</summary>
