@@ -54,8 +54,11 @@ public interface IJobStore
     /// <summary>Counts a start of a shard by <paramref name="worker"/> and returns the shard as stored.</summary>
     Task<JobShardRecord> StartShardAsync(long jobId, int shard, string worker, CancellationToken cancellationToken);
 
-    /// <summary>A shard's accumulated state (null before its first save).</summary>
-    Task<byte[]?> GetShardStateAsync(long jobId, int shard, CancellationToken cancellationToken);
+    /// <summary>
+    /// Hands a shard's accumulated state to <paramref name="read"/> as a stream from the database, not copied into
+    /// memory first (hundreds of MB for a wide SAE); false, without calling it, before the shard's first save.
+    /// </summary>
+    Task<bool> ReadShardStateAsync(long jobId, int shard, Action<Stream> read, CancellationToken cancellationToken);
 
     /// <summary>
     /// Replaces a shard's state and position in one statement: a retried shard overwrites what its dead attempt

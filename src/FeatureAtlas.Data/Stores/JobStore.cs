@@ -1,3 +1,4 @@
+using System.Data;
 using System.Runtime.InteropServices;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data.Entities;
@@ -178,10 +179,27 @@ public sealed class JobStore(AtlasDatabase database) : Store(database), IJobStor
             .Select(s => new JobShardRecord(s.JobId, s.Shard, s.First, s.Count, s.Next, s.Done, s.Attempts, s.Worker)).SingleAsync(cancellationToken);
     }
 
-    public async Task<byte[]?> GetShardStateAsync(long jobId, int shard, CancellationToken cancellationToken)
+    public async Task<bool> ReadShardStateAsync(long jobId, int shard, Action<Stream> read, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(read);
         await using var db = CreateContext();
-        return await db.JobShards.AsNoTracking().Where(s => s.JobId == jobId && s.Shard == shard).Select(s => s.State).SingleOrDefaultAsync(cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "SELECT state FROM job_shards WHERE job_id = @job AND shard = @shard";
+        foreach (var (name, value) in new (string, object)[] { ("job", jobId), ("shard", shard) })
+        {
+            var parameter = command.CreateParameter();
+            (parameter.ParameterName, parameter.Value) = (name, value);
+            command.Parameters.Add(parameter);
+        }
+        // Sequential access streams the column as it arrives instead of buffering the row.
+        await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+        if (!await reader.ReadAsync(cancellationToken) || await reader.IsDBNullAsync(0, cancellationToken)) return false;
+        await using var column = reader.GetStream(0);
+        // The state is read in small pieces (counts, headers) between large ones; the column stream is read in MBs.
+        await using var buffered = new BufferedStream(column, 1 << 20);
+        read(buffered);
+        return true;
     }
 
     public async Task SaveShardAsync(long jobId, int shard, int nextWindow, bool done, ReadOnlyMemory<byte> state, CancellationToken cancellationToken)

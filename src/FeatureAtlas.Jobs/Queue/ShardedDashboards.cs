@@ -104,10 +104,9 @@ public static class ShardedDashboards
     private static async Task<bool> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
     {
         var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
-        var state = piece.Next > piece.First ? await services.Jobs.GetShardStateAsync(job.Id, piece.Shard, cancellationToken).ConfigureAwait(false) : null;
         // An empty builder that takes in the saved state holds exactly what the saving one held.
-        if (state is not null) builder.MergeCheckpoint(new MemoryStream(state));
-        var next = state is null ? piece.First : piece.Next;
+        var resumed = piece.Next > piece.First && await services.Jobs.ReadShardStateAsync(job.Id, piece.Shard, builder.MergeCheckpoint, cancellationToken).ConfigureAwait(false);
+        var next = resumed ? piece.Next : piece.First;
         var end = piece.First + piece.Count;
         var pacer = new CheckpointPacer(services.ShardSaveInterval);
         var checkedCancel = Stopwatch.StartNew();
@@ -184,9 +183,10 @@ public static class ShardedDashboards
         await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
         foreach (var shard in shards)
         {
-            var state = await jobs.GetShardStateAsync(job.Id, shard.Shard, cancellationToken).ConfigureAwait(false)
-                ?? throw new InvalidDataException($"Shard {shard.Shard} of job {job.Id} is marked done but holds no state.");
-            builder.MergeCheckpoint(new MemoryStream(state));
+            if (!await jobs.ReadShardStateAsync(job.Id, shard.Shard, builder.MergeCheckpoint, cancellationToken).ConfigureAwait(false))
+            {
+                throw new InvalidDataException($"Shard {shard.Shard} of job {job.Id} is marked done but holds no state.");
+            }
             await jobs.ReportProgressAsync(job.Id, "merging", shard.Shard + 1, shards.Count, cancellationToken).ConfigureAwait(false);
         }
         if ((await jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return;
