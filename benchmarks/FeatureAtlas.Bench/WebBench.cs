@@ -388,6 +388,7 @@ internal static class WebBench
             // CPU the site spent per request: steadier than requests/s on a shared machine, where other jobs take cores.
             ["server_cpu_ms_per_request"] = r.Requests == 0 ? 0 : Math.Round(gc.Cpu.TotalMilliseconds / r.Requests, 3),
             ["thread_pool_threads"] = ThreadPool.ThreadCount,
+            ["server_gc"] = System.Runtime.GCSettings.IsServerGC,
             ["p99_vs_goal"] = p99 / P99GoalMs,
             ["rps_vs_goal"] = r.RequestsPerSecond / RequestsPerSecondGoal,
             ["goals_met"] = p99 < P99GoalMs && r.RequestsPerSecond >= RequestsPerSecondGoal && r.Errors == 0,
