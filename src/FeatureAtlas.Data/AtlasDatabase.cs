@@ -73,8 +73,9 @@ public sealed class AtlasDatabase
             var builder = PostgresConnectionString.Parse(db);
             // Npgsql prepares a statement on the server once a pooled connection has run it twice, so the feature
             // page's statements are parsed and planned once per connection rather than per view (unless the
-            // connection string sets its own limit).
-            if (!builder.ContainsKey("Max Auto Prepare")) (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages) = (64, 2);
+            // connection string sets its own limit). Parsing and planning were half of PostgreSQL's CPU per page.
+            // (The builder's ContainsKey is true for every keyword it knows, set or not: the value says.)
+            if (builder.MaxAutoPrepare == 0) (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages) = (64, 2);
             var options = new DbContextOptionsBuilder<PostgresAtlasDbContext>().UseNpgsql(builder.ConnectionString).Options;
             var description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
             return new AtlasDatabase(AtlasProvider.Postgres, builder.ConnectionString, description, options);

@@ -25,6 +25,17 @@ public sealed class AtlasDatabaseTests
         Assert.DoesNotContain("secret", error.Message);
     }
 
+    [Theory]
+    [InlineData("Host=db;Database=atlas", 64, 2)]
+    [InlineData("Host=db;Database=atlas;Max Auto Prepare=10", 10, 5)]
+    [InlineData("postgresql://db/atlas", 64, 2)]
+    public void Create_Postgres_PreparesRepeatedStatementsUnlessTheConnectionStringSays(string db, int maxAutoPrepare, int minUsages)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(AtlasDatabase.Create(db).ConnectionString);
+
+        Assert.Equal((maxAutoPrepare, minUsages), (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages));
+    }
+
     [Fact]
     public void Create_PostgresUri_BecomesNpgsqlConnectionString()
     {
