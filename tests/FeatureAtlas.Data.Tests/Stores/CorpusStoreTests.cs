@@ -32,6 +32,26 @@ public sealed class CorpusStoreTests
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task ReadWindowsByIndex_TwoCorpora_ReadsTheNamedOneAndSaysWhatIsMissing(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        await store.Corpora.AddCorpusAsync("moby", "m", 4, [[1, 2], [3, 4], [5, 6]], replace: false, None);
+        await store.Corpora.AddCorpusAsync("sotu", "s", 4, [[7, 8], [9]], replace: false, None);
+
+        var picked = await store.Corpora.ReadWindowsAsync("sotu", [1, 0], None);
+        var beyond = await Assert.ThrowsAsync<KeyNotFoundException>(() => store.Corpora.ReadWindowsAsync("sotu", [2, 0], None));
+        var unknown = await Assert.ThrowsAsync<KeyNotFoundException>(() => store.Corpora.ReadWindowsAsync("nope", [0], None));
+        var unknownNone = await Assert.ThrowsAsync<KeyNotFoundException>(() => store.Corpora.ReadWindowsAsync("nope", [], None));
+
+        Assert.Equal([[7, 8], [9]], picked.OrderBy(p => p.Key).Select(p => p.Value));
+        Assert.Equal("Corpus 'sotu' has 2 windows; it has no window 2.", beyond.Message);
+        Assert.Equal("Corpus 'nope' is not in the store.", unknown.Message);
+        Assert.Equal(unknown.Message, unknownNone.Message);
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task AddCorpusAsync_DuplicateName_ThrowsUnlessReplace(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
