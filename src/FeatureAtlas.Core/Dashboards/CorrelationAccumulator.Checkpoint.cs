@@ -116,8 +116,11 @@ public sealed partial class CorrelationAccumulator
         {
             throw new InvalidDataException($"The checkpoint {(hasPairs ? "has" : "lacks")} feature-pair sums, but these options {(hasPairs ? "leave them out" : "keep them")}.");
         }
-        if (hasPairs && version < 3) ReadPairRecords(reader, add);
-        else if (hasPairs) ReadPairs(reader, add);
+        if (!hasPairs) return;
+        var count = reader.ReadInt64();
+        if ((ulong)count > (ulong)_pairs!.LongLength) throw new InvalidDataException($"Checkpoint has {count} pair sums, at most {_pairs.LongLength} expected.");
+        if (version < 3) ReadPairRecords(reader, count, add);
+        else ReadPairs(reader, count, add);
     }
 
     /// <summary>The count of non-zero rows of Σ f·x [S, D], then each as its feature index and D sums.</summary>
@@ -229,12 +232,10 @@ public sealed partial class CorrelationAccumulator
         writer.Write(buffer, 0, bytes);
     }
 
-    /// <summary>Reads (or adds) the blocks of pair sums <see cref="WritePairs"/> wrote, checking every count and index.</summary>
-    private void ReadPairs(BinaryReader reader, bool add)
+    /// <summary>Reads (or adds) the <paramref name="remaining"/> pair sums <see cref="WritePairs"/> wrote in blocks, checking every count and index.</summary>
+    private void ReadPairs(BinaryReader reader, long remaining, bool add)
     {
         var pairs = _pairs!;
-        var remaining = reader.ReadInt64();
-        if ((ulong)remaining > (ulong)pairs.LongLength) throw new InvalidDataException($"Checkpoint has {remaining} pair sums, at most {pairs.LongLength} expected.");
         var buffer = ArrayPool<byte>.Shared.Rent(PairBlockBytes + MaxPairRecordBytes);
         try
         {
@@ -269,12 +270,10 @@ public sealed partial class CorrelationAccumulator
         }
     }
 
-    /// <summary>Version 2's pair sums: (int64 index, float32 sum) records.</summary>
-    private void ReadPairRecords(BinaryReader reader, bool add)
+    /// <summary>Version 2's <paramref name="remaining"/> pair sums: (int64 index, float32 sum) records.</summary>
+    private void ReadPairRecords(BinaryReader reader, long remaining, bool add)
     {
         var pairs = _pairs!;
-        var remaining = reader.ReadInt64();
-        if ((ulong)remaining > (ulong)pairs.LongLength) throw new InvalidDataException($"Checkpoint has {remaining} pair sums, at most {pairs.LongLength} expected.");
         var buffer = ArrayPool<byte>.Shared.Rent(PairsPerChunkV2 * PairBytesV2);
         try
         {
