@@ -47,16 +47,22 @@ public static class TrainLmJob
 
         var batch = options.Batch;
         var steps = (int)Math.Clamp(options.Tokens / ((long)batch * options.Context), 1, int.MaxValue);
-        var vocabulary = SharedRowVocabulary.FromCounts(TargetCounts(train), options.MinTokenCount);
+        var targetCounts = TargetCounts(train);
+        if (options.MinTokenCount > 0 && !targetCounts.Any(c => c >= options.MinTokenCount))
+        {
+            throw new InvalidDataException($"No token is a training target {options.MinTokenCount} times in these corpora; lower --min-count (0 gives every token its own row).");
+        }
+        var vocabulary = SharedRowVocabulary.FromCounts(targetCounts, options.MinTokenCount);
         var trainIds = train.Select(s => Compact(vocabulary, s)).ToList();
         var heldOutIds = heldOut.Select(s => Compact(vocabulary, s)).ToList();
         var training = new LanguageModelTrainingOptions
         {
             Steps = steps, LearningRate = options.LearningRate, WarmupSteps = Math.Min(options.WarmupSteps, steps),
             WeightDecay = options.WeightDecay, SharedRowTokens = Math.Max(1, vocabulary.SharedTokens), DistillWeight = options.DistillWeight,
+            DistillHold = options.DistillHold,
         };
-        // The teacher is the Kneser-Ney bigram of the whole training split, the baseline the held-out loss is read against.
-        var teacher = options.DistillWeight > 0 ? BigramTeacher.Fit(trainIds, vocabulary.Size) : null;
+        // The teacher is a Kneser-Ney n-gram model of the whole training split.
+        var teacher = options.DistillWeight > 0 ? NgramTeacher.Fit(trainIds, vocabulary.Size, options.DistillOrder) : null;
         var key = JobKey(options, infos);
         Directory.CreateDirectory(options.CheckpointDirectory);
         var checkpointPath = Path.Combine(options.CheckpointDirectory, $"train-lm-{key}.ckpt");
@@ -121,7 +127,8 @@ public static class TrainLmJob
             Steps = steps, TrainTokens = trainer.TokensSeen, MinTokenCount = options.MinTokenCount, OwnRowTokens = vocabulary.Kept.Count,
             HeldOutEvery = heldOutEvery, HeldOutTokens = heldOutTargets,
             FinalTrainLoss = lastLoss, HeldOutLoss = finalLoss, UnigramLoss = unigram, BigramLoss = bigram,
-            SplitTokens = baselines.Targets, DistillWeight = options.DistillWeight, Seconds = watch.Elapsed.TotalSeconds,
+            SplitTokens = baselines.Targets, DistillWeight = options.DistillWeight, DistillOrder = teacher?.Order ?? 0, DistillHold = options.DistillHold,
+            TeacherLoss = teacher is null ? null : TeacherLoss(teacher, vocabulary, heldOutIds), Seconds = watch.Elapsed.TotalSeconds,
         };
         WriteModel(options.OutputDirectory, model, report);
         File.Delete(checkpointPath);
@@ -154,7 +161,9 @@ public static class TrainLmJob
         if (!(o.LearningRate > 0)) throw new ArgumentException($"--lr must be positive, found {o.LearningRate}.");
         if (!(o.WeightDecay is >= 0 and < 1)) throw new ArgumentException($"--weight-decay must lie in [0, 1), found {o.WeightDecay}.");
         if (o.WarmupSteps < 0) throw new ArgumentException($"--warmup must not be negative, found {o.WarmupSteps}.");
-        if (!(o.DistillWeight is >= 0 and <= 1)) throw new ArgumentException($"--distill-bigram must lie in [0, 1], found {o.DistillWeight}.");
+        if (!(o.DistillWeight is >= 0 and <= 1)) throw new ArgumentException($"--distill must lie in [0, 1], found {o.DistillWeight}.");
+        if (!(o.DistillHold is >= 0 and <= 1)) throw new ArgumentException($"--distill-hold must lie in [0, 1], found {o.DistillHold}.");
+        if (o.DistillOrder is < 2 or > 4) throw new ArgumentException($"--distill-order must be 2, 3 or 4, found {o.DistillOrder}.");
         if (o.MinTokenCount < 0) throw new ArgumentException($"--min-count must not be negative, found {o.MinTokenCount}.");
         HeldOutEvery(o.HeldOutFraction);
         var config = new Gpt2Config { Layers = o.Layers, DModel = o.DModel, Heads = o.Heads, Positions = o.Context + 1, Vocab = Vocab, DMlp = 4 * o.DModel };
@@ -211,6 +220,26 @@ public static class TrainLmJob
         return nats / targets;
     }
 
+    /// <summary>
+    /// The teacher's held-out cross-entropy on the compact ids: a target in the shared row stands for n tokens and gets
+    /// 1/n of that row's probability, so the figure is a full-vocabulary loss like the model's.
+    /// </summary>
+    private static double TeacherLoss(NgramTeacher teacher, SharedRowVocabulary vocabulary, List<int[]> sequences)
+    {
+        var shared = vocabulary.SharedTokens > 0 ? vocabulary.Size - 1 : -1;
+        double nats = 0;
+        long targets = 0;
+        foreach (var s in sequences)
+        {
+            for (var i = 1; i < s.Length; i++, targets++)
+            {
+                nats -= Math.Log(teacher.Probability(s.AsSpan(0, i), s[i]));
+                if (s[i] == shared) nats += Math.Log(vocabulary.SharedTokens);
+            }
+        }
+        return nats / targets;
+    }
+
     /// <summary>The seeded initialisation (GPT-2's, <see cref="Gpt2Initializer"/>), made through a scratch folder.</summary>
     private static Gpt2Weights Initialize(Gpt2Config config, ulong seed, string scratch, string key)
     {
@@ -244,7 +273,7 @@ public static class TrainLmJob
     private static string JobKey(TrainLmJobOptions o, List<Core.Corpora.CorpusInfo> infos) => JobCheckpoint.Key(new
     {
         corpora = infos.Select(c => new { c.Name, c.Windows, c.Tokens, created = c.CreatedAt.UtcTicks }).ToArray(),
-        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.WeightDecay, o.Seed, o.HeldOutFraction, o.MinTokenCount, o.DistillWeight,
+        o.Layers, o.DModel, o.Heads, o.Context, o.Tokens, o.Batch, o.LearningRate, o.WarmupSteps, o.WeightDecay, o.Seed, o.HeldOutFraction, o.MinTokenCount, o.DistillWeight, o.DistillOrder, o.DistillHold,
         output = Path.GetFullPath(o.OutputDirectory),
     });
 

@@ -24,11 +24,20 @@ public sealed record TrainLmResult
     [JsonPropertyName("held_out_loss")] public required double HeldOutLoss { get; init; }
     [JsonPropertyName("unigram_add_one_loss")] public required double UnigramLoss { get; init; }
     [JsonPropertyName("bigram_kneser_ney_loss")] public required double BigramLoss { get; init; }
-    /// <summary>Targets in the training split (every window not held out), which the baselines and the bigram teacher are fit on.</summary>
+    /// <summary>Targets in the training split (every window not held out), which the baselines and the teacher are fit on.</summary>
     [JsonPropertyName("split_tokens")] public long SplitTokens { get; init; }
 
-    /// <summary>α at the first step of distillation from the bigram baseline (falling to 0 at the last); 0 when not distilled.</summary>
+    /// <summary>α at the first step of distillation from the n-gram teacher (falling to 0 at the last); 0 when not distilled.</summary>
     [JsonPropertyName("distill_weight")] public float DistillWeight { get; init; }
+
+    /// <summary>The Kneser–Ney teacher's order (2 bigram, 3 trigram, 4); 0 when not distilled.</summary>
+    [JsonPropertyName("distill_order")] public int DistillOrder { get; init; }
+
+    /// <summary>The share of the steps α held before falling to 0.</summary>
+    [JsonPropertyName("distill_hold")] public double DistillHold { get; init; }
+
+    /// <summary>The teacher's own held-out cross-entropy (nats/token; a rare token gets an even share of the shared row's probability).</summary>
+    [JsonPropertyName("teacher_loss")] public double? TeacherLoss { get; init; }
     [JsonPropertyName("seconds")] public required double Seconds { get; init; }
 
     public const string FileName = "training.json";

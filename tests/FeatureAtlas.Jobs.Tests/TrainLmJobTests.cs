@@ -86,7 +86,7 @@ public sealed class TrainLmJobTests(DashboardJobFixture fixture) : IClassFixture
     {
         Corpora = ["windows"], OutputDirectory = fixture.NewPath("lm"), CheckpointDirectory = fixture.NewPath("ckpt"),
         Layers = 1, DModel = 16, Heads = 2, Context = 15, Tokens = tokens, Batch = 4, LearningRate = 1e-2f, WarmupSteps = 2, Seed = 3,
-        HeldOutFraction = 0.05, ProgressEvalTokens = 60, EvalEverySteps = 4, CheckpointInterval = TimeSpan.FromDays(1),
+        HeldOutFraction = 0.05, MinTokenCount = 0, DistillWeight = 0, ProgressEvalTokens = 60, EvalEverySteps = 4, CheckpointInterval = TimeSpan.FromDays(1),
     };
 
     private async Task<ICorpusStore> Store()

@@ -28,10 +28,18 @@ internal static class TrainLmCommand
             Description = "Tokens that are a training target fewer times share one embedding row, so training's softmax skips them (0: every token its own row); the saved GPT-2 is ordinary and its full-vocabulary loss is reported.",
             DefaultValueFactory = _ => defaults.MinTokenCount,
         };
-        var distill = new Option<float>("--distill-bigram")
+        var distill = new Option<float>("--distill")
         {
-            Description = "Weight α (0–1) of the Kneser–Ney bigram of the training split (the baseline) as a soft target at the first step, falling linearly to 0 at the last (0: next token only).",
+            Description = "Weight α (0–1) of a Kneser–Ney n-gram model of the training split as a soft target at the first step, falling linearly to 0 at the last (0: next token only).",
             DefaultValueFactory = _ => defaults.DistillWeight,
+        };
+        var distillOrder = new Option<int>("--distill-order")
+        {
+            Description = "The teacher's order: 2 (the bigram baseline), 3 (trigram) or 4.", DefaultValueFactory = _ => defaults.DistillOrder,
+        };
+        var distillHold = new Option<double>("--distill-hold")
+        {
+            Description = "The share of the steps (0–1) α holds before falling linearly to 0 at the last step.", DefaultValueFactory = _ => defaults.DistillHold,
         };
         var heldOut = new Option<double>("--held-out-fraction") { Description = "Share of windows held out for the held-out loss (every round(1/F)-th window).", DefaultValueFactory = _ => defaults.HeldOutFraction };
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the resumable checkpoint lives.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
@@ -39,7 +47,7 @@ internal static class TrainLmCommand
         var db = StoreOptions.Db();
         var command = new Command("train-lm", "Train a small GPT-2 from scratch on stored corpora (resumable: rerun to continue).")
         {
-            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, weightDecay, seed, minCount, distill, heldOut, checkpoints, checkpointSeconds, db,
+            corpus, output, layers, dModel, heads, ctx, tokens, batch, lr, warmup, weightDecay, seed, minCount, distill, distillOrder, distillHold, heldOut, checkpoints, checkpointSeconds, db,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,7 +56,7 @@ internal static class TrainLmCommand
                 Corpora = parse.GetValue(corpus)!, OutputDirectory = parse.GetValue(output)!, CheckpointDirectory = parse.GetValue(checkpoints)!,
                 Layers = parse.GetValue(layers), DModel = parse.GetValue(dModel), Heads = parse.GetValue(heads), Context = parse.GetValue(ctx),
                 Tokens = parse.GetValue(tokens), Batch = parse.GetValue(batch), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup), WeightDecay = parse.GetValue(weightDecay),
-                Seed = parse.GetValue(seed), MinTokenCount = parse.GetValue(minCount), DistillWeight = parse.GetValue(distill), HeldOutFraction = parse.GetValue(heldOut),
+                Seed = parse.GetValue(seed), MinTokenCount = parse.GetValue(minCount), DistillWeight = parse.GetValue(distill), DistillOrder = parse.GetValue(distillOrder), DistillHold = parse.GetValue(distillHold), HeldOutFraction = parse.GetValue(heldOut),
                 CheckpointInterval = TimeSpan.FromSeconds(Math.Max(0, parse.GetValue(checkpointSeconds))),
             };
             using var stop = StopSignal.Register(cancellationToken);
@@ -73,7 +81,11 @@ internal static class TrainLmCommand
         $"Trained a {r.Layers}-layer GPT-2 (d_model {r.DModel}, {r.Heads} heads, ctx {r.Context}) on {r.TrainTokens:N0} tokens of {string.Join(" + ", r.Corpora)} " +
         $"in {r.Steps:N0} steps{(r.MinTokenCount > 0 ? $" ({r.OwnRowTokens:N0} tokens seen {r.MinTokenCount}+ times have their own row, the rest share one)" : "")}. Held out: every {r.HeldOutEvery}th window ({r.HeldOutTokens:N0} tokens). Held-out cross-entropy (nats/token): " +
         $"model {r.HeldOutLoss:F3}, Kneser-Ney bigram {r.BigramLoss:F3}, add-one unigram {r.UnigramLoss:F3} (both fit on the {r.SplitTokens:N0} tokens of the training split)" +
-        (r.DistillWeight > 0 ? $"; the model was distilled from that bigram (α {r.DistillWeight:0.##} falling to 0)" : "");
+        (r.DistillWeight > 0 ? $"; the model was distilled from the Kneser-Ney {NgramName(r.DistillOrder)} of the training split (α {r.DistillWeight:0.##} {Schedule(r.DistillHold)}; its own held-out loss {r.TeacherLoss:F3})" : "");
+
+    private static string Schedule(double hold) => hold >= 1 ? "throughout" : hold > 0 ? $"for {hold:P0} of the steps, then falling to 0" : "falling to 0";
+
+    private static string NgramName(int order) => order switch { 2 => "bigram", 3 => "trigram", _ => $"{order}-gram" };
 
     /// <summary>A progress bar with tokens/s, loss, held-out loss and ETA; plain lines every 10 s without a terminal.</summary>
     internal static Task<T> RunWithProgress<T>(Func<IProgress<TrainLmProgress>, Task<T>> job) =>

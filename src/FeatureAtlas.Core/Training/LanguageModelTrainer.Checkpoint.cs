@@ -27,7 +27,7 @@ public sealed partial class LanguageModelTrainer
     /// A trainer restored from <see cref="WriteState"/> into <paramref name="shape"/> (weights of the same configuration,
     /// e.g. the run's initialisation, overwritten here).
     /// </summary>
-    public static LanguageModelTrainer ReadState(BinaryReader reader, Gpt2Weights shape, LanguageModelTrainingOptions options, BigramTeacher? teacher = null)
+    public static LanguageModelTrainer ReadState(BinaryReader reader, Gpt2Weights shape, LanguageModelTrainingOptions options, NgramTeacher? teacher = null)
     {
         ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(shape);

@@ -17,12 +17,12 @@ public sealed partial class LanguageModelTrainer
     private readonly Gpt2Weights _m;
     private readonly Gpt2Weights _v;
     private readonly (float[] Value, float[] Gradient, float[] M, float[] V, bool Decay)[] _slots;
-    private readonly BigramTeacher? _teacher;
+    private readonly NgramTeacher? _teacher;
 
     private Gpt2Model? _model;      // packed once, packed again in place after each step
     private float[]? _logits;       // [B·T, V], then its gradient in place
 
-    private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options, BigramTeacher? teacher)
+    private LanguageModelTrainer(Gpt2Weights weights, LanguageModelTrainingOptions options, NgramTeacher? teacher)
     {
         if (!weights.Processing.IsRaw) throw new ArgumentException("Training needs raw weights (WeightProcessing.Raw), as a checkpoint stores them.", nameof(weights));
         options.Validate();
@@ -42,7 +42,7 @@ public sealed partial class LanguageModelTrainer
     }
 
     /// <summary>A trainer of <paramref name="weights"/> (updated in place); <paramref name="teacher"/> is needed when the options distil.</summary>
-    public static LanguageModelTrainer Create(Gpt2Weights weights, LanguageModelTrainingOptions options, BigramTeacher? teacher = null)
+    public static LanguageModelTrainer Create(Gpt2Weights weights, LanguageModelTrainingOptions options, NgramTeacher? teacher = null)
     {
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(options);
@@ -77,7 +77,7 @@ public sealed partial class LanguageModelTrainer
         var logits = tape.Logits.Data;
         var alpha = Options.DistillWeightAt(Step);
         var loss = CrossEntropy(logits, targets, Weights.Config.Vocab, gradientInPlace: true, Options.SharedRowTokens,
-            alpha > 0 ? new Distillation(_teacher!, inputs, alpha) : null);
+            alpha > 0 ? new Distillation(_teacher!, inputs, inputs.Length / batch, alpha) : null);
         foreach (var slot in _slots) Array.Clear(slot.Gradient);
         // Only the parameter gradients are wanted; one tiny hook gradient keeps the activation cache from copying every hook.
         model.BackwardFromLogits(tape, logits, new BackwardOptions { Gradients = [HookNames.FinalScale] }, _gradients);
@@ -151,8 +151,14 @@ public sealed partial class LanguageModelTrainer
         return (inputs, targets);
     }
 
-    /// <summary>Soft targets for <see cref="CrossEntropy"/>: row r's target is (1 − α)·onehot + α·P(· | Contexts[r]).</summary>
-    internal sealed record Distillation(BigramTeacher Teacher, int[] Contexts, float Alpha);
+    /// <summary>
+    /// Soft targets for <see cref="CrossEntropy"/>: row r's target is (1 − α)·onehot + α·P(· | its sequence's inputs up to r),
+    /// the rows being sequences of <paramref name="Length"/> positions one after another.
+    /// </summary>
+    internal sealed record Distillation(NgramTeacher Teacher, int[] Inputs, int Length, float Alpha)
+    {
+        public ReadOnlySpan<int> History(int row) => Inputs.AsSpan(row - row % Length, row % Length + 1);
+    }
 
     /// <summary>
     /// Mean cross-entropy of <paramref name="logits"/> [N, V] (changed in place) against <paramref name="targets"/> [N]; with
@@ -189,7 +195,7 @@ public sealed partial class LanguageModelTrainer
                 else
                 {
                     e[targets[r]] -= (1 - distillation.Alpha) / n;
-                    distillation.Teacher.Subtract(distillation.Contexts[r], e, distillation.Alpha / n);
+                    distillation.Teacher.Subtract(distillation.History(r), e, distillation.Alpha / n);
                 }
             }
             return scratch;

@@ -39,13 +39,23 @@ public sealed record LanguageModelTrainingOptions
     public int SharedRowTokens { get; init; } = 1;
 
     /// <summary>
-    /// α at the first step for a <see cref="BigramTeacher"/>: a position's target is (1 − α)·onehot(next) + α·P_bigram(· | token),
-    /// with α falling linearly to 0 at the last step, so the run ends on the plain next-token loss. 0 trains without a teacher.
+    /// α at the first step for a <see cref="NgramTeacher"/>: a position's target is (1 − α)·onehot(next) + α·P_teacher(· | history).
+    /// α holds for the first <see cref="DistillHold"/> of the steps, then falls linearly to 0 at the last step, so the run
+    /// ends on the plain next-token loss. 0 trains without a teacher.
     /// </summary>
     public float DistillWeight { get; init; }
 
-    /// <summary>α of step <paramref name="step"/> (0-based): <see cref="DistillWeight"/>·(1 − step/Steps).</summary>
-    public float DistillWeightAt(int step) => DistillWeight == 0 ? 0f : (float)(DistillWeight * Math.Max(0.0, 1.0 - (double)step / Steps));
+    /// <summary>The share of the steps (0–1) that α holds at <see cref="DistillWeight"/> before it falls; 1 holds it to the end.</summary>
+    public double DistillHold { get; init; }
+
+    /// <summary>α of step <paramref name="step"/> (0-based): <see cref="DistillWeight"/> while step/Steps &lt; hold, then falling linearly to 0 at Steps.</summary>
+    public float DistillWeightAt(int step)
+    {
+        var progress = (double)step / Steps;
+        if (DistillWeight == 0) return 0f;
+        if (progress < DistillHold) return DistillWeight;
+        return (float)(DistillWeight * Math.Max(0.0, (1.0 - progress) / (1.0 - DistillHold)));
+    }
 
     /// <summary>The learning rate of step <paramref name="step"/> (0-based): warm-up, then cosine from lr to the minimum.</summary>
     public double LearningRateAt(int step)
@@ -61,6 +71,7 @@ public sealed record LanguageModelTrainingOptions
         AdamW.ValidateSchedule(Steps, LearningRate, WarmupSteps, WeightDecay, Beta1, Beta2);
         if (SharedRowTokens < 1) throw new ArgumentException($"The shared row must stand for at least 1 token, found {SharedRowTokens}.");
         if (!(DistillWeight is >= 0 and <= 1)) throw new ArgumentException($"The distillation weight must lie in [0, 1], found {DistillWeight}.");
+        if (!(DistillHold is >= 0 and <= 1)) throw new ArgumentException($"The distillation hold must lie in [0, 1], found {DistillHold}.");
         if (GradientClip < 0) throw new ArgumentException($"The gradient clip must not be negative, found {GradientClip}.");
     }
 }

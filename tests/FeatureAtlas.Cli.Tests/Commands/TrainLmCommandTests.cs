@@ -18,11 +18,13 @@ public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFix
         Assert.Equal(ExitCodes.Success, CliRunner.Run("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).ExitCode);
 
         var result = CliRunner.Run("train-lm", "--corpus", "windows", "--out", output, "--layers", "1", "--d-model", "16", "--heads", "2", "--ctx", "15",
-            "--tokens", "240", "--batch", "4", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
+            "--tokens", "240", "--batch", "4", "--held-out-fraction", "0.05", "--min-count", "0", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         Assert.Contains("Held out: every 20th window (1,500 tokens)", result.StandardOutput);
         Assert.Contains("Kneser-Ney bigram", result.StandardOutput);
+        // The defaults are the demo model's: distilled from the trigram throughout.
+        Assert.Contains("the model was distilled from the Kneser-Ney trigram of the training split (α 1 throughout;", result.StandardOutput);
         Assert.Equal(16, Gpt2Model.Load(output).Config.DModel);
         Assert.Equal(ExitCodes.Success, CliRunner.Run("run", "--model", output, "--token-ids", "50256,11,13").ExitCode);
     }
@@ -35,7 +37,7 @@ public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFix
         Assert.Equal(ExitCodes.Success, CliRunner.Run("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).ExitCode);
 
         var result = CliRunner.Run("train-lm", "--corpus", "windows", "--out", output, "--layers", "1", "--d-model", "16", "--heads", "2", "--ctx", "15",
-            "--tokens", "240", "--batch", "4", "--min-count", "3", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
+            "--tokens", "240", "--batch", "4", "--min-count", "3", "--held-out-fraction", "0.05", "--db", db, "--checkpoint-dir", fixture.NewPath("ckpt"));
 
         Assert.Equal(ExitCodes.Success, result.ExitCode);
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(output, "training.json")))!;
@@ -60,11 +62,14 @@ public sealed class TrainLmCommandTests(DashboardJobFixture fixture) : IClassFix
 
     [Theory]
     [InlineData("--min-count -1", "error: --min-count must not be negative, found -1.")]
+    [InlineData("--min-count 10", "error: No token is a training target 10 times in these corpora; lower --min-count (0 gives every token its own row).")]
     [InlineData("--corpus no-such", "error: No corpus named 'no-such'; add it with `atlas corpus add`.")]
     [InlineData("--ctx 16", "error: --ctx 16 needs windows of 17 tokens, but corpus 'windows' has 16-token windows; use --ctx 15 or less.")]
     [InlineData("--d-model 30 --heads 4", "error: --d-model 30 is not divisible by --heads 4.")]
     [InlineData("--weight-decay 1", "error: --weight-decay must lie in [0, 1), found 1.")]
-    [InlineData("--distill-bigram 1.5", "error: --distill-bigram must lie in [0, 1], found 1.5.")]
+    [InlineData("--distill 1.5", "error: --distill must lie in [0, 1], found 1.5.")]
+    [InlineData("--distill 0.5 --distill-order 5", "error: --distill-order must be 2, 3 or 4, found 5.")]
+    [InlineData("--distill-hold 2", "error: --distill-hold must lie in [0, 1], found 2.")]
     [InlineData("--held-out-fraction 0.9", "error: --held-out-fraction must lie in (0, 0.5], found 0.9.")]
     public void TrainLm_BadInput_OneLineNamingTheValue(string extra, string expected)
     {
