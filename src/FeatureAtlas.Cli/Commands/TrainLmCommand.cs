@@ -30,7 +30,7 @@ internal static class TrainLmCommand
         };
         var distill = new Option<float>("--distill")
         {
-            Description = "Weight α (0–1) of a Kneser–Ney n-gram model of the training split as a soft target at the first step, falling linearly to 0 at the last (0: next token only).",
+            Description = "Weight α (0–1) of a Kneser–Ney n-gram model of the training split as a soft target, held for --distill-hold of the steps, then falling linearly to 0 at the last (1: the teacher's distributions only; 0: the next token only).",
             DefaultValueFactory = _ => defaults.DistillWeight,
         };
         var distillOrder = new Option<int>("--distill-order")

@@ -74,18 +74,6 @@ public sealed class NgramBaselines
     /// <summary>V, the vocabulary the counts are over.</summary>
     public int Vocab => _vocab;
 
-    /// <summary>Each distinct pair seen, with its count c(v w), in no particular order.</summary>
-    internal IEnumerable<(int Context, int Next, long Count)> Pairs() =>
-        _bigram.Select(p => ((int)(p.Key / _vocab), (int)(p.Key % _vocab), (long)p.Value));
-
-    /// <summary>c(v), how often <paramref name="v"/> is a context.</summary>
-    internal long ContextCount(int v) => _context[v];
-
-    /// <summary>
-    /// The weight of P_cont in P(· | v): D·N₁₊(v •)/c(v), or 1 for a context never seen (then P(· | v) is P_cont).
-    /// </summary>
-    internal double BackoffWeight(int v) => _context[v] == 0 ? 1.0 : Discount * _followers[v] / _context[v];
-
     /// <summary>Bigrams seen, N₁₊(• •).</summary>
     public int BigramTypes => _bigram.Count;
 
