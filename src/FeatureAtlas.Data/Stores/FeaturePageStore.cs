@@ -34,7 +34,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
                  db.ListItems.Any(x => x.SaeId == s.Id && x.FeatureIndex == index))).SingleOrDefault()));
 
     /// <summary>
-    /// The feature's page data in one context, one connection and one snapshot: one statement for model, SAE, run,
+    /// The feature's page data in one context and one connection (see <see cref="BeginPageReadAsync"/>): one statement for model, SAE, run,
     /// dashboard row and star count (and whether comments or lists exist), one for explanations and, with
     /// <paramref name="social"/>, the comments and lists (as <paramref name="viewerId"/> may see them) where there are
     /// any, each a compiled query, on SQLite on a connection that keeps them prepared (<see cref="PreparedSqliteConnection"/>).
@@ -48,7 +48,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         if (key.Index < 0) return null;
         await using var db = CreateContext();
         using var lease = Database.PreparedReads?.Lend(db);
-        await using var snapshot = await BeginSnapshotAsync(db, cancellationToken);
+        await using var read = await BeginPageReadAsync(db, cancellationToken);
         var head = await FeatureHeadRow.For(Database.Provider)(db, key.Model, key.Sae, key.Index, cancellationToken);
         if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;
         var saeId = head.Sae.Id;
@@ -65,6 +65,25 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
             people = new FeatureSocial(head.Stars, starred, comments, lists);
         }
         return new StoredFeature(ModelStore.ToRecord(head.Model), ModelStore.ToRecord(key.Model, head.Sae), run, dashboard, explanations, people);
+    }
+
+    /// <summary>
+    /// Holds one connection for the page's statements. SQLite reads them in one deferred transaction, one snapshot at
+    /// no cost. PostgreSQL reads each statement's own committed state (READ COMMITTED) with no transaction: BEGIN
+    /// and ROLLBACK were a round trip and two parsed statements of five per page. The statements after the head row
+    /// only add the feature's explanations, comments and lists, so a write committed between them shows as it would
+    /// on the next read.
+    /// </summary>
+    private static async Task<IAsyncDisposable> BeginPageReadAsync(AtlasDbContext db, CancellationToken cancellationToken)
+    {
+        if (db is SqliteAtlasDbContext) return await BeginSnapshotAsync(db, cancellationToken);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        return new HeldConnection(db);
+    }
+
+    private sealed class HeldConnection(AtlasDbContext db) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync() => await db.Database.CloseConnectionAsync();
     }
 
     private SaeDashboardSummary Summary(string model, string sae, DashboardRunEntity r, string corpus)
