@@ -10,12 +10,13 @@
 # Defaults: 8,192 tokens (64 windows of 128), a GPT-2-small-shaped model (12 layers, d_model 768, random weights:
 # the arithmetic is that of GPT-2 small), a top-k SAE (k 64, d_sae 24,576 like gpt2-small-res-jb) on
 # blocks.6.hook_resid_pre, PostgreSQL on port 55441. Everything lives under a temporary folder removed at the end.
+# ATLAS_BIN runs another build's atlas (to compare two builds); WORKER_COUNTS picks the worker runs (default "1 2 3").
 set -euo pipefail
 tokens=${1:-8192}
 dsae=${2:-24576}
 port=${3:-55441}
 root=$(cd "$(dirname "$0")/../.." && pwd)
-atlas="$root/src/FeatureAtlas.Cli/bin/Release/net10.0/atlas"
+atlas="${ATLAS_BIN:-$root/src/FeatureAtlas.Cli/bin/Release/net10.0/atlas}"
 [ -x "$atlas" ] || atlas="dotnet $root/src/FeatureAtlas.Cli/bin/Release/net10.0/atlas.dll"
 work=$(mktemp -d /tmp/atlas-scale-XXXXXX)
 chmod 755 "$work"   # the PostgreSQL cluster under it runs as user postgres when this runs as root
@@ -74,7 +75,7 @@ run_workers() {
 }
 
 run_single
-for n in 1 2 3; do run_workers "$n"; done
+for n in ${WORKER_COUNTS:-1 2 3}; do run_workers "$n"; done
 
 echo "load $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-8s %3s %9s %9s %10s %9s %9s\n' run procs wall_s cpu_s tokens/s speedup cpu_ratio
