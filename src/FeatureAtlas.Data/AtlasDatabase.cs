@@ -76,11 +76,23 @@ public sealed class AtlasDatabase
             // connection string sets its own limit). Parsing and planning were half of PostgreSQL's CPU per page.
             // (The builder's ContainsKey is true for every keyword it knows, set or not: the value says.)
             if (builder.MaxAutoPrepare == 0) (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages) = (64, 2);
+            // At most a few connections per core work at once (unless the connection string says): under 64 page
+            // requests at a time, Npgsql's default of 100 let 64 PostgreSQL backends contend for two cores, and
+            // capping them at 8 cut PostgreSQL's CPU per page by about a fifth (docs/scale.md).
+            if (!IsSet(builder, "Maximum Pool Size")) builder.MaxPoolSize = DefaultMaxPoolSize;
             var options = new DbContextOptionsBuilder<PostgresAtlasDbContext>().UseNpgsql(builder.ConnectionString).Options;
             var description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
             return new AtlasDatabase(AtlasProvider.Postgres, builder.ConnectionString, description, options);
         }
     }
+
+    /// <summary>Npgsql's pool size when the connection string sets none: four connections per core, at least 8.</summary>
+    public static int DefaultMaxPoolSize { get; } = Math.Max(8, 4 * Environment.ProcessorCount);
+
+    // Whether the connection string itself gave a keyword (under any of its synonyms): the builder writes back only the
+    // keywords that were set, by their canonical names.
+    private static bool IsSet(NpgsqlConnectionStringBuilder builder, string keyword) =>
+        new System.Data.Common.DbConnectionStringBuilder { ConnectionString = builder.ConnectionString }.ContainsKey(keyword);
 
     /// <summary>Opens the database, creating or migrating it, and returns its stores.</summary>
     public static async Task<AtlasStores> OpenAsync(string db, CancellationToken cancellationToken)

@@ -36,6 +36,20 @@ public sealed class AtlasDatabaseTests
         Assert.Equal((maxAutoPrepare, minUsages), (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages));
     }
 
+    [Theory]
+    [InlineData("Host=db;Database=atlas", null)]
+    [InlineData("postgresql://db/atlas", null)]
+    [InlineData("Host=db;Database=atlas;Maximum Pool Size=100", 100)]
+    [InlineData("Host=db;Database=atlas;maximum pool size=3", 3)]
+    [InlineData("Host=db;Database=atlas;MaxPoolSize=40", 40)]
+    [InlineData("postgresql://db/atlas?Maximum%20Pool%20Size=12", 12)]
+    public void Create_Postgres_CapsThePoolAtFourConnectionsPerCoreUnlessTheConnectionStringSays(string db, int? given)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(AtlasDatabase.Create(db).ConnectionString);
+
+        Assert.Equal(given ?? Math.Max(8, 4 * Environment.ProcessorCount), builder.MaxPoolSize);
+    }
+
     [Fact]
     public void Create_PostgresUri_BecomesNpgsqlConnectionString()
     {

@@ -26,6 +26,18 @@ public static class AtlasJobStorage
 
     public static JobStorage InMemory() => new InMemoryStorage(new InMemoryStorageOptions { IdType = InMemoryStorageIdType.Long });
 
+    /// <summary>
+    /// The connection string Hangfire gets: the database's own, named <c>atlas-jobs</c> (after any application name
+    /// it gives), which makes it a pool of its own. Hangfire's polling and heartbeats then never wait for a connection
+    /// behind page reads in the database's pool, whose size is capped (<c>AtlasDatabase.DefaultMaxPoolSize</c>).
+    /// </summary>
+    public static string OwnPool(string connectionString)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        builder.ApplicationName = string.IsNullOrEmpty(builder.ApplicationName) ? "atlas-jobs" : builder.ApplicationName + " atlas-jobs";
+        return builder.ConnectionString;
+    }
+
     public static JobStorage Postgres(string connectionString)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
@@ -38,6 +50,6 @@ public static class AtlasJobStorage
             QueuePollInterval = TimeSpan.FromMilliseconds(500),
             DistributedLockTimeout = TimeSpan.FromSeconds(30),
         };
-        return new PostgreSqlStorage(new NpgsqlConnectionFactory(connectionString, options), options);
+        return new PostgreSqlStorage(new NpgsqlConnectionFactory(OwnPool(connectionString), options), options);
     }
 }
