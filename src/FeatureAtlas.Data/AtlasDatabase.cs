@@ -78,7 +78,7 @@ public sealed class AtlasDatabase
             if (builder.MaxAutoPrepare == 0) (builder.MaxAutoPrepare, builder.AutoPrepareMinUsages) = (64, 2);
             // At most a few connections per core work at once (unless the connection string says): under 64 page
             // requests at a time, Npgsql's default of 100 let 64 PostgreSQL backends contend for two cores, and
-            // capping them at 8 cut PostgreSQL's CPU per page by about a fifth (docs/scale.md).
+            // capping them at 8 cut PostgreSQL's CPU per page by about a fifth (benchmarks/FeatureAtlas.Benchmarks/README.md).
             if (!IsSet(builder, "Maximum Pool Size")) builder.MaxPoolSize = DefaultMaxPoolSize;
             var options = new DbContextOptionsBuilder<PostgresAtlasDbContext>().UseNpgsql(builder.ConnectionString).Options;
             var description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
