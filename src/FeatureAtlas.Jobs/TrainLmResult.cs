@@ -27,7 +27,7 @@ public sealed record TrainLmResult
     /// <summary>Targets in the training split (every window not held out), which the baselines and the teacher are fit on.</summary>
     [JsonPropertyName("split_tokens")] public long SplitTokens { get; init; }
 
-    /// <summary>α at the first step of distillation from the n-gram teacher (falling to 0 at the last); 0 when not distilled.</summary>
+    /// <summary>α at the first step of distillation from the n-gram teacher (held for <see cref="DistillHold"/> of the steps, then falling to 0 at the last); 0 when not distilled.</summary>
     [JsonPropertyName("distill_weight")] public float DistillWeight { get; init; }
 
     /// <summary>The Kneser–Ney teacher's order (2 bigram, 3 trigram, 4); 0 when not distilled.</summary>

@@ -58,19 +58,12 @@ public sealed class NgramTeacher
         ArgumentOutOfRangeException.ThrowIfGreaterThan(order, 4);   // an n-gram's ids, base V + 1, fit a long up to n = 4
 
         // The highest order's counts: the n-gram ending at every target, its missing history the start symbol.
-        var start = vocab;
         var counts = new Dictionary<long, int>();
         foreach (var sequence in sequences)
         {
             for (var i = 1; i < sequence.Length; i++)
             {
-                long key = 0;
-                for (var j = i - order + 1; j <= i; j++)
-                {
-                    var id = j < 0 ? start : sequence[j];
-                    if (j >= 0 && (uint)id >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(sequences), $"Token id {id} is outside the vocabulary [0, {vocab}).");
-                    key = key * (vocab + 1) + id;
-                }
+                var key = Key(sequence.AsSpan(0, i + 1), order, vocab);
                 counts[key] = counts.GetValueOrDefault(key) + 1;
             }
         }
@@ -156,7 +149,7 @@ public sealed class NgramTeacher
         for (var n = 2; n <= Order; n++)
         {
             var level = _levels[n - 2];
-            if (!level.Rows.TryGetValue(ContextKey(history, n - 1), out var row)) continue;
+            if (!level.Rows.TryGetValue(Key(history, n - 1, _vocab), out var row)) continue;
             var found = Array.BinarySearch(level.Next, level.RowStart[row], level.RowStart[row + 1] - level.RowStart[row], next);
             p = level.Backoff[row] * p + (found >= 0 ? level.Weight[found] : 0f);
         }
@@ -171,23 +164,23 @@ public sealed class NgramTeacher
         for (var n = Order; n >= 2; n--)
         {
             var level = _levels[n - 2];
-            if (!level.Rows.TryGetValue(ContextKey(history, n - 1), out var r)) continue;
+            if (!level.Rows.TryGetValue(Key(history, n - 1, _vocab), out var r)) continue;
             for (var i = level.RowStart[r]; i < level.RowStart[r + 1]; i++) row[level.Next[i]] -= weight * level.Weight[i];
             weight *= level.Backoff[r];
         }
         TensorPrimitives.MultiplyAdd(_unigram, -weight, row, row);
     }
 
-    /// <summary>The last <paramref name="length"/> tokens of <paramref name="history"/> in base V + 1, the start symbol where it is shorter.</summary>
-    private long ContextKey(ReadOnlySpan<int> history, int length)
+    /// <summary>The last <paramref name="length"/> tokens of <paramref name="history"/> in base V + 1, the start symbol (id V) where it is shorter.</summary>
+    private static long Key(ReadOnlySpan<int> history, int length, int vocab)
     {
         if (history.IsEmpty) throw new ArgumentException("The history needs at least the current token.", nameof(history));
         long key = 0;
         for (var j = history.Length - length; j < history.Length; j++)
         {
-            var id = j < 0 ? _vocab : history[j];
-            if (j >= 0 && (uint)id >= (uint)_vocab) throw new ArgumentOutOfRangeException(nameof(history), $"Token id {id} is outside the vocabulary [0, {_vocab}).");
-            key = key * (_vocab + 1) + id;
+            var id = j < 0 ? vocab : history[j];
+            if (j >= 0 && (uint)id >= (uint)vocab) throw new ArgumentOutOfRangeException(nameof(history), $"Token id {id} is outside the vocabulary [0, {vocab}).");
+            key = key * (vocab + 1) + id;
         }
         return key;
     }
