@@ -29,7 +29,13 @@ public sealed class AtlasDatabase
         ConnectionString = connectionString;
         Description = description;
         _options = options;
+        if (options is DbContextOptions<PostgresAtlasDbContext> postgres) _postgresContexts = new PooledDbContextFactory<PostgresAtlasDbContext>(postgres, PooledContexts);
     }
+
+    // Contexts kept for reuse on PostgreSQL (EF Core's context pooling); one in use past these is created and dropped.
+    private const int PooledContexts = 1024;
+
+    private readonly PooledDbContextFactory<PostgresAtlasDbContext>? _postgresContexts;
 
     public AtlasProvider Provider { get; }
 
@@ -139,10 +145,16 @@ public sealed class AtlasDatabase
 
     private PreparedSqliteConnections? _preparedReads;
 
-    /// <summary>A new context on this database (the caller disposes it); cheap, the model is built once.</summary>
+    /// <summary>
+    /// A context on this database, which the caller disposes; cheap, the model is built once. On PostgreSQL it comes
+    /// from EF Core's context pool and goes back, reset, when disposed: a new context's services, scope and sets were a
+    /// fifth of a PostgreSQL feature page's allocation (benchmarks/FeatureAtlas.Benchmarks/README.md). SQLite keeps a
+    /// new context each time, because the page's read lends it a prepared connection
+    /// (<see cref="PreparedSqliteConnections.Lend"/>), which a pooled context would keep after its reset.
+    /// </summary>
     public AtlasDbContext CreateContext() => Provider == AtlasProvider.Sqlite
         ? new SqliteAtlasDbContext((DbContextOptions<SqliteAtlasDbContext>)_options)
-        : new PostgresAtlasDbContext((DbContextOptions<PostgresAtlasDbContext>)_options);
+        : _postgresContexts!.CreateDbContext();
 
     /// <summary>
     /// Creates the database if missing and applies this version's pending migrations. A database holding tables

@@ -51,6 +51,35 @@ public sealed class AtlasDatabaseTests
     }
 
     [Fact]
+    public void CreateContext_Postgres_ReusesADisposedContextWithItsSettingsReset()
+    {
+        var database = AtlasDatabase.Create("Host=db;Database=atlas");
+
+        var first = database.CreateContext();
+        first.ChangeTracker.AutoDetectChangesEnabled = false;
+        first.ChangeTracker.QueryTrackingBehavior = QueryTrackingBehavior.NoTracking;
+        var second = database.CreateContext();
+        Assert.NotSame(first, second);      // never one context for two users at once
+        first.Dispose();
+        var third = database.CreateContext();
+
+        Assert.Same(first, third);
+        Assert.True(third.ChangeTracker.AutoDetectChangesEnabled);
+        Assert.Equal(QueryTrackingBehavior.TrackAll, third.ChangeTracker.QueryTrackingBehavior);
+    }
+
+    [Fact]
+    public void CreateContext_Sqlite_NeverReusesAContext()
+    {
+        var database = AtlasDatabase.Create(Path.Combine(Path.GetTempPath(), "never-opened.db"));
+
+        var first = database.CreateContext();
+        first.Dispose();
+
+        Assert.NotSame(first, database.CreateContext());
+    }
+
+    [Fact]
     public void Create_PostgresUri_BecomesNpgsqlConnectionString()
     {
         var database = AtlasDatabase.Create("postgresql://atlas:p%40ss@db.internal:5433/atlas?sslmode=disable&Timeout=7");
