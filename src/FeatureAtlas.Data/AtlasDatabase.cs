@@ -86,6 +86,12 @@ public sealed class AtlasDatabase
             // requests at a time, Npgsql's default of 100 let 64 PostgreSQL backends contend for two cores, and
             // capping them at 8 cut PostgreSQL's CPU per page by about a fifth (benchmarks/FeatureAtlas.Benchmarks/README.md).
             if (!IsSet(builder, "Maximum Pool Size")) builder.MaxPoolSize = DefaultMaxPoolSize;
+            // A connection going back to the pool keeps its session as it is (unless the connection string says): with
+            // statements prepared, Npgsql's reset is seven statements (RESET ALL, CLOSE ALL, UNLISTEN *, ...) sent ahead
+            // of the next use, a sixth of PostgreSQL's CPU per feature page. FeatureAtlas sets no session state on pooled
+            // connections (the migration lock has its own), and an open transaction is still rolled back. Hangfire's
+            // pool keeps the reset (AtlasJobStorage.OwnPool).
+            if (!IsSet(builder, "No Reset On Close")) builder.NoResetOnClose = true;
             var options = new DbContextOptionsBuilder<PostgresAtlasDbContext>().UseNpgsql(builder.ConnectionString).Options;
             var description = $"PostgreSQL database '{builder.Database}' on {builder.Host}:{builder.Port}";
             return new AtlasDatabase(AtlasProvider.Postgres, builder.ConnectionString, description, options);

@@ -50,6 +50,19 @@ public sealed class AtlasDatabaseTests
         Assert.Equal(given ?? Math.Max(8, 4 * Environment.ProcessorCount), builder.MaxPoolSize);
     }
 
+    [Theory]
+    [InlineData("Host=db;Database=atlas", true)]
+    [InlineData("postgresql://db/atlas", true)]
+    [InlineData("Host=db;Database=atlas;No Reset On Close=false", false)]
+    [InlineData("Host=db;Database=atlas;noresetonclose=False", false)]
+    [InlineData("postgresql://db/atlas?No%20Reset%20On%20Close=false", false)]
+    public void Create_Postgres_KeepsSessionsOnReturnToThePoolUnlessTheConnectionStringSays(string db, bool expected)
+    {
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(AtlasDatabase.Create(db).ConnectionString);
+
+        Assert.Equal(expected, builder.NoResetOnClose);
+    }
+
     [Fact]
     public void CreateContext_Postgres_ReusesADisposedContextWithItsSettingsReset()
     {

@@ -29,11 +29,13 @@ public static class AtlasJobStorage
     /// <summary>
     /// The connection string Hangfire gets: the database's own, named <c>atlas-jobs</c> (after any application name
     /// it gives), which makes it a pool of its own. Hangfire's polling and heartbeats then never wait for a connection
-    /// behind page reads in the database's pool, whose size is capped (<c>AtlasDatabase.DefaultMaxPoolSize</c>).
+    /// behind page reads in the database's pool, whose size is capped (<c>AtlasDatabase.DefaultMaxPoolSize</c>). Its
+    /// connections reset their session when they go back to the pool, whatever the database's pool does: Hangfire's
+    /// storage is not ours to vouch for, and it opens few connections.
     /// </summary>
     public static string OwnPool(string connectionString)
     {
-        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+        var builder = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = false };
         builder.ApplicationName = string.IsNullOrEmpty(builder.ApplicationName) ? "atlas-jobs" : builder.ApplicationName + " atlas-jobs";
         return builder.ConnectionString;
     }
