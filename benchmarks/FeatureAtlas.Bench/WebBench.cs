@@ -385,6 +385,9 @@ internal static class WebBench
             ["page_bytes"] = Math.Round(pageBytes),
             ["server_allocated_bytes_per_request"] = r.Requests == 0 ? 0 : Math.Round((double)gc.AllocatedBytes / r.Requests),
             ["gen2_collections"] = gc.Gen2,
+            // Every collection counts in gen 0's; the pauses stop every request at once, so they bound part of the tail.
+            ["gc_collections"] = gc.Collections,
+            ["gc_pause_ms"] = Math.Round(gc.Paused.TotalMilliseconds, 1),
             // CPU the site spent per request: steadier than requests/s on a shared machine, where other jobs take cores.
             ["server_cpu_ms_per_request"] = r.Requests == 0 ? 0 : Math.Round(gc.Cpu.TotalMilliseconds / r.Requests, 3),
             ["thread_pool_threads"] = ThreadPool.ThreadCount,
@@ -419,11 +422,13 @@ internal static class WebBench
         AnsiConsole.MarkupLine((bool)report["goals_met"]! ? "[green]All three goals met.[/]" : "[yellow]Goals not met.[/]");
     }
 
-    /// <summary>Allocation, gen-2 counts and CPU time of this process (the site runs in it), to difference around the run.</summary>
-    private readonly record struct GcSnapshot(long AllocatedBytes, int Gen2, TimeSpan Cpu)
+    /// <summary>Allocation, collections (all, gen 2), GC pauses and CPU time of this process (the site runs in it), to difference around the run.</summary>
+    private readonly record struct GcSnapshot(long AllocatedBytes, int Collections, int Gen2, TimeSpan Paused, TimeSpan Cpu)
     {
-        public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(2), Process.GetCurrentProcess().TotalProcessorTime);
+        public static GcSnapshot Take() => new(GC.GetTotalAllocatedBytes(), GC.CollectionCount(0), GC.CollectionCount(2), GC.GetTotalPauseDuration(),
+            Process.GetCurrentProcess().TotalProcessorTime);
 
-        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) => new(a.AllocatedBytes - b.AllocatedBytes, a.Gen2 - b.Gen2, a.Cpu - b.Cpu);
+        public static GcSnapshot operator -(GcSnapshot a, GcSnapshot b) =>
+            new(a.AllocatedBytes - b.AllocatedBytes, a.Collections - b.Collections, a.Gen2 - b.Gen2, a.Paused - b.Paused, a.Cpu - b.Cpu);
     }
 }
