@@ -35,10 +35,11 @@ public sealed class CorpusTokens(ICorpusStore corpusStore)
     {
         var found = new Dictionary<int, int[]>(windows.Count);
         List<int>? missing = null;
+        var origin = Origin(corpus);
         foreach (var w in windows)
         {
             if (found.ContainsKey(w)) continue;
-            if (_slots[Slot(corpus, w)] is { } hit && hit.Index == w && string.Equals(hit.Corpus, corpus, StringComparison.Ordinal)) found[w] = hit.Ids;
+            if (_slots[Slot(origin, w)] is { } hit && hit.Index == w && string.Equals(hit.Corpus, corpus, StringComparison.Ordinal)) found[w] = hit.Ids;
             else (missing ??= []).Add(w);
         }
         if (missing is not null)
@@ -46,7 +47,7 @@ public sealed class CorpusTokens(ICorpusStore corpusStore)
             var read = await corpusStore.ReadWindowsAsync(corpus, missing.Distinct().ToArray(), cancellationToken);
             foreach (var (w, ids) in read)
             {
-                _slots[Slot(corpus, w)] = new Window(corpus, w, ids);
+                _slots[Slot(origin, w)] = new Window(corpus, w, ids);
                 found[w] = ids;
             }
         }
@@ -56,8 +57,11 @@ public sealed class CorpusTokens(ICorpusStore corpusStore)
     /// <summary>Display strings of token ids (bytes that are not whole UTF-8 characters shown as escapes).</summary>
     public string[] Strings(ReadOnlySpan<int> ids) => Tokenizer.GetTokenStrings(ids);
 
-    // A corpus's windows take consecutive slots from a place its name picks, so up to 2^17 of them never collide.
-    private static int Slot(string corpus, int window) => (StringComparer.Ordinal.GetHashCode(corpus) + window) & ((1 << SlotBits) - 1);
+    // A corpus's windows take consecutive slots from a place its name picks (Origin), so up to 2^17 of them never
+    // collide. The name is hashed once per call: hashed per window, it was half the time of a page's 45 lookups.
+    private static int Origin(string corpus) => StringComparer.Ordinal.GetHashCode(corpus);
+
+    private static int Slot(int origin, int window) => (origin + window) & ((1 << SlotBits) - 1);
 
     private sealed record Window(string Corpus, int Index, int[] Ids);
 }
