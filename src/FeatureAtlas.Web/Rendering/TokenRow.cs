@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Collections.Concurrent;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Html;
@@ -76,7 +75,7 @@ public static class TokenRow
                 }
                 if (to < e.Length - 1) row.Append(Gap);
                 row.Append("</div>");
-                writer.Write(row.Chars, 0, row.Length);
+                row.WriteTo(writer);
             }
             finally
             {
@@ -111,39 +110,6 @@ public static class TokenRow
         private static void Format(ref CharBuffer row, float value)
         {
             if (!float.IsFinite(value) || !row.TryAppendValue(value)) row.Append(HtmlEncoder.Default.Encode(ViewHelpers.Value(value)));
-        }
-    }
-
-    /// <summary>A growable char buffer rented from the shared pool.</summary>
-    private struct CharBuffer(int capacity)
-    {
-        public char[] Chars = ArrayPool<char>.Shared.Rent(capacity);
-        public int Length;
-
-        public void Append(ReadOnlySpan<char> text)
-        {
-            Ensure(text.Length);
-            text.CopyTo(Chars.AsSpan(Length));
-            Length += text.Length;
-        }
-
-        public bool TryAppendValue(float value)
-        {
-            Ensure(32);
-            if (!DecimalText.TryFormatValue(value, Chars.AsSpan(Length), out var written)) return false;
-            Length += written;
-            return true;
-        }
-
-        public void Return() => ArrayPool<char>.Shared.Return(Chars);
-
-        private void Ensure(int more)
-        {
-            if (Length + more <= Chars.Length) return;
-            var bigger = ArrayPool<char>.Shared.Rent(Math.Max(Chars.Length * 2, Length + more));
-            Chars.AsSpan(0, Length).CopyTo(bigger);
-            ArrayPool<char>.Shared.Return(Chars);
-            Chars = bigger;
         }
     }
 
