@@ -29,7 +29,8 @@ public static class SvgHistogram
         {
             var encoder = HtmlEncoder.Default;
             var bars = histogram.BarHeights.Length;
-            var svg = new CharBuffer(1024 + 160 * bars);
+            // About 120 chars a drawn bar; empty bars draw nothing.
+            var svg = new CharBuffer(1024 + 160 * (bars - histogram.BarHeights.AsSpan().Count(0L)));
             try
             {
                 svg.Append("<svg class=\"hist\" role=\"img\" aria-label=\"");
