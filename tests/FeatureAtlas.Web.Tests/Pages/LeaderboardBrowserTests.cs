@@ -80,8 +80,10 @@ public sealed class LeaderboardBrowserTests(Chromium chromium, SqliteAtlasApp ap
         Assert.Equal("kl_div_score", await page.Locator("select[name=plot]").InputValueAsync());
 
         // Choosing another metric redraws the plot with it (the form submits itself).
+        // Waiting from before the choice: a wait begun after it can miss a navigation that has already happened.
+        var redrawn = page.WaitForURLAsync("**plot=l2_ratio**");
         await page.Locator("select[name=plot]").SelectOptionAsync("l2_ratio");
-        await page.WaitForURLAsync("**plot=l2_ratio**");
+        await redrawn;
         Assert.Equal("l2_ratio", await page.Locator("svg.matched-l0").GetAttributeAsync("data-plot"));
         Assert.Equal(3, await page.Locator("svg.matched-l0 g.point").CountAsync());
         await page.Context.CloseAsync();

@@ -39,9 +39,11 @@ public sealed class SearchExplanationsBrowserTests(Chromium chromium, SqliteAtla
         Assert.Equal([AtlasApp.Sae, "res9"], visible);
         await saes.SelectOptionAsync(["res9"]);
         await form.GetByLabel("Search explanations").FillAsync("quokka");
+        // Waiting from before the click: a wait begun after it can miss a navigation that has already happened.
+        var searched = page.WaitForURLAsync(url => url.Contains("sae=res9"));
         await form.GetByRole(AriaRole.Button, new() { Name = "Search" }).ClickAsync();
+        await searched;
 
-        await page.WaitForURLAsync(url => url.Contains("sae=res9"));
         var links = await page.GetByTestId("explanation-result").Locator("a").EvaluateAllAsync<string[]>("a => a.map(e => e.getAttribute('href'))");
         Assert.Equal([$"/{AtlasApp.Model}/res9/4", $"/{AtlasApp.Model}/res9/5"], links.Order());
         Assert.Equal(["res9"], await saes.Locator("option:checked").EvaluateAllAsync<string[]>("os => os.map(o => o.value)"));

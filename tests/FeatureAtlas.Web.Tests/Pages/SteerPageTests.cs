@@ -22,8 +22,9 @@ public sealed class SteerPageTests(Chromium chromium, LiveAtlasApp app)
         page.PageError += (_, e) => errors.Add(e);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(stored.Index));
 
+        var opened = page.WaitForURLAsync("**/steer?**");   // from before the click, which may navigate before a later wait begins
         await page.Locator("[data-testid=steer]").ClickAsync();
-        await page.WaitForURLAsync("**/steer?**");
+        await opened;
         var strength = page.Locator("[data-testid=strength]");
         Assert.Equal(Math.Round(stored.MaxActivation, 3), double.Parse(await strength.InputValueAsync(), System.Globalization.CultureInfo.InvariantCulture), 6);
 
