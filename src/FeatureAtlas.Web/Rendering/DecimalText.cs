@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text;
 
 namespace FeatureAtlas.Web.Rendering;
 
@@ -63,14 +62,6 @@ public static class DecimalText
         Span<char> text = stackalloc char[64];
         if (!TryFormatValue(value, text, out var written)) throw new UnreachableException($"{value:R} did not fit 64 chars.");
         return new string(text[..written]);
-    }
-
-    /// <summary>Appends <paramref name="value"/> as <see cref="TryFormat"/> writes it.</summary>
-    public static StringBuilder Append(StringBuilder builder, double value, int decimals)
-    {
-        Span<char> text = stackalloc char[400];
-        if (!TryFormat(value, decimals, text, out var written)) throw new UnreachableException($"{value:R} did not fit 400 chars.");
-        return builder.Append(text[..written]);
     }
 
     // |value| below 1e6, with 2 or 3 decimals, when it is far from a rounding half.
