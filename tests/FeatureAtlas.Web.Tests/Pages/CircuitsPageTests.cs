@@ -148,8 +148,9 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
 
         var feature = api.GetProperty("features")[0];
         var link = page.Locator("[data-testid=feature-link]", new() { HasTextRegex = new System.Text.RegularExpressions.Regex($"^{LiveAtlasApp.LiveSae} #{feature.GetProperty("index").GetInt32()}$") }).First;
+        var opened = page.WaitForURLAsync($"**/{LiveAtlasApp.FeaturePath(feature.GetProperty("index").GetInt32())}");
         await link.ClickAsync();
-        await page.WaitForURLAsync($"**/{LiveAtlasApp.FeaturePath(feature.GetProperty("index").GetInt32())}");
+        await opened;
         Assert.Contains($"#{feature.GetProperty("index").GetInt32()}", await page.Locator("h1").TextContentAsync());
     }
 
@@ -213,8 +214,9 @@ public sealed class CircuitsPageTests(Chromium chromium, LiveAtlasApp app)
         var page = await NewPageAsync();
         await page.GotoAsync(Model);
 
+        var opened = page.WaitForURLAsync($"**/{Model}/circuits");
         await page.Locator("[data-testid=circuits-link]").ClickAsync();
-        await page.WaitForURLAsync($"**/{Model}/circuits");
+        await opened;
 
         foreach (var tool in new[] { "lens", "attribution", "patching", "ablation" })
         {

@@ -110,9 +110,10 @@ public sealed class FeaturePageTests(Chromium chromium, LiveAtlasApp app)
         var page = await chromium.NewPageAsync(app);
         await page.GotoAsync(LiveAtlasApp.FeaturePath(5));
 
+        var next = page.WaitForURLAsync("**/" + LiveAtlasApp.FeaturePath(6));
         await page.Locator("a[rel=next]").ClickAsync();
+        await next;
 
-        await page.WaitForURLAsync("**/" + LiveAtlasApp.FeaturePath(6));
         Assert.Equal("6", await page.Locator("article.feature").GetAttributeAsync("data-index"));
         Assert.Equal("/" + LiveAtlasApp.FeaturePath(5), await page.Locator("a[rel=prev]").GetAttributeAsync("href"));
         Assert.Equal("/" + LiveAtlasApp.FeaturePath(7), await page.Locator("a[rel=next]").GetAttributeAsync("href"));

@@ -134,14 +134,15 @@ public sealed class GraphExplorerBrowserTests(Chromium chromium, GraphAtlasApp a
         await page.GotoAsync($"account/signin?returnUrl=/{LiveAtlasApp.LiveModel}/graph");
         await page.Locator("input[name=UserName]").FillAsync(user.Name);
         await page.Locator("input[name=Password]").FillAsync(user.Password);
+        var signedIn = page.WaitForURLAsync($"**/{LiveAtlasApp.LiveModel}/graph");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await page.WaitForURLAsync($"**/{LiveAtlasApp.LiveModel}/graph");
+        await signedIn;
 
         await page.Locator("[data-testid=graph-prompt]").FillAsync("It is a way I have");
         await page.Locator("[data-testid=graph-slug]").FillAsync("way-i-have");
+        var generated = page.WaitForURLAsync($"**/{LiveAtlasApp.LiveModel}/graph/way-i-have", new() { Timeout = 300_000 });
         await page.Locator("[data-testid=graph-generate-button]").ClickAsync();
-
-        await page.WaitForURLAsync($"**/{LiveAtlasApp.LiveModel}/graph/way-i-have", new() { Timeout = 300_000 });
+        await generated;
         await page.WaitForSelectorAsync("[data-graph-explorer][data-ready=true]");
         Assert.True(await page.Locator("[data-testid=link-graph] .node.feature").CountAsync() > 0);
         await page.Context.CloseAsync();

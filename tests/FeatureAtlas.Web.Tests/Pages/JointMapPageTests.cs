@@ -118,9 +118,9 @@ public sealed class JointMapPageTests(Chromium chromium, JointMapAtlasApp app) :
 
         await page.Mouse.MoveAsync((float)(canvas.X + screen[point].X), (float)(canvas.Y + screen[point].Y));
         await Microsoft.Playwright.Assertions.Expect(page.Locator("#map .map-tip")).ToHaveTextAsync($"{JointMapAtlasApp.SaeB} #{map.Index[point]}: second SAE's feature");
+        var opened = page.WaitForURLAsync(url => url.EndsWith($"/{Model}/{JointMapAtlasApp.SaeB}/{map.Index[point]}", StringComparison.Ordinal));
         await page.Mouse.ClickAsync((float)(canvas.X + screen[point].X), (float)(canvas.Y + screen[point].Y));
-
-        await page.WaitForURLAsync(url => url.EndsWith($"/{Model}/{JointMapAtlasApp.SaeB}/{map.Index[point]}", StringComparison.Ordinal));
+        await opened;
         await page.Context.CloseAsync();
     }
 

@@ -112,8 +112,9 @@ public sealed partial class LiveInferencePageTests(Chromium chromium, LiveAtlasA
         Directory.CreateDirectory(Chromium.ScreenshotDirectory);
         await page.ScreenshotAsync(new() { Path = Path.Combine(Chromium.ScreenshotDirectory, "search.png"), FullPage = true });
 
+        var opened = page.WaitForURLAsync($"**/{LiveAtlasApp.FeaturePath(indexes[0])}*");
         await links.First.ClickAsync();
-        await page.WaitForURLAsync($"**/{LiveAtlasApp.FeaturePath(indexes[0])}*");
+        await opened;
         Assert.True(await page.Locator("[data-testid=top-examples] .tokens").CountAsync() > 0);
         await page.Context.CloseAsync();
     }

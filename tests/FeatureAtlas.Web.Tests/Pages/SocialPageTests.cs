@@ -154,10 +154,9 @@ public sealed class SocialPageTests(Chromium chromium, LiveAtlasApp app)
         await page.GotoAsync(LiveAtlasApp.FeaturePath(14));
         Assert.Equal(1, await page.Locator("[data-testid=star]").CountAsync());
 
+        var signedOut = page.WaitForURLAsync(app.BaseAddress.ToString());
         await page.Locator("header.top").GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
-        await page.WaitForLoadStateAsync();
-        await File.WriteAllTextAsync("/tmp/signout.html", $"{page.Url}\n{await page.ContentAsync()}");
-        await page.WaitForURLAsync(app.BaseAddress.ToString());
+        await signedOut;
         await page.GotoAsync(LiveAtlasApp.FeaturePath(14));
 
         Assert.Equal(0, await page.Locator("[data-testid=current-user]").CountAsync());
