@@ -88,12 +88,16 @@ public sealed partial class ExplanationStore
         return await FeatureExplanationsAsync(db, saeId, feature.Index, cancellationToken);
     }
 
-    internal static async Task<ExplanationRecord[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
+    private static async Task<ExplanationRecord[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
     {
         var rows = new List<ExplanationRow>();
         await foreach (var row in FeatureExplanationRows.For(db)(db, saeId, index).WithCancellation(cancellationToken)) rows.Add(row);
-        return rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToRecord()).ToArray();
+        return rows.Count == 0 ? [] : Ranked(rows, rows[0].ModelId, rows[0].SaeName);
     }
+
+    /// <summary>One feature's explanation rows as records of <paramref name="model"/>'s SAE <paramref name="sae"/>, best first: most votes, then newest.</summary>
+    internal static ExplanationRecord[] Ranked(IEnumerable<ExplanationRow> rows, string model, string sae) =>
+        rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToRecord(model, sae)).ToArray();
 
     /// <summary>
     /// Full-text search over explanation text (SQLite FTS5 with Porter stemming; PostgreSQL English text search),
@@ -168,7 +172,8 @@ public sealed partial class ExplanationStore
         public double Rank { get; init; }
     }
 
-    private sealed class ExplanationRow
+    /// <summary>An explanation with its model, SAE, author and vote total, as queries read it.</summary>
+    internal sealed class ExplanationRow
     {
         public int Id { get; init; }
         public int SaeId { get; init; }
@@ -184,8 +189,11 @@ public sealed partial class ExplanationStore
         public int Votes { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
 
-        public ExplanationRecord ToRecord() =>
-            new(FeatureIndex, Text, Method, ExplainerModel, ScoresJson, CreatedAt, AuthorId) { Id = Id, Model = ModelId, Sae = SaeName, AuthorName = AuthorName, Votes = Votes };
+        public ExplanationRecord ToRecord() => ToRecord(ModelId, SaeName);
+
+        /// <summary>The record, of <paramref name="model"/>'s SAE <paramref name="sae"/> (for rows read without their names).</summary>
+        public ExplanationRecord ToRecord(string model, string sae) =>
+            new(FeatureIndex, Text, Method, ExplainerModel, ScoresJson, CreatedAt, AuthorId) { Id = Id, Model = model, Sae = sae, AuthorName = AuthorName, Votes = Votes };
     }
 
     private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) => ExplanationShape.On(db);

@@ -15,8 +15,8 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
     // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
-    // Model, SAE, dashboard run, corpus name and the feature's row in one statement (left joins: the run and the row may
-    // be absent).
+    // Model, SAE, dashboard run, corpus name, the feature's row and its explanations in one statement (left joins: the
+    // run, the row and explanations may be absent).
     private static readonly PerProvider<Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
         EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, CancellationToken _) =>
             (from m in db.Models.AsNoTracking()
@@ -31,15 +31,30 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
              select new FeatureHead(m, s, r, c!.Name, f,
                  db.Stars.Count(x => x.SaeId == s.Id && x.FeatureIndex == index),
                  db.Comments.Any(x => x.SaeId == s.Id && x.FeatureIndex == index),
-                 db.ListItems.Any(x => x.SaeId == s.Id && x.FeatureIndex == index))).SingleOrDefault()));
+                 db.ListItems.Any(x => x.SaeId == s.Id && x.FeatureIndex == index),
+                 // Rows without their model and SAE names (SQLite cannot run a collection that reads the outer row's
+                 // columns: it would need APPLY): Ranked names them.
+                 (from e in db.Explanations.AsNoTracking()
+                  where e.SaeId == s.Id && e.FeatureIndex == index
+                  join u in db.Users on e.AuthorId equals u.Id into authors
+                  from a in authors.DefaultIfEmpty()
+                  select new ExplanationStore.ExplanationRow
+                  {
+                      Id = e.Id, SaeId = e.SaeId, FeatureIndex = e.FeatureIndex, ModelId = "", SaeName = "", Text = e.Text,
+                      Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, AuthorId = e.AuthorId,
+                      ScoresJson = e.ScoresJson, CreatedAt = e.CreatedAt,
+                      Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
+                  }).ToList())).SingleOrDefault()));
 
     /// <summary>
     /// The feature's page data in one context and one connection (see <see cref="BeginPageReadAsync"/>): one statement for model, SAE, run,
-    /// dashboard row and star count (and whether comments or lists exist), one for explanations and, with
+    /// dashboard row, explanations and star count (and whether comments or lists exist) and, with
     /// <paramref name="social"/>, the comments and lists (as <paramref name="viewerId"/> may see them) where there are
     /// any, each a compiled query, on SQLite on a connection that keeps them prepared (<see cref="PreparedSqliteConnection"/>).
     /// Null when the model, SAE or index does not exist. Eleven short-lived contexts took 5 ms and 700 KB of allocation
-    /// per page on SQLite; this takes a fraction.
+    /// per page on SQLite; this takes a fraction. On PostgreSQL each statement is a round trip, with a wake-up of the
+    /// server and of the site: reading the explanations in the head statement, not in one of their own, served 1.15-1.23x
+    /// the pages a second under load (600k synthetic features; 1.11x on SQLite).
     /// </summary>
     public async Task<StoredFeature?> ReadFeatureAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
     {
@@ -54,7 +69,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         var saeId = head.Sae.Id;
         var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);
         var dashboard = run is null || head.Feature is null ? null : DashboardRows.ToDashboard(head.Feature, $"{key.Model}/{key.Sae}");
-        var explanations = await ExplanationStore.FeatureExplanationsAsync(db, saeId, key.Index, cancellationToken);
+        var explanations = ExplanationStore.Ranked(head.Explanations, head.Model.Name, head.Sae.Name);
         FeatureSocial? people = null;
         if (social)
         {
@@ -95,5 +110,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         return summary;
     }
 
-    private sealed record FeatureHead(ModelEntity Model, SaeEntity Sae, DashboardRunEntity? Run, string? Corpus, FeatureEntity? Feature, int Stars, bool HasComments, bool HasLists);
+    private sealed record FeatureHead(
+        ModelEntity Model, SaeEntity Sae, DashboardRunEntity? Run, string? Corpus, FeatureEntity? Feature, int Stars, bool HasComments, bool HasLists,
+        List<ExplanationStore.ExplanationRow> Explanations);
 }

@@ -19,7 +19,7 @@ public sealed class GraphStoreTests
         await using var db = await TestDatabase.CreateAsync(provider);
         var stores = await db.OpenAsync();
         await AddModelAsync(stores, "m");
-        var owner = await AddUserAsync(stores, "ada");
+        var owner = await TestUsers.AddAsync(stores, "ada");
         var small = Encoding.UTF8.GetBytes("""{"metadata":{"slug":"small","scan":"m","prompt_tokens":["a"],"prompt":"a"},"qParams":{},"nodes":[],"links":[]}""");
         var large = Encoding.UTF8.GetBytes("{\"links\":[" + string.Join(",", Enumerable.Range(0, 20_000).Select(i => $"{{\"source\":\"E_{i}_0\",\"target\":\"1_{i}_0\",\"weight\":{i * 0.5}}}")) + "]}");
         Assert.True(large.Length > GraphStore.CompressAbove);
@@ -65,8 +65,8 @@ public sealed class GraphStoreTests
         var stores = await db.OpenAsync();
         await AddModelAsync(stores, "m");
         await AddModelAsync(stores, "n");
-        var ada = await AddUserAsync(stores, "ada");
-        var bob = await AddUserAsync(stores, "bob");
+        var ada = await TestUsers.AddAsync(stores, "ada");
+        var bob = await TestUsers.AddAsync(stores, "bob");
         foreach (var (model, slug, user) in new[] { ("m", "a1", ada), ("n", "a2", ada), ("m", "b1", bob), ("m", "a3", ada) })
         {
             await stores.Graphs.SaveGraphAsync(Record(model, slug, user.UserId, 1, 0), "{}"u8.ToArray(), None);
@@ -85,8 +85,8 @@ public sealed class GraphStoreTests
         await using var db = await TestDatabase.CreateAsync(provider);
         var stores = await db.OpenAsync();
         await AddModelAsync(stores, "m");
-        var ada = await AddUserAsync(stores, "ada");
-        var bob = await AddUserAsync(stores, "bob");
+        var ada = await TestUsers.AddAsync(stores, "ada");
+        var bob = await TestUsers.AddAsync(stores, "bob");
         await stores.Graphs.SaveGraphAsync(Record("m", "g1", ada.UserId, 1, 0), "{}"u8.ToArray(), None);
 
         await Assert.ThrowsAsync<ForbiddenException>(() => stores.Graphs.DeleteGraphAsync(bob, "m", "g1", None));
@@ -100,14 +100,4 @@ public sealed class GraphStoreTests
 
     private static Task AddModelAsync(AtlasStores stores, string name) =>
         stores.Models.UpsertModelAsync(new ModelRecord(name, null, "{}", 2, 8, 16), None);
-
-    private static async Task<Actor> AddUserAsync(AtlasStores stores, string name)
-    {
-        await using (var context = stores.Database.CreateContext())
-        {
-            context.Users.Add(new UserEntity { UserName = name, NormalizedUserName = name.ToUpperInvariant(), SecurityStamp = Guid.NewGuid().ToString() });
-            await context.SaveChangesAsync(None);
-        }
-        return (await stores.Users.FindUserAsync(name, None))!;
-    }
 }
