@@ -9,7 +9,9 @@ namespace FeatureAtlas.Jobs;
 /// <see cref="Corpus"/> of seeded random token windows, and as many SAEs of <c>dSae</c> features as it takes to hold
 /// <c>features</c> dashboards (the last one narrower), named <c>synthetic-res-L3</c>, <c>synthetic-mlp-L7</c>, … Every
 /// name says "synthetic" so these rows are never mistaken for a model's real features. Each SAE is stored in its own
-/// transaction (the bulk path), so a stopped run resumes: SAEs that already have dashboards are skipped.
+/// transaction (the bulk path), then its explanations (<see cref="SyntheticAtlasDashboards.Explanation"/>, one per live
+/// feature, as an explainer run over the SAE leaves them), so a stopped run resumes: SAEs that already have dashboards
+/// and explanations are skipped.
 /// </summary>
 public static class SyntheticAtlas
 {
@@ -39,12 +41,13 @@ public static class SyntheticAtlas
     /// Seeds the store; returns the SAEs written and those skipped because they already had dashboards. Progress
     /// reports stage "features" (done of all features).
     /// </summary>
-    public static async Task<(int Written, int Skipped)> SeedAsync(IModelStore models, IDashboardStore store, ICorpusStore corpora, int features, int dSae, int windows, int seed,
-        IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+    public static async Task<(int Written, int Skipped)> SeedAsync(IModelStore models, IDashboardStore store, ICorpusStore corpora, IExplanationStore explanations,
+        int features, int dSae, int windows, int seed, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(models);
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(corpora);
+        ArgumentNullException.ThrowIfNull(explanations);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(windows);
         var saes = Saes(features, dSae);
         await models.UpsertModelAsync(new ModelRecord(Model, null, "{\"synthetic\":true,\"n_layer\":12,\"d_model\":768,\"n_vocab\":50257}", 12, 768, 50257,
@@ -74,7 +77,8 @@ public static class SyntheticAtlas
                 {
                     throw new InvalidOperationException($"SAE '{name}' already holds {stored.DSae:N0} features, not {width:N0}; seed a new database or pass the --features and --d-sae it was seeded with.");
                 }
-                skipped++;
+                if (await ExplainAsync(explanations, name, s, width, windows, seed, cancellationToken).ConfigureAwait(false)) written++;
+                else skipped++;
                 done += width;
                 progress?.Report(new JobProgress("features", done, features));
                 continue;
@@ -84,11 +88,25 @@ public static class SyntheticAtlas
             var start = done;
             var reported = dashboards with { Features = new Reporting(dashboards.Features, i => progress?.Report(new JobProgress("features", start + i, features))) };
             await store.SaveDashboardsAsync(Model, name, Corpus, SyntheticAtlasDashboards.Options, reported, cancellationToken).ConfigureAwait(false);
+            await ExplainAsync(explanations, name, s, width, windows, seed, cancellationToken).ConfigureAwait(false);
             written++;
             done += width;
             progress?.Report(new JobProgress("features", done, features));
         }
         return (written, skipped);
+    }
+
+    /// <summary>Stores SAE number <paramref name="sae"/>'s synthetic explanations unless it has them; true when it stored them.</summary>
+    private static async Task<bool> ExplainAsync(IExplanationStore explanations, string name, int sae, int width, int windows, int seed, CancellationToken cancellationToken)
+    {
+        if ((await explanations.ListExplanationsAsync(Model, name, SyntheticAtlasDashboards.ExplanationMethod, 0, 1, cancellationToken).ConfigureAwait(false)).Count > 0) return false;
+        var at = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+        var records = Enumerable.Range(0, width)
+            .Select(i => SyntheticAtlasDashboards.Explanation(seed, sae, i, windows) is { } text ? new ExplanationRecord(i, text, SyntheticAtlasDashboards.ExplanationMethod, null, null, at) : null)
+            .OfType<ExplanationRecord>()
+            .ToArray();
+        await explanations.SaveExplanationsAsync(Model, name, records, cancellationToken).ConfigureAwait(false);
+        return true;
     }
 
     /// <summary>Reports every 1,024th feature as the store enumerates them.</summary>

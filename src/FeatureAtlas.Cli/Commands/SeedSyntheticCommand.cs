@@ -7,8 +7,8 @@ using Spectre.Console;
 namespace FeatureAtlas.Cli.Commands;
 
 /// <summary>
-/// <c>atlas seed-synthetic</c>: a database of SYNTHETIC dashboards (model <c>synthetic-gpt2</c>) for load tests such
-/// as <c>atlas bench web</c>. Resumable: a rerun skips the SAEs already stored.
+/// <c>atlas seed-synthetic</c>: a database of SYNTHETIC dashboards and explanations (model <c>synthetic-gpt2</c>) for
+/// load tests such as <c>atlas-bench web</c>. Resumable: a rerun skips the SAEs already stored.
 /// </summary>
 internal static class SeedSyntheticCommand
 {
@@ -20,7 +20,7 @@ internal static class SeedSyntheticCommand
         var windows = new Option<int>("--windows") { Description = "Windows of 128 random tokens in the synthetic corpus.", DefaultValueFactory = _ => 32_768 };
         var seed = new Option<int>("--seed") { Description = "Seed of every random draw; the same seed gives the same database.", DefaultValueFactory = _ => 1 };
         var command = new Command("seed-synthetic",
-            "Fill a database with SYNTHETIC, seeded random dashboards for load tests (model 'synthetic-gpt2', SAEs 'synthetic-…'); not real features.")
+            "Fill a database with SYNTHETIC, seeded random dashboards and explanations for load tests (model 'synthetic-gpt2', SAEs 'synthetic-…'); not real features.")
         {
             db, features, dSae, windows, seed,
         };
@@ -38,7 +38,7 @@ internal static class SeedSyntheticCommand
             try
             {
                 var (written, skipped) = await ProgressDisplay.RunAsync("synthetic", progress =>
-                    SyntheticAtlas.SeedAsync(store.Models, store.Dashboards, store.Corpora, total, width, corpusWindows, parse.GetValue(seed), progress, stop.Token));
+                    SyntheticAtlas.SeedAsync(store.Models, store.Dashboards, store.Corpora, store.Explanations, total, width, corpusWindows, parse.GetValue(seed), progress, stop.Token));
                 AnsiConsole.MarkupLine($"Done in {watch.Elapsed.TotalSeconds:F1} s: {written} SAEs written, {skipped} already there; stored in {Markup.Escape(parse.GetValue(db)!)}.");
                 return ExitCodes.Success;
             }

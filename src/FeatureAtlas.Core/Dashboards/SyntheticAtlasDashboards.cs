@@ -20,6 +20,17 @@ public static class SyntheticAtlasDashboards
     private const int Bins = 50;
     private const int Logits = 10;
 
+    /// <summary>The method of the synthetic explanations (<see cref="Explanation"/>).</summary>
+    public const string ExplanationMethod = "synthetic";
+
+    // Words of the synthetic explanations: common words that explanations of text features use, so explanation search
+    // over the synthetic set finds matches.
+    private static readonly string[] ExplanationWords =
+    [
+        "the", "whale", "ship", "sea", "war", "congress", "people", "government", "and", "of", "president", "time", "water",
+        "states", "man", "year", "tokens", "after", "before", "names", "numbers", "quotes", "verbs", "plural", "endings",
+    ];
+
     /// <summary>The options the synthetic dashboards follow (the builder's defaults).</summary>
     public static DashboardOptions Options { get; } = new();
 
@@ -34,6 +45,20 @@ public static class SyntheticAtlasDashboards
         window[0] = BosTokenId;
         for (var t = 1; t < Context; t++) window[t] = Token(random);
         return window;
+    }
+
+    /// <summary>
+    /// Feature <paramref name="index"/>'s explanation, as a machine explainer run over every feature would leave one:
+    /// "SYNTHETIC:" and three to six common words, drawn from (seed, sae, index); null for a dead feature, which an
+    /// explainer has no examples to explain.
+    /// </summary>
+    public static string? Explanation(int seed, int sae, int index, int windows)
+    {
+        if (Profile(seed, sae, index, (long)windows * Context).Dead) return null;
+        var random = new Random(Mix(seed, ~sae, index));
+        var words = new string[3 + random.Next(4)];
+        for (var w = 0; w < words.Length; w++) words[w] = ExplanationWords[random.Next(ExplanationWords.Length)];
+        return "SYNTHETIC: " + string.Join(' ', words);
     }
 
     /// <summary>The dashboards of SAE number <paramref name="sae"/>: <paramref name="dSae"/> features over <paramref name="windows"/> windows.</summary>
