@@ -134,9 +134,10 @@ public sealed partial class ExplanationStore
         "SELECT explanations_fts.rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts JOIN explanations e ON e.id = explanations_fts.rowid " +
         "WHERE explanations_fts MATCH {0}";
 
+    // text_search: the stored English tsvector of text (migration ExplanationSearchVector), GIN-indexed.
     private const string PostgresSearch =
-        "SELECT e.id AS \"Id\", -ts_rank(to_tsvector('english', e.text), plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations e " +
-        "WHERE to_tsvector('english', e.text) @@ plainto_tsquery('english', {0})";
+        "SELECT e.id AS \"Id\", -ts_rank(e.text_search, plainto_tsquery('english', {0})) AS \"Rank\" FROM explanations e " +
+        "WHERE e.text_search @@ plainto_tsquery('english', {0})";
 
     private static string FtsQuery(List<string> terms) => string.Join(" ", terms.Select(t => "\"" + t.Replace("\"", "\"\"") + "\""));
 
