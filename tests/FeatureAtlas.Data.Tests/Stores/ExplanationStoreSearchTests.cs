@@ -82,6 +82,25 @@ public sealed class ExplanationStoreSearchTests
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task SearchExplanationsAsync_BestMatchStoredLast_LeadsTheFirstPage(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await SeedAsync(db);
+        ExplanationRecord E(int index, string text) => new(index, text, "oai_token-act-pair", "gpt-4o-mini", null, At);
+        await store.Explanations.SaveExplanationsAsync("gpt2", "res6", Enumerable.Range(10, 30).Select(i => E(i, $"a harpoon among many other words, number {i}")).ToArray(), None);
+        await store.Explanations.SaveExplanationsAsync("gpt2", "res6", [E(60, "harpoon harpoon harpoon")], None);
+
+        var first = await store.Explanations.SearchExplanationsAsync("gpt2", ["res6"], "harpoon", 0, None);
+        var second = await store.Explanations.SearchExplanationsAsync("gpt2", ["res6"], "harpoon", 20, None);
+
+        // Ranked over every match before the page is cut: the newest row (highest id) is the best match.
+        Assert.Equal(60, first.Results[0].Feature.Index);
+        Assert.Equal((20, true, 11, false), (first.Results.Count, first.HasMore, second.Results.Count, second.HasMore));
+        Assert.Equal(Enumerable.Range(10, 30).Append(60), first.Results.Concat(second.Results).Select(r => r.Feature.Index).Order());
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SearchExplanationsAsync_UnknownSaesOrModel_ThrowsNamingThem(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
