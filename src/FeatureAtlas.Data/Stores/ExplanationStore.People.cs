@@ -124,7 +124,7 @@ public sealed partial class ExplanationStore
             // Every term quoted as an FTS5 string, so user text is never FTS syntax; bm25: lower is better.
             ? saeIds is null
                 ? db.Database.SqlQueryRaw<RankedId>(SqliteSearch + Top, FtsQuery(terms), limit)
-                : db.Database.SqlQueryRaw<RankedId>(SqliteSearch + " AND e.sae_id IN (SELECT value FROM json_each({2}))" + Top, FtsQuery(terms), limit, JsonSerializer.Serialize(saeIds))
+                : db.Database.SqlQueryRaw<RankedId>(SqliteScopedSearch + Top, FtsQuery(terms), limit, JsonSerializer.Serialize(saeIds))
             : saeIds is null
                 ? db.Database.SqlQueryRaw<RankedId>(PostgresSearch + Top, string.Join(" ", terms), limit)
                 : db.Database.SqlQueryRaw<RankedId>(PostgresSearch + " AND e.sae_id = ANY({2})" + Top, string.Join(" ", terms), limit, saeIds);
@@ -136,8 +136,11 @@ public sealed partial class ExplanationStore
     }
 
     private const string SqliteSearch =
+        "SELECT explanations_fts.rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts WHERE explanations_fts MATCH {0}";
+
+    private const string SqliteScopedSearch =
         "SELECT explanations_fts.rowid AS \"Id\", bm25(explanations_fts) AS \"Rank\" FROM explanations_fts JOIN explanations e ON e.id = explanations_fts.rowid " +
-        "WHERE explanations_fts MATCH {0}";
+        "WHERE explanations_fts MATCH {0} AND e.sae_id IN (SELECT value FROM json_each({2}))";
 
     // text_search: the stored English tsvector of text (migration ExplanationSearchVector), GIN-indexed.
     private const string PostgresSearch =
@@ -155,11 +158,13 @@ public sealed partial class ExplanationStore
             if (names.Length > 0) throw new ArgumentException("A search within SAEs (layers) needs the model they belong to (modelId).", nameof(saes));
             return null;
         }
-        var found = await (from s in db.Saes
-                           join m in db.Models on s.ModelId equals m.Id
-                           where m.Name == model
-                           select new { s.Id, s.Name }).ToListAsync(cancellationToken);
-        if (names.Length == 0) return found.Select(s => s.Id).ToArray();
+        // Every SAE of the store (a short table), so a scope that holds them all searches everywhere: one model's atlas
+        // needs no filter, which on SQLite read each match's row (50 of 120 ms for a word in 98k of 588k explanations).
+        var all = await (from s in db.Saes
+                         join m in db.Models on s.ModelId equals m.Id
+                         select new { s.Id, s.Name, Model = m.Name }).ToListAsync(cancellationToken);
+        var found = all.Where(s => s.Model == model).ToList();
+        if (names.Length == 0) return found.Count > 0 && found.Count == all.Count ? null : found.Select(s => s.Id).ToArray();
         if (found.Count == 0 && !await db.Models.AnyAsync(m => m.Name == model, cancellationToken)) throw UnknownModel(model);
         var missing = names.Where(n => !found.Any(s => s.Name == n)).ToArray();
         if (missing.Length > 0)
@@ -169,7 +174,7 @@ public sealed partial class ExplanationStore
                 ? $"SAE {list} of model '{model}' is not in the store."
                 : $"SAEs {list} of model '{model}' are not in the store.");
         }
-        return found.Where(s => names.Contains(s.Name)).Select(s => s.Id).ToArray();
+        return names.Length == all.Count ? null : found.Where(s => names.Contains(s.Name)).Select(s => s.Id).ToArray();
     }
 
     private sealed class RankedId

@@ -82,6 +82,27 @@ public sealed class ExplanationStoreSearchTests
 
     [Theory]
     [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
+    public async Task SearchExplanationsAsync_OneModelStore_ScopesThatHoldEverySaeAndThoseThatDoNot(string provider)
+    {
+        await using var db = await TestDatabase.CreateAsync(provider);
+        var store = await db.OpenAsync();
+        await store.Models.UpsertModelAsync(new ModelRecord("gpt2", null, "{}", 12, 768, 50257), None);
+        foreach (var sae in new[] { "res6", "res8" })
+        {
+            await store.Models.UpsertSaeAsync(new SaeRecord("gpt2", sae, null, "blocks.6.hook_resid_pre", 6, 768, 64, "standard", "{}"), None);
+        }
+        await store.Explanations.SaveExplanationsAsync("gpt2", "res6", [new(1, "walrus tusks", "atlas_token-stats", null, null, At)], None);
+        await store.Explanations.SaveExplanationsAsync("gpt2", "res8", [new(2, "a walrus", "atlas_token-stats", null, null, At)], None);
+
+        Assert.Equal(["gpt2/res6/1", "gpt2/res8/2"], await FindAsync(store, "gpt2", null));
+        Assert.Equal(["gpt2/res6/1", "gpt2/res8/2"], await FindAsync(store, "gpt2", ["res8", "res6"]));
+        Assert.Equal(["gpt2/res8/2"], await FindAsync(store, "gpt2", ["res8"]));
+        Assert.Equal(["gpt2/res6/1"], await FindAsync(store, "gpt2", ["res6"], "tusks"));
+        Assert.Empty(await FindAsync(store, "gpt2", ["res8"], "tusks"));
+    }
+
+    [Theory]
+    [MemberData(nameof(DatabaseProviders.All), MemberType = typeof(DatabaseProviders))]
     public async Task SearchExplanationsAsync_BestMatchStoredLast_LeadsTheFirstPage(string provider)
     {
         await using var db = await TestDatabase.CreateAsync(provider);
