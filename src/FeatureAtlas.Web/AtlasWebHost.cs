@@ -10,6 +10,7 @@ using FeatureAtlas.Web.Rendering;
 using FeatureAtlas.Web.Steering;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Http.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.FileProviders;
 
 namespace FeatureAtlas.Web;
@@ -58,6 +59,7 @@ public static class AtlasWebHost
         services.AddAtlasRateLimits(options);
         services.AddFeaturePageCache();
         services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Account/Settings", AtlasAuthExtensions.SignedIn));
+        services.Replace(ServiceDescriptor.Singleton<Microsoft.AspNetCore.Mvc.Infrastructure.IHttpResponseStreamWriterFactory, WholePageWriterFactory>());
         services.AddProblemDetails(o => o.CustomizeProblemDetails = ApiErrors.Describe);
         // A request the API cannot bind throws, so ApiErrors can name the field instead of answering a bare 400.
         services.Configure<Microsoft.AspNetCore.Routing.RouteHandlerOptions>(o => o.ThrowOnBadRequest = true);
