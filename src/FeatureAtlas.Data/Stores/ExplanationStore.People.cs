@@ -88,7 +88,7 @@ public sealed partial class ExplanationStore
         return await FeatureExplanationsAsync(db, saeId, feature.Index, cancellationToken);
     }
 
-    private static async Task<ExplanationRecord[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
+    internal static async Task<ExplanationRecord[]> FeatureExplanationsAsync(AtlasDbContext db, int saeId, int index, CancellationToken cancellationToken)
     {
         var rows = new List<ExplanationRow>();
         await foreach (var row in FeatureExplanationRows.For(db)(db, saeId, index).WithCancellation(cancellationToken)) rows.Add(row);

@@ -15,10 +15,12 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
     // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
-    // Model, SAE, dashboard run, corpus name, the feature's row and its explanations in one statement (left joins: the
-    // run, the row and explanations may be absent).
-    private static readonly PerProvider<Func<AtlasDbContext, string, string, int, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
-        EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, CancellationToken _) =>
+    // Model, SAE, dashboard run, corpus name, the feature's row and, when `explain`, its explanations in one statement
+    // (left joins: the run, the row and explanations may be absent). SQLite runs the explanations' subquery before the
+    // join, over every SAE's explanations of that index without an index to find them (38 ms a page at 588k), so there
+    // `explain` is false, which SQLite tests once and reads nothing, and the explanations are a statement of their own.
+    private static readonly PerProvider<Func<AtlasDbContext, string, string, int, bool, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
+        EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, bool explain, CancellationToken _) =>
             (from m in db.Models.AsNoTracking()
              join s in db.Saes.AsNoTracking() on m.Id equals s.ModelId
              where m.Name == model && s.Name == sae
@@ -35,7 +37,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
                  // Rows without their model and SAE names (SQLite cannot run a collection that reads the outer row's
                  // columns: it would need APPLY): Ranked names them.
                  (from e in db.Explanations.AsNoTracking()
-                  where e.SaeId == s.Id && e.FeatureIndex == index
+                  where explain && e.SaeId == s.Id && e.FeatureIndex == index
                   join u in db.Users on e.AuthorId equals u.Id into authors
                   from a in authors.DefaultIfEmpty()
                   select new ExplanationStore.ExplanationRow
@@ -48,13 +50,14 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
 
     /// <summary>
     /// The feature's page data in one context and one connection (see <see cref="BeginPageReadAsync"/>): one statement for model, SAE, run,
-    /// dashboard row, explanations and star count (and whether comments or lists exist) and, with
+    /// dashboard row, explanations (on SQLite, a statement of their own: see <see cref="FeatureHeadRow"/>) and star count
+    /// (and whether comments or lists exist) and, with
     /// <paramref name="social"/>, the comments and lists (as <paramref name="viewerId"/> may see them) where there are
     /// any, each a compiled query, on SQLite on a connection that keeps them prepared (<see cref="PreparedSqliteConnection"/>).
     /// Null when the model, SAE or index does not exist. Eleven short-lived contexts took 5 ms and 700 KB of allocation
     /// per page on SQLite; this takes a fraction. On PostgreSQL each statement is a round trip, with a wake-up of the
     /// server and of the site: reading the explanations in the head statement, not in one of their own, served 1.15-1.23x
-    /// the pages a second under load (600k synthetic features; 1.11x on SQLite).
+    /// the pages a second under load (600k synthetic features).
     /// </summary>
     public async Task<StoredFeature?> ReadFeatureAsync(FeatureKey key, bool social, int? viewerId, CancellationToken cancellationToken)
     {
@@ -64,12 +67,15 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         await using var db = CreateContext();
         using var lease = Database.PreparedReads?.Lend(db);
         await using var read = await BeginPageReadAsync(db, cancellationToken);
-        var head = await FeatureHeadRow.For(Database.Provider)(db, key.Model, key.Sae, key.Index, cancellationToken);
+        var explainInHead = Database.Provider == AtlasProvider.Postgres;
+        var head = await FeatureHeadRow.For(Database.Provider)(db, key.Model, key.Sae, key.Index, explainInHead, cancellationToken);
         if (head is null || (head.Sae.DSae > 0 && key.Index >= head.Sae.DSae)) return null;
         var saeId = head.Sae.Id;
         var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);
         var dashboard = run is null || head.Feature is null ? null : DashboardRows.ToDashboard(head.Feature, $"{key.Model}/{key.Sae}");
-        var explanations = ExplanationStore.Ranked(head.Explanations, head.Model.Name, head.Sae.Name);
+        var explanations = explainInHead
+            ? ExplanationStore.Ranked(head.Explanations, head.Model.Name, head.Sae.Name)
+            : await ExplanationStore.FeatureExplanationsAsync(db, saeId, key.Index, cancellationToken);
         FeatureSocial? people = null;
         if (social)
         {
