@@ -92,12 +92,12 @@ public sealed partial class ExplanationStore
     {
         var rows = new List<ExplanationRow>();
         await foreach (var row in FeatureExplanationRows.For(db)(db, saeId, index).WithCancellation(cancellationToken)) rows.Add(row);
-        return rows.Count == 0 ? [] : Ranked(rows, rows[0].ModelId, rows[0].SaeName);
+        return Ranked(rows);
     }
 
-    /// <summary>One feature's explanation rows as records of <paramref name="model"/>'s SAE <paramref name="sae"/>, best first: most votes, then newest.</summary>
-    internal static ExplanationRecord[] Ranked(IEnumerable<ExplanationRow> rows, string model, string sae) =>
-        rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToRecord(model, sae)).ToArray();
+    /// <summary>One feature's explanation rows as records, best first: most votes, then newest.</summary>
+    internal static ExplanationRecord[] Ranked(IEnumerable<ExplanationRow> rows) =>
+        rows.OrderByDescending(r => r.Votes).ThenByDescending(r => r.CreatedAt).Select(r => r.ToRecord()).ToArray();
 
     /// <summary>
     /// Full-text search over explanation text (SQLite FTS5 with Porter stemming; PostgreSQL English text search),
@@ -200,18 +200,15 @@ public sealed partial class ExplanationStore
         public int Votes { get; init; }
         public DateTimeOffset CreatedAt { get; init; }
 
-        public ExplanationRecord ToRecord() => ToRecord(ModelId, SaeName);
-
-        /// <summary>The record, of <paramref name="model"/>'s SAE <paramref name="sae"/> (for rows read without their names).</summary>
-        public ExplanationRecord ToRecord(string model, string sae) =>
-            new(FeatureIndex, Text, Method, ExplainerModel, ScoresJson, CreatedAt, AuthorId) { Id = Id, Model = model, Sae = sae, AuthorName = AuthorName, Votes = Votes };
+        public ExplanationRecord ToRecord() =>
+            new(FeatureIndex, Text, Method, ExplainerModel, ScoresJson, CreatedAt, AuthorId) { Id = Id, Model = ModelId, Sae = SaeName, AuthorName = AuthorName, Votes = Votes };
     }
 
     private static IQueryable<ExplanationRow> ExplanationQuery(AtlasDbContext db) => ExplanationShape.On(db);
 
     // Every explanation with its model, SAE, author and vote total; filtered by ExplanationQuery's callers, and
     // compiled for one feature's (FeatureExplanationRows).
-    private static readonly Expression<Func<AtlasDbContext, IQueryable<ExplanationRow>>> ExplanationShape = db =>
+    internal static readonly Expression<Func<AtlasDbContext, IQueryable<ExplanationRow>>> ExplanationShape = db =>
         from e in db.Explanations.AsNoTracking()
         join s in db.Saes on e.SaeId equals s.Id
         join m in db.Models on s.ModelId equals m.Id

@@ -15,12 +15,13 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
     // an entry never goes stale; at most one live entry per SAE, cleared wholesale if replaced runs pile up.
     private readonly ConcurrentDictionary<(int SaeId, DateTimeOffset CreatedAt), SaeDashboardSummary> _runs = new();
 
-    // Model, SAE, dashboard run, corpus name, the feature's row and, when `explain`, its explanations in one statement
-    // (left joins: the run, the row and explanations may be absent). SQLite runs the explanations' subquery before the
+    // Model, SAE, dashboard run, corpus name, the feature's row and, when `explain`, its explanations (the explanation
+    // store's own shape, inlined as a subquery) in one statement (left joins: the run, the row and explanations may be
+    // absent). SQLite runs the explanations' subquery before the
     // join, over every SAE's explanations of that index without an index to find them (38 ms a page at 588k), so there
     // `explain` is false, which SQLite tests once and reads nothing, and the explanations are a statement of their own.
     private static readonly PerProvider<Func<AtlasDbContext, string, string, int, bool, CancellationToken, Task<FeatureHead?>>> FeatureHeadRow = new(() =>
-        EF.CompileAsyncQuery((AtlasDbContext db, string model, string sae, int index, bool explain, CancellationToken _) =>
+        EF.CompileAsyncQuery(QueryShapes.Inline<Func<AtlasDbContext, string, string, int, bool, CancellationToken, FeatureHead?>>((AtlasDbContext db, string model, string sae, int index, bool explain, CancellationToken _) =>
             (from m in db.Models.AsNoTracking()
              join s in db.Saes.AsNoTracking() on m.Id equals s.ModelId
              where m.Name == model && s.Name == sae
@@ -34,19 +35,8 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
                  db.Stars.Count(x => x.SaeId == s.Id && x.FeatureIndex == index),
                  db.Comments.Any(x => x.SaeId == s.Id && x.FeatureIndex == index),
                  db.ListItems.Any(x => x.SaeId == s.Id && x.FeatureIndex == index),
-                 // Rows without their model and SAE names (SQLite cannot run a collection that reads the outer row's
-                 // columns: it would need APPLY): Ranked names them.
-                 (from e in db.Explanations.AsNoTracking()
-                  where explain && e.SaeId == s.Id && e.FeatureIndex == index
-                  join u in db.Users on e.AuthorId equals u.Id into authors
-                  from a in authors.DefaultIfEmpty()
-                  select new ExplanationStore.ExplanationRow
-                  {
-                      Id = e.Id, SaeId = e.SaeId, FeatureIndex = e.FeatureIndex, ModelId = "", SaeName = "", Text = e.Text,
-                      Method = e.Method, ExplainerModel = e.ModelName, AuthorName = a == null ? null : a.UserName, AuthorId = e.AuthorId,
-                      ScoresJson = e.ScoresJson, CreatedAt = e.CreatedAt,
-                      Votes = db.ExplanationVotes.Where(v => v.ExplanationId == e.Id).Sum(v => (int?)v.Points) ?? 0,
-                  }).ToList())).SingleOrDefault()));
+                 QueryShapes.Of(ExplanationStore.ExplanationShape, db)
+                     .Where(x => explain && x.SaeId == s.Id && x.FeatureIndex == index).ToList())).SingleOrDefault())));
 
     /// <summary>
     /// The feature's page data in one context and one connection (see <see cref="BeginPageReadAsync"/>): one statement for model, SAE, run,
@@ -74,7 +64,7 @@ public sealed class FeaturePageStore(AtlasDatabase database) : Store(database), 
         var run = head.Run is null || head.Corpus is null ? null : Summary(key.Model, key.Sae, head.Run, head.Corpus);
         var dashboard = run is null || head.Feature is null ? null : DashboardRows.ToDashboard(head.Feature, $"{key.Model}/{key.Sae}");
         var explanations = explainInHead
-            ? ExplanationStore.Ranked(head.Explanations, head.Model.Name, head.Sae.Name)
+            ? ExplanationStore.Ranked(head.Explanations)
             : await ExplanationStore.FeatureExplanationsAsync(db, saeId, key.Index, cancellationToken);
         FeatureSocial? people = null;
         if (social)
