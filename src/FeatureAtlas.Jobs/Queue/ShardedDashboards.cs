@@ -88,20 +88,31 @@ public static class ShardedDashboards
         var options = Options(job);
         await using var heartbeat = new JobHeartbeat(jobs, jobId);
         var piece = await jobs.StartShardAsync(jobId, shard, services.Worker, cancellationToken).ConfigureAwait(false);
+        DashboardBuilder? computed = null;
         if (!piece.Done)
         {
-            var computed = await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
-            if (!computed) return;   // cancelled
+            computed = await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
+            if (computed is null) return;   // cancelled
         }
         var shards = await jobs.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (shards.All(s => s.Done)) await MergeAsync(services, job, options, shards, cancellationToken).ConfigureAwait(false);
+        if (shards.All(s => s.Done))
+        {
+            await MergeAsync(services, job, options, shards, computed is null ? null : (computed, shard), cancellationToken).ConfigureAwait(false);
+        }
+        else if (computed is not null)
+        {
+            services.Weights.KeepBuilder(job.Id, computed);
+        }
     }
 
     private static DashboardJobOptions Options(JobRecord job) =>
         JsonSerializer.Deserialize<DashboardJobOptions>(job.OptionsJson, Json) ?? throw new InvalidDataException($"Job {job.Id} has no options.");
 
-    /// <summary>Runs the shard's remaining windows, saving as it goes; false when the job was cancelled meanwhile.</summary>
-    private static async Task<bool> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the shard's remaining windows, saving as it goes; returns the builder, holding exactly the state saved as
+    /// done, or null when the job was cancelled meanwhile.
+    /// </summary>
+    private static async Task<DashboardBuilder?> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
     {
         var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
         // An empty builder that takes in the saved state holds exactly what the saving one held.
@@ -117,7 +128,7 @@ public static class ShardedDashboards
                 cancellationToken.ThrowIfCancellationRequested();
                 if (checkedCancel.Elapsed >= services.CancelCheckInterval)
                 {
-                    if ((await services.Jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return false;
+                    if ((await services.Jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return null;
                     checkedCancel.Restart();
                 }
                 var count = Math.Min(options.BatchWindows, end - next);
@@ -138,8 +149,7 @@ public static class ShardedDashboards
             throw;
         }
         await SaveAsync(services, job.Id, piece.Shard, end, true, builder, cancellationToken).ConfigureAwait(false);
-        services.Weights.KeepBuilder(job.Id, builder);
-        return true;
+        return builder;
     }
 
     /// <summary>
@@ -174,15 +184,23 @@ public static class ShardedDashboards
         await services.Jobs.SaveShardAsync(jobId, shard, next, done, stream.GetBuffer().AsMemory(0, (int)stream.Length), cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same rows.</summary>
-    private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards, CancellationToken cancellationToken)
+    /// <summary>
+    /// Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same
+    /// rows, its correlation tables up to float rounding (its sums are added in another order). The worker that just finished the last shard merges the others into that shard's builder (<paramref name="own"/>),
+    /// which holds what it saved, rather than emptying it and reading its own state back from the store.
+    /// </summary>
+    private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards,
+        (DashboardBuilder Builder, int Shard)? own, CancellationToken cancellationToken)
     {
         var jobs = services.Jobs;
-        var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
+        var (builder, config, corpus) = own is { } kept
+            ? (kept.Builder, kept.Builder.Model.Config, await DashboardJob.CorpusAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false))
+            : await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
         var model = builder.Model;
         await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
         foreach (var shard in shards)
         {
+            if (shard.Shard == own?.Shard) continue;
             if (!await jobs.ReadShardStateAsync(job.Id, shard.Shard, builder.MergeCheckpoint, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidDataException($"Shard {shard.Shard} of job {job.Id} is marked done but holds no state.");
