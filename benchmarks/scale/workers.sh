@@ -11,6 +11,9 @@
 # the arithmetic is that of GPT-2 small), a top-k SAE (k 64, d_sae 24,576 like gpt2-small-res-jb) on
 # blocks.6.hook_resid_pre, PostgreSQL on port 55441. Everything lives under a temporary folder removed at the end.
 # ATLAS_BIN runs another build's atlas (to compare two builds); WORKER_COUNTS picks the worker runs (default "1 2 3").
+# PIN_CORES=1 stands in for one-core machines: the single build and each worker run on a core of their own (taskset,
+# worker i on core i-1, so at most as many workers as cores) with DOTNET_PROCESSOR_COUNT=1; PostgreSQL and the short
+# enqueue and wait commands are not pinned.
 set -euo pipefail
 tokens=${1:-8192}
 dsae=${2:-24576}
@@ -40,6 +43,11 @@ with open(sys.argv[1], "w") as f:
 PY
 
 build=(--model "$work/gpt2s" --sae "$work/sae" --corpus windows --tokens "$tokens" --batch 8 --name gpt2s)
+pin=()
+pin_to() {   # sets pin to the command prefix that runs a process on core $1 alone, or to nothing without PIN_CORES
+  pin=()
+  if [ "${PIN_CORES:-0}" = 1 ]; then pin=(env DOTNET_PROCESSOR_COUNT=1 taskset -c "$1"); fi
+}
 cpu_of() { awk '{ s += $2 + $3 } END { printf "%.2f", s }' "$1"; }   # "wall user sys" lines
 results=()
 
@@ -49,19 +57,22 @@ run_single() {
   $atlas corpus add --name windows --jsonl "$work/corpus.jsonl" --db "$d" >/dev/null
   : > "$work/single.time"
   local start=$(date +%s.%N)
-  /usr/bin/time -a -o "$work/single.time" -f "%e %U %S" $atlas dashboards build "${build[@]}" --db "$d" --checkpoint-dir "$work/ck" >/dev/null
+  pin_to 0
+  "${pin[@]}" /usr/bin/time -a -o "$work/single.time" -f "%e %U %S" $atlas dashboards build "${build[@]}" --db "$d" --checkpoint-dir "$work/ck" >/dev/null
   local wall; wall=$(echo "$(date +%s.%N) - $start" | bc)
   results+=("single 1 $wall $(cpu_of "$work/single.time")")
 }
 
 run_workers() {
   local n=$1 name="w$1" d; d=$(db "w$1")
+  if [ "${PIN_CORES:-0}" = 1 ] && [ "$n" -gt "$(nproc)" ]; then echo "PIN_CORES: $n workers need $n cores, this machine has $(nproc)" >&2; return 1; fi
   PGPASSWORD=atlas "$psql_bin" -h 127.0.0.1 -p "$port" -U atlas -d postgres -qc "CREATE DATABASE $name" >/dev/null
   $atlas corpus add --name windows --jsonl "$work/corpus.jsonl" --db "$d" >/dev/null
   : > "$work/$name.time"
   local pids=()
   for i in $(seq 1 "$n"); do
-    /usr/bin/time -a -o "$work/$name.time" -f "%e %U %S" $atlas worker --db "$d" --name "$name-$i" >"$work/$name-$i.log" 2>&1 &
+    pin_to $((i - 1))
+    "${pin[@]}" /usr/bin/time -a -o "$work/$name.time" -f "%e %U %S" $atlas worker --db "$d" --name "$name-$i" >"$work/$name-$i.log" 2>&1 &
     pids+=($!)
   done
   local start=$(date +%s.%N)
