@@ -201,6 +201,7 @@ public static unsafe class CausalAttention
     /// scores[j] = (q · key j)·scale for j &lt; count, from keys transposed [Dh, stride] (stride a multiple of 16, the
     /// padding readable): 16 or 8 keys per fused multiply-add.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Scores(float* q, float* kt, int stride, int dh, int count, float scale, Span<float> scores)
     {
         var j = 0;
@@ -249,6 +250,7 @@ public static unsafe class CausalAttention
     }
 
     /// <summary>z = Σ_j p[j]·v[j] over the first <paramref name="count"/> rows of v [T, Dh] (rows <paramref name="dh"/> apart).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void WeightedSum(ReadOnlySpan<float> p, int count, float* v, int dh, Span<float> z)
     {
         if (Vector512.IsHardwareAccelerated && dh == 64)

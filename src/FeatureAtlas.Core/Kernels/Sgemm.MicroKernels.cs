@@ -5,6 +5,10 @@ namespace FeatureAtlas.Core.Kernels;
 
 public static unsafe partial class Sgemm
 {
+    // The kernels here, the skinny kernel and attention's inner loops are jitted fully optimised on their first call
+    // (AggressiveOptimization). Left to tiering, they ran as tier-0 code, every vector operation a call, until the JIT
+    // caught up: 4% of a fresh process's dashboards build went to the tier-0 8×32 kernel, and each new worker, CLI
+    // command and server paid it again.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void MicroKernel(GemmPath path, int kc, float* a, float* b, float* c, int ldc, float* bias, bool load)
     {
@@ -20,6 +24,7 @@ public static unsafe partial class Sgemm
     /// C[8, 32] (+)= A panel [kc, 8] · B panel [kc, 32]. Accumulators start from C (load) or zero, plus the
     /// bias, so the bias add and the K-block accumulation cost no extra pass over C.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel8x32(int kc, float* a, float* b, float* c, int ldc, float* bias, bool load)
     {
         Vector512<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71;
@@ -75,6 +80,7 @@ public static unsafe partial class Sgemm
     }
 
     /// <summary>C[6, 16] (+)= A panel [kc, 6] · B panel [kc, 16]; 12 ymm accumulators + 3 operands ≤ 16 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel6x16(int kc, float* a, float* b, float* c, int ldc, float* bias, bool load)
     {
         Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
@@ -124,6 +130,7 @@ public static unsafe partial class Sgemm
     }
 
     /// <summary>C[4, 8] (+)= A panel [kc, 4] · B panel [kc, 8] with scalar FMAs.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel4x8Scalar(int kc, float* a, float* b, float* c, int ldc, float* bias, bool load)
     {
         var acc = stackalloc float[32];

@@ -72,6 +72,7 @@ public static unsafe partial class Sgemm
     }
 
     /// <summary>C[rows ≤ 2, 32] (+)= A[rows, K] · strip [K, 32] (+ bias), one FMA per a[k]·b[k] in k order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SkinnyKernel(int rows, int k, float* a, float* b, float* c, int ldc, float* bias, bool load)
     {
         Vector512<float> c00, c01, c10 = default, c11 = default;
