@@ -114,7 +114,7 @@ public static class ShardedDashboards
     /// </summary>
     private static async Task<DashboardBuilder?> ComputeAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
     {
-        var (builder, config, corpus) = await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
+        var (builder, config, corpus) = await BuilderAsync(services, job, options, null, cancellationToken).ConfigureAwait(false);
         // An empty builder that takes in the saved state holds exactly what the saving one held.
         var resumed = piece.Next > piece.First && await services.Jobs.ReadShardStateAsync(job.Id, piece.Shard, builder.MergeCheckpoint, cancellationToken).ConfigureAwait(false);
         var next = resumed ? piece.Next : piece.First;
@@ -153,13 +153,14 @@ public static class ShardedDashboards
     }
 
     /// <summary>
-    /// An empty builder for <paramref name="job"/>: the one this worker's last shard of it left (<see cref="LoadedWeights.TakeBuilder"/>),
-    /// else a new one over the job's model and SAEs; with the model's config and the corpus.
+    /// A builder for <paramref name="job"/>, with the model's config and the corpus: <paramref name="own"/> when given (a
+    /// builder this worker holds), else the empty one this worker's last shard of the job left
+    /// (<see cref="LoadedWeights.TakeBuilder"/>), else a new one over the job's model and SAEs.
     /// </summary>
     private static async Task<(DashboardBuilder Builder, Gpt2Config Config, Core.Corpora.CorpusInfo Corpus)> BuilderAsync(JobServices services, JobRecord job,
-        DashboardJobOptions options, CancellationToken cancellationToken)
+        DashboardJobOptions options, DashboardBuilder? own, CancellationToken cancellationToken)
     {
-        if (services.Weights.TakeBuilder(job.Id) is { } kept)
+        if ((own ?? services.Weights.TakeBuilder(job.Id)) is { } kept)
         {
             var corpus = await DashboardJob.CorpusAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false);
             return (kept, kept.Model.Config, corpus);
@@ -186,16 +187,15 @@ public static class ShardedDashboards
 
     /// <summary>
     /// Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same
-    /// rows, its correlation tables up to float rounding (its sums are added in another order). The worker that just finished the last shard merges the others into that shard's builder (<paramref name="own"/>),
-    /// which holds what it saved, rather than emptying it and reading its own state back from the store.
+    /// rows, its correlation tables up to float rounding (its sums are added in another order). The worker that just
+    /// finished the last shard merges the others into that shard's builder (<paramref name="own"/>), which holds what it
+    /// saved, rather than emptying it and reading its own state back from the store.
     /// </summary>
     private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards,
         (DashboardBuilder Builder, int Shard)? own, CancellationToken cancellationToken)
     {
         var jobs = services.Jobs;
-        var (builder, config, corpus) = own is { } kept
-            ? (kept.Builder, kept.Builder.Model.Config, await DashboardJob.CorpusAsync(options, services.Corpora, cancellationToken).ConfigureAwait(false))
-            : await BuilderAsync(services, job, options, cancellationToken).ConfigureAwait(false);
+        var (builder, config, corpus) = await BuilderAsync(services, job, options, own?.Builder, cancellationToken).ConfigureAwait(false);
         var model = builder.Model;
         await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
         foreach (var shard in shards)
