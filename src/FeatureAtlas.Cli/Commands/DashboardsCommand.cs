@@ -41,7 +41,7 @@ internal static class DashboardsCommand
         var checkpointSeconds = new Option<double>("--checkpoint-seconds") { Description = "Seconds between checkpoints.", DefaultValueFactory = _ => 30 };
         var set = new SourceSetOptions();
         var enqueue = new Option<bool>("--enqueue") { Description = "Queue the build (split into --shards pieces) for workers instead of running it here; prints the job id." };
-        var shards = new Option<int>("--shards") { Description = "With --enqueue: pieces of corpus windows the build is split into.", DefaultValueFactory = _ => 8 };
+        var shards = new Option<int>("--shards") { Description = "With --enqueue: pieces of corpus windows the build is split into (the logit tables are split apart from them, one piece per 8,192 features).", DefaultValueFactory = _ => 8 };
         var db = StoreOptions.Db();
         var command = new Command("build", "Compute every feature's dashboard over a corpus and store it (resumable: rerun to continue).")
         {

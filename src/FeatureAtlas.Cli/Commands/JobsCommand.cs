@@ -3,6 +3,7 @@ using System.Text.Json;
 using FeatureAtlas.Core.Storage;
 using FeatureAtlas.Data;
 using FeatureAtlas.Data.Stores;
+using FeatureAtlas.Jobs.Queue;
 using Spectre.Console;
 
 namespace FeatureAtlas.Cli.Commands;
@@ -66,9 +67,13 @@ internal static class JobsCommand
             Console.WriteLine(Line(job));
             if (job.Title is not null) Console.WriteLine($"  {job.Title}");
             if (job.Error is not null) Console.WriteLine($"  error: {job.Error}");
+            var logitPieces = shards.Count(LogitPieces.Is);
             foreach (var s in shards)
             {
-                Console.WriteLine($"  shard {s.Shard}: windows {s.First}-{s.First + s.Count - 1}, {s.Next - s.First}/{s.Count} done{(s.Done ? " (finished)" : "")}, {s.Attempts} start(s){(s.Worker is null ? "" : $", last on {s.Worker}")}");
+                var work = LogitPieces.Is(s)
+                    ? $"logit tables, piece {s.First + 1} of {logitPieces}{(s.Done ? " (finished)" : "")}"
+                    : $"windows {s.First}-{s.First + s.Count - 1}, {s.Next - s.First}/{s.Count} done{(s.Done ? " (finished)" : "")}";
+                Console.WriteLine($"  shard {s.Shard}: {work}, {s.Attempts} start(s){(s.Worker is null ? "" : $", last on {s.Worker}")}");
             }
             return ExitCodes.Success;
         });

@@ -19,6 +19,7 @@ public sealed class DashboardBuilder
     private readonly CorrelationAccumulator[] _correlations;
     private readonly RunOptions _runOptions;   // one instance, so the model's hook plan is worked out once
     private float[] _features = [];
+    private bool _empty;   // nothing added or merged since construction or the last Reset: the sums are all zero
 
     public DashboardBuilder(Gpt2Model model, IReadOnlyList<SparseAutoencoder> saes, DashboardOptions options)
         : this(model, saes, options, null, null)
@@ -41,6 +42,7 @@ public sealed class DashboardBuilder
         Options = options;
         _accumulators = restored ?? saes.Select(s => new FeatureAccumulator(s.DSae, options)).ToArray();
         _correlations = restoredCorrelations ?? saes.Select(s => new CorrelationAccumulator(s.DSae, s.DIn, options)).ToArray();
+        _empty = restored is null && restoredCorrelations is null;
         Hooks = saes.Select(s => s.HookName).Distinct().ToArray();
         _runOptions = new RunOptions { Cache = Hooks.ToArray(), ComputeLogits = false };
     }
@@ -62,6 +64,7 @@ public sealed class DashboardBuilder
     public void Add(ReadOnlySpan<int> tokens, ReadOnlySpan<int> windowIndexes, int length)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(length);
+        _empty = false;
         if (tokens.Length != windowIndexes.Length * length)
         {
             throw new ArgumentException($"{tokens.Length} tokens do not make {windowIndexes.Length} windows of {length}.", nameof(tokens));
@@ -84,18 +87,27 @@ public sealed class DashboardBuilder
         }
     }
 
-    /// <summary>The dashboards from everything added so far, logit tables included.</summary>
-    public IReadOnlyList<SaeDashboards> Build()
+    /// <summary>
+    /// The dashboards from everything added so far, logit tables included: <paramref name="logits"/> when given (one
+    /// entry per SAE, null for an SAE without them, as <see cref="FeatureLogits.Compute(SparseAutoencoder, Gpt2Model, DashboardOptions)"/>
+    /// returns; a sharded build computes them beside its corpus shards), else computed here.
+    /// </summary>
+    public IReadOnlyList<SaeDashboards> Build(IReadOnlyList<LogitTable[]?>? logits = null)
     {
+        if (logits is not null && logits.Count != Saes.Count) throw new ArgumentException($"Logit tables for {logits.Count} SAEs, this build has {Saes.Count}.", nameof(logits));
         var result = new List<SaeDashboards>(Saes.Count);
         for (var s = 0; s < Saes.Count; s++)
         {
             var sae = Saes[s];
             var accumulator = _accumulators[s];
             var features = accumulator.Build();
-            var logits = FeatureLogits.Compute(sae, Model, Options);
+            var logitTables = logits is null ? FeatureLogits.Compute(sae, Model, Options) : logits[s];
+            if (logitTables is not null && logitTables.Length != sae.DSae)
+            {
+                throw new ArgumentException($"SAE '{sae.Name}' has {sae.DSae} features, its logit tables {logitTables.Length}.", nameof(logits));
+            }
             var tables = _correlations[s].Build(sae.Parameters.WDec, Options.TableRows);
-            features = features.Select((f, i) => f with { Logits = logits?[i], Tables = tables[i] }).ToArray();
+            features = features.Select((f, i) => f with { Logits = logitTables?[i], Tables = tables[i] }).ToArray();
             var (density, dead) = accumulator.DensitySummary();
             result.Add(new SaeDashboards
             {
@@ -130,18 +142,22 @@ public sealed class DashboardBuilder
         using var reader = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         var count = reader.ReadInt32();
         if (count != _accumulators.Length) throw new InvalidDataException($"The checkpoint holds {count} SAEs, this run has {_accumulators.Length}.");
+        _empty = false;
         for (var i = 0; i < count; i++) _accumulators[i].Merge(FeatureAccumulator.Read(reader, Options));
         for (var i = 0; i < count; i++) _correlations[i].MergeFrom(reader);
     }
 
     /// <summary>
     /// Forgets every window added or merged, keeping the model, the SAEs (folded) and the memory of the sums: the builder
-    /// is then as new, for another shard of the same build.
+    /// is then as new, for another shard of the same build. A builder that is already empty is left alone: clearing
+    /// 1.35 GB of sums never touched (24,576 features) would fault in every page of them for nothing.
     /// </summary>
     public void Reset()
     {
+        if (_empty) return;
         foreach (var accumulator in _accumulators) accumulator.Reset();
         foreach (var correlations in _correlations) correlations.Reset();
+        _empty = true;
     }
 
     /// <summary>A builder continuing from a checkpoint written for the same model, SAEs and options.</summary>

@@ -15,7 +15,11 @@ namespace FeatureAtlas.Core.Dashboards;
 /// </summary>
 public static class FeatureLogits
 {
-    private const int Block = 128;
+    /// <summary>
+    /// Features per block. A block's logits do not depend on which range the block was computed in, so ranges cut at
+    /// multiples of it (a sharded build's pieces) give tables bit for bit equal to one pass over all features.
+    /// </summary>
+    public const int Block = 128;
 
     /// <summary>
     /// Logit tables for all features of <paramref name="sae"/>, or null when its hook has no direct path to the
@@ -23,9 +27,17 @@ public static class FeatureLogits
     /// </summary>
     public static LogitTable[]? Compute(SparseAutoencoder sae, Gpt2Model model, DashboardOptions options)
     {
+        ArgumentNullException.ThrowIfNull(sae);
+        return Compute(sae, model, options, 0, sae.DSae);
+    }
+
+    /// <summary>The logit tables of features [first, first + count) of <paramref name="sae"/>, in order, or null as above.</summary>
+    public static LogitTable[]? Compute(SparseAutoencoder sae, Gpt2Model model, DashboardOptions options, int first, int count)
+    {
         ArgumentNullException.ThrowIfNull(options);
-        var tables = new LogitTable[sae.DSae];
-        return Visit(sae, model, 0, sae.DSae, (f, logits) => tables[f] = Table(logits, options)) ? tables : null;
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var tables = new LogitTable[count];
+        return Visit(sae, model, first, count, (f, logits) => tables[f - first] = Table(logits, options)) ? tables : null;
     }
 
     /// <summary>

@@ -33,19 +33,20 @@ public sealed record SaeConfig
     /// <summary>The block index parsed from the hook name (<c>blocks.N.</c>), or −1 for embedding hooks.</summary>
     public int Layer => HookNames.LayerOf(HookName);
 
-    public static SaeConfig Load(string path)
+    public static SaeConfig Load(string path) => Parse(ReadObject(path), path);
+
+    /// <summary>The JSON object in a cfg.json file; a missing file, bad JSON or another value names the path.</summary>
+    public static JsonObject ReadObject(string path)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"SAE config '{path}' does not exist.", path);
-        JsonObject root;
         try
         {
-            root = JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
+            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject ?? throw new InvalidDataException($"{path}: expected a JSON object.");
         }
         catch (JsonException e)
         {
             throw new InvalidDataException($"{path}: not valid JSON ({e.Message}).", e);
         }
-        return Parse(root, path);
     }
 
     /// <summary>Parses a cfg.json object; <paramref name="source"/> names it in error messages.</summary>

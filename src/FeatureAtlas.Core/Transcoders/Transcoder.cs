@@ -56,16 +56,7 @@ public sealed class Transcoder
         if (!System.IO.Directory.Exists(directory)) throw new DirectoryNotFoundException($"Transcoder folder '{directory}' does not exist.");
         var cfgPath = Path.Combine(directory, "cfg.json");
         if (!File.Exists(cfgPath)) throw new FileNotFoundException($"Transcoder folder '{directory}' has no cfg.json.", cfgPath);
-        JsonObject root;
-        try
-        {
-            root = JsonNode.Parse(File.ReadAllText(cfgPath)) as JsonObject ?? throw new InvalidDataException($"{cfgPath}: expected a JSON object.");
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{cfgPath}: not valid JSON ({e.Message}).", e);
-        }
-        var (config, hookOut, skip) = ParseConfig(root, cfgPath);
+        var (config, hookOut, skip) = ParseConfig(SaeConfig.ReadObject(cfgPath), cfgPath);
         var weightsPath = Path.Combine(directory, "sae_weights.safetensors");
         if (!File.Exists(weightsPath)) throw new FileNotFoundException($"Transcoder folder '{directory}' has no sae_weights.safetensors.", weightsPath);
         using var file = SafetensorsFile.Open(weightsPath);
@@ -107,18 +98,36 @@ public sealed class Transcoder
         return File.Exists(cfgPath) && HookNameOutOf(File.ReadAllText(cfgPath)) is not null ? Load(directory).Encoder : SparseAutoencoder.Load(directory);
     }
 
+    /// <summary>
+    /// The config of the features in an SAE or transcoder folder, as <see cref="LoadFeatures"/> reads it but without the
+    /// weights: width, hook and architecture from cfg.json alone.
+    /// </summary>
+    public static SaeConfig LoadFeaturesConfig(string directory)
+    {
+        var cfgPath = Path.Combine(directory, "cfg.json");
+        if (!File.Exists(cfgPath)) throw new FileNotFoundException($"SAE folder '{directory}' has no cfg.json.", cfgPath);
+        var root = SaeConfig.ReadObject(cfgPath);
+        return HookNameOutOf(root) is null ? SaeConfig.Parse(root, cfgPath) : ParseConfig(root, cfgPath).Config;
+    }
+
     /// <summary>The hook_name_out of a cfg.json's text (top level or under metadata), or null when it has none: an SAE, not a transcoder.</summary>
     public static string? HookNameOutOf(string cfgJson)
     {
         try
         {
-            var cfg = JsonNode.Parse(cfgJson) as JsonObject;
-            return (cfg?["hook_name_out"] ?? cfg?["metadata"]?["hook_name_out"]) is JsonValue v && v.TryGetValue<string>(out var hook) ? hook : null;
+            return JsonNode.Parse(cfgJson) is JsonObject cfg ? HookNameOutOf(cfg) : null;
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException)
         {
-            return null;                                              // not JSON, or metadata is not an object: no transcoder
+            return null;                                              // not JSON: no transcoder
         }
+    }
+
+    /// <summary>The hook_name_out of a parsed cfg.json (top level or under metadata), or null when it has none.</summary>
+    public static string? HookNameOutOf(JsonObject cfg)
+    {
+        ArgumentNullException.ThrowIfNull(cfg);
+        return (cfg["hook_name_out"] ?? (cfg["metadata"] as JsonObject)?["hook_name_out"]) is JsonValue v && v.TryGetValue<string>(out var hook) ? hook : null;
     }
 
     /// <summary>

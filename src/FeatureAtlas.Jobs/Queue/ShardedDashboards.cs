@@ -12,7 +12,9 @@ namespace FeatureAtlas.Jobs.Queue;
 /// A dashboard build split across workers. The corpus windows are cut into shards; each shard runs the model over its
 /// windows and keeps its own accumulator state, saved whole into its row (<see cref="IJobStore.SaveShardAsync"/>):
 /// every few seconds, when its worker is told to stop, and when done. A shard whose worker died is run again by
-/// another and resumes from its last save, replacing it, so no window is counted twice. When the last shard is done
+/// another and resumes from its last save, replacing it, so no window is counted twice. Beside the corpus shards, the
+/// features' logit tables are computed in pieces of their own (<see cref="LogitPieces"/>), so that no worker computes
+/// them after the last shard. When the last shard or piece is done
 /// its worker merges every shard's state (<see cref="DashboardBuilder.MergeCheckpoint"/>, exact because the
 /// accumulator does not depend on window order) and stores the dashboards as a single-process build would: the same
 /// rows, the same export. Cancelling leaves an SAE's previous dashboards in place: nothing is stored before the merge.
@@ -24,9 +26,10 @@ public static class ShardedDashboards
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
 
     /// <summary>
-    /// Records a sharded build of <paramref name="options"/> in <paramref name="shards"/> pieces (fewer when the corpus has
-    /// fewer windows) and, with a <paramref name="client"/>, hands its shards to the job engine; returns the job.
-    /// Model and SAE folders are stored as absolute paths: every worker must see them there (a shared folder).
+    /// Records a sharded build of <paramref name="options"/> in <paramref name="shards"/> corpus shards (fewer when the corpus
+    /// has fewer windows) and its logit pieces (<see cref="LogitPieces.Count"/>, from the SAEs' widths in their cfg.json)
+    /// and, with a <paramref name="client"/>, hands them to the job engine; returns the job. Model and SAE folders are
+    /// stored as absolute paths: every worker must see them there (a shared folder).
     /// </summary>
     public static async Task<JobRecord> EnqueueAsync(DashboardJobOptions options, int shards, int? userId, IJobStore jobs, ICorpusStore corpora,
         IBackgroundJobClient? client, CancellationToken cancellationToken)
@@ -46,14 +49,18 @@ public static class ShardedDashboards
             SaeDirectories = options.SaeDirectories.Select(Path.GetFullPath).ToArray(),
             CheckpointDirectory = "",
         };
-        var pieces = Split(windows, Math.Min(shards, windows));
+        var widths = absolute.SaeDirectories.Select(d => Core.Transcoders.Transcoder.LoadFeaturesConfig(d).DSae);
+        var pieces = Split(windows, Math.Min(shards, windows)).Concat(LogitPieces.Rows(LogitPieces.Count(widths))).ToArray();
         var title = $"dashboards of {string.Join(", ", absolute.SaeDirectories.Select(Path.GetFileName))} over {corpus.Name} ({windows:N0} windows)";
         var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, null, cancellationToken).ConfigureAwait(false);
         if (client is not null) Dispatch(job, client);
         return job;
     }
 
-    /// <summary>Hands every shard of a recorded job to the job engine (a shard already done only checks for the merge).</summary>
+    /// <summary>
+    /// Hands every shard and logit piece of a recorded job to the job engine (one already done only checks for the
+    /// merge). The pieces come after the shards, so that the last work of a job is short.
+    /// </summary>
     public static void Dispatch(JobRecord job, IBackgroundJobClient client)
     {
         ArgumentNullException.ThrowIfNull(job);
@@ -91,7 +98,9 @@ public static class ShardedDashboards
         DashboardBuilder? computed = null;
         if (!piece.Done)
         {
-            computed = await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
+            computed = LogitPieces.Is(piece)
+                ? await ComputeLogitsAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false)
+                : await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
             if (computed is null) return;   // cancelled
         }
         var shards = await jobs.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
@@ -153,6 +162,22 @@ public static class ShardedDashboards
     }
 
     /// <summary>
+    /// Computes a logit piece and saves it as done; returns the builder whose model and SAEs it used (no windows in it),
+    /// or null when the job was cancelled meanwhile.
+    /// </summary>
+    private static async Task<DashboardBuilder?> ComputeLogitsAsync(JobServices services, JobRecord job, DashboardJobOptions options, JobShardRecord piece, CancellationToken cancellationToken)
+    {
+        var (builder, _, _) = await BuilderAsync(services, job, options, null, cancellationToken).ConfigureAwait(false);
+        var pieces = (await services.Jobs.ListShardsAsync(job.Id, cancellationToken).ConfigureAwait(false)).Count(LogitPieces.Is);
+        if ((await services.Jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return null;
+        var stream = SaveBuffers.GetValue(builder, _ => new MemoryStream());
+        stream.SetLength(0);
+        await Task.Run(() => LogitPieces.Write(stream, builder.Model, builder.Saes, options.Dashboard, piece.First, pieces), cancellationToken).ConfigureAwait(false);
+        await services.Jobs.SaveShardAsync(job.Id, piece.Shard, piece.First, true, stream.GetBuffer().AsMemory(0, (int)stream.Length), cancellationToken).ConfigureAwait(false);
+        return builder;
+    }
+
+    /// <summary>
     /// A builder for <paramref name="job"/>, with the model's config and the corpus: <paramref name="own"/> when given (a
     /// builder this worker holds), else the empty one this worker's last shard of the job left
     /// (<see cref="LoadedWeights.TakeBuilder"/>), else a new one over the job's model and SAEs.
@@ -186,10 +211,11 @@ public static class ShardedDashboards
     }
 
     /// <summary>
-    /// Merges every shard's state and stores the dashboards; a second merger (two shards ending together) stores the same
-    /// rows, its correlation tables up to float rounding (its sums are added in another order). The worker that just
-    /// finished the last shard merges the others into that shard's builder (<paramref name="own"/>), which holds what it
-    /// saved, rather than emptying it and reading its own state back from the store.
+    /// Merges every shard's state, gathers the logit pieces and stores the dashboards; a second merger (two shards ending
+    /// together) stores the same rows, its correlation tables up to float rounding (its sums are added in another order).
+    /// The worker that just finished the last shard merges the others into that shard's builder (<paramref name="own"/>),
+    /// which holds what it saved, rather than emptying it and reading its own state back from the store; after a logit
+    /// piece, its builder holds no windows and every shard is read.
     /// </summary>
     private static async Task MergeAsync(JobServices services, JobRecord job, DashboardJobOptions options, IReadOnlyList<JobShardRecord> shards,
         (DashboardBuilder Builder, int Shard)? own, CancellationToken cancellationToken)
@@ -197,21 +223,36 @@ public static class ShardedDashboards
         var jobs = services.Jobs;
         var (builder, config, corpus) = await BuilderAsync(services, job, options, own?.Builder, cancellationToken).ConfigureAwait(false);
         var model = builder.Model;
-        await jobs.ReportProgressAsync(job.Id, "merging", 0, shards.Count, cancellationToken).ConfigureAwait(false);
-        foreach (var shard in shards)
+        var corpusShards = shards.Where(s => !LogitPieces.Is(s)).ToList();
+        var logitPieces = shards.Where(LogitPieces.Is).ToList();
+        await jobs.ReportProgressAsync(job.Id, "merging", 0, corpusShards.Count, cancellationToken).ConfigureAwait(false);
+        foreach (var shard in corpusShards)
         {
             if (shard.Shard == own?.Shard) continue;
             if (!await jobs.ReadShardStateAsync(job.Id, shard.Shard, builder.MergeCheckpoint, cancellationToken).ConfigureAwait(false))
             {
                 throw new InvalidDataException($"Shard {shard.Shard} of job {job.Id} is marked done but holds no state.");
             }
-            await jobs.ReportProgressAsync(job.Id, "merging", shard.Shard + 1, shards.Count, cancellationToken).ConfigureAwait(false);
+            await jobs.ReportProgressAsync(job.Id, "merging", shard.Shard + 1, corpusShards.Count, cancellationToken).ConfigureAwait(false);
+        }
+        IReadOnlyList<Core.Dashboards.LogitTable[]?>? logits = null;   // a job enqueued before logit pieces computes them in the build
+        if (logitPieces.Count > 0)
+        {
+            var assembly = new LogitPieces.Assembly(builder.Saes, logitPieces.Count, $"job {job.Id}");
+            foreach (var piece in logitPieces)
+            {
+                if (!await jobs.ReadShardStateAsync(job.Id, piece.Shard, assembly.Read, cancellationToken).ConfigureAwait(false))
+                {
+                    throw new InvalidDataException($"Logit piece {piece.Shard} of job {job.Id} is marked done but holds no state.");
+                }
+            }
+            logits = assembly.Tables();
         }
         if ((await jobs.GetJobAsync(job.Id, cancellationToken).ConfigureAwait(false))?.IsFinished != false) return;
         var modelName = options.ModelName ?? model.Name;
         await using (var progress = new JobProgressWriter(jobs, job.Id, null))
         {
-            await DashboardJob.BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, services.Models, services.Dashboards, progress, cancellationToken).ConfigureAwait(false);
+            await DashboardJob.BuildAndStoreAsync(builder, options, modelName, config, corpus.Name, services.Models, services.Dashboards, progress, cancellationToken, logits).ConfigureAwait(false);
         }
         await jobs.FinishJobAsync(job.Id, JobStates.Succeeded, null, CancellationToken.None).ConfigureAwait(false);
     }

@@ -24,13 +24,14 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 3);
 
         var job = await ShardedDashboards.EnqueueAsync(options, 7, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
-        Assert.Equal(7, job.Shards);
+        Assert.Equal(7 + 1, job.Shards);   // and one logit piece: 96 features
         var finished = await WaitAsync(services.Jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
         ShardedResult.AssertSameJson(expected, await DashboardJobFixture.DumpAsync(store), "stored dashboards");
         var shards = await services.Jobs.ListShardsAsync(job.Id, CancellationToken.None);
         Assert.Equal(fixture.Windows.Length, shards.Sum(s => s.Count));
+        Assert.Equal([7], shards.Where(LogitPieces.Is).Select(s => s.Shard));
         Assert.All(shards, s => Assert.True(s.Done && s.Next == s.First + s.Count && s.Attempts == 1));
     }
 
