@@ -50,6 +50,7 @@ pin_to() {   # sets pin to the command prefix that runs a process on core $1 alo
 }
 cpu_of() { awk '{ s += $2 + $3 } END { printf "%.2f", s }' "$1"; }   # "wall user sys" lines
 results=()
+stages=()
 
 run_single() {
   local d; d=$(db single)
@@ -76,13 +77,36 @@ run_workers() {
     pids+=($!)
   done
   local start=$(date +%s.%N)
+  timeline "$name" "$start" > "$work/$name.stages" &
+  local watcher=$!
   local id; id=$(/usr/bin/time -a -o "$work/$name.time" -f "%e %U %S" $atlas dashboards build "${build[@]}" --db "$d" --enqueue --shards 6)
   /usr/bin/time -a -o "$work/$name.time" -f "%e %U %S" $atlas jobs wait "$id" --db "$d" --timeout 3000 >/dev/null
   local wall; wall=$(echo "$(date +%s.%N) - $start" | bc)
   # $! is each worker's time wrapper: SIGTERM the worker itself (its child), so the wrapper records its CPU time.
   for p in "${pids[@]}"; do kill -TERM $(ps --ppid "$p" -o pid=) 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "$p" || true; done
+  kill "$watcher" 2>/dev/null || true
+  wait "$watcher" 2>/dev/null || true
   results+=("workers $n $wall $(cpu_of "$work/$name.time")")
+  # The time file's lines in the order the processes ended: the enqueue, the wait, then the workers.
+  stages+=("workers $n: $(tr '\n' ' ' < "$work/$name.stages")| CPU s by process (enqueue, wait, workers): $(awk '{ printf "%.1f ", $2 + $3 }' "$work/$name.time")")
+}
+
+# Seconds from the enqueue at which the job's final step enters each stage (merging, building, saving) and the job
+# ends: what follows the last shard is the serial tail. Polls the jobs row twice a second with psql, not atlas, so
+# that the CPU totals stay those of the atlas processes.
+timeline() {
+  local database=$1 start=$2 last="" stage
+  while :; do
+    stage=$(PGPASSWORD=atlas "$psql_bin" -h 127.0.0.1 -p "$port" -U atlas -d "$database" -tAc \
+      "SELECT CASE WHEN finished_at IS NULL THEN coalesce(stage, '') ELSE 'done' END FROM jobs ORDER BY id DESC LIMIT 1" 2>/dev/null || true)
+    if [ -n "$stage" ] && [ "$stage" != "$last" ] && [ "$stage" != windows ]; then
+      printf '%s %.1f s\n' "$stage" "$(echo "$(date +%s.%N) - $start" | bc)"
+      last=$stage
+    fi
+    [ "$stage" = done ] && return
+    sleep 0.5
+  done
 }
 
 run_single
@@ -95,3 +119,4 @@ for r in "${results[@]}"; do
   read -r kind n wall cpu <<<"$r"
   printf '%-8s %3s %9.1f %9.1f %10.0f %9.2f %9.3f\n' "$kind" "$n" "$wall" "$cpu" "$(echo "$tokens / $wall" | bc -l)" "$(echo "$wall1 / $wall" | bc -l)" "$(echo "$cpu / $cpu1" | bc -l)"
 done
+for s in "${stages[@]}"; do echo "stages, $s"; done

@@ -95,13 +95,18 @@ public static class DashboardJob
         return windows;
     }
 
-    /// <summary>Builds the dashboards from everything the builder holds and stores them, each SAE's in one transaction.</summary>
+    /// <summary>
+    /// Builds the dashboards from everything the builder holds and stores them, each SAE's in one transaction; with
+    /// <paramref name="logits"/>, the logit tables computed elsewhere (<see cref="DashboardBuilder.Build"/>).
+    /// </summary>
     internal static async Task<IReadOnlyList<SaeDashboards>> BuildAndStoreAsync(DashboardBuilder builder, DashboardJobOptions options, string modelName, Gpt2Config config,
-        string corpus, IModelStore models, IDashboardStore store, IProgress<JobProgress>? progress, CancellationToken cancellationToken)
+        string corpus, IModelStore models, IDashboardStore store, IProgress<JobProgress>? progress, CancellationToken cancellationToken,
+        IReadOnlyList<LogitTable[]?>? logits = null)
     {
         var saes = builder.Saes;
         progress?.Report(new JobProgress("building", 0, saes.Count));
-        var results = builder.Build();
+        var results = builder.Build(logits);
+        progress?.Report(new JobProgress("saving", 0, saes.Count));
         await models.UpsertModelAsync(new ModelRecord(modelName, Path.GetFullPath(options.ModelDirectory),
             File.ReadAllText(Path.Combine(options.ModelDirectory, "config.json")), config.Layers, config.DModel, config.Vocab), cancellationToken).ConfigureAwait(false);
         if (options.SetName is not null && options.SetDescription is not null)
