@@ -10,13 +10,13 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
     [Fact]
     public async Task RunAsync_CancelledAfterFirstBatchThenRerun_StoresTheUninterruptedExplanations()
     {
-        var expectedStore = await BuildAsync();
+        var expectedStore = await BuildAsync(fixture);
         var options = Options();
         var expected = await ExplainJob.RunAsync(options, expectedStore.Corpora, expectedStore.Models, expectedStore.Dashboards, expectedStore.Explanations, null, null, CancellationToken.None);
         Assert.Equal(96, expected.Features);
         Assert.True(expected.NegativesMeasured);
 
-        var store = await BuildAsync();
+        var store = await BuildAsync(fixture);
         var resumed = options with { CheckpointDirectory = fixture.NewPath("explain-ckpt") };
         using var cancellation = new CancellationTokenSource();
         var progress = new SynchronousProgress(p =>
@@ -36,7 +36,8 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
 
     private ExplainJobOptions Options() => new() { Model = "model", Sae = "sae-l1", BatchFeatures = 16, PoolWindows = 32, CheckpointDirectory = fixture.NewPath("explain-ckpt") };
 
-    private async Task<AtlasStores> BuildAsync()
+    /// <summary>A new SQLite store holding the fixture's corpus and the dashboards of its SAE (model 'model', SAE 'sae-l1').</summary>
+    internal static async Task<AtlasStores> BuildAsync(DashboardJobFixture fixture)
     {
         var store = await AtlasDatabase.OpenAsync(fixture.NewPath("explain") + ".db", CancellationToken.None);
         await store.Corpora.AddCorpusAsync("windows", "test", 16, fixture.Windows, replace: false, CancellationToken.None);
@@ -48,7 +49,7 @@ public class ExplainJobTests(DashboardJobFixture fixture) : IClassFixture<Dashbo
         return store;
     }
 
-    private static async Task<string[]> DumpAsync(AtlasStores store) =>
+    internal static async Task<string[]> DumpAsync(AtlasStores store) =>
         (await store.Explanations.ListExplanationsAsync("model", "sae-l1", null, 0, 1000, CancellationToken.None)).Select(e => $"{e.FeatureIndex}|{e.Method}|{e.Text}|{e.ScoresJson}").ToArray();
 
     private sealed class SynchronousProgress(Action<JobProgress> report) : IProgress<JobProgress>

@@ -36,14 +36,17 @@ internal static class ExplainCommand
         var checkpoints = new Option<string>("--checkpoint-dir") { Description = "Where the checkpoint and the LLM reply cache live.", DefaultValueFactory = _ => Path.Combine(".atlas", "checkpoints") };
         var json = CliOptions.Json();
         var enqueue = JobsCli.EnqueueOption();
+        var shards = new Option<int>("--shards") { Description = "With --enqueue: feature ranges the run is split into, each taken by any worker (default 1: one job).", DefaultValueFactory = _ => 1 };
         var db = StoreOptions.Db();
         var command = new Command("explain", "Explain and score an SAE's features from their dashboards (resumable: rerun to continue).")
         {
-            model, sae, method, features, endpoint, llmModel, prompt, logits, noTestTexts, logprobs, concurrency, checkpoints, json, enqueue, db,
+            model, sae, method, features, endpoint, llmModel, prompt, logits, noTestTexts, logprobs, concurrency, checkpoints, json, enqueue, shards, db,
         };
         command.Subcommands.Add(ExplainExport.Create());
         command.SetAction(async (parse, cancellationToken) =>
         {
+            if (parse.GetValue(shards) <= 0) throw new UsageException("--shards must be positive.");
+            if (parse.GetValue(shards) > 1 && !parse.GetValue(enqueue)) throw new UsageException("--shards splits an --enqueue run across workers; give --enqueue too.");
             var (first, count) = ParseRange(parse.GetValue(features));
             var llm = parse.GetValue(method) == "llm";
             var options = new ExplainJobOptions
@@ -59,7 +62,13 @@ internal static class ExplainCommand
                 if (llm) throw new UsageException("--enqueue runs the offline explainer only; run --method llm here, where its endpoint and key are.");
                 var queued = await AtlasDatabase.OpenAsync(parse.GetValue(db)!, cancellationToken);
                 var shared = options with { CheckpointDirectory = Path.GetFullPath(options.CheckpointDirectory) };
-                return await JobsCli.EnqueueWholeAsync(queued, WholeJobs.Explain, shared, $"explanations of {shared.Model}/{shared.Sae}", cancellationToken);
+                if (parse.GetValue(shards) is not > 1)
+                {
+                    return await JobsCli.EnqueueWholeAsync(queued, WholeJobs.Explain, shared, $"explanations of {shared.Model}/{shared.Sae}", cancellationToken);
+                }
+                var job = await ShardedExplanations.EnqueueAsync(shared, parse.GetValue(shards), null, queued.Jobs, queued.Models, JobsCli.QueueClient(queued), cancellationToken);
+                JobsCli.ReportEnqueued(queued, job.Id);
+                return ExitCodes.Success;
             }
             using var client = llm ? CreateClient(parse.GetValue(endpoint), parse.GetValue(llmModel), parse.GetValue(concurrency), options.CheckpointDirectory) : null;
             using var stop = StopSignal.Register(cancellationToken);

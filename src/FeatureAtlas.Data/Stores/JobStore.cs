@@ -14,8 +14,11 @@ namespace FeatureAtlas.Data.Stores;
 /// </summary>
 public sealed class JobStore(AtlasDatabase database) : Store(database), IJobStore
 {
-    /// <summary>The stage of a sharded job while its shards run: Done and Total count corpus windows.</summary>
+    /// <summary>The stage of a sharded dashboard build while its shards run: Done and Total count corpus windows.</summary>
     public const string ShardStage = "windows";
+
+    /// <summary>The stage of a sharded explain run (job kind <c>explain</c>) while its shards run: Done and Total count features.</summary>
+    public const string FeatureShardStage = "features";
 
     private static readonly string[] Finished = [JobStates.Succeeded, JobStates.Failed, JobStates.Cancelled];
 
@@ -242,9 +245,11 @@ public sealed class JobStore(AtlasDatabase database) : Store(database), IJobStor
                 return new JobRecord(r.Id, r.Kind, r.State, r.OptionsJson, r.UserId, r.Title, r.Stage, r.Done, r.Total, r.Shards, 0, r.Error, r.Worker,
                     r.CreatedAt, r.StartedAt, r.FinishedAt, r.Subject);
             }
-            // While shards run, progress is their windows; the final step (merging, saving) reports its own.
+            // While shards run, progress is their windows (features, for explanations); the final step (merging, saving)
+            // reports its own.
             var own = r.Stage is not null && r.Stage != ShardStage;
-            return new JobRecord(r.Id, r.Kind, r.State, r.OptionsJson, r.UserId, r.Title, own ? r.Stage : ShardStage, own ? r.Done : s.Windows, own ? r.Total : s.Total,
+            var shardStage = r.Kind == "explain" ? FeatureShardStage : ShardStage;
+            return new JobRecord(r.Id, r.Kind, r.State, r.OptionsJson, r.UserId, r.Title, own ? r.Stage : shardStage, own ? r.Done : s.Windows, own ? r.Total : s.Total,
                 r.Shards, s.Done, r.Error, r.Worker,
                 r.CreatedAt, r.StartedAt, r.FinishedAt, r.Subject);
         }).ToList();

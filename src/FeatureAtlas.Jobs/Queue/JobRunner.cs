@@ -120,13 +120,32 @@ public sealed class JobRunner(JobServices services)
         else await services.Jobs.ReportErrorAsync(jobId, $"{message}; retrying (attempt {attempt} of {ShardAttempts})", CancellationToken.None).ConfigureAwait(false);
     }
 
-    /// <summary>Computes one shard of a sharded dashboard build, and merges the build when it was the last shard.</summary>
+    /// <summary>
+    /// Runs one shard of a sharded job: a dashboard build's (merging the build when it was the last shard) or an
+    /// explain run's (with the job's cancel watched, as for a whole job).
+    /// </summary>
     [AutomaticRetry(Attempts = ShardAttempts - 1, DelaysInSeconds = [1, 2, 4, 8])]
     public async Task RunShardAsync(long jobId, int shard, PerformContext? context, CancellationToken cancellationToken)
     {
+        using var cancelled = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? watch = null;
         try
         {
-            await ShardedDashboards.RunShardAsync(services, jobId, shard, cancellationToken).ConfigureAwait(false);
+            var job = await services.Jobs.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
+            if (job is null || job.IsFinished) return;
+            if (job.Kind == WholeJobs.Explain)
+            {
+                watch = WatchForCancelAsync(jobId, cancelled);
+                await ShardedExplanations.RunShardAsync(services, job, shard, cancelled.Token).ConfigureAwait(false);
+            }
+            else
+            {
+                await ShardedDashboards.RunShardAsync(services, jobId, shard, cancellationToken).ConfigureAwait(false);   // checks for a cancel itself
+            }
+        }
+        catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled by a user: the record already says so.
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -137,6 +156,14 @@ public sealed class JobRunner(JobServices services)
             var message = $"Shard {shard}: {e.Message} (worker {services.Worker})";
             await FailAsync(jobId, message, context).ConfigureAwait(false);
             throw new InvalidOperationException(message, e);
+        }
+        finally
+        {
+            if (watch is not null)
+            {
+                await cancelled.CancelAsync().ConfigureAwait(false);
+                await watch.ConfigureAwait(false);
+            }
         }
     }
 }
