@@ -8,6 +8,7 @@ namespace FeatureAtlas.Cli.Tests.Commands;
 /// a worker is SIGKILLed in the middle of a shard five times and started again, and the job still completes with
 /// every window counted once: <c>atlas dashboards export</c> gives the files of a single-process build, byte for byte.
 /// A worker whose database server restarts in the middle of a shard reconnects and finishes the job, with the same export.
+/// An explain run split by feature range over two workers stores what one run stores.
 /// </summary>
 public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
@@ -117,6 +118,42 @@ public class WorkerCommandTests(DashboardJobFixture fixture) : IClassFixture<Das
 
         Assert.Equal(0, worker.Signal(15));
         await worker.WaitAsync();
+    }
+
+    [Fact]
+    public async Task Workers_ExplainSplitByFeatureRange_StoreTheExplanationsOfOneRun()
+    {
+        await using var database = await TestDatabase.CreateAsync(TestDatabase.Postgres);
+        var single = fixture.NewPath("explain-single") + ".db";
+        foreach (var db in new[] { single, database.Db })
+        {
+            Assert.Equal(0, await AtlasProcess.Start("corpus", "add", "--name", "windows", "--jsonl", fixture.CorpusFile, "--db", db).WaitAsync());
+            Assert.Equal(0, await AtlasProcess.Start(["dashboards", "build", .. Dashboards(tokens: 6400), "--db", db, "--checkpoint-dir", fixture.NewPath("checkpoints")]).WaitAsync());
+        }
+        string[] explain = ["explain", "--model", "model", "--sae", "sae-l1"];
+        Assert.Equal(0, await AtlasProcess.Start([.. explain, "--db", single, "--checkpoint-dir", fixture.NewPath("explain-local")]).WaitAsync());
+
+        var enqueue = AtlasProcess.Start([.. explain, "--db", database.Db, "--enqueue", "--shards", "3", "--checkpoint-dir", fixture.NewPath("explain-shared")]);
+        Assert.Equal(0, await enqueue.WaitAsync());
+        var id = (await enqueue.OutputText).Trim();
+        var workers = new[] { AtlasProcess.Start("worker", "--db", database.Db, "--name", "e1"), AtlasProcess.Start("worker", "--db", database.Db, "--name", "e2") };
+        Assert.Equal(0, await AtlasProcess.Start("jobs", "wait", id, "--db", database.Db, "--timeout", "240").WaitAsync());
+
+        Assert.Equal(3L, await ScalarAsync(database.Db, $"SELECT count(*) FROM job_shards WHERE job_id = {id} AND done AND next = first + count"));
+        Assert.Equal(await ExplanationsAsync(single), await ExplanationsAsync(database.Db));
+        foreach (var worker in workers) Assert.Equal(0, worker.Signal(15));
+        foreach (var worker in workers) await worker.WaitAsync();
+    }
+
+    /// <summary><c>atlas explain export</c> of the fixture's SAE, without the rows' creation times.</summary>
+    private async Task<string> ExplanationsAsync(string db)
+    {
+        var path = fixture.NewPath("explanations") + ".json";
+        Assert.Equal(0, await AtlasProcess.Start("explain", "export", "--model", "model", "--sae", "sae-l1", "--db", db, "--out", path).WaitAsync());
+        var rows = System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path))!.AsArray();
+        Assert.Equal(96, rows.Count);
+        foreach (var row in rows) row!.AsObject().Remove("createdAt");
+        return rows.ToJsonString();
     }
 
     /// <summary>The dashboards build both tests run, over <paramref name="tokens"/> tokens.</summary>
