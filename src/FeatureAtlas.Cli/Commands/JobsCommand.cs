@@ -68,11 +68,12 @@ internal static class JobsCommand
             if (job.Title is not null) Console.WriteLine($"  {job.Title}");
             if (job.Error is not null) Console.WriteLine($"  error: {job.Error}");
             var logitPieces = shards.Count(LogitPieces.Is);
+            var unit = job.Kind == WholeJobs.Explain ? "features" : "windows";   // an explain run is split by feature range
             foreach (var s in shards)
             {
-                var work = LogitPieces.Is(s)
+                var work = job.Kind == ShardedDashboards.Kind && LogitPieces.Is(s)
                     ? $"logit tables, piece {s.First + 1} of {logitPieces}{(s.Done ? " (finished)" : "")}"
-                    : $"windows {s.First}-{s.First + s.Count - 1}, {s.Next - s.First}/{s.Count} done{(s.Done ? " (finished)" : "")}";
+                    : $"{unit} {s.First}-{s.First + s.Count - 1}, {s.Next - s.First}/{s.Count} done{(s.Done ? " (finished)" : "")}";
                 Console.WriteLine($"  shard {s.Shard}: {work}, {s.Attempts} start(s){(s.Worker is null ? "" : $", last on {s.Worker}")}");
             }
             return ExitCodes.Success;
