@@ -20,8 +20,7 @@ public sealed class JobPump(IJobStore jobs, IBackgroundJobClient client)
         {
             // A job run by the process that started it (a command without --enqueue) is that process's alone.
             if (job.Worker?.StartsWith(JobServices.LocalPrefix, StringComparison.Ordinal) == true || !_handed.Add(job.Id)) continue;
-            if (job.Kind == ShardedDashboards.Kind && job.Shards > 0) ShardedDashboards.Dispatch(job, client);
-            else if (job.Kind == WholeJobs.Explain && job.Shards > 0) ShardedExplanations.Dispatch(job, client);
+            if (job.Shards > 0 && job.Kind is ShardedDashboards.Kind or WholeJobs.Explain) JobRunner.EnqueueShards(job, client);
             else if (WholeJobs.Kinds.Contains(job.Kind)) WholeJobs.Dispatch(job, client);
             else continue;
             handed++;

@@ -121,6 +121,21 @@ public sealed class JobRunner(JobServices services)
     }
 
     /// <summary>
+    /// Hands every shard of a recorded sharded job (a dashboard build's or an explain run's) to the job engine, in
+    /// shard order; a shard already done only checks whether the job is.
+    /// </summary>
+    public static void EnqueueShards(JobRecord job, IBackgroundJobClient client)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(client);
+        for (var shard = 0; shard < job.Shards; shard++)
+        {
+            var s = shard;
+            client.Enqueue<JobRunner>(r => r.RunShardAsync(job.Id, s, null, CancellationToken.None));
+        }
+    }
+
+    /// <summary>
     /// Runs one shard of a sharded job: a dashboard build's (merging the build when it was the last shard) or an
     /// explain run's (with the job's cancel watched, as for a whole job).
     /// </summary>
@@ -140,7 +155,7 @@ public sealed class JobRunner(JobServices services)
             }
             else
             {
-                await ShardedDashboards.RunShardAsync(services, jobId, shard, cancellationToken).ConfigureAwait(false);   // checks for a cancel itself
+                await ShardedDashboards.RunShardAsync(services, job, shard, cancellationToken).ConfigureAwait(false);   // checks for a cancel itself
             }
         }
         catch (OperationCanceledException) when (cancelled.IsCancellationRequested && !cancellationToken.IsCancellationRequested)

@@ -53,23 +53,8 @@ public static class ShardedDashboards
         var pieces = Split(windows, Math.Min(shards, windows)).Concat(LogitPieces.Rows(LogitPieces.Count(widths))).ToArray();
         var title = $"dashboards of {string.Join(", ", absolute.SaeDirectories.Select(Path.GetFileName))} over {corpus.Name} ({windows:N0} windows)";
         var job = await jobs.CreateJobAsync(Kind, JsonSerializer.Serialize(absolute, Json), userId, title, pieces, null, null, cancellationToken).ConfigureAwait(false);
-        if (client is not null) Dispatch(job, client);
+        if (client is not null) JobRunner.EnqueueShards(job, client);   // the logit pieces after the shards: the last work of a job is short
         return job;
-    }
-
-    /// <summary>
-    /// Hands every shard and logit piece of a recorded job to the job engine (one already done only checks for the
-    /// merge). The pieces come after the shards, so that the last work of a job is short.
-    /// </summary>
-    public static void Dispatch(JobRecord job, IBackgroundJobClient client)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(client);
-        for (var shard = 0; shard < job.Shards; shard++)
-        {
-            var s = shard;
-            client.Enqueue<JobRunner>(r => r.RunShardAsync(job.Id, s, null, CancellationToken.None));
-        }
     }
 
     /// <summary>Windows [0, windows) in <paramref name="shards"/> contiguous pieces whose sizes differ by at most one.</summary>
@@ -86,15 +71,14 @@ public static class ShardedDashboards
         return pieces;
     }
 
-    internal static async Task RunShardAsync(JobServices services, long jobId, int shard, CancellationToken cancellationToken)
+    /// <summary>Computes one shard or logit piece of <paramref name="job"/> (unfinished when read), and merges the build when it was the last.</summary>
+    internal static async Task RunShardAsync(JobServices services, JobRecord job, int shard, CancellationToken cancellationToken)
     {
         var jobs = services.Jobs;
-        var job = await jobs.GetJobAsync(jobId, cancellationToken).ConfigureAwait(false);
-        if (job is null || job.IsFinished) return;
-        if (!await jobs.StartJobAsync(jobId, services.Worker, cancellationToken).ConfigureAwait(false)) return;
+        if (!await jobs.StartJobAsync(job.Id, services.Worker, cancellationToken).ConfigureAwait(false)) return;
         var options = Options(job);
-        await using var heartbeat = new JobHeartbeat(jobs, jobId);
-        var piece = await jobs.StartShardAsync(jobId, shard, services.Worker, cancellationToken).ConfigureAwait(false);
+        await using var heartbeat = new JobHeartbeat(jobs, job.Id);
+        var piece = await jobs.StartShardAsync(job.Id, shard, services.Worker, cancellationToken).ConfigureAwait(false);
         DashboardBuilder? computed = null;
         if (!piece.Done)
         {
@@ -103,7 +87,7 @@ public static class ShardedDashboards
                 : await ComputeAsync(services, job, options, piece, cancellationToken).ConfigureAwait(false);
             if (computed is null) return;   // cancelled
         }
-        var shards = await jobs.ListShardsAsync(jobId, cancellationToken).ConfigureAwait(false);
+        var shards = await jobs.ListShardsAsync(job.Id, cancellationToken).ConfigureAwait(false);
         if (shards.All(s => s.Done))
         {
             await MergeAsync(services, job, options, shards, computed is null ? null : (computed, shard), cancellationToken).ConfigureAwait(false);

@@ -35,20 +35,8 @@ public static class ShardedExplanations
         var shared = options with { CheckpointDirectory = Path.GetFullPath(options.CheckpointDirectory) };
         var title = $"explanations of {options.Model}/{options.Sae}, features {options.First:N0}-{end - 1:N0}";
         var job = await jobs.CreateJobAsync(WholeJobs.Explain, JsonSerializer.Serialize(shared), userId, title, pieces, null, null, cancellationToken).ConfigureAwait(false);
-        if (client is not null) Dispatch(job, client);
+        if (client is not null) JobRunner.EnqueueShards(job, client);
         return job;
-    }
-
-    /// <summary>Hands every shard of a recorded job to the job engine (one already done only checks whether the job is).</summary>
-    public static void Dispatch(JobRecord job, IBackgroundJobClient client)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        ArgumentNullException.ThrowIfNull(client);
-        for (var shard = 0; shard < job.Shards; shard++)
-        {
-            var s = shard;
-            client.Enqueue<JobRunner>(r => r.RunShardAsync(job.Id, s, null, CancellationToken.None));
-        }
     }
 
     /// <summary>Explains one shard's features (with <paramref name="cancellationToken"/> also cancelled by a cancel of the job); finishes the job after its last shard.</summary>

@@ -13,8 +13,6 @@ namespace FeatureAtlas.Jobs.Tests.Queue;
 /// </summary>
 public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(180);
-
     [Fact]
     public async Task Enqueue_ShardsOnSeveralWorkers_StoreTheSingleProcessResult()
     {
@@ -25,7 +23,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
 
         var job = await ShardedDashboards.EnqueueAsync(options, 7, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
         Assert.Equal(7 + 1, job.Shards);   // and one logit piece: 96 features
-        var finished = await WaitAsync(services.Jobs, job.Id);
+        var finished = await JobWaits.FinishedAsync(services.Jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
         ShardedResult.AssertSameJson(expected, await DashboardJobFixture.DumpAsync(store), "stored dashboards");
@@ -48,7 +46,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         {
             job = await ShardedDashboards.EnqueueAsync(options, 4, null, jobs, store.Corpora, first.Client, CancellationToken.None);
             // Stop the server (as SIGTERM stops a worker) once a shard has saved part of its windows.
-            await Until(async () => (await jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First && !s.Done));
+            await JobWaits.Until(async () => (await jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First && !s.Done));
         }
         var stopped = await jobs.ListShardsAsync(job.Id, CancellationToken.None);
         // A stopping server lets a shard that is nearly through finish, so what is left may be whole shards.
@@ -58,7 +56,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         var next = Services(store, "second");
         using var second = AtlasJobHost.Start(next, AtlasJobStorage.InMemory(), workers: 2);
         Assert.Equal(1, await new JobPump(next.Jobs, second.Client).PumpOnceAsync(CancellationToken.None));
-        var finished = await WaitAsync(jobs, job.Id);
+        var finished = await JobWaits.FinishedAsync(jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
         ShardedResult.AssertSameJson(expected, await DashboardJobFixture.DumpAsync(store), "stored dashboards");
@@ -77,11 +75,11 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
 
         var rebuild = options with { BatchWindows = 1, Dashboard = options.Dashboard with { TopExamples = 3 } };
         var job = await ShardedDashboards.EnqueueAsync(rebuild, 4, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
-        await Until(async () => (await services.Jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First));
+        await JobWaits.Until(async () => (await services.Jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First));
         Assert.True(await services.Jobs.CancelJobAsync(job.Id, CancellationToken.None));
         var watch = Stopwatch.StartNew();
         var monitoring = host.Storage.GetMonitoringApi();
-        await Until(() => Task.FromResult(monitoring.ProcessingCount() == 0 && monitoring.EnqueuedCount("default") == 0));
+        await JobWaits.Until(() => Task.FromResult(monitoring.ProcessingCount() == 0 && monitoring.EnqueuedCount("default") == 0));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"The shards ran on for {watch.Elapsed.TotalSeconds:F1} s after the cancel.");
         Assert.Equal(JobStates.Cancelled, (await services.Jobs.GetJobAsync(job.Id, CancellationToken.None))!.State);
@@ -98,7 +96,7 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 1);
 
         var job = await ShardedDashboards.EnqueueAsync(options with { ModelDirectory = missing }, 1, null, services.Jobs, store.Corpora, host.Client, CancellationToken.None);
-        var finished = await WaitAsync(services.Jobs, job.Id);
+        var finished = await JobWaits.FinishedAsync(services.Jobs, job.Id);
 
         Assert.Equal(JobStates.Failed, finished.State);
         Assert.Contains(missing, finished.Error);
@@ -117,21 +115,4 @@ public class ShardedDashboardsTests(DashboardJobFixture fixture) : IClassFixture
         Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Worker = worker,
         ShardSaveInterval = TimeSpan.FromMilliseconds(250), CancelCheckInterval = TimeSpan.FromMilliseconds(200),
     };
-
-    private static async Task<JobRecord> WaitAsync(IJobStore jobs, long id)
-    {
-        JobRecord? job = null;
-        await Until(async () => (job = await jobs.GetJobAsync(id, CancellationToken.None))!.IsFinished);
-        return job!;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < Limit, $"Not reached within {Limit.TotalSeconds} s.");
-            await Task.Delay(50);
-        }
-    }
 }

@@ -12,8 +12,6 @@ namespace FeatureAtlas.Jobs.Tests.Queue;
 /// </summary>
 public class ShardedExplanationsTests(DashboardJobFixture fixture) : IClassFixture<DashboardJobFixture>
 {
-    private static readonly TimeSpan Limit = TimeSpan.FromSeconds(180);
-
     [Fact]
     public async Task Enqueue_ShardsOnSeveralWorkers_StoreTheSingleRunsExplanations()
     {
@@ -24,7 +22,7 @@ public class ShardedExplanationsTests(DashboardJobFixture fixture) : IClassFixtu
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 3);
 
         var job = await ShardedExplanations.EnqueueAsync(Options(), 5, null, store.Jobs, store.Models, host.Client, CancellationToken.None);
-        var finished = await WaitAsync(store.Jobs, job.Id);
+        var finished = await JobWaits.FinishedAsync(store.Jobs, job.Id);
 
         Assert.True(finished.State == JobStates.Succeeded, finished.Error);
         Assert.Equal(await ExplainJobTests.DumpAsync(expectedStore), await ExplainJobTests.DumpAsync(store));
@@ -53,11 +51,11 @@ public class ShardedExplanationsTests(DashboardJobFixture fixture) : IClassFixtu
         using var host = AtlasJobHost.Start(services, AtlasJobStorage.InMemory(), workers: 2);
 
         var job = await ShardedExplanations.EnqueueAsync(Options() with { BatchFeatures = 1 }, 2, null, store.Jobs, store.Models, host.Client, CancellationToken.None);
-        await Until(async () => (await store.Jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First));
+        await JobWaits.Until(async () => (await store.Jobs.ListShardsAsync(job.Id, CancellationToken.None)).Any(s => s.Next > s.First));
         Assert.True(await store.Jobs.CancelJobAsync(job.Id, CancellationToken.None));
         var watch = Stopwatch.StartNew();
         var monitoring = host.Storage.GetMonitoringApi();
-        await Until(() => Task.FromResult(monitoring.ProcessingCount() == 0 && monitoring.EnqueuedCount("default") == 0));
+        await JobWaits.Until(() => Task.FromResult(monitoring.ProcessingCount() == 0 && monitoring.EnqueuedCount("default") == 0));
 
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(10), $"The shards ran on for {watch.Elapsed.TotalSeconds:F1} s after the cancel.");
         Assert.Equal(JobStates.Cancelled, (await store.Jobs.GetJobAsync(job.Id, CancellationToken.None))!.State);
@@ -81,21 +79,4 @@ public class ShardedExplanationsTests(DashboardJobFixture fixture) : IClassFixtu
         Jobs = store.Jobs, Corpora = store.Corpora, Models = store.Models, Dashboards = store.Dashboards, Explanations = store.Explanations, Worker = "w",
         CancelCheckInterval = TimeSpan.FromMilliseconds(200),
     };
-
-    private static async Task<JobRecord> WaitAsync(IJobStore jobs, long id)
-    {
-        JobRecord? job = null;
-        await Until(async () => (job = await jobs.GetJobAsync(id, CancellationToken.None))!.IsFinished);
-        return job!;
-    }
-
-    private static async Task Until(Func<Task<bool>> condition)
-    {
-        var watch = Stopwatch.StartNew();
-        while (!await condition())
-        {
-            Assert.True(watch.Elapsed < Limit, $"Not reached within {Limit.TotalSeconds} s.");
-            await Task.Delay(50);
-        }
-    }
 }
