@@ -117,7 +117,7 @@ public sealed class Transcoder
         {
             return JsonNode.Parse(cfgJson) is JsonObject cfg ? HookNameOutOf(cfg) : null;
         }
-        catch (Exception e) when (e is JsonException or InvalidOperationException)
+        catch (JsonException)
         {
             return null;                                              // not JSON: no transcoder
         }
